@@ -1,0 +1,111 @@
+// Package ledger holds dezura's records: contractors, technicians, phones,
+// sites, the append-only attendance log, the work-history entries derived
+// from it, and call records. It knows nothing of SIP.
+//
+// Store is the one contract both stores satisfy: embedded SQLite
+// (ledger/sqlite) and PostgreSQL (ledger/postgres).
+package ledger
+
+import (
+	"context"
+	"time"
+)
+
+// Action is what a caller records at a site.
+type Action uint8
+
+const (
+	ActionUnknown  Action = iota
+	ActionCheckIn         // 入場
+	ActionCheckOut        // 退場
+)
+
+// Technician is a CCUS-registered worker (技能者).
+type Technician struct {
+	ID           string // 14-digit CCUS technician ID (技能者ID)
+	Name         string
+	ContractorID string
+	Language     string // "ja" (default) or "en"
+	Disabled     bool
+}
+
+// Site is a work site with a short dezura site code.
+type Site struct {
+	Code         string // short numeric dezura code keyed by callers
+	CCUSSiteID   string // 現場ID
+	Name         string
+	ContractorID string
+	OpensOn      time.Time // zero: open since ever
+	ClosesOn     time.Time // zero: never closes
+}
+
+// EntryStatus is the state of a work-history entry.
+type EntryStatus uint8
+
+const (
+	EntryStatusUnknown     EntryStatus = iota
+	EntryStatusOpen                    // checked in, not yet out
+	EntryStatusClosed                  // in and out
+	EntryStatusNeedsReview             // incomplete or irregular: contractor must look
+	EntryStatusExported
+)
+
+// Entry is one derived work-history entry (就業履歴): one technician, one
+// site, one work date.
+type Entry struct {
+	ID           int64
+	WorkDate     string // YYYY-MM-DD, Asia/Tokyo
+	TechnicianID string
+	SiteCode     string
+	CheckIn      time.Time // zero if none
+	CheckOut     time.Time // zero if none
+	Status       EntryStatus
+}
+
+// AttendanceRequest asks the ledger to record one check-in or check-out.
+type AttendanceRequest struct {
+	TechnicianID string
+	SiteCode     string
+	Action       Action
+	At           time.Time
+	CallID       string
+	// IdempotencyKey makes a retried or replayed request a no-op: the same
+	// key always yields the same result and never a second event.
+	IdempotencyKey string
+}
+
+// AttendanceResult is what the ledger did with a request.
+type AttendanceResult struct {
+	Entry Entry
+	// AlreadyRegistered: a check-in for a technician, site and work date that
+	// already has an entry; no new event was written.
+	AlreadyRegistered bool
+}
+
+// CallRecord is one call, however it ended.
+type CallRecord struct {
+	CallID        string
+	Caller        string // E.164 where it could be normalised
+	Called        string
+	ArrivedAt     time.Time
+	AnsweredAt    time.Time
+	EndedAt       time.Time
+	TechnicianID  string
+	SiteCode      string
+	Language      string
+	Outcome       string // registered, already_registered, abandoned, failed, ...
+	Reason        string
+	Steps         []string
+	EntryIDs      []int64
+	DTMFTransport string
+}
+
+// Store is the contract every store satisfies.
+type Store interface {
+	TechnicianByPhone(ctx context.Context, e164 string) (Technician, error)
+	Technician(ctx context.Context, id string) (Technician, error)
+	SiteByCode(ctx context.Context, code string) (Site, error)
+	RecordAttendance(ctx context.Context, req AttendanceRequest) (AttendanceResult, error)
+	RecordCall(ctx context.Context, rec CallRecord) error
+	Close() error
+}
