@@ -1,0 +1,104 @@
+package ivr
+
+import (
+	"testing"
+	"time"
+)
+
+func TestGathererStep(t *testing.T) {
+	idSpec := GatherSpec{Max: 14, Terminator: '#', FirstTimeout: 10 * time.Second, InterTimeout: 5 * time.Second}
+	menu := GatherSpec{Max: 1, FirstTimeout: 10 * time.Second, InterTimeout: 5 * time.Second}
+	key := func(k byte) gatherEvent { return gatherEvent{kind: evKey, key: k} }
+	ended := gatherEvent{kind: evPromptEnded}
+	timeout := gatherEvent{kind: evTimeout}
+	keys := func(s string) []gatherEvent {
+		var evs []gatherEvent
+		for i := 0; i < len(s); i++ {
+			evs = append(evs, key(s[i]))
+		}
+		return evs
+	}
+	cat := func(parts ...[]gatherEvent) []gatherEvent {
+		var out []gatherEvent
+		for _, p := range parts {
+			out = append(out, p...)
+		}
+		return out
+	}
+	tests := []struct {
+		name    string
+		spec    GatherSpec
+		events  []gatherEvent
+		outcome GatherOutcome // GatherUnknown: not done yet
+		digits  string
+		last    gatherStep // checked for stopPrompt/arm when set via checkLast
+		check   bool
+	}{
+		{name: "prompt ends, first-digit timer armed", spec: idSpec, events: []gatherEvent{ended},
+			last: gatherStep{arm: 10 * time.Second}, check: true},
+		{name: "no input", spec: idSpec, events: []gatherEvent{ended, timeout}, outcome: GatherNoInput},
+		{name: "stale timeout while prompting ignored", spec: idSpec, events: []gatherEvent{timeout},
+			last: gatherStep{}, check: true},
+		{name: "14 digits complete without terminator", spec: idSpec,
+			events: cat([]gatherEvent{ended}, keys("12345678901234")), outcome: GatherComplete, digits: "12345678901234"},
+		{name: "terminator ends short entry", spec: idSpec,
+			events: cat([]gatherEvent{ended}, keys("1234#")), outcome: GatherTerminated, digits: "1234"},
+		{name: "terminator alone ignored", spec: idSpec, events: cat([]gatherEvent{ended}, keys("#")),
+			last: gatherStep{arm: 10 * time.Second}, check: true},
+		{name: "terminator alone then digits", spec: idSpec,
+			events: cat([]gatherEvent{ended}, keys("#12#")), outcome: GatherTerminated, digits: "12"},
+		{name: "star clears", spec: idSpec,
+			events: cat([]gatherEvent{ended}, keys("99*1234#")), outcome: GatherTerminated, digits: "1234"},
+		{name: "inter-digit timer armed after a key", spec: idSpec, events: cat([]gatherEvent{ended}, keys("1")),
+			last: gatherStep{arm: 5 * time.Second}, check: true},
+		{name: "inter-digit timeout with digits", spec: idSpec,
+			events: cat([]gatherEvent{ended}, keys("1234"), []gatherEvent{timeout}), outcome: GatherTimedOut, digits: "1234"},
+		{name: "type-ahead: key during prompt stops it", spec: idSpec, events: keys("1"),
+			last: gatherStep{stopPrompt: true, arm: 5 * time.Second}, check: true},
+		{name: "type-ahead: whole entry during prompt", spec: idSpec,
+			events: cat(keys("1234#"), []gatherEvent{ended}), outcome: GatherTerminated, digits: "1234"},
+		{name: "prompt end after barge-in does not re-arm", spec: idSpec, events: cat(keys("12"), []gatherEvent{ended}),
+			last: gatherStep{}, check: true},
+		{name: "menu: one key", spec: menu, events: keys("2"), outcome: GatherComplete, digits: "2"},
+		{name: "menu: after prompt", spec: menu, events: cat([]gatherEvent{ended}, keys("1")), outcome: GatherComplete, digits: "1"},
+		{name: "events after done ignored", spec: menu, events: keys("12"), outcome: GatherComplete, digits: "1"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			g := newGatherer(tc.spec)
+			var st, final gatherStep
+			for _, ev := range tc.events {
+				st = g.step(ev)
+				if st.done && !final.done {
+					final = st
+				}
+			}
+			if tc.check {
+				if st.stopPrompt != tc.last.stopPrompt || st.arm != tc.last.arm || st.done != tc.last.done {
+					t.Fatalf("last step = %+v, want %+v", st, tc.last)
+				}
+			}
+			if tc.outcome == GatherUnknown {
+				if final.done {
+					t.Fatalf("gather finished early: %+v", final)
+				}
+				return
+			}
+			if !final.done || final.outcome != tc.outcome || final.digits != tc.digits {
+				t.Fatalf("got done=%v %v %q, want %v %q", final.done, final.outcome, final.digits, tc.outcome, tc.digits)
+			}
+		})
+	}
+}
+
+func TestGatherOutcomeString(t *testing.T) {
+	for o := GatherComplete; o <= GatherNoInput; o++ {
+		got, ok := ParseGatherOutcome(o.String())
+		if !ok || got != o {
+			t.Errorf("ParseGatherOutcome(%q) = %v, %v", o.String(), got, ok)
+		}
+	}
+	if _, ok := ParseGatherOutcome("unknown"); ok {
+		t.Error("unknown parsed")
+	}
+}
