@@ -1,0 +1,30 @@
+package billing
+
+import "errors"
+
+// Sentinel errors. Every error billing returns wraps one of these (or a
+// database error) with %w, so callers can match with errors.Is.
+var (
+	ErrInvalidDate         = errors.New("billing: invalid date")
+	ErrInvalidRegistration = errors.New("billing: invalid qualified-invoice registration number")
+	ErrInvalidPlan         = errors.New("billing: invalid plan")
+	ErrUnknownPlan         = errors.New("billing: unknown plan")
+	ErrPlanNotAvailable    = errors.New("billing: plan not available on that date")
+	ErrPlanExists          = errors.New("billing: plan already exists")
+	ErrUnknownSubscription = errors.New("billing: unknown subscription")
+	ErrAlreadySubscribed   = errors.New("billing: contractor already has an active subscription")
+	ErrAlreadyCancelled    = errors.New("billing: subscription already cancelled")
+	ErrUnknownInvoice      = errors.New("billing: unknown invoice")
+	ErrAmbiguousInvoice    = errors.New("billing: invoice number matches more than one issuer")
+	ErrAlreadyVoided       = errors.New("billing: invoice already voided")
+	ErrNotVoidable         = errors.New("billing: a credit note cannot be voided")
+	ErrInvalidPayment      = errors.New("billing: invalid payment")
+	ErrInvalidIssuer       = errors.New("billing: invalid issuer")
+	ErrNoAttendanceCounter = errors.New("billing: plan charges per attendance but no attendance counter is wired")
+	ErrUnsupportedURL      = errors.New("billing: unsupported database URL")
+	ErrInvalidKana         = errors.New("billing: text cannot be written in Zengin half-width characters")
+	ErrFieldTooLong        = errors.New("billing: text too long for its Zengin field")
+	ErrInvalidMandate      = errors.New("billing: invalid account-transfer mandate")
+	ErrMalformedRecord     = errors.New("billing: malformed Zengin record")
+	ErrUnencodable         = errors.New("billing: text cannot be encoded in the chosen encoding")
+)
