@@ -1,0 +1,28 @@
+package ivr
+
+import (
+	"context"
+
+	"github.com/dezura/dezura/ledger"
+	"github.com/dezura/dezura/prompts"
+)
+
+// Directory answers who is calling and which site they mean.
+type Directory interface {
+	TechnicianByPhone(ctx context.Context, e164 string) (ledger.Technician, error)
+	Technician(ctx context.Context, id string) (ledger.Technician, error)
+	SiteByCode(ctx context.Context, code string) (ledger.Site, error)
+}
+
+// Recorder writes what a call did. RecordAttendance returns only once the
+// entry is durable: the flow says "registered" after it returns.
+type Recorder interface {
+	RecordAttendance(ctx context.Context, req ledger.AttendanceRequest) (ledger.AttendanceResult, error)
+	RecordCall(ctx context.Context, rec ledger.CallRecord) error
+}
+
+// Prompts is the catalogue the flow plays from.
+type Prompts interface {
+	Clip(lang, name string) (*prompts.Clip, error)
+	Digits(lang, s string) ([]*prompts.Clip, error)
+}

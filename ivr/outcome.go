@@ -1,0 +1,31 @@
+package ivr
+
+// Outcome is how a call ended, as written to its call record.
+type Outcome uint8
+
+const (
+	OutcomeUnknown           Outcome = iota
+	OutcomeRegistered                // an attendance event was written
+	OutcomeAlreadyRegistered         // a repeated check-in: nothing new written
+	OutcomeAbandoned                 // the caller hung up before the entry was committed
+	OutcomeFailed                    // the flow gave up (too many errors, no input, system error)
+)
+
+var outcomeNames = [...]string{"unknown", "registered", "already_registered", "abandoned", "failed"}
+
+func (o Outcome) String() string {
+	if int(o) < len(outcomeNames) {
+		return outcomeNames[o]
+	}
+	return "unknown"
+}
+
+// ParseOutcome is the inverse of String.
+func ParseOutcome(s string) (Outcome, bool) {
+	for i, n := range outcomeNames {
+		if i > 0 && n == s {
+			return Outcome(i), true
+		}
+	}
+	return OutcomeUnknown, false
+}
