@@ -1,51 +1,159 @@
 package prompts
 
-import "fmt"
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
 
-// Prompt names used by the call flows. Each exists in every language.
-const (
-	Greeting          = "greeting"
-	EnterID           = "enter_id"
-	EnterSite         = "enter_site"
-	ChooseAction      = "choose_action"
-	UnknownID         = "unknown_id"
-	WrongLengthID     = "wrong_length_id"
-	UnknownSite       = "unknown_site"
-	SiteClosed        = "site_closed"
-	InvalidKey        = "invalid_key"
-	NoInput           = "no_input"
-	SiteCodeIs        = "site_code_is"
-	ActionCheckIn     = "action_checkin"
-	ActionCheckOut    = "action_checkout"
-	Registered        = "registered"
-	AlreadyRegistered = "already_registered"
-	CheckoutWithoutIn = "checkout_without_checkin"
-	Goodbye           = "goodbye"
-	TooManyErrors     = "too_many_errors"
-	SystemError       = "system_error"
+	"github.com/dezura/dezura/prompts/internal/table"
+	"github.com/zaf/g711"
 )
 
-// Catalogue holds every clip of every language. STUB: replaced by the
-// prompts owner; this one returns 400 ms of silence for any name.
-type Catalogue struct{}
+// embedded holds the generated μ-law clips (clips/<lang>/<name>.ul) and the
+// text tables they were made from (text/<lang>.tsv).
+//
+//go:embed clips/*/*.ul text/*.tsv
+var embedded embed.FS
+
+// Catalogue holds every clip of every language. It is read-only after Load
+// and safe for concurrent use.
+type Catalogue struct {
+	langs map[string]*language
+}
+
+type language struct {
+	clips map[string]*Clip
+	text  map[string]string
+}
 
 // Load returns the embedded catalogue with clips from overrideDir (if not
-// empty) replacing embedded ones of the same language and name.
-func Load(overrideDir string) (*Catalogue, error) { return &Catalogue{}, nil }
+// empty) replacing embedded ones of the same language and name. The override
+// directory holds <lang>/<name>.wav files: 8 kHz mono WAV in 16-bit PCM,
+// μ-law (format 7) or A-law (format 6). A file of an unknown language or
+// name, or one that is not such a WAV file, is an error naming the file: the
+// service should refuse to start rather than play garbage.
+func Load(overrideDir string) (*Catalogue, error) {
+	c, err := loadEmbedded(embedded)
+	if err != nil {
+		return nil, err
+	}
+	if overrideDir != "" {
+		if err := c.loadOverrides(overrideDir); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+func loadEmbedded(fsys fs.FS) (*Catalogue, error) {
+	c := &Catalogue{langs: map[string]*language{}}
+	tables, err := fs.Glob(fsys, "text/*.tsv")
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadCatalogue, err)
+	}
+	for _, tpath := range tables {
+		lang := strings.TrimSuffix(path.Base(tpath), ".tsv")
+		src, err := fs.ReadFile(fsys, tpath)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrBadCatalogue, err)
+		}
+		rows, err := table.Parse(bytes.NewReader(src))
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s: %w", ErrBadCatalogue, tpath, err)
+		}
+		l := &language{clips: make(map[string]*Clip, len(rows)), text: make(map[string]string, len(rows))}
+		for _, row := range rows {
+			ul, err := fs.ReadFile(fsys, "clips/"+lang+"/"+row.Name+".ul")
+			if err != nil {
+				return nil, fmt.Errorf("%w: %s %s: %w", ErrBadCatalogue, lang, row.Name, err)
+			}
+			if len(ul) == 0 {
+				return nil, fmt.Errorf("%w: %s %s: empty clip", ErrBadCatalogue, lang, row.Name)
+			}
+			l.clips[row.Name] = newClip(row.Name, ul, g711.Ulaw2Alaw(ul))
+			l.text[row.Name] = row.Text
+		}
+		for _, name := range requiredNames {
+			if l.clips[name] == nil {
+				return nil, fmt.Errorf("%w: %s has no %s", ErrBadCatalogue, lang, name)
+			}
+		}
+		c.langs[lang] = l
+	}
+	if c.langs[Japanese] == nil || c.langs[English] == nil {
+		return nil, fmt.Errorf("%w: want languages %s and %s, have %v", ErrBadCatalogue, Japanese, English, c.Languages())
+	}
+	return c, nil
+}
+
+// Languages returns the catalogue's languages, sorted.
+func (c *Catalogue) Languages() []string {
+	out := make([]string, 0, len(c.langs))
+	for l := range c.langs {
+		out = append(out, l)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Names returns the names of every clip of lang, sorted.
+func (c *Catalogue) Names(lang string) ([]string, error) {
+	l, err := c.lang(lang)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(l.clips))
+	for n := range l.clips {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// Text returns the words of the named clip as written in the text table
+// (for logs, transcripts and tests; an override clip keeps the table's text).
+func (c *Catalogue) Text(lang, name string) (string, error) {
+	l, err := c.lang(lang)
+	if err != nil {
+		return "", err
+	}
+	t, ok := l.text[name]
+	if !ok {
+		return "", fmt.Errorf("%w: %q in %q", ErrUnknownClip, name, lang)
+	}
+	return t, nil
+}
+
+func (c *Catalogue) lang(lang string) (*language, error) {
+	l := c.langs[lang]
+	if l == nil {
+		return nil, fmt.Errorf("%w: %q", ErrUnknownLanguage, lang)
+	}
+	return l, nil
+}
 
 // Clip returns the named clip in lang ("ja", "en").
 func (c *Catalogue) Clip(lang, name string) (*Clip, error) {
-	if name == "" {
-		return nil, fmt.Errorf("prompts: no clip %q in %q", name, lang)
+	l, err := c.lang(lang)
+	if err != nil {
+		return nil, err
 	}
-	return &Clip{Name: name, Ulaw: silence(20, 0xff), Alaw: silence(20, 0xd5)}, nil
+	cl := l.clips[name]
+	if cl == nil {
+		return nil, fmt.Errorf("%w: %q in %q", ErrUnknownClip, name, lang)
+	}
+	return cl, nil
 }
 
-// Digits returns the clips that read s back digit by digit.
-func (c *Catalogue) Digits(lang, s string) ([]*Clip, error) {
-	out := make([]*Clip, 0, len(s))
-	for _, r := range s {
-		cl, err := c.Clip(lang, "digit_"+string(r))
+// Clips returns the named clips of lang in order, to play one after another.
+func (c *Catalogue) Clips(lang string, names ...string) ([]*Clip, error) {
+	out := make([]*Clip, 0, len(names))
+	for _, n := range names {
+		cl, err := c.Clip(lang, n)
 		if err != nil {
 			return nil, err
 		}
@@ -54,10 +162,11 @@ func (c *Catalogue) Digits(lang, s string) ([]*Clip, error) {
 	return out, nil
 }
 
-func silence(frames int, b byte) []byte {
-	s := make([]byte, frames*FrameSize)
-	for i := range s {
-		s[i] = b
+// Digits returns the clips that read s (digits 0-9 only) back digit by digit.
+func (c *Catalogue) Digits(lang, s string) ([]*Clip, error) {
+	names, err := DigitNames(s)
+	if err != nil {
+		return nil, err
 	}
-	return s
+	return c.Clips(lang, names...)
 }
