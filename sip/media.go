@@ -1,0 +1,186 @@
+package sip
+
+import (
+	"bytes"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+
+	"github.com/dezura/dezura/prompts"
+)
+
+// rtpHeaderSize is the size of the RTP fixed header we send (no CSRC, no
+// extension; RFC 3550 §5.1).
+const rtpHeaderSize = 12
+
+// silence frames, one per law (0xff is μ-law zero, 0xd5 A-law zero).
+var (
+	silenceUlaw = bytes.Repeat([]byte{0xff}, prompts.FrameSize)
+	silenceAlaw = bytes.Repeat([]byte{0xd5}, prompts.FrameSize)
+)
+
+func silenceFrame(law prompts.Law) []byte {
+	if law == prompts.Alaw {
+		return silenceAlaw
+	}
+	return silenceUlaw
+}
+
+// playlist is what a call is playing: clips in order, the position, and
+// the channel Play returned.
+type playlist struct {
+	clips []*prompts.Clip
+	clip  int
+	frame int
+	done  chan struct{}
+}
+
+// outbound is the sending half of a call's media: the playlist, the RTP
+// numbering and a reused packet buffer. The scheduler calls tick every
+// 20 ms; Play and StopPlayback may be called from any goroutine.
+type outbound struct {
+	conn *net.UDPConn
+	law  prompts.Law
+	pt   uint8
+
+	mu     sync.Mutex
+	dest   netip.AddrPort // where to send; replaced once by latching
+	play   *playlist
+	closed bool
+
+	// Touched only by the scheduler goroutine that owns this call.
+	st  stream
+	buf [rtpHeaderSize + prompts.FrameSize]byte
+
+	sent     atomic.Uint64
+	sendErrs atomic.Uint64
+	skipped  atomic.Uint64
+}
+
+func newOutbound(conn *net.UDPConn, law prompts.Law, pt uint8, dest netip.AddrPort, st stream) *outbound {
+	return &outbound{conn: conn, law: law, pt: pt, dest: dest, st: st}
+}
+
+// setPlaylist replaces the playlist and returns its done channel. The
+// previous playlist's channel is closed.
+func (o *outbound) setPlaylist(clips []*prompts.Clip) <-chan struct{} {
+	done := make(chan struct{})
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.play != nil {
+		close(o.play.done)
+		o.play = nil
+	}
+	if o.closed || len(clips) == 0 {
+		close(done)
+		return done
+	}
+	o.play = &playlist{clips: clips, done: done}
+	o.skipEmpty(o.play)
+	if o.play.clip >= len(o.play.clips) {
+		close(done)
+		o.play = nil
+	}
+	return done
+}
+
+// skipEmpty moves p past clips with no frames.
+func (o *outbound) skipEmpty(p *playlist) {
+	for p.clip < len(p.clips) && (p.clips[p.clip] == nil || p.frame >= p.clips[p.clip].Frames()) {
+		p.clip++
+		p.frame = 0
+	}
+}
+
+// stop ends the current playlist (its channel is closed); silence follows.
+func (o *outbound) stop() {
+	o.mu.Lock()
+	if o.play != nil {
+		close(o.play.done)
+		o.play = nil
+	}
+	o.mu.Unlock()
+}
+
+// current returns the done channel of the playlist playing, or nil.
+func (o *outbound) current() <-chan struct{} {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.play == nil {
+		return nil
+	}
+	return o.play.done
+}
+
+// close stops playback for good.
+func (o *outbound) close() {
+	o.mu.Lock()
+	o.closed = true
+	if o.play != nil {
+		close(o.play.done)
+		o.play = nil
+	}
+	o.mu.Unlock()
+}
+
+// latch sets the destination to the caller's observed RTP source
+// (symmetric RTP, RFC 4961).
+func (o *outbound) latch(to netip.AddrPort) {
+	o.mu.Lock()
+	o.dest = to
+	o.mu.Unlock()
+}
+
+// nextFrame picks the payload for this tick and advances the playlist.
+func (o *outbound) nextFrame() (payload []byte, dest netip.AddrPort, ok bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.closed {
+		return nil, dest, false
+	}
+	dest = o.dest
+	p := o.play
+	if p == nil {
+		return silenceFrame(o.law), dest, true
+	}
+	payload = p.clips[p.clip].Frame(o.law, p.frame)
+	p.frame++
+	o.skipEmpty(p)
+	if p.clip >= len(p.clips) {
+		close(p.done)
+		o.play = nil
+	}
+	return payload, dest, true
+}
+
+// tick sends one frame; skipped is the number of earlier frames the
+// scheduler could not send in time. It allocates nothing.
+func (o *outbound) tick(skipped int) {
+	if skipped > 0 {
+		o.st.skip(skipped)
+		o.skipped.Add(uint64(skipped))
+	}
+	payload, dest, ok := o.nextFrame()
+	if !ok {
+		return
+	}
+	if !dest.IsValid() {
+		o.st.skip(1) // nowhere to send yet (c=0.0.0.0, not latched)
+		return
+	}
+	pkt := o.packet(payload)
+	if _, err := o.conn.WriteToUDPAddrPort(pkt, dest); err != nil {
+		o.sendErrs.Add(1)
+		return
+	}
+	o.sent.Add(1)
+}
+
+// packet builds the next RTP packet into the reused buffer.
+func (o *outbound) packet(payload []byte) []byte {
+	h := o.st.header(o.pt)
+	n, _ := h.MarshalTo(o.buf[:rtpHeaderSize]) // cannot fail: 12 bytes fit
+	n += copy(o.buf[n:], payload)
+	return o.buf[:n]
+}

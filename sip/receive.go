@@ -1,0 +1,140 @@
+package sip
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/pion/rtp"
+)
+
+// maxRTPPacket is the largest RTP packet we accept; anything longer is
+// dropped as oversized (a 20 ms G.711 packet is 172 bytes).
+const maxRTPPacket = 1500
+
+// ssrcQuiet is how long the latched SSRC must be silent before a new SSRC
+// from the latched address is accepted (a media server switching streams).
+const ssrcQuiet = time.Second
+
+// dropReason says why an incoming RTP packet was dropped.
+type dropReason uint8
+
+const (
+	dropNone dropReason = iota
+	dropShort
+	dropMalformed
+	dropOversized
+	dropWrongPT
+	dropWrongSource
+	dropSSRCChange
+	dropReasons // count
+)
+
+var dropReasonNames = [...]string{"none", "short", "malformed", "oversized", "wrong_pt", "wrong_source", "ssrc_change"}
+
+func (r dropReason) String() string {
+	if int(r) < len(dropReasonNames) {
+		return dropReasonNames[r]
+	}
+	return "unknown"
+}
+
+// packetKind is what an accepted packet carries.
+type packetKind uint8
+
+const (
+	kindNone  packetKind = iota
+	kindAudio            // G.711 payload of the negotiated type
+	kindEvent            // RFC 4733 telephone-event
+)
+
+// verdict is the result of inspecting one incoming packet.
+type verdict struct {
+	kind    packetKind
+	drop    dropReason
+	latched bool // this packet latched the source: send our RTP to it now
+	header  rtp.Header
+	payload []byte // aliases the input buffer
+}
+
+// inbound is the pure receive-side state of one call: which payload types
+// are acceptable, and the latched source address and SSRC (symmetric RTP,
+// RFC 4961; guard against a third party taking over the stream, issue 8).
+type inbound struct {
+	audioPT  uint8
+	eventPT  uint8
+	events   bool
+	latched  bool
+	src      netip.AddrPort
+	ssrc     uint32
+	lastSSRC time.Time // arrival of the last packet with ssrc
+	drops    [dropReasons]uint64
+	accepted uint64
+}
+
+func newInbound(m Media) *inbound {
+	return &inbound{audioPT: m.PayloadType, eventPT: m.EventPT, events: m.Events}
+}
+
+// handle inspects one datagram b from from, arriving at now. It never
+// panics on any input and does no I/O.
+func (in *inbound) handle(b []byte, from netip.AddrPort, now time.Time) verdict {
+	var v verdict
+	switch {
+	case len(b) > maxRTPPacket:
+		v.drop = dropOversized
+	case len(b) < rtpHeaderSize:
+		v.drop = dropShort
+	}
+	if v.drop != dropNone {
+		in.drops[v.drop]++
+		return v
+	}
+	n, err := v.header.Unmarshal(b)
+	if err != nil || v.header.Version != 2 || n > len(b) {
+		v.drop = dropMalformed
+		in.drops[v.drop]++
+		return v
+	}
+	payload := b[n:]
+	if v.header.Padding {
+		// RFC 3550 §5.1: the last octet counts the padding, itself included.
+		if len(payload) == 0 || int(payload[len(payload)-1]) > len(payload) || payload[len(payload)-1] == 0 {
+			v.drop = dropMalformed
+			in.drops[v.drop]++
+			return v
+		}
+		payload = payload[:len(payload)-int(payload[len(payload)-1])]
+	}
+	switch {
+	case v.header.PayloadType == in.audioPT:
+		v.kind = kindAudio
+	case in.events && v.header.PayloadType == in.eventPT:
+		v.kind = kindEvent
+	default:
+		v.drop = dropWrongPT
+		in.drops[v.drop]++
+		return v
+	}
+	if !in.latched {
+		in.latched, in.src, in.ssrc, in.lastSSRC = true, from, v.header.SSRC, now
+		v.latched = true
+	} else {
+		if from != in.src {
+			v.kind, v.drop = kindNone, dropWrongSource
+			in.drops[v.drop]++
+			return v
+		}
+		if v.header.SSRC != in.ssrc {
+			if now.Sub(in.lastSSRC) < ssrcQuiet {
+				v.kind, v.drop = kindNone, dropSSRCChange
+				in.drops[v.drop]++
+				return v
+			}
+			in.ssrc = v.header.SSRC
+		}
+		in.lastSSRC = now
+	}
+	v.payload = payload
+	in.accepted++
+	return v
+}

@@ -1,0 +1,148 @@
+package sip
+
+import (
+	"context"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// maxBurst is how many late ticks a shard sends back to back after a stall
+// before it skips frames (counted, and the RTP timestamps jump so the
+// receiver sees the gap instead of a burst).
+const maxBurst = 3
+
+// scheduler is the shared media clock: one goroutine per shard (one shard
+// per CPU) wakes every 20 ms on a drift-free deadline and sends the next
+// frame of every call in the shard. There is no timer per call.
+type scheduler struct {
+	shards []*shard
+	rr     atomic.Uint32
+	wg     sync.WaitGroup
+}
+
+// shard is one scheduler goroutine and its calls.
+type shard struct {
+	mu      sync.Mutex
+	calls   []*outbound
+	scratch []*outbound
+	wake    chan struct{}
+
+	ticks   atomic.Uint64
+	skipped atomic.Uint64
+}
+
+func newScheduler(shards int) *scheduler {
+	if shards <= 0 {
+		shards = runtime.GOMAXPROCS(0)
+	}
+	s := &scheduler{}
+	for range shards {
+		s.shards = append(s.shards, &shard{wake: make(chan struct{}, 1)})
+	}
+	return s
+}
+
+// start runs the shard goroutines until ctx ends; wait waits for them.
+func (s *scheduler) start(ctx context.Context) {
+	for _, sh := range s.shards {
+		s.wg.Go(func() { sh.run(ctx) })
+	}
+}
+
+func (s *scheduler) wait() { s.wg.Wait() }
+
+// add puts o on the least loaded shard and returns a function that
+// removes it.
+func (s *scheduler) add(o *outbound) (remove func()) {
+	best := s.shards[int(s.rr.Add(1))%len(s.shards)]
+	bestN := best.len()
+	for _, sh := range s.shards {
+		if n := sh.len(); n < bestN {
+			best, bestN = sh, n
+		}
+	}
+	best.add(o)
+	return func() { best.remove(o) }
+}
+
+func (sh *shard) len() int {
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	return len(sh.calls)
+}
+
+func (sh *shard) add(o *outbound) {
+	sh.mu.Lock()
+	sh.calls = append(sh.calls, o)
+	sh.mu.Unlock()
+	select {
+	case sh.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (sh *shard) remove(o *outbound) {
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	for i, c := range sh.calls {
+		if c == o {
+			last := len(sh.calls) - 1
+			sh.calls[i] = sh.calls[last]
+			sh.calls[last] = nil
+			sh.calls = sh.calls[:last]
+			return
+		}
+	}
+}
+
+// run is the shard loop. While the shard has calls it ticks on
+// p.deadline(n); when it has none it sleeps until a call is added.
+func (sh *shard) run(ctx context.Context) {
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		if sh.len() == 0 {
+			select {
+			case <-ctx.Done():
+				return
+			case <-sh.wake:
+				continue
+			}
+		}
+		p := newPacer(time.Now(), FramePeriod)
+		for sh.len() > 0 {
+			run, skipped := p.advance(time.Now(), maxBurst)
+			if skipped > 0 {
+				sh.skipped.Add(uint64(skipped))
+			}
+			for i := range run {
+				if i == 0 {
+					sh.tick(skipped)
+				} else {
+					sh.tick(0)
+				}
+			}
+			timer.Reset(time.Until(p.deadline(p.next)))
+			select {
+			case <-ctx.Done():
+				return
+			case <-timer.C:
+			}
+		}
+	}
+}
+
+// tick sends one frame for every call of the shard. The call list is
+// copied into a reused slice so Play and add/remove never wait for sends.
+func (sh *shard) tick(skipped int) {
+	sh.mu.Lock()
+	sh.scratch = append(sh.scratch[:0], sh.calls...)
+	sh.mu.Unlock()
+	for _, o := range sh.scratch {
+		o.tick(skipped)
+	}
+	clear(sh.scratch)
+	sh.ticks.Add(1)
+}

@@ -1,0 +1,566 @@
+package sip
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/dezura/dezura/dtmf"
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+)
+
+// retryAfter is the Retry-After value (seconds) of our 503 responses
+// (RFC 3261 §20.33).
+const retryAfter = "5"
+
+const allowMethods = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE"
+
+// Server answers SIP calls over UDP and runs their media.
+type Server struct {
+	cfg    settings
+	handle func(ctx context.Context, c *Call)
+	log    *slog.Logger
+
+	ready   chan struct{}
+	addr    atomic.Pointer[net.UDPAddr]
+	extIP   netip.Addr
+	ports   *portAllocator
+	sched   *scheduler
+	dialogs *sipgo.DialogUA
+
+	draining atomic.Bool
+	active   atomic.Int64 // INVITEs being answered + calls up
+
+	mu       sync.Mutex
+	closed   bool              // Serve is stopping: no new call goroutines
+	calls    map[string]*Call  // by dialog ID
+	wg       sync.WaitGroup    // INVITE handlers and call goroutines
+	stop     context.CancelFunc
+	serving  chan struct{} // closed when Serve returns
+	started  bool
+	baseCtx  context.Context
+	stopOnce sync.Once
+}
+
+// NewServer checks cfg and returns a Server that calls handle in its own
+// goroutine for every answered call. The call is hung up when handle
+// returns.
+func NewServer(cfg Config, handle func(ctx context.Context, c *Call)) (*Server, error) {
+	st, err := cfg.validate()
+	if err != nil {
+		return nil, err
+	}
+	if handle == nil {
+		return nil, fmt.Errorf("%w: nil handler", ErrBadConfig)
+	}
+	return &Server{
+		cfg:     st,
+		handle:  handle,
+		log:     st.log,
+		ready:   make(chan struct{}),
+		calls:   make(map[string]*Call),
+		serving: make(chan struct{}),
+	}, nil
+}
+
+// Ready is closed once the server listens.
+func (s *Server) Ready() <-chan struct{} { return s.ready }
+
+// Addr is the SIP UDP address after Ready (port 0 resolved); nil before.
+func (s *Server) Addr() net.Addr {
+	a := s.addr.Load()
+	if a == nil {
+		return nil
+	}
+	return a
+}
+
+// ActiveCalls counts calls being answered or up.
+func (s *Server) ActiveCalls() int { return int(s.active.Load()) }
+
+// Serve listens on cfg.Listen and answers calls until ctx ends or Shutdown
+// is called; then it hangs up the calls still up and returns after every
+// goroutine it started has ended. It returns nil after a clean stop.
+func (s *Server) Serve(ctx context.Context) error {
+	s.mu.Lock()
+	if s.started {
+		s.mu.Unlock()
+		return fmt.Errorf("%w: Serve called twice", ErrServerClosed)
+	}
+	s.started = true
+	runCtx, stop := context.WithCancel(ctx)
+	s.stop, s.baseCtx = stop, runCtx
+	s.mu.Unlock()
+	defer close(s.serving)
+	defer stop()
+
+	laddr, err := net.ResolveUDPAddr("udp", s.cfg.listen)
+	if err != nil {
+		return fmt.Errorf("sip: listen address %q: %w", s.cfg.listen, err)
+	}
+	conn, err := net.ListenUDP("udp", laddr)
+	if err != nil {
+		return fmt.Errorf("sip: listen %s: %w", s.cfg.listen, err)
+	}
+	local := conn.LocalAddr().(*net.UDPAddr)
+	listenIP, _ := netip.AddrFromSlice(local.IP)
+	listenIP = listenIP.Unmap()
+	s.extIP = listenIP
+	if s.cfg.externalIP != "" {
+		s.extIP = netip.MustParseAddr(s.cfg.externalIP) // validated
+	} else if listenIP.IsUnspecified() {
+		s.extIP = netip.MustParseAddr("127.0.0.1")
+	}
+	s.ports = newPortAllocator(listenIP, s.cfg.portMin, s.cfg.portMax)
+
+	sipLog := s.log.With("component", "sipgo")
+	ua, err := sipgo.NewUA(
+		sipgo.WithUserAgent("dezura"),
+		sipgo.WithUserAgentHostname(s.extIP.String()),
+		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(sipLog)),
+		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(sipLog)),
+	)
+	if err != nil {
+		conn.Close()
+		return fmt.Errorf("sip: user agent: %w", err)
+	}
+	srv, err := sipgo.NewServer(ua, sipgo.WithServerLogger(sipLog))
+	if err != nil {
+		ua.Close()
+		conn.Close()
+		return fmt.Errorf("sip: server: %w", err)
+	}
+	cli, err := sipgo.NewClient(ua,
+		sipgo.WithClientLogger(sipLog),
+		sipgo.WithClientConnectionAddr(local.String()),
+		sipgo.WithClientHostname(s.extIP.String()),
+		sipgo.WithClientPort(local.Port),
+	)
+	if err != nil {
+		ua.Close()
+		conn.Close()
+		return fmt.Errorf("sip: client: %w", err)
+	}
+	s.dialogs = &sipgo.DialogUA{
+		Client:     cli,
+		ContactHDR: sip.ContactHeader{Address: sip.Uri{Scheme: "sip", Host: s.extIP.String(), Port: local.Port}},
+	}
+	srv.OnInvite(s.onInvite)
+	srv.OnAck(s.onAck)
+	srv.OnBye(s.onBye)
+	srv.OnCancel(s.onCancel)
+	srv.OnOptions(s.onOptions)
+	srv.OnRegister(s.onRegister)
+	srv.OnInfo(s.onInfo)
+	srv.OnUpdate(s.onUpdate)
+
+	s.sched = newScheduler(0)
+	s.sched.start(runCtx)
+
+	var sipWG sync.WaitGroup
+	sipWG.Go(func() {
+		if err := srv.ServeUDP(conn); err != nil {
+			s.log.Error("SIP transport stopped", "error", err)
+		}
+	})
+	s.addr.Store(local)
+	close(s.ready)
+	s.log.Info("SIP listening", "addr", local.String(), "external_ip", s.extIP.String(),
+		"dtmf", s.cfg.dtmfMode.String(), "max_calls", s.cfg.maxCalls)
+
+	<-runCtx.Done()
+
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	s.hangupAll(EndShutdown)
+	s.wg.Wait()
+	_ = conn.Close() // stops ServeUDP
+	_ = ua.Close()
+	sipWG.Wait()
+	s.sched.wait()
+	s.log.Info("SIP stopped")
+	return nil
+}
+
+// Shutdown stops taking calls (new INVITEs and OPTIONS get 503), waits for
+// the calls in progress to end until ctx ends, then hangs up the rest and
+// stops Serve. It returns ctx's error if calls had to be cut off.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.draining.Store(true)
+	var err error
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+wait:
+	for s.ActiveCalls() > 0 {
+		select {
+		case <-ctx.Done():
+			err = ctx.Err()
+			break wait
+		case <-t.C:
+		}
+	}
+	s.mu.Lock()
+	stop, started := s.stop, s.started
+	s.mu.Unlock()
+	if !started {
+		return err
+	}
+	if stop != nil {
+		stop() // Serve hangs up what is left and returns
+	}
+	<-s.serving
+	return err
+}
+
+// hangupAll ends every call with BYE, in parallel.
+func (s *Server) hangupAll(reason EndReason) {
+	s.mu.Lock()
+	calls := make([]*Call, 0, len(s.calls))
+	for _, c := range s.calls {
+		calls = append(calls, c)
+	}
+	s.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, c := range calls {
+		wg.Go(func() { _ = c.terminate(reason, true) })
+	}
+	wg.Wait()
+}
+
+// track registers one goroutine with the server unless Serve is stopping.
+func (s *Server) track() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.wg.Add(1)
+	return true
+}
+
+func respond(tx sip.ServerTransaction, req *sip.Request, code int, reason string, hdrs ...sip.Header) {
+	res := sip.NewResponseFromRequest(req, code, reason, nil)
+	for _, h := range hdrs {
+		res.AppendHeader(h)
+	}
+	_ = tx.Respond(res) // a lost response is retransmitted by the peer's request
+}
+
+// admit counts a new call unless the server is draining or full.
+func (s *Server) admit() bool {
+	if s.draining.Load() {
+		return false
+	}
+	n := s.active.Add(1)
+	if s.cfg.maxCalls > 0 && n > int64(s.cfg.maxCalls) {
+		s.active.Add(-1)
+		return false
+	}
+	return true
+}
+
+// onInvite answers a new INVITE (RFC 3261 §13.3) or an in-dialog
+// re-INVITE (§14.2).
+func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
+	if to := req.To(); to != nil {
+		if _, ok := to.Params.Get("tag"); ok {
+			s.onReinvite(req, tx)
+			return
+		}
+	}
+	if !s.track() {
+		respond(tx, req, 503, "Service Unavailable", sip.NewHeader("Retry-After", retryAfter))
+		return
+	}
+	defer s.wg.Done()
+	if !s.admit() {
+		respond(tx, req, 503, "Service Unavailable", sip.NewHeader("Retry-After", retryAfter))
+		return
+	}
+	answered := false
+	defer func() {
+		if !answered {
+			s.active.Add(-1)
+		}
+	}()
+	arrived := time.Now()
+	callID := ""
+	if h := req.CallID(); h != nil {
+		callID = h.Value()
+	}
+	caller := callerNumber(req)
+	log := s.log.With("call_id", callID, "caller", MaskNumber(caller))
+
+	dlg, err := s.dialogs.ReadInvite(req, tx)
+	if err != nil {
+		log.Info("INVITE rejected", "error", err)
+		respond(tx, req, 400, "Bad Request")
+		return
+	}
+	_ = dlg.Respond(sip.StatusTrying, "Trying", nil)
+
+	if ct := req.ContentType(); ct == nil || !strings.EqualFold(strings.TrimSpace(strings.Split(ct.Value(), ";")[0]), "application/sdp") {
+		log.Info("INVITE without an SDP offer")
+		_ = dlg.Respond(415, "Unsupported Media Type", nil, sip.NewHeader("Accept", "application/sdp"))
+		return
+	}
+	m, err := NegotiateOffer(req.Body(), s.cfg.dtmfMode)
+	switch {
+	case errors.Is(err, ErrNoCommonCodec):
+		log.Info("offer without G.711", "error", err)
+		_ = dlg.Respond(488, "Not Acceptable Here", nil)
+		return
+	case err != nil:
+		log.Info("bad SDP offer", "error", err)
+		_ = dlg.Respond(400, "Bad Request", nil)
+		return
+	}
+	if m.Remote.IsValid() && !m.Remote.Addr().Is4() {
+		log.Info("IPv6 media offered")
+		_ = dlg.Respond(488, "Not Acceptable Here", nil)
+		return
+	}
+	conn, err := s.ports.listen()
+	if err != nil {
+		log.Error("no RTP socket", "error", err)
+		_ = dlg.Respond(503, "Service Unavailable", nil, sip.NewHeader("Retry-After", retryAfter))
+		return
+	}
+	rtpPort := uint16(conn.LocalAddr().(*net.UDPAddr).Port)
+	answer, err := BuildAnswer(m, netip.AddrPortFrom(s.extIP, rtpPort), randUint64()>>1)
+	if err != nil {
+		conn.Close()
+		log.Error("build SDP answer", "error", err)
+		_ = dlg.Respond(500, "Server Internal Error", nil)
+		return
+	}
+
+	if s.cfg.answerDelay > 0 {
+		_ = dlg.Respond(sip.StatusRinging, "Ringing", nil)
+		t := time.NewTimer(s.cfg.answerDelay)
+		select {
+		case <-t.C:
+		case <-dlg.Context().Done(): // CANCEL: the transaction layer sent 487
+			t.Stop()
+			conn.Close()
+			log.Info("call cancelled before answer")
+			return
+		case <-s.baseCtx.Done():
+			t.Stop()
+			conn.Close()
+			_ = dlg.Respond(503, "Service Unavailable", nil, sip.NewHeader("Retry-After", retryAfter))
+			return
+		}
+	}
+
+	ctx, cancel := context.WithCancel(s.baseCtx)
+	c := &Call{
+		id: callID, caller: caller, called: req.Recipient.User, arrived: arrived,
+		media: m, mode: s.cfg.dtmfMode, log: log.With("codec", m.CodecName()),
+		dlg: dlg, localSDP: answer, conn: conn,
+		keys: make(chan byte, KeyBuffer), ctx: ctx, cancel: cancel,
+		ended: make(chan struct{}), done: make(chan struct{}),
+	}
+	c.out = newOutbound(conn, m.Law, m.PayloadType, m.Remote, stream{
+		ssrc: uint32(randUint64()), seq0: uint16(randUint64()), ts0: uint32(randUint64()),
+	})
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		cancel()
+		conn.Close()
+		_ = dlg.Respond(503, "Service Unavailable", nil, sip.NewHeader("Retry-After", retryAfter))
+		return
+	}
+	s.calls[dlg.ID] = c
+	s.mu.Unlock()
+	answered = true
+
+	var readers sync.WaitGroup
+	// Media starts with the 200 OK: silence until the handler plays.
+	c.removeOut = s.sched.add(c.out)
+	readers.Go(func() { c.readLoop(s.cfg.rtpTimeout) })
+	c.answered.Store(time.Now().UnixNano())
+	select {
+	case <-c.ended: // the server stopped before we could answer
+		err = dlg.Respond(503, "Service Unavailable", nil, sip.NewHeader("Retry-After", retryAfter))
+		if err == nil {
+			err = ErrServerClosed
+		}
+	default:
+		err = dlg.RespondSDP(answer)
+	}
+	if err != nil {
+		c.log.Warn("answer failed", "error", err)
+		_ = c.terminate(EndFailed, false)
+	} else {
+		c.log.Info("call answered", "called", c.called, "events_pt", m.EventPT, "events", m.Events)
+	}
+	c.confirm(err == nil)
+	// The handler starts once the ACK came (RFC 3261 §13.3.1.4: no BYE
+	// before it), and the call is hung up when it returns.
+	if c.EndReason() == EndUnknown {
+		s.handle(ctx, c)
+		_ = c.Hangup()
+	}
+	<-c.done
+	readers.Wait()
+	s.mu.Lock()
+	delete(s.calls, dlg.ID)
+	s.mu.Unlock()
+	s.active.Add(-1)
+	dlg.Close()
+}
+
+// onReinvite answers a re-INVITE in an existing dialog (session refresh,
+// RFC 4028, or hold) with the same answer; the media does not change.
+func (s *Server) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
+	c := s.match(req)
+	if c == nil {
+		respond(tx, req, 481, "Call/Transaction Does Not Exist")
+		return
+	}
+	res := sip.NewSDPResponseFromRequest(req, c.localSDP)
+	res.AppendHeader(sip.HeaderClone(&s.dialogs.ContactHDR))
+	_ = tx.Respond(res)
+}
+
+// onUpdate answers UPDATE (RFC 3311) in a dialog: session refresh only.
+func (s *Server) onUpdate(req *sip.Request, tx sip.ServerTransaction) {
+	c := s.match(req)
+	if c == nil {
+		respond(tx, req, 481, "Call/Transaction Does Not Exist")
+		return
+	}
+	var res *sip.Response
+	if len(req.Body()) > 0 {
+		res = sip.NewSDPResponseFromRequest(req, c.localSDP)
+	} else {
+		res = sip.NewResponseFromRequest(req, 200, "OK", nil)
+	}
+	res.AppendHeader(sip.HeaderClone(&s.dialogs.ContactHDR))
+	_ = tx.Respond(res)
+}
+
+// match finds the call of an in-dialog request.
+func (s *Server) match(req *sip.Request) *Call {
+	id, err := sip.DialogIDFromRequestUAS(req)
+	if err != nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls[id]
+}
+
+func (s *Server) onAck(req *sip.Request, tx sip.ServerTransaction) {
+	if c := s.match(req); c != nil {
+		_ = c.dlg.ReadAck(req, tx) // an ACK for a re-INVITE has another CSeq; nothing to do
+	}
+}
+
+func (s *Server) onBye(req *sip.Request, tx sip.ServerTransaction) {
+	c := s.match(req)
+	if c == nil {
+		respond(tx, req, 481, "Call/Transaction Does Not Exist")
+		return
+	}
+	if err := c.dlg.ReadBye(req, tx); err != nil {
+		respond(tx, req, 400, "Bad Request")
+		return
+	}
+	c.log.Info("caller hung up")
+	_ = c.terminate(EndRemoteBye, false)
+}
+
+// onCancel answers a CANCEL that matched no INVITE transaction (a
+// matching one is answered by the transaction layer, with 487 to the
+// INVITE; RFC 3261 §9.2).
+func (s *Server) onCancel(req *sip.Request, tx sip.ServerTransaction) {
+	respond(tx, req, 481, "Call/Transaction Does Not Exist")
+}
+
+// onOptions answers 200 while taking calls and 503 while draining, so a
+// dispatcher can probe us (RFC 3261 §11).
+func (s *Server) onOptions(req *sip.Request, tx sip.ServerTransaction) {
+	if s.draining.Load() {
+		respond(tx, req, 503, "Service Unavailable", sip.NewHeader("Retry-After", retryAfter))
+		return
+	}
+	respond(tx, req, 200, "OK",
+		sip.NewHeader("Allow", allowMethods),
+		sip.NewHeader("Accept", "application/sdp"))
+}
+
+// onRegister refuses registrations: dezura is not a registrar.
+func (s *Server) onRegister(req *sip.Request, tx sip.ServerTransaction) {
+	respond(tx, req, 405, "Method Not Allowed", sip.NewHeader("Allow", allowMethods))
+}
+
+// onInfo takes DTMF from SIP INFO in a dialog (application/dtmf-relay,
+// application/dtmf): 200 for a digit, 415 for other bodies, 400 for a
+// malformed one.
+func (s *Server) onInfo(req *sip.Request, tx sip.ServerTransaction) {
+	c := s.match(req)
+	if c == nil {
+		respond(tx, req, 481, "Call/Transaction Does Not Exist")
+		return
+	}
+	ct := ""
+	if h := req.ContentType(); h != nil {
+		ct = h.Value()
+	}
+	ev, err := dtmf.ParseInfo(ct, req.Body())
+	switch {
+	case errors.Is(err, dtmf.ErrUnsupportedBody):
+		respond(tx, req, 415, "Unsupported Media Type",
+			sip.NewHeader("Accept", "application/dtmf-relay, application/dtmf"))
+		return
+	case err != nil:
+		respond(tx, req, 400, "Bad Request")
+		return
+	}
+	respond(tx, req, 200, "OK")
+	if c.acceptsInfo() {
+		ev.Transport = dtmf.TransportSIPInfo
+		c.deliver(ev, time.Now())
+	}
+}
+
+// callerNumber is the user part of P-Asserted-Identity (RFC 3325), else
+// of From.
+func callerNumber(req *sip.Request) string {
+	if h := req.GetHeader("P-Asserted-Identity"); h != nil {
+		var u sip.Uri
+		v := strings.TrimSpace(h.Value())
+		if i := strings.IndexByte(v, '<'); i >= 0 {
+			if j := strings.IndexByte(v[i:], '>'); j > 0 {
+				v = v[i+1 : i+j]
+			}
+		}
+		if err := sip.ParseUri(v, &u); err == nil && u.User != "" {
+			return u.User
+		}
+	}
+	if f := req.From(); f != nil {
+		return f.Address.User
+	}
+	return ""
+}
+
+func randUint64() uint64 {
+	var b [8]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
+	return binary.BigEndian.Uint64(b[:])
+}
