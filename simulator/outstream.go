@@ -1,0 +1,139 @@
+package simulator
+
+import (
+	"fmt"
+
+	"github.com/dezura/dezura/dtmf"
+	"github.com/pion/rtp"
+)
+
+const (
+	samplesPerFrame = 8000 * ptime / 1000 // 160 samples per 20 ms at 8 kHz
+	keyToneSlots    = 5                   // 100 ms tone
+	keyGapSlots     = 5                   // 100 ms gap before the next key
+	keySlots        = keyToneSlots + keyGapSlots
+	endRetransmits  = 2 // the end packet is sent 3 times in all (RFC 4733 §2.5.1.4)
+	eventVolume     = 10
+)
+
+// slotResult says what happened in one 20 ms slot besides the packet.
+type slotResult struct {
+	KeyStarted byte // a key began in this slot (0 if none)
+	GroupDone  bool // the last key of the group (tone and gap) has been sent
+}
+
+// outStream builds the simulator's outgoing RTP stream one 20 ms slot at a
+// time: G.711 silence, with digits inserted as RFC 4733 telephone-events or
+// as in-band tones. It is a pure step function: the caller paces it and
+// sends the packets.
+//
+// RFC 3550 §5.1: one SSRC, sequence number +1 per packet, timestamp +160
+// per 20 ms of audio at 8 kHz. RFC 4733 §2.5: an event's packets all carry
+// the timestamp of the event's start, the duration grows by one packet time
+// per packet, the first has the marker bit, the last has the E bit and is
+// sent three times; the media clock keeps running meanwhile.
+type outStream struct {
+	codec   Codec
+	pt      uint8
+	eventPT uint8
+	mode    dtmf.Transport // RFC4733 or Inband insert digits; others send only silence
+	ssrc    uint32
+	seq     uint16
+	ts      uint32
+	started bool
+
+	keys    []byte // keys of the current group still to send (first in progress)
+	slot    int    // slot within the current key
+	eventTS uint32
+	tone    toneGen
+	pcm     [samplesPerFrame]int16
+	sent    []byte // keys begun so far
+	payload []byte
+}
+
+func newOutStream(codec Codec, pt, eventPT uint8, mode dtmf.Transport, ssrc uint32, seq uint16, ts uint32) *outStream {
+	return &outStream{codec: codec, pt: pt, eventPT: eventPT, mode: mode, ssrc: ssrc, seq: seq, ts: ts,
+		payload: make([]byte, 0, samplesPerFrame)}
+}
+
+// startGroup queues a group of keys; it returns an error when a group is
+// still being sent or a key is not a DTMF key.
+func (o *outStream) startGroup(keys string) error {
+	if len(o.keys) > 0 {
+		return fmt.Errorf("simulator: key group %q while one is in progress", keys)
+	}
+	for i := 0; i < len(keys); i++ {
+		if _, ok := dtmf.EventForKey(keys[i]); !ok {
+			return fmt.Errorf("%w: %q is not a DTMF key", ErrInvalidOptions, keys[i])
+		}
+	}
+	o.keys, o.slot = []byte(keys), 0
+	return nil
+}
+
+// busy reports whether a key group is being sent.
+func (o *outStream) busy() bool { return len(o.keys) > 0 }
+
+// next appends the packet for the next 20 ms slot to dst.
+func (o *outStream) next(dst []byte) ([]byte, slotResult, error) {
+	var res slotResult
+	h := rtp.Header{
+		Version:        2,
+		PayloadType:    o.pt,
+		SequenceNumber: o.seq,
+		Timestamp:      o.ts,
+		SSRC:           o.ssrc,
+		Marker:         !o.started, // RFC 3551 §4.1: first packet of a talkspurt
+	}
+	o.started = true
+	o.payload = o.payload[:0]
+	silence := true
+	if len(o.keys) > 0 && (o.mode == dtmf.TransportRFC4733 || o.mode == dtmf.TransportInband) {
+		k := o.keys[0]
+		if o.slot == 0 {
+			res.KeyStarted = k
+			o.sent = append(o.sent, k)
+			o.eventTS = o.ts
+			o.tone, _ = newToneGen(k)
+		}
+		switch {
+		case o.mode == dtmf.TransportRFC4733 && o.slot < keyToneSlots+endRetransmits:
+			ev, _ := dtmf.EventForKey(k)
+			n := min(o.slot+1, keyToneSlots)
+			te := dtmf.TelephoneEvent{
+				Event:    ev,
+				End:      o.slot >= keyToneSlots-1,
+				Volume:   eventVolume,
+				Duration: uint16(n * samplesPerFrame),
+			}
+			h.PayloadType = o.eventPT
+			h.Timestamp = o.eventTS
+			h.Marker = o.slot == 0
+			o.payload = te.Marshal(o.payload)
+			silence = false
+		case o.mode == dtmf.TransportInband && o.slot < keyToneSlots:
+			o.tone.fill(o.pcm[:])
+			o.payload = o.codec.encode(o.payload, o.pcm[:])
+			silence = false
+		}
+		o.slot++
+		if o.slot == keySlots {
+			o.keys, o.slot = o.keys[1:], 0
+			res.GroupDone = len(o.keys) == 0
+		}
+	}
+	if silence {
+		for range samplesPerFrame {
+			o.payload = append(o.payload, o.codec.silenceByte())
+		}
+	}
+	o.seq++
+	o.ts += samplesPerFrame
+	p := rtp.Packet{Header: h, Payload: o.payload}
+	start := len(dst)
+	dst = append(dst, make([]byte, p.MarshalSize())...)
+	if _, err := p.MarshalTo(dst[start:]); err != nil {
+		return dst[:start], res, fmt.Errorf("simulator: marshal RTP: %w", err)
+	}
+	return dst, res, nil
+}
