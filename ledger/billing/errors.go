@@ -28,3 +28,7 @@ var (
 	ErrMalformedRecord     = errors.New("billing: malformed Zengin record")
 	ErrUnencodable         = errors.New("billing: text cannot be encoded in the chosen encoding")
 )
+
+// ErrConcurrentIssue means an invoice appeared while a run was issuing it:
+// another writer bypassed the run lock. Nothing of that batch was written.
+var ErrConcurrentIssue = errors.New("billing: invoice issued concurrently")

@@ -1,0 +1,187 @@
+package billing
+
+import (
+	"context"
+	"database/sql"
+
+	"fmt"
+)
+
+// Invoice is a stored qualified invoice (適格請求書) or credit note
+// (適格返還請求書, Kind == KindCredit, negative amounts).
+type Invoice struct {
+	ID                 int64
+	Number             string
+	IssuerName         string
+	IssuerRegistration string
+	SubscriptionID     int64
+	ContractorID       string
+	Recipient          string
+	Kind               Kind
+	Period             Period
+	IssueDate          Date
+	DueDate            Date
+	Lines              []Line
+	Rates              []RateTotal
+	Subtotal, Tax      Yen
+	Total              Yen
+	Note               string // the reason, on a credit note
+	CreditOf           string // credit notes: the number of the invoice voided
+	VoidedBy           string // invoices: the number of the credit note voiding it
+	Payments           []Payment
+	Paid               Yen
+}
+
+// Voided reports whether a credit note cancels this invoice.
+func (in Invoice) Voided() bool { return in.VoidedBy != "" }
+
+// Balance is what is still owed: the total less payments; zero for credit
+// notes and voided invoices (a payment on a voided invoice shows as a
+// negative balance: money to refund).
+func (in Invoice) Balance() Yen {
+	switch {
+	case in.Kind == KindCredit:
+		return 0
+	case in.Voided():
+		return -in.Paid
+	}
+	return in.Total - in.Paid
+}
+
+const invoiceColumns = `i.id, i.number, i.issuer_name, i.issuer_registration, i.subscription_id, i.contractor_id, i.recipient,
+	i.kind, i.period_start, i.period_end, i.issue_date, i.due_date, i.subtotal, i.tax, i.total, i.note,
+	COALESCE(c.number, ''), COALESCE(v.number, ''),
+	COALESCE((SELECT SUM(p.amount) FROM billing_payments p WHERE p.invoice_id = i.id), 0)`
+
+const invoiceFrom = ` FROM billing_invoices i
+	LEFT JOIN billing_invoices c ON c.id = i.credit_of
+	LEFT JOIN billing_invoices v ON v.id = i.voided_by`
+
+func scanInvoice(sc interface{ Scan(...any) error }) (Invoice, error) {
+	var in Invoice
+	var kind, ps, pe, issued, due string
+	var sub, tax, total, paid int64
+	if err := sc.Scan(&in.ID, &in.Number, &in.IssuerName, &in.IssuerRegistration, &in.SubscriptionID, &in.ContractorID, &in.Recipient,
+		&kind, &ps, &pe, &issued, &due, &sub, &tax, &total, &in.Note, &in.CreditOf, &in.VoidedBy, &paid); err != nil {
+		return Invoice{}, err
+	}
+	in.Subtotal, in.Tax, in.Total, in.Paid = Yen(sub), Yen(tax), Yen(total), Yen(paid)
+	var err error
+	if in.Kind, err = ParseKind(kind); err != nil {
+		return Invoice{}, err
+	}
+	for _, f := range []struct {
+		dst *Date
+		s   string
+	}{{&in.Period.Start, ps}, {&in.Period.End, pe}, {&in.IssueDate, issued}, {&in.DueDate, due}} {
+		if *f.dst, err = parseStoredDate(f.s); err != nil {
+			return Invoice{}, err
+		}
+	}
+	return in, nil
+}
+
+// InvoiceByNumber returns an invoice or credit note with its lines and
+// payments. issuer ("" for any) is the registration number, needed only if
+// several issuers use the same number.
+func (b *Billing) InvoiceByNumber(ctx context.Context, number, issuer string) (Invoice, error) {
+	return b.invoiceWhere(ctx, b.db, number, issuer)
+}
+
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func (b *Billing) invoiceWhere(ctx context.Context, db queryer, number, issuer string) (Invoice, error) {
+	query := `SELECT ` + invoiceColumns + invoiceFrom + ` WHERE i.number = ?`
+	args := []any{number}
+	if issuer != "" {
+		query += ` AND i.issuer_registration = ?`
+		args = append(args, issuer)
+	}
+	rows, err := db.QueryContext(ctx, b.q(query), args...)
+	if err != nil {
+		return Invoice{}, fmt.Errorf("billing: invoice %s: %w", number, err)
+	}
+	var found []Invoice
+	for rows.Next() {
+		in, err := scanInvoice(rows)
+		if err != nil {
+			rows.Close()
+			return Invoice{}, fmt.Errorf("billing: invoice %s: %w", number, err)
+		}
+		found = append(found, in)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return Invoice{}, fmt.Errorf("billing: invoice %s: %w", number, err)
+	}
+	switch len(found) {
+	case 0:
+		return Invoice{}, fmt.Errorf("%w: %s", ErrUnknownInvoice, number)
+	case 1:
+	default:
+		return Invoice{}, fmt.Errorf("%w: %s", ErrAmbiguousInvoice, number)
+	}
+	in := found[0]
+	if in.Lines, err = b.lines(ctx, db, in.ID); err != nil {
+		return Invoice{}, err
+	}
+	in.Rates = TaxByRate(in.Lines)
+	if in.Payments, err = b.payments(ctx, db, in.ID); err != nil {
+		return Invoice{}, err
+	}
+	return in, nil
+}
+
+func (b *Billing) lines(ctx context.Context, db queryer, id int64) ([]Line, error) {
+	rows, err := db.QueryContext(ctx, b.q(`SELECT description, quantity, unit_price, amount, tax_rate
+		FROM billing_invoice_lines WHERE invoice_id = ? ORDER BY line_no`), id)
+	if err != nil {
+		return nil, fmt.Errorf("billing: invoice lines: %w", err)
+	}
+	defer rows.Close()
+	var out []Line
+	for rows.Next() {
+		var l Line
+		var unit, amount int64
+		if err := rows.Scan(&l.Description, &l.Quantity, &unit, &amount, &l.TaxRate); err != nil {
+			return nil, fmt.Errorf("billing: invoice lines: %w", err)
+		}
+		l.UnitPrice, l.Amount = Yen(unit), Yen(amount)
+		out = append(out, l)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("billing: invoice lines: %w", err)
+	}
+	return out, nil
+}
+
+// Invoices lists invoices and credit notes issued from from to to
+// (inclusive; zero Dates are open ends), by issue date and number, without
+// lines or payments.
+func (b *Billing) Invoices(ctx context.Context, from, to Date) ([]Invoice, error) {
+	lo, hi := from.String(), to.String()
+	if hi == "" {
+		hi = "9999-12-31"
+	}
+	rows, err := b.db.QueryContext(ctx, b.q(`SELECT `+invoiceColumns+invoiceFrom+`
+		WHERE i.issue_date >= ? AND i.issue_date <= ? ORDER BY i.issue_date, i.issuer_registration, i.number`), lo, hi)
+	if err != nil {
+		return nil, fmt.Errorf("billing: list invoices: %w", err)
+	}
+	defer rows.Close()
+	var out []Invoice
+	for rows.Next() {
+		in, err := scanInvoice(rows)
+		if err != nil {
+			return nil, fmt.Errorf("billing: list invoices: %w", err)
+		}
+		out = append(out, in)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("billing: list invoices: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,239 @@
+package billing
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+)
+
+// AttendanceCounter counts the technician-days (人日) recorded for a
+// contractor's technicians from from (inclusive) to to (exclusive), both
+// midnights in Asia/Tokyo. Billing declares it so it does not depend on the
+// ledger's schema; the ledger (or cmd/dezura) satisfies it.
+type AttendanceCounter interface {
+	TechnicianDays(ctx context.Context, contractorID string, from, to time.Time) (int, error)
+}
+
+// Issuer is who issues the invoices: the qualified invoice issuer
+// (適格請求書発行事業者).
+type Issuer struct {
+	Name         string
+	Registration string // T + 13 digits
+	PaymentDays  int    // the due date is the issue date plus this; 0 means 30
+}
+
+// Validate checks the issuer's name and registration number.
+func (i Issuer) Validate() error {
+	if i.Name == "" {
+		return fmt.Errorf("%w: name is required", ErrInvalidIssuer)
+	}
+	if err := ValidateRegistration(i.Registration); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidIssuer, err)
+	}
+	if i.PaymentDays < 0 {
+		return fmt.Errorf("%w: negative payment days", ErrInvalidIssuer)
+	}
+	return nil
+}
+
+func (i Issuer) dueDate(issued Date) Date {
+	days := i.PaymentDays
+	if days == 0 {
+		days = 30
+	}
+	return issued.AddDays(days)
+}
+
+// RunOptions says what a run does.
+type RunOptions struct {
+	AsOf       Date // issue everything due on or before this date; it is also the issue date
+	DryRun     bool // compute and report, write nothing, take no lock
+	Issuer     Issuer
+	Attendance AttendanceCounter // needed only if a plan charges per attendance
+}
+
+// Issued is one invoice a run issued (or, in a dry run, would issue).
+type Issued struct {
+	Charge
+	Number               string // "" in a dry run
+	Subtotal, Tax, Total Yen
+}
+
+// RunResult reports a run.
+type RunResult struct {
+	AsOf                 Date
+	DryRun               bool
+	Invoices             []Issued
+	Subtotal, Tax, Total Yen
+}
+
+// Count is the number of invoices issued.
+func (r RunResult) Count() int { return len(r.Invoices) }
+
+// runBatch is how many invoices one transaction issues. A crash loses at
+// most an uncommitted batch, which the next run issues again.
+const runBatch = 500
+
+// Run issues every invoice due on or before opts.AsOf that has not been
+// issued yet: first years and renewals of every subscription, and the
+// per-attendance charges of closed months. It is idempotent: each charge has
+// a unique key (subscription, kind, period start), runs are serialised by a
+// lock, and a run after downtime catches up on everything missed. Invoice
+// numbers are allocated in the same transaction as the invoices, so there
+// are no gaps.
+func (b *Billing) Run(ctx context.Context, opts RunOptions) (RunResult, error) {
+	if err := opts.Issuer.Validate(); err != nil {
+		return RunResult{}, err
+	}
+	if opts.AsOf.IsZero() {
+		return RunResult{}, fmt.Errorf("%w: run needs an as-of date", ErrInvalidDate)
+	}
+	if !opts.DryRun {
+		release, err := b.lockRun(ctx)
+		if err != nil {
+			return RunResult{}, err
+		}
+		defer release()
+	}
+	charges, err := b.dueCharges(ctx, opts)
+	if err != nil {
+		return RunResult{}, err
+	}
+	res := RunResult{AsOf: opts.AsOf, DryRun: opts.DryRun, Invoices: make([]Issued, len(charges))}
+	for i, c := range charges {
+		sub, tax, total := Totals(TaxByRate(c.Lines))
+		res.Invoices[i] = Issued{Charge: c, Subtotal: sub, Tax: tax, Total: total}
+		res.Subtotal += sub
+		res.Tax += tax
+		res.Total += total
+	}
+	if opts.DryRun {
+		return res, nil
+	}
+	for start := 0; start < len(res.Invoices); start += runBatch {
+		end := min(start+runBatch, len(res.Invoices))
+		if err := b.issueBatch(ctx, opts.Issuer, opts.AsOf, res.Invoices[start:end]); err != nil {
+			// Report what did commit, so the caller can log it.
+			done := res.Invoices[:start]
+			res.Invoices, res.Subtotal, res.Tax, res.Total = done, 0, 0, 0
+			for _, in := range done {
+				res.Subtotal += in.Subtotal
+				res.Tax += in.Tax
+				res.Total += in.Total
+			}
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+// dueCharges lists the charges due by opts.AsOf that have no invoice yet, in
+// the order they are numbered: by due date, then subscription.
+func (b *Billing) dueCharges(ctx context.Context, opts RunOptions) ([]Charge, error) {
+	plans, err := b.Plans(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byName := make(map[string]Plan, len(plans))
+	for _, p := range plans {
+		byName[p.Name] = p
+	}
+	subs, err := b.querySubscriptions(ctx, b.q(`SELECT `+subscriptionColumns+` FROM billing_subscriptions WHERE start_on <= ? ORDER BY id`), opts.AsOf.String())
+	if err != nil {
+		return nil, err
+	}
+	issued, err := b.issuedKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []Charge
+	for _, s := range subs {
+		p, ok := byName[s.Plan]
+		if !ok {
+			return nil, fmt.Errorf("%w: %q of subscription %d", ErrUnknownPlan, s.Plan, s.ID)
+		}
+		for _, c := range AnnualDue(s, p, opts.AsOf) {
+			if _, done := issued[c.Key()]; !done {
+				out = append(out, c)
+			}
+		}
+		for _, month := range ClosedMonths(s, p, opts.AsOf) {
+			if _, done := issued[Key{s.ID, KindAttendance, month.Start}]; done {
+				continue
+			}
+			if opts.Attendance == nil {
+				return nil, fmt.Errorf("%w: plan %s, subscription %d", ErrNoAttendanceCounter, p.Name, s.ID)
+			}
+			days, err := opts.Attendance.TechnicianDays(ctx, s.ContractorID, month.Start.Time(), month.End.Time())
+			if err != nil {
+				return nil, fmt.Errorf("billing: count attendance of %s for %s: %w", s.ContractorID, month, err)
+			}
+			if c, ok := AttendanceCharge(s, p, month, days); ok {
+				out = append(out, c)
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if c := out[i].IssueOn.Compare(out[j].IssueOn); c != 0 {
+			return c < 0
+		}
+		return out[i].Subscription.ID < out[j].Subscription.ID
+	})
+	return out, nil
+}
+
+func (b *Billing) issuedKeys(ctx context.Context) (map[Key]struct{}, error) {
+	rows, err := b.db.QueryContext(ctx, `SELECT subscription_id, kind, period_start FROM billing_invoices WHERE credit_of = 0`)
+	if err != nil {
+		return nil, fmt.Errorf("billing: issued invoices: %w", err)
+	}
+	defer rows.Close()
+	out := map[Key]struct{}{}
+	for rows.Next() {
+		var k Key
+		var kind, start string
+		if err := rows.Scan(&k.SubscriptionID, &kind, &start); err != nil {
+			return nil, fmt.Errorf("billing: issued invoices: %w", err)
+		}
+		if k.Kind, err = ParseKind(kind); err != nil {
+			return nil, err
+		}
+		if k.PeriodStart, err = ParseDate(start); err != nil {
+			return nil, err
+		}
+		out[k] = struct{}{}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("billing: issued invoices: %w", err)
+	}
+	return out, nil
+}
+
+// issueBatch issues invoices in one transaction and sets their numbers.
+func (b *Billing) issueBatch(ctx context.Context, issuer Issuer, issueDate Date, batch []Issued) error {
+	tx, err := b.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("billing: issue invoices: %w", err)
+	}
+	defer tx.Rollback()
+	drafts := make([]draft, len(batch))
+	for i, in := range batch {
+		drafts[i] = draft{
+			SubscriptionID: in.Subscription.ID, ContractorID: in.Subscription.ContractorID, Recipient: in.Subscription.Recipient,
+			Kind: in.Kind, Period: in.Period, IssueDate: issueDate, DueDate: issuer.dueDate(issueDate), Lines: in.Lines,
+			Subtotal: in.Subtotal, Tax: in.Tax, Total: in.Total,
+		}
+	}
+	numbers, err := b.insertInvoices(ctx, tx, issuer, issueDate.Year, drafts)
+	if err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("billing: issue invoices: %w", err)
+	}
+	for i := range batch {
+		batch[i].Number = numbers[i]
+	}
+	return nil
+}
