@@ -37,6 +37,8 @@ type Site struct {
 	ContractorID string
 	OpensOn      time.Time // zero: open since ever
 	ClosesOn     time.Time // zero: never closes
+	DID          string    // optional called number (E.164) that selects this site
+	Disabled     bool
 }
 
 // EntryStatus is the state of a work-history entry.
@@ -60,6 +62,8 @@ type Entry struct {
 	CheckIn      time.Time // zero if none
 	CheckOut     time.Time // zero if none
 	Status       EntryStatus
+	Trade        string // 職種 from the site assignment at the time, if any
+	Role         string // 立場 from the site assignment at the time, if any
 }
 
 // AttendanceRequest asks the ledger to record one check-in or check-out.

@@ -1,0 +1,121 @@
+package ledger
+
+import (
+	"context"
+	"time"
+)
+
+// Contractor is a business (事業者) that registers sites and workers.
+type Contractor struct {
+	ID             string // dezura contractor ID, chosen at registration
+	Name           string
+	CCUSBusinessID string // CCUS 事業者ID, may be empty
+	Disabled       bool
+}
+
+// Phone maps a caller number to the technician who calls from it, or to a
+// contractor's foreman (ContractorID set, TechnicianID empty).
+type Phone struct {
+	E164         string
+	TechnicianID string
+	ContractorID string
+	Disabled     bool
+}
+
+// Assignment says a technician works at a site, with trade and role.
+type Assignment struct {
+	SiteCode     string
+	TechnicianID string
+	Trade        string // 職種
+	Role         string // 立場, e.g. 職長 (foreman)
+	Disabled     bool
+}
+
+// TechnicianImport is one row of a bulk technician import.
+type TechnicianImport struct {
+	Technician
+	SecurityCode string // 4-digit code from the CCUS card; "" for none. Stored hashed.
+	Phone        string // optional; normalised to E.164
+}
+
+// EntryFilter selects work-history entries. Zero fields select everything.
+type EntryFilter struct {
+	From, To     string // work dates YYYY-MM-DD, inclusive
+	SiteCode     string
+	TechnicianID string
+	ContractorID string // the site's contractor
+	Status       EntryStatus
+	OnlyNew      bool // not yet exported
+	Limit        int
+}
+
+// CallFilter selects call records. Zero fields select everything.
+type CallFilter struct {
+	Since   time.Time // arrived at or after
+	Outcome string
+	Limit   int
+}
+
+// ExportRow is one work-history entry in the shape CCUS asks for when work
+// history is entered directly.
+type ExportRow struct {
+	Entry
+	CCUSSiteID     string
+	SiteName       string
+	ContractorID   string
+	CCUSBusinessID string
+	TechnicianName string
+}
+
+// Admin is what the registration CLI and reports need beyond Store. Both
+// stores implement it; ledger.Open's result can be asserted to Admin.
+type Admin interface {
+	Migrate(ctx context.Context) error
+
+	AddContractor(ctx context.Context, c Contractor) error
+	Contractor(ctx context.Context, id string) (Contractor, error)
+	Contractors(ctx context.Context) ([]Contractor, error)
+	DisableContractor(ctx context.Context, id string) error
+
+	// AddTechnician registers t; securityCode ("" for none) is kept only as
+	// a salted hash.
+	AddTechnician(ctx context.Context, t Technician, securityCode string) error
+	// ImportTechnicians adds all rows in one transaction, or none.
+	ImportTechnicians(ctx context.Context, rows []TechnicianImport) error
+	Technicians(ctx context.Context, contractorID string) ([]Technician, error)
+	DisableTechnician(ctx context.Context, id string) error
+	// CheckSecurityCode reports whether code matches the technician's stored hash.
+	CheckSecurityCode(ctx context.Context, technicianID, code string) (bool, error)
+
+	AddPhone(ctx context.Context, p Phone) error
+	Phone(ctx context.Context, e164 string) (Phone, error)
+	Phones(ctx context.Context) ([]Phone, error)
+	DisablePhone(ctx context.Context, e164 string) error
+
+	AddSite(ctx context.Context, s Site) error
+	Sites(ctx context.Context, contractorID string) ([]Site, error)
+	DisableSite(ctx context.Context, code string) error
+
+	Assign(ctx context.Context, a Assignment) error
+	Assignments(ctx context.Context, siteCode string) ([]Assignment, error)
+	DisableAssignment(ctx context.Context, siteCode, technicianID string) error
+
+	ListEntries(ctx context.Context, f EntryFilter) ([]Entry, error)
+	ListCalls(ctx context.Context, f CallFilter) ([]CallRecord, error)
+	// ExportEntries returns the rows for a CCUS export; with markExported
+	// the closed entries among them become EntryStatusExported.
+	ExportEntries(ctx context.Context, f EntryFilter, markExported bool) ([]ExportRow, error)
+
+	// SeedDemo adds the demo data (contractor "demo", site 1234 デモ現場,
+	// technician 12345678901234 on +819012345678); running it again changes nothing.
+	SeedDemo(ctx context.Context) error
+}
+
+// Demo data added by SeedDemo.
+const (
+	DemoContractorID = "demo"
+	DemoSiteCode     = "1234"
+	DemoCCUSSiteID   = "00000000001234"
+	DemoTechnicianID = "12345678901234"
+	DemoPhone        = "+819012345678"
+)

@@ -1,0 +1,496 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/dezura/dezura/ledger"
+)
+
+// securityCodeCost is the bcrypt cost for the 4-digit card security code.
+// With only 10,000 possible codes no cost makes a stolen hash safe; the
+// salt keeps one table from serving every technician, and a low cost keeps
+// a bulk import of 100,000 technicians in minutes, not hours.
+const securityCodeCost = 6
+
+var (
+	technicianIDRe = regexp.MustCompile(`^[0-9]{14}$`)
+	siteCodeRe     = regexp.MustCompile(`^[0-9]{1,8}$`)
+	securityCodeRe = regexp.MustCompile(`^[0-9]{4}$`)
+	contractorIDRe = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
+)
+
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), ledger.ErrInvalid)
+}
+
+// exists wraps a unique violation as ErrExists.
+func (s *Store) exists(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	if s.d.IsUnique(err) {
+		return fmt.Errorf("ledger: %s: %w", what, ledger.ErrExists)
+	}
+	return fmt.Errorf("ledger: %s: %w", what, err)
+}
+
+func (s *Store) mustExist(ctx context.Context, tx *sql.Tx, table, col, val, what string) error {
+	var n int
+	if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM `+table+` WHERE `+col+` = ?`), val).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		return fmt.Errorf("%s %s: %w", what, val, ledger.ErrNotFound)
+	}
+	return nil
+}
+
+// disable sets disabled on one row; ErrNotFound if there is none.
+func (s *Store) disable(ctx context.Context, what, query string, args ...any) error {
+	r, err := s.db.ExecContext(ctx, s.q(query), args...)
+	if err != nil {
+		return fmt.Errorf("ledger: disable %s: %w", what, err)
+	}
+	if n, err := r.RowsAffected(); err != nil {
+		return fmt.Errorf("ledger: disable %s: %w", what, err)
+	} else if n == 0 {
+		return fmt.Errorf("ledger: disable %s: %w", what, ledger.ErrNotFound)
+	}
+	return nil
+}
+
+// AddContractor registers a contractor.
+func (s *Store) AddContractor(ctx context.Context, c ledger.Contractor) error {
+	if !contractorIDRe.MatchString(c.ID) {
+		return invalid("ledger: contractor ID %q: want 1-64 letters, digits, '.', '_' or '-'", c.ID)
+	}
+	if strings.TrimSpace(c.Name) == "" {
+		return invalid("ledger: contractor %s: name is empty", c.ID)
+	}
+	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO contractors (id, name, ccus_business_id, disabled, created_at) VALUES (?, ?, ?, ?, ?)`),
+		c.ID, c.Name, c.CCUSBusinessID, c.Disabled, s.now().UTC())
+	return s.exists(err, "add contractor "+c.ID)
+}
+
+// Contractor returns one contractor.
+func (s *Store) Contractor(ctx context.Context, id string) (ledger.Contractor, error) {
+	var c ledger.Contractor
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT id, name, ccus_business_id, disabled FROM contractors WHERE id = ?`), id).
+		Scan(&c.ID, &c.Name, &c.CCUSBusinessID, &c.Disabled)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, fmt.Errorf("ledger: contractor %s: %w", id, ledger.ErrNotFound)
+	}
+	if err != nil {
+		return c, fmt.Errorf("ledger: contractor %s: %w", id, err)
+	}
+	return c, nil
+}
+
+// Contractors lists all contractors by ID.
+func (s *Store) Contractors(ctx context.Context) ([]ledger.Contractor, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, name, ccus_business_id, disabled FROM contractors ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: list contractors: %w", err)
+	}
+	defer rows.Close()
+	var out []ledger.Contractor
+	for rows.Next() {
+		var c ledger.Contractor
+		if err := rows.Scan(&c.ID, &c.Name, &c.CCUSBusinessID, &c.Disabled); err != nil {
+			return nil, fmt.Errorf("ledger: list contractors: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("ledger: list contractors: %w", err)
+	}
+	return out, nil
+}
+
+// DisableContractor marks a contractor disabled.
+func (s *Store) DisableContractor(ctx context.Context, id string) error {
+	return s.disable(ctx, "contractor "+id, `UPDATE contractors SET disabled = TRUE WHERE id = ?`, id)
+}
+
+// AddTechnician registers a technician.
+func (s *Store) AddTechnician(ctx context.Context, t ledger.Technician, securityCode string) error {
+	return s.ImportTechnicians(ctx, []ledger.TechnicianImport{{Technician: t, SecurityCode: securityCode}})
+}
+
+// ValidateTechnician checks one technician row without touching the database.
+func ValidateTechnician(r ledger.TechnicianImport) error {
+	if !technicianIDRe.MatchString(r.ID) {
+		return invalid("technician ID %q: want 14 digits", r.ID)
+	}
+	if strings.TrimSpace(r.Name) == "" {
+		return invalid("technician %s: name is empty", r.ID)
+	}
+	if r.Language != "" && r.Language != "ja" && r.Language != "en" {
+		return invalid("technician %s: language %q: want ja or en", r.ID, r.Language)
+	}
+	if r.SecurityCode != "" && !securityCodeRe.MatchString(r.SecurityCode) {
+		return invalid("technician %s: security code: want 4 digits", r.ID)
+	}
+	if r.Phone != "" {
+		if _, err := ledger.NormalizePhone(r.Phone); err != nil {
+			return fmt.Errorf("technician %s: %w", r.ID, err)
+		}
+	}
+	return nil
+}
+
+// ImportTechnicians adds every row in one transaction, or none: the first
+// bad row (invalid, duplicate, unknown contractor) aborts it.
+func (s *Store) ImportTechnicians(ctx context.Context, rows []ledger.TechnicianImport) error {
+	type prepared struct {
+		r     ledger.TechnicianImport
+		hash  string
+		phone string
+	}
+	ps := make([]prepared, len(rows))
+	for i, r := range rows {
+		if err := ValidateTechnician(r); err != nil {
+			return fmt.Errorf("ledger: add technician: %w", err)
+		}
+		p := prepared{r: r}
+		if p.r.Language == "" {
+			p.r.Language = "ja"
+		}
+		if r.SecurityCode != "" {
+			h, err := bcrypt.GenerateFromPassword([]byte(r.SecurityCode), securityCodeCost)
+			if err != nil {
+				return fmt.Errorf("ledger: technician %s: hash security code: %w", r.ID, err)
+			}
+			p.hash = string(h)
+		}
+		if r.Phone != "" {
+			p.phone, _ = ledger.NormalizePhone(r.Phone)
+		}
+		ps[i] = p
+	}
+	now := s.now().UTC()
+	err := s.tryTx(ctx, func(tx *sql.Tx) error {
+		ins, err := tx.PrepareContext(ctx, s.q(`INSERT INTO technicians (id, name, contractor_id, language, security_code_hash, disabled, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`))
+		if err != nil {
+			return err
+		}
+		defer ins.Close()
+		contractors := map[string]bool{}
+		for _, p := range ps {
+			if c := p.r.ContractorID; c != "" && !contractors[c] {
+				if err := s.mustExist(ctx, tx, "contractors", "id", c, "contractor"); err != nil {
+					return fmt.Errorf("technician %s: %w", p.r.ID, err)
+				}
+				contractors[c] = true
+			}
+			if _, err := ins.ExecContext(ctx, p.r.ID, p.r.Name, nullString(p.r.ContractorID), p.r.Language, p.hash, p.r.Disabled, now); err != nil {
+				if s.d.IsUnique(err) {
+					return fmt.Errorf("technician %s: %w", p.r.ID, ledger.ErrExists)
+				}
+				return fmt.Errorf("technician %s: %w", p.r.ID, err)
+			}
+			if p.phone != "" {
+				if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO phones (e164, technician_id, disabled, created_at) VALUES (?, ?, FALSE, ?)`),
+					p.phone, p.r.ID, now); err != nil {
+					if s.d.IsUnique(err) {
+						return fmt.Errorf("technician %s: phone %s: %w", p.r.ID, maskPhone(p.phone), ledger.ErrExists)
+					}
+					return fmt.Errorf("technician %s: phone: %w", p.r.ID, err)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("ledger: add technicians: %w", err)
+	}
+	return nil
+}
+
+// Technicians lists technicians by ID, of one contractor if contractorID is set.
+func (s *Store) Technicians(ctx context.Context, contractorID string) ([]ledger.Technician, error) {
+	q := `SELECT id, name, contractor_id, language, disabled FROM technicians`
+	var args []any
+	if contractorID != "" {
+		q += ` WHERE contractor_id = ?`
+		args = append(args, contractorID)
+	}
+	rows, err := s.db.QueryContext(ctx, s.q(q+` ORDER BY id`), args...)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: list technicians: %w", err)
+	}
+	defer rows.Close()
+	var out []ledger.Technician
+	for rows.Next() {
+		var t ledger.Technician
+		var c sql.NullString
+		if err := rows.Scan(&t.ID, &t.Name, &c, &t.Language, &t.Disabled); err != nil {
+			return nil, fmt.Errorf("ledger: list technicians: %w", err)
+		}
+		t.ContractorID = c.String
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("ledger: list technicians: %w", err)
+	}
+	return out, nil
+}
+
+// DisableTechnician marks a technician disabled: lookups still find them
+// (Disabled set), RecordAttendance refuses with ErrUnknownTechnician.
+func (s *Store) DisableTechnician(ctx context.Context, id string) error {
+	return s.disable(ctx, "technician "+id, `UPDATE technicians SET disabled = TRUE WHERE id = ?`, id)
+}
+
+// CheckSecurityCode compares code with the stored hash. A technician with
+// no code registered never matches.
+func (s *Store) CheckSecurityCode(ctx context.Context, technicianID, code string) (bool, error) {
+	var h string
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT security_code_hash FROM technicians WHERE id = ?`), technicianID).Scan(&h)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, fmt.Errorf("ledger: technician %s: %w: %w", technicianID, ledger.ErrUnknownTechnician, ledger.ErrNotFound)
+	}
+	if err != nil {
+		return false, fmt.Errorf("ledger: technician %s: %w", technicianID, err)
+	}
+	if h == "" {
+		return false, nil
+	}
+	return bcrypt.CompareHashAndPassword([]byte(h), []byte(code)) == nil, nil
+}
+
+// AddPhone registers a caller number (normalised to E.164) for a
+// technician or a contractor's foreman.
+func (s *Store) AddPhone(ctx context.Context, p ledger.Phone) error {
+	e164, err := ledger.NormalizePhone(p.E164)
+	if err != nil {
+		return fmt.Errorf("ledger: add phone: %w", err)
+	}
+	if (p.TechnicianID == "") == (p.ContractorID == "") {
+		return invalid("ledger: add phone %s: give a technician or a contractor (foreman), not both", maskPhone(e164))
+	}
+	err = s.tryTx(ctx, func(tx *sql.Tx) error {
+		if p.TechnicianID != "" {
+			if err := s.mustExist(ctx, tx, "technicians", "id", p.TechnicianID, "technician"); err != nil {
+				return err
+			}
+		} else if err := s.mustExist(ctx, tx, "contractors", "id", p.ContractorID, "contractor"); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO phones (e164, technician_id, contractor_id, disabled, created_at) VALUES (?, ?, ?, ?, ?)`),
+			e164, nullString(p.TechnicianID), nullString(p.ContractorID), p.Disabled, s.now().UTC())
+		return err
+	})
+	return s.exists(err, "add phone "+maskPhone(e164))
+}
+
+const phoneCols = `e164, technician_id, contractor_id, disabled`
+
+func scanPhone(sc interface{ Scan(...any) error }) (ledger.Phone, error) {
+	var p ledger.Phone
+	var t, c sql.NullString
+	err := sc.Scan(&p.E164, &t, &c, &p.Disabled)
+	p.TechnicianID, p.ContractorID = t.String, c.String
+	return p, err
+}
+
+// Phone returns the registration of one number (any form NormalizePhone takes).
+func (s *Store) Phone(ctx context.Context, number string) (ledger.Phone, error) {
+	e164, err := ledger.NormalizePhone(number)
+	if err != nil {
+		return ledger.Phone{}, fmt.Errorf("ledger: phone: %w", err)
+	}
+	p, err := scanPhone(s.db.QueryRowContext(ctx, s.q(`SELECT `+phoneCols+` FROM phones WHERE e164 = ?`), e164))
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, fmt.Errorf("ledger: phone %s: %w", maskPhone(e164), ledger.ErrNotFound)
+	}
+	if err != nil {
+		return p, fmt.Errorf("ledger: phone %s: %w", maskPhone(e164), err)
+	}
+	return p, nil
+}
+
+// Phones lists all registered numbers.
+func (s *Store) Phones(ctx context.Context) ([]ledger.Phone, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+phoneCols+` FROM phones ORDER BY e164`)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: list phones: %w", err)
+	}
+	defer rows.Close()
+	var out []ledger.Phone
+	for rows.Next() {
+		p, err := scanPhone(rows)
+		if err != nil {
+			return nil, fmt.Errorf("ledger: list phones: %w", err)
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("ledger: list phones: %w", err)
+	}
+	return out, nil
+}
+
+// DisablePhone stops a number identifying anyone.
+func (s *Store) DisablePhone(ctx context.Context, number string) error {
+	e164, err := ledger.NormalizePhone(number)
+	if err != nil {
+		return fmt.Errorf("ledger: disable phone: %w", err)
+	}
+	return s.disable(ctx, "phone "+maskPhone(e164), `UPDATE phones SET disabled = TRUE WHERE e164 = ?`, e164)
+}
+
+// AddSite registers a site.
+func (s *Store) AddSite(ctx context.Context, st ledger.Site) error {
+	if !siteCodeRe.MatchString(st.Code) {
+		return invalid("ledger: site code %q: want 1 to 8 digits", st.Code)
+	}
+	if strings.TrimSpace(st.Name) == "" {
+		return invalid("ledger: site %s: name is empty", st.Code)
+	}
+	if !st.OpensOn.IsZero() && !st.ClosesOn.IsZero() && dateOf(st.ClosesOn) < dateOf(st.OpensOn) {
+		return invalid("ledger: site %s: closes %s before it opens %s", st.Code, dateOf(st.ClosesOn), dateOf(st.OpensOn))
+	}
+	did := ""
+	if st.DID != "" {
+		var err error
+		if did, err = ledger.NormalizePhone(st.DID); err != nil {
+			return fmt.Errorf("ledger: site %s DID: %w", st.Code, err)
+		}
+	}
+	err := s.tryTx(ctx, func(tx *sql.Tx) error {
+		if st.ContractorID != "" {
+			if err := s.mustExist(ctx, tx, "contractors", "id", st.ContractorID, "contractor"); err != nil {
+				return err
+			}
+		}
+		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO sites (code, ccus_site_id, name, contractor_id, opens_on, closes_on, did, disabled, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			st.Code, st.CCUSSiteID, st.Name, nullString(st.ContractorID), dateOf(st.OpensOn), dateOf(st.ClosesOn),
+			nullString(did), st.Disabled, s.now().UTC())
+		return err
+	})
+	return s.exists(err, "add site "+st.Code)
+}
+
+// Sites lists sites by code, of one contractor if contractorID is set.
+func (s *Store) Sites(ctx context.Context, contractorID string) ([]ledger.Site, error) {
+	q := `SELECT ` + siteCols + ` FROM sites`
+	var args []any
+	if contractorID != "" {
+		q += ` WHERE contractor_id = ?`
+		args = append(args, contractorID)
+	}
+	rows, err := s.db.QueryContext(ctx, s.q(q+` ORDER BY code`), args...)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: list sites: %w", err)
+	}
+	defer rows.Close()
+	var out []ledger.Site
+	for rows.Next() {
+		st, err := scanSite(rows)
+		if err != nil {
+			return nil, fmt.Errorf("ledger: list sites: %w", err)
+		}
+		out = append(out, st)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("ledger: list sites: %w", err)
+	}
+	return out, nil
+}
+
+// DisableSite closes a site to new attendance (ErrSiteClosed).
+func (s *Store) DisableSite(ctx context.Context, code string) error {
+	return s.disable(ctx, "site "+code, `UPDATE sites SET disabled = TRUE WHERE code = ?`, code)
+}
+
+// Assign records that a technician works at a site with a trade and role.
+func (s *Store) Assign(ctx context.Context, a ledger.Assignment) error {
+	err := s.tryTx(ctx, func(tx *sql.Tx) error {
+		if err := s.mustExist(ctx, tx, "sites", "code", a.SiteCode, "site"); err != nil {
+			return err
+		}
+		if err := s.mustExist(ctx, tx, "technicians", "id", a.TechnicianID, "technician"); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO assignments (site_code, technician_id, trade, role, disabled, created_at)
+			VALUES (?, ?, ?, ?, ?, ?)`), a.SiteCode, a.TechnicianID, a.Trade, a.Role, a.Disabled, s.now().UTC())
+		return err
+	})
+	return s.exists(err, fmt.Sprintf("assign %s to site %s", a.TechnicianID, a.SiteCode))
+}
+
+// Assignments lists assignments, of one site if siteCode is set.
+func (s *Store) Assignments(ctx context.Context, siteCode string) ([]ledger.Assignment, error) {
+	q := `SELECT site_code, technician_id, trade, role, disabled FROM assignments`
+	var args []any
+	if siteCode != "" {
+		q += ` WHERE site_code = ?`
+		args = append(args, siteCode)
+	}
+	rows, err := s.db.QueryContext(ctx, s.q(q+` ORDER BY site_code, technician_id`), args...)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: list assignments: %w", err)
+	}
+	defer rows.Close()
+	var out []ledger.Assignment
+	for rows.Next() {
+		var a ledger.Assignment
+		if err := rows.Scan(&a.SiteCode, &a.TechnicianID, &a.Trade, &a.Role, &a.Disabled); err != nil {
+			return nil, fmt.Errorf("ledger: list assignments: %w", err)
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("ledger: list assignments: %w", err)
+	}
+	return out, nil
+}
+
+// DisableAssignment ends an assignment.
+func (s *Store) DisableAssignment(ctx context.Context, siteCode, technicianID string) error {
+	return s.disable(ctx, fmt.Sprintf("assignment of %s at site %s", technicianID, siteCode),
+		`UPDATE assignments SET disabled = TRUE WHERE site_code = ? AND technician_id = ?`, siteCode, technicianID)
+}
+
+// SeedDemo adds the demo contractor, site 1234 and technician
+// 12345678901234 on +819012345678; a second run changes nothing.
+func (s *Store) SeedDemo(ctx context.Context) error {
+	now := s.now().UTC()
+	err := s.tryTx(ctx, func(tx *sql.Tx) error {
+		stmts := []struct {
+			q    string
+			args []any
+		}{
+			{`INSERT INTO contractors (id, name, ccus_business_id, disabled, created_at) VALUES (?, ?, ?, FALSE, ?) ON CONFLICT DO NOTHING`,
+				[]any{ledger.DemoContractorID, "デモ工務店", "000000000001", now}},
+			{`INSERT INTO sites (code, ccus_site_id, name, contractor_id, opens_on, closes_on, disabled, created_at) VALUES (?, ?, ?, ?, '', '', FALSE, ?) ON CONFLICT DO NOTHING`,
+				[]any{ledger.DemoSiteCode, ledger.DemoCCUSSiteID, "デモ現場", ledger.DemoContractorID, now}},
+			{`INSERT INTO technicians (id, name, contractor_id, language, security_code_hash, disabled, created_at) VALUES (?, ?, ?, 'ja', '', FALSE, ?) ON CONFLICT DO NOTHING`,
+				[]any{ledger.DemoTechnicianID, "出面 太郎", ledger.DemoContractorID, now}},
+			{`INSERT INTO phones (e164, technician_id, disabled, created_at) VALUES (?, ?, FALSE, ?) ON CONFLICT DO NOTHING`,
+				[]any{ledger.DemoPhone, ledger.DemoTechnicianID, now}},
+			{`INSERT INTO assignments (site_code, technician_id, trade, role, disabled, created_at) VALUES (?, ?, ?, ?, FALSE, ?) ON CONFLICT DO NOTHING`,
+				[]any{ledger.DemoSiteCode, ledger.DemoTechnicianID, "とび工", "職長", now}},
+		}
+		for _, st := range stmts {
+			if _, err := tx.ExecContext(ctx, s.q(st.q), st.args...); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("ledger: seed demo data: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,199 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/dezura/dezura/ledger"
+)
+
+const entryCols = `id, work_date, technician_id, site_code, check_in, check_out, status, trade, role`
+
+func scanEntry(sc interface{ Scan(...any) error }) (ledger.Entry, error) {
+	var e ledger.Entry
+	var in, out sql.NullTime
+	var status string
+	if err := sc.Scan(&e.ID, &e.WorkDate, &e.TechnicianID, &e.SiteCode, &in, &out, &status, &e.Trade, &e.Role); err != nil {
+		return e, err
+	}
+	e.CheckIn, e.CheckOut = timeOf(in), timeOf(out)
+	var err error
+	if e.Status, err = ledger.ParseEntryStatus(status); err != nil {
+		return e, err
+	}
+	return e, nil
+}
+
+// RecordAttendance writes one check-in or check-out: the event in the
+// append-only log and the derived entry, in one transaction, committed
+// (and so durable: SQLite runs with synchronous=FULL) before it returns.
+//
+//   - check-in: a new open entry for (technician, site, work date); if one
+//     exists already, AlreadyRegistered and nothing is written.
+//   - check-out: closes that work date's open entry at the site, else the
+//     previous work date's (a night shift ending after midnight), else
+//     updates the check-out time of that date's entry if it has one, else
+//     records an entry with only a check-out, status needs_review.
+//   - a request whose IdempotencyKey was seen before returns the entry that
+//     request made, as it is now, and writes nothing.
+func (s *Store) RecordAttendance(ctx context.Context, req ledger.AttendanceRequest) (ledger.AttendanceResult, error) {
+	if req.Action != ledger.ActionCheckIn && req.Action != ledger.ActionCheckOut {
+		return ledger.AttendanceResult{}, fmt.Errorf("ledger: record attendance: action %v: %w", req.Action, ledger.ErrInvalid)
+	}
+	if req.At.IsZero() {
+		return ledger.AttendanceResult{}, fmt.Errorf("ledger: record attendance: no time: %w", ledger.ErrInvalid)
+	}
+	var res ledger.AttendanceResult
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		res, err = s.recordTx(ctx, tx, req)
+		return err
+	})
+	if err != nil {
+		return ledger.AttendanceResult{}, fmt.Errorf("ledger: record %v for %s at site %s: %w", req.Action, req.TechnicianID, req.SiteCode, err)
+	}
+	return res, nil
+}
+
+func (s *Store) recordTx(ctx context.Context, tx *sql.Tx, req ledger.AttendanceRequest) (ledger.AttendanceResult, error) {
+	var res ledger.AttendanceResult
+	if req.IdempotencyKey != "" {
+		var entryID sql.NullInt64
+		err := tx.QueryRowContext(ctx, s.q(`SELECT entry_id FROM attendance_events WHERE idempotency_key = ?`), req.IdempotencyKey).Scan(&entryID)
+		switch {
+		case err == nil:
+			e, err := scanEntry(tx.QueryRowContext(ctx, s.q(`SELECT `+entryCols+` FROM work_entries WHERE id = ?`), entryID.Int64))
+			if err != nil {
+				return res, fmt.Errorf("entry of replayed request %s: %w", req.IdempotencyKey, err)
+			}
+			res.Entry = e
+			return res, nil
+		case !errors.Is(err, sql.ErrNoRows):
+			return res, err
+		}
+	}
+	tech, err := technician(ctx, tx, s.q, req.TechnicianID)
+	if err != nil {
+		return res, err
+	}
+	if tech.Disabled {
+		return res, fmt.Errorf("technician %s is disabled: %w", tech.ID, ledger.ErrUnknownTechnician)
+	}
+	st, err := site(ctx, tx, s.q, req.SiteCode)
+	if err != nil {
+		return res, err
+	}
+	wd := ledger.WorkDate(req.At)
+	if st.Disabled {
+		return res, fmt.Errorf("site %s is disabled: %w", st.Code, ledger.ErrSiteClosed)
+	}
+	if d := dateOf(st.OpensOn); d != "" && wd < d {
+		return res, fmt.Errorf("site %s opens on %s, work date %s: %w", st.Code, d, wd, ledger.ErrSiteClosed)
+	}
+	if d := dateOf(st.ClosesOn); d != "" && wd > d {
+		return res, fmt.Errorf("site %s closed on %s, work date %s: %w", st.Code, d, wd, ledger.ErrSiteClosed)
+	}
+	at := req.At.UTC()
+	now := s.now().UTC()
+
+	today, found, err := s.entryFor(ctx, tx, req.TechnicianID, req.SiteCode, wd)
+	if err != nil {
+		return res, err
+	}
+	var e ledger.Entry
+	switch req.Action {
+	case ledger.ActionCheckIn:
+		if found {
+			return ledger.AttendanceResult{Entry: today, AlreadyRegistered: true}, nil
+		}
+		if e, err = s.insertEntry(ctx, tx, wd, req, at, time.Time{}, ledger.EntryStatusOpen, now); err != nil {
+			return res, err
+		}
+	case ledger.ActionCheckOut:
+		switch {
+		case found && today.Status == ledger.EntryStatusOpen:
+			e, err = s.closeEntry(ctx, tx, today, at, ledger.EntryStatusClosed, now)
+		case found:
+			// A second check-out the same day: the later one counts. An
+			// entry already exported must be looked at again.
+			status := today.Status
+			if status == ledger.EntryStatusExported {
+				status = ledger.EntryStatusNeedsReview
+			}
+			out := today.CheckOut
+			if at.After(out) {
+				out = at
+			}
+			e, err = s.closeEntry(ctx, tx, today, out, status, now)
+		default:
+			prevDate, perr := ledger.PreviousWorkDate(wd)
+			if perr != nil {
+				return res, perr
+			}
+			prev, pfound, perr := s.entryFor(ctx, tx, req.TechnicianID, req.SiteCode, prevDate)
+			if perr != nil {
+				return res, perr
+			}
+			if pfound && prev.Status == ledger.EntryStatusOpen {
+				e, err = s.closeEntry(ctx, tx, prev, at, ledger.EntryStatusClosed, now)
+			} else {
+				e, err = s.insertEntry(ctx, tx, wd, req, time.Time{}, at, ledger.EntryStatusNeedsReview, now)
+			}
+		}
+		if err != nil {
+			return res, err
+		}
+	}
+	_, err = tx.ExecContext(ctx, s.q(`INSERT INTO attendance_events
+		(kind, technician_id, site_code, work_date, at, entry_id, call_id, idempotency_key, actor, reason, recorded_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		req.Action.String(), req.TechnicianID, req.SiteCode, wd, at, e.ID, req.CallID,
+		nullString(req.IdempotencyKey), "phone", "", now)
+	if err != nil {
+		return res, fmt.Errorf("append event: %w", err)
+	}
+	res.Entry = e
+	return res, nil
+}
+
+func (s *Store) entryFor(ctx context.Context, tx *sql.Tx, tech, site, wd string) (ledger.Entry, bool, error) {
+	e, err := scanEntry(tx.QueryRowContext(ctx, s.q(`SELECT `+entryCols+` FROM work_entries
+		WHERE technician_id = ? AND site_code = ? AND work_date = ?`+s.d.ForUpdate), tech, site, wd))
+	if errors.Is(err, sql.ErrNoRows) {
+		return e, false, nil
+	}
+	if err != nil {
+		return e, false, fmt.Errorf("entry of %s: %w", wd, err)
+	}
+	return e, true, nil
+}
+
+func (s *Store) insertEntry(ctx context.Context, tx *sql.Tx, wd string, req ledger.AttendanceRequest, in, out time.Time, status ledger.EntryStatus, now time.Time) (ledger.Entry, error) {
+	e := ledger.Entry{WorkDate: wd, TechnicianID: req.TechnicianID, SiteCode: req.SiteCode, CheckIn: in, CheckOut: out, Status: status}
+	err := tx.QueryRowContext(ctx, s.q(`SELECT trade, role FROM assignments
+		WHERE site_code = ? AND technician_id = ? AND disabled = FALSE`), req.SiteCode, req.TechnicianID).Scan(&e.Trade, &e.Role)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return e, fmt.Errorf("assignment: %w", err)
+	}
+	err = tx.QueryRowContext(ctx, s.q(`INSERT INTO work_entries
+		(work_date, technician_id, site_code, check_in, check_out, status, trade, role, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+		wd, e.TechnicianID, e.SiteCode, nullTime(in), nullTime(out), status.String(), e.Trade, e.Role, now).Scan(&e.ID)
+	if err != nil {
+		return e, fmt.Errorf("insert entry: %w", err)
+	}
+	return e, nil
+}
+
+func (s *Store) closeEntry(ctx context.Context, tx *sql.Tx, e ledger.Entry, out time.Time, status ledger.EntryStatus, now time.Time) (ledger.Entry, error) {
+	_, err := tx.ExecContext(ctx, s.q(`UPDATE work_entries SET check_out = ?, status = ?, updated_at = ? WHERE id = ?`),
+		out.UTC(), status.String(), now, e.ID)
+	if err != nil {
+		return e, fmt.Errorf("close entry %d: %w", e.ID, err)
+	}
+	e.CheckOut, e.Status = out.UTC(), status
+	return e, nil
+}

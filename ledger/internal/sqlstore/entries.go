@@ -1,0 +1,153 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/dezura/dezura/ledger"
+)
+
+// entryWhere builds the WHERE clause of an EntryFilter over work_entries e
+// joined with sites s.
+func entryWhere(f ledger.EntryFilter) (string, []any) {
+	var where []string
+	var args []any
+	add := func(cond string, v any) {
+		where = append(where, cond)
+		args = append(args, v)
+	}
+	if f.From != "" {
+		add("e.work_date >= ?", f.From)
+	}
+	if f.To != "" {
+		add("e.work_date <= ?", f.To)
+	}
+	if f.SiteCode != "" {
+		add("e.site_code = ?", f.SiteCode)
+	}
+	if f.TechnicianID != "" {
+		add("e.technician_id = ?", f.TechnicianID)
+	}
+	if f.ContractorID != "" {
+		add("s.contractor_id = ?", f.ContractorID)
+	}
+	if f.Status != ledger.EntryStatusUnknown {
+		add("e.status = ?", f.Status.String())
+	}
+	if f.OnlyNew {
+		where = append(where, "e.exported_at IS NULL")
+	}
+	if len(where) == 0 {
+		return "", nil
+	}
+	return " WHERE " + strings.Join(where, " AND "), args
+}
+
+func validDates(f ledger.EntryFilter) error {
+	for _, d := range []string{f.From, f.To} {
+		if d == "" {
+			continue
+		}
+		if _, err := ledger.ParseWorkDate(d); err != nil {
+			return fmt.Errorf("%w: %w", ledger.ErrInvalid, err)
+		}
+	}
+	return nil
+}
+
+const entryColsE = `e.id, e.work_date, e.technician_id, e.site_code, e.check_in, e.check_out, e.status, e.trade, e.role`
+
+// ListEntries returns entries by work date, site, technician.
+func (s *Store) ListEntries(ctx context.Context, f ledger.EntryFilter) ([]ledger.Entry, error) {
+	if err := validDates(f); err != nil {
+		return nil, fmt.Errorf("ledger: list entries: %w", err)
+	}
+	where, args := entryWhere(f)
+	q := `SELECT ` + entryColsE + ` FROM work_entries e JOIN sites s ON s.code = e.site_code` + where +
+		` ORDER BY e.work_date, e.site_code, e.technician_id`
+	if f.Limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d", f.Limit)
+	}
+	rows, err := s.db.QueryContext(ctx, s.q(q), args...)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: list entries: %w", err)
+	}
+	defer rows.Close()
+	var out []ledger.Entry
+	for rows.Next() {
+		e, err := scanEntry(rows)
+		if err != nil {
+			return nil, fmt.Errorf("ledger: list entries: %w", err)
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("ledger: list entries: %w", err)
+	}
+	return out, nil
+}
+
+// ExportEntries returns the CCUS export rows matching f. With
+// markExported, in the same transaction, the closed entries among them
+// become exported and every row is stamped so OnlyNew skips it next time.
+func (s *Store) ExportEntries(ctx context.Context, f ledger.EntryFilter, markExported bool) ([]ledger.ExportRow, error) {
+	if err := validDates(f); err != nil {
+		return nil, fmt.Errorf("ledger: export entries: %w", err)
+	}
+	where, args := entryWhere(f)
+	var out []ledger.ExportRow
+	err := s.tryTx(ctx, func(tx *sql.Tx) error {
+		out = out[:0]
+		q := `SELECT ` + entryColsE + `, s.ccus_site_id, s.name, COALESCE(s.contractor_id, ''), COALESCE(c.ccus_business_id, ''), t.name
+			FROM work_entries e JOIN sites s ON s.code = e.site_code
+			JOIN technicians t ON t.id = e.technician_id
+			LEFT JOIN contractors c ON c.id = s.contractor_id` + where +
+			` ORDER BY e.work_date, e.site_code, e.technician_id`
+		if f.Limit > 0 {
+			q += fmt.Sprintf(" LIMIT %d", f.Limit)
+		}
+		rows, err := tx.QueryContext(ctx, s.q(q), args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var r ledger.ExportRow
+			var in, outT sql.NullTime
+			var status string
+			if err := rows.Scan(&r.ID, &r.WorkDate, &r.TechnicianID, &r.SiteCode, &in, &outT, &status, &r.Trade, &r.Role,
+				&r.CCUSSiteID, &r.SiteName, &r.ContractorID, &r.CCUSBusinessID, &r.TechnicianName); err != nil {
+				return err
+			}
+			r.CheckIn, r.CheckOut = timeOf(in), timeOf(outT)
+			if r.Status, err = ledger.ParseEntryStatus(status); err != nil {
+				return err
+			}
+			out = append(out, r)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if !markExported || len(out) == 0 {
+			return nil
+		}
+		now := s.now().UTC()
+		for _, r := range out {
+			status := r.Status
+			if status == ledger.EntryStatusClosed {
+				status = ledger.EntryStatusExported
+			}
+			if _, err := tx.ExecContext(ctx, s.q(`UPDATE work_entries SET exported_at = ?, status = ? WHERE id = ?`),
+				now, status.String(), r.ID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ledger: export entries: %w", err)
+	}
+	return out, nil
+}

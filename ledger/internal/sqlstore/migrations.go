@@ -1,0 +1,189 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// migration is one schema version: statements run in one transaction.
+type migration struct {
+	version int
+	name    string
+	stmts   []string
+}
+
+// migrations is the ordered schema history. Append only; never edit a
+// released migration. {{ID}} is an auto-increment primary key, {{TS}} a
+// timestamp column type.
+var migrations = []migration{
+	{1, "initial model", []string{
+		`CREATE TABLE contractors (
+			id TEXT PRIMARY KEY,
+			name TEXT NOT NULL,
+			ccus_business_id TEXT NOT NULL DEFAULT '',
+			disabled BOOLEAN NOT NULL DEFAULT FALSE,
+			created_at {{TS}} NOT NULL
+		)`,
+		`CREATE TABLE technicians (
+			id TEXT PRIMARY KEY CHECK (length(id) = 14),
+			name TEXT NOT NULL,
+			contractor_id TEXT REFERENCES contractors(id),
+			language TEXT NOT NULL DEFAULT 'ja',
+			security_code_hash TEXT NOT NULL DEFAULT '',
+			disabled BOOLEAN NOT NULL DEFAULT FALSE,
+			created_at {{TS}} NOT NULL
+		)`,
+		`CREATE INDEX technicians_contractor ON technicians(contractor_id)`,
+		`CREATE TABLE phones (
+			e164 TEXT PRIMARY KEY,
+			technician_id TEXT REFERENCES technicians(id),
+			contractor_id TEXT REFERENCES contractors(id),
+			disabled BOOLEAN NOT NULL DEFAULT FALSE,
+			created_at {{TS}} NOT NULL,
+			CHECK ((technician_id IS NULL) <> (contractor_id IS NULL))
+		)`,
+		`CREATE TABLE sites (
+			code TEXT PRIMARY KEY,
+			ccus_site_id TEXT NOT NULL DEFAULT '',
+			name TEXT NOT NULL,
+			contractor_id TEXT REFERENCES contractors(id),
+			opens_on TEXT NOT NULL DEFAULT '',
+			closes_on TEXT NOT NULL DEFAULT '',
+			did TEXT UNIQUE,
+			disabled BOOLEAN NOT NULL DEFAULT FALSE,
+			created_at {{TS}} NOT NULL
+		)`,
+		`CREATE TABLE assignments (
+			site_code TEXT NOT NULL REFERENCES sites(code),
+			technician_id TEXT NOT NULL REFERENCES technicians(id),
+			trade TEXT NOT NULL DEFAULT '',
+			role TEXT NOT NULL DEFAULT '',
+			disabled BOOLEAN NOT NULL DEFAULT FALSE,
+			created_at {{TS}} NOT NULL,
+			PRIMARY KEY (site_code, technician_id)
+		)`,
+		`CREATE TABLE work_entries (
+			id {{ID}},
+			work_date TEXT NOT NULL,
+			technician_id TEXT NOT NULL REFERENCES technicians(id),
+			site_code TEXT NOT NULL REFERENCES sites(code),
+			check_in {{TS}},
+			check_out {{TS}},
+			status TEXT NOT NULL,
+			trade TEXT NOT NULL DEFAULT '',
+			role TEXT NOT NULL DEFAULT '',
+			exported_at {{TS}},
+			updated_at {{TS}} NOT NULL,
+			UNIQUE (technician_id, site_code, work_date)
+		)`,
+		`CREATE INDEX work_entries_date ON work_entries(work_date, site_code)`,
+		`CREATE TABLE attendance_events (
+			id {{ID}},
+			kind TEXT NOT NULL,
+			technician_id TEXT NOT NULL,
+			site_code TEXT NOT NULL,
+			work_date TEXT NOT NULL,
+			at {{TS}} NOT NULL,
+			entry_id BIGINT REFERENCES work_entries(id),
+			call_id TEXT NOT NULL DEFAULT '',
+			idempotency_key TEXT UNIQUE,
+			actor TEXT NOT NULL DEFAULT '',
+			reason TEXT NOT NULL DEFAULT '',
+			recorded_at {{TS}} NOT NULL
+		)`,
+		`CREATE INDEX attendance_events_entry ON attendance_events(entry_id)`,
+		`CREATE TABLE calls (
+			call_id TEXT PRIMARY KEY,
+			caller TEXT NOT NULL DEFAULT '',
+			called TEXT NOT NULL DEFAULT '',
+			arrived_at {{TS}},
+			answered_at {{TS}},
+			ended_at {{TS}},
+			technician_id TEXT NOT NULL DEFAULT '',
+			site_code TEXT NOT NULL DEFAULT '',
+			language TEXT NOT NULL DEFAULT '',
+			outcome TEXT NOT NULL DEFAULT '',
+			reason TEXT NOT NULL DEFAULT '',
+			steps TEXT NOT NULL DEFAULT '[]',
+			entry_ids TEXT NOT NULL DEFAULT '[]',
+			dtmf_transport TEXT NOT NULL DEFAULT ''
+		)`,
+		`CREATE INDEX calls_arrived ON calls(arrived_at)`,
+	}},
+}
+
+// SchemaVersion is the newest migration version in this binary.
+func SchemaVersion() int { return migrations[len(migrations)-1].version }
+
+// Migrate applies every pending migration, each in its own transaction
+// that also records it in schema_migrations. Safe to run concurrently from
+// several processes on PostgreSQL (advisory transaction lock) and SQLite
+// (the write lock taken at BEGIN IMMEDIATE).
+func (s *Store) Migrate(ctx context.Context) error {
+	for _, m := range migrations {
+		if err := s.applyMigration(ctx, m); err != nil {
+			return fmt.Errorf("ledger: migration %d (%s): %w", m.version, m.name, err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) applyMigration(ctx context.Context, m migration) (err error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, ignoreDone(tx.Rollback()))
+		}
+	}()
+	if s.d.MigrationLock != "" {
+		if _, err := tx.ExecContext(ctx, s.d.MigrationLock); err != nil {
+			return fmt.Errorf("lock: %w", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, s.d.Types.Replace(`CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY,
+		name TEXT NOT NULL,
+		applied_at {{TS}} NOT NULL)`)); err != nil {
+		return err
+	}
+	var n int
+	err = tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), m.version).Scan(&n)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return tx.Rollback()
+	}
+	for _, st := range m.stmts {
+		if _, err := tx.ExecContext(ctx, s.d.Types.Replace(st)); err != nil {
+			return fmt.Errorf("%.60s...: %w", st, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`),
+		m.version, m.name, s.now().UTC()); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// AppliedVersion returns the newest applied migration version (0 for none).
+func (s *Store) AppliedVersion(ctx context.Context) (int, error) {
+	var v sql.NullInt64
+	if err := s.db.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&v); err != nil {
+		return 0, fmt.Errorf("ledger: schema version: %w", err)
+	}
+	return int(v.Int64), nil
+}
+
+func ignoreDone(err error) error {
+	if errors.Is(err, sql.ErrTxDone) {
+		return nil
+	}
+	return err
+}
+

@@ -1,0 +1,194 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/dezura/dezura/ledger"
+)
+
+// Store implements ledger.Store and ledger.Admin over a *sql.DB.
+type Store struct {
+	db  *sql.DB
+	d   Dialect
+	now func() time.Time
+}
+
+var (
+	_ ledger.Store = (*Store)(nil)
+	_ ledger.Admin = (*Store)(nil)
+)
+
+// New wraps db and applies pending migrations. now stamps audit columns
+// (recorded_at, created_at); nil means time.Now. The Store owns db and
+// closes it in Close.
+func New(ctx context.Context, db *sql.DB, d Dialect, now func() time.Time) (*Store, error) {
+	if now == nil {
+		now = time.Now
+	}
+	s := &Store{db: db, d: d, now: now}
+	if err := s.Migrate(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// DB returns the underlying database, for tests and benchmarks.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+func (s *Store) q(query string) string { return s.d.rebind(query) }
+
+// inTx runs fn in a transaction, running it again (up to 4 times) after a
+// unique violation or a transient conflict: a concurrent writer got there
+// first, and the next run sees its row.
+func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	var err error
+	for attempt := 0; attempt < 4; attempt++ {
+		err = s.tryTx(ctx, fn)
+		if err == nil || ctx.Err() != nil {
+			return err
+		}
+		if !s.d.IsUnique(err) && !s.d.IsRetryable(err) {
+			return err
+		}
+	}
+	return err
+}
+
+func (s *Store) tryTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		return errors.Join(err, ignoreDone(tx.Rollback()))
+	}
+	return tx.Commit()
+}
+
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// TechnicianByPhone returns the technician who calls from e164. A number
+// not registered, disabled, or belonging to a foreman gives ErrNotFound.
+// A disabled technician is returned with Disabled set.
+func (s *Store) TechnicianByPhone(ctx context.Context, e164 string) (ledger.Technician, error) {
+	var id string
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT technician_id FROM phones
+		WHERE e164 = ? AND disabled = FALSE AND technician_id IS NOT NULL`), e164).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ledger.Technician{}, fmt.Errorf("ledger: phone %s: %w", maskPhone(e164), ledger.ErrNotFound)
+	}
+	if err != nil {
+		return ledger.Technician{}, fmt.Errorf("ledger: phone %s: %w", maskPhone(e164), err)
+	}
+	return s.Technician(ctx, id)
+}
+
+// Technician returns the technician with the 14-digit id; unknown gives an
+// error matching both ErrUnknownTechnician and ErrNotFound.
+func (s *Store) Technician(ctx context.Context, id string) (ledger.Technician, error) {
+	return technician(ctx, s.db, s.q, id)
+}
+
+func technician(ctx context.Context, db querier, q func(string) string, id string) (ledger.Technician, error) {
+	var t ledger.Technician
+	var contractor sql.NullString
+	err := db.QueryRowContext(ctx, q(`SELECT id, name, contractor_id, language, disabled FROM technicians WHERE id = ?`), id).
+		Scan(&t.ID, &t.Name, &contractor, &t.Language, &t.Disabled)
+	if errors.Is(err, sql.ErrNoRows) {
+		return t, fmt.Errorf("ledger: technician %s: %w: %w", id, ledger.ErrUnknownTechnician, ledger.ErrNotFound)
+	}
+	if err != nil {
+		return t, fmt.Errorf("ledger: technician %s: %w", id, err)
+	}
+	t.ContractorID = contractor.String
+	return t, nil
+}
+
+// SiteByCode returns the site; unknown gives an error matching both
+// ErrUnknownSite and ErrNotFound. A disabled site is returned with
+// Disabled set.
+func (s *Store) SiteByCode(ctx context.Context, code string) (ledger.Site, error) {
+	return site(ctx, s.db, s.q, code)
+}
+
+const siteCols = `code, ccus_site_id, name, contractor_id, opens_on, closes_on, did, disabled`
+
+func scanSite(sc interface{ Scan(...any) error }) (ledger.Site, error) {
+	var st ledger.Site
+	var contractor, did sql.NullString
+	var opens, closes string
+	if err := sc.Scan(&st.Code, &st.CCUSSiteID, &st.Name, &contractor, &opens, &closes, &did, &st.Disabled); err != nil {
+		return st, err
+	}
+	st.ContractorID, st.DID = contractor.String, did.String
+	var err error
+	if opens != "" {
+		if st.OpensOn, err = ledger.ParseWorkDate(opens); err != nil {
+			return st, err
+		}
+	}
+	if closes != "" {
+		if st.ClosesOn, err = ledger.ParseWorkDate(closes); err != nil {
+			return st, err
+		}
+	}
+	return st, nil
+}
+
+func site(ctx context.Context, db querier, q func(string) string, code string) (ledger.Site, error) {
+	st, err := scanSite(db.QueryRowContext(ctx, q(`SELECT `+siteCols+` FROM sites WHERE code = ?`), code))
+	if errors.Is(err, sql.ErrNoRows) {
+		return st, fmt.Errorf("ledger: site %s: %w: %w", code, ledger.ErrUnknownSite, ledger.ErrNotFound)
+	}
+	if err != nil {
+		return st, fmt.Errorf("ledger: site %s: %w", code, err)
+	}
+	return st, nil
+}
+
+// maskPhone keeps a caller number out of logs and errors in full.
+func maskPhone(e164 string) string {
+	if len(e164) <= 4 {
+		return "****"
+	}
+	return e164[:len(e164)-4] + "****"
+}
+
+// nullString stores "" as NULL.
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// nullTime stores the zero time as NULL and every other time in UTC.
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC()
+}
+
+func timeOf(t sql.NullTime) time.Time {
+	if !t.Valid {
+		return time.Time{}
+	}
+	return t.Time.UTC()
+}
+
+func dateOf(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return ledger.WorkDate(t)
+}

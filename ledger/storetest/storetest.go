@@ -1,0 +1,553 @@
+// Package storetest is the conformance suite every ledger store passes:
+// call Run from the store's own test with a function that opens a fresh,
+// empty store for one test.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dezura/dezura/ledger"
+)
+
+// Opener opens a fresh, empty, migrated store for one test and arranges
+// (with t.Cleanup) for it to be closed and dropped.
+type Opener func(t *testing.T) ledger.Store
+
+// Run runs the whole suite against the stores open returns.
+func Run(t *testing.T, open Opener) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s store)
+	}{
+		{"SeedDemoLookups", testSeedDemoLookups},
+		{"Migrate", testMigrate},
+		{"CheckIn", testCheckIn},
+		{"CheckOut", testCheckOut},
+		{"WorkDateAcrossMidnight", testWorkDateAcrossMidnight},
+		{"Idempotency", testIdempotency},
+		{"Rejections", testRejections},
+		{"ConcurrentCheckIns", testConcurrentCheckIns},
+		{"Calls", testCalls},
+		{"Registration", testRegistration},
+		{"ImportAllOrNothing", testImportAllOrNothing},
+		{"ListAndExport", testListAndExport},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := open(t)
+			adm, ok := st.(ledger.Admin)
+			if !ok {
+				t.Fatalf("%T does not implement ledger.Admin", st)
+			}
+			tt.fn(t, store{st, adm})
+		})
+	}
+}
+
+type store struct {
+	ledger.Store
+	ledger.Admin
+}
+
+func ctx(t *testing.T) context.Context { return t.Context() }
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// jst returns a time given as Asia/Tokyo wall clock.
+func jst(t *testing.T, s string) time.Time {
+	t.Helper()
+	v, err := time.ParseInLocation("2006-01-02 15:04", s, ledger.Tokyo)
+	must(t, err)
+	return v
+}
+
+func seed(t *testing.T, s store) {
+	t.Helper()
+	must(t, s.SeedDemo(ctx(t)))
+}
+
+func record(t *testing.T, s store, action ledger.Action, at time.Time, key string) ledger.AttendanceResult {
+	t.Helper()
+	res, err := s.RecordAttendance(ctx(t), ledger.AttendanceRequest{
+		TechnicianID: ledger.DemoTechnicianID, SiteCode: ledger.DemoSiteCode,
+		Action: action, At: at, CallID: "call-" + key, IdempotencyKey: key,
+	})
+	if err != nil {
+		t.Fatalf("record %v at %v: %v", action, at, err)
+	}
+	return res
+}
+
+func entries(t *testing.T, s store) []ledger.Entry {
+	t.Helper()
+	es, err := s.ListEntries(ctx(t), ledger.EntryFilter{})
+	must(t, err)
+	return es
+}
+
+func testSeedDemoLookups(t *testing.T, s store) {
+	seed(t, s)
+	seed(t, s) // idempotent
+	tech, err := s.TechnicianByPhone(ctx(t), ledger.DemoPhone)
+	must(t, err)
+	if tech.ID != ledger.DemoTechnicianID || tech.ContractorID != ledger.DemoContractorID || tech.Language != "ja" || tech.Disabled {
+		t.Errorf("TechnicianByPhone = %+v", tech)
+	}
+	if _, err := s.TechnicianByPhone(ctx(t), "+819099999999"); !errors.Is(err, ledger.ErrNotFound) {
+		t.Errorf("unknown phone: err %v, want ErrNotFound", err)
+	}
+	if _, err := s.Technician(ctx(t), "99999999999999"); !errors.Is(err, ledger.ErrUnknownTechnician) || !errors.Is(err, ledger.ErrNotFound) {
+		t.Errorf("unknown technician: err %v", err)
+	}
+	site, err := s.SiteByCode(ctx(t), ledger.DemoSiteCode)
+	must(t, err)
+	if site.Name != "デモ現場" || site.CCUSSiteID != ledger.DemoCCUSSiteID || !site.OpensOn.IsZero() || !site.ClosesOn.IsZero() {
+		t.Errorf("SiteByCode = %+v", site)
+	}
+	if _, err := s.SiteByCode(ctx(t), "9999"); !errors.Is(err, ledger.ErrUnknownSite) || !errors.Is(err, ledger.ErrNotFound) {
+		t.Errorf("unknown site: err %v", err)
+	}
+	cs, err := s.Contractors(ctx(t))
+	must(t, err)
+	ts, err := s.Technicians(ctx(t), "")
+	must(t, err)
+	ps, err := s.Phones(ctx(t))
+	must(t, err)
+	if len(cs) != 1 || len(ts) != 1 || len(ps) != 1 {
+		t.Errorf("after two SeedDemo: %d contractors, %d technicians, %d phones; want 1 each", len(cs), len(ts), len(ps))
+	}
+}
+
+func testMigrate(t *testing.T, s store) {
+	must(t, s.Migrate(ctx(t)))
+	must(t, s.Migrate(ctx(t)))
+	seed(t, s)
+}
+
+func testCheckIn(t *testing.T, s store) {
+	seed(t, s)
+	at := jst(t, "2026-11-27 07:55")
+	first := record(t, s, ledger.ActionCheckIn, at, "k1")
+	if first.AlreadyRegistered {
+		t.Error("first check-in: AlreadyRegistered")
+	}
+	e := first.Entry
+	if e.ID == 0 || e.WorkDate != "2026-11-27" || e.Status != ledger.EntryStatusOpen || !e.CheckIn.Equal(at) || !e.CheckOut.IsZero() {
+		t.Errorf("first check-in entry = %+v", e)
+	}
+	if e.Trade != "とび工" || e.Role != "職長" {
+		t.Errorf("entry trade/role = %q/%q, want the assignment's", e.Trade, e.Role)
+	}
+	second := record(t, s, ledger.ActionCheckIn, at.Add(2*time.Hour), "k2")
+	if !second.AlreadyRegistered || second.Entry.ID != e.ID || !second.Entry.CheckIn.Equal(at) {
+		t.Errorf("second check-in = %+v, want AlreadyRegistered with entry %d", second, e.ID)
+	}
+	if es := entries(t, s); len(es) != 1 {
+		t.Errorf("%d entries, want 1", len(es))
+	}
+	// The next day is a new entry.
+	next := record(t, s, ledger.ActionCheckIn, jst(t, "2026-11-28 08:00"), "k3")
+	if next.AlreadyRegistered || next.Entry.ID == e.ID || next.Entry.WorkDate != "2026-11-28" {
+		t.Errorf("next day's check-in = %+v", next)
+	}
+}
+
+func testCheckOut(t *testing.T, s store) {
+	seed(t, s)
+	in := jst(t, "2026-11-27 08:00")
+	out := jst(t, "2026-11-27 17:30")
+	e := record(t, s, ledger.ActionCheckIn, in, "in").Entry
+	res := record(t, s, ledger.ActionCheckOut, out, "out")
+	if res.AlreadyRegistered || res.Entry.ID != e.ID || res.Entry.Status != ledger.EntryStatusClosed ||
+		!res.Entry.CheckIn.Equal(in) || !res.Entry.CheckOut.Equal(out) {
+		t.Errorf("check-out = %+v", res)
+	}
+	// A later second check-out moves the time; an earlier one does not.
+	later := jst(t, "2026-11-27 19:00")
+	if got := record(t, s, ledger.ActionCheckOut, later, "out2").Entry; !got.CheckOut.Equal(later) || got.ID != e.ID {
+		t.Errorf("second check-out = %+v", got)
+	}
+	if got := record(t, s, ledger.ActionCheckOut, out, "out3").Entry; !got.CheckOut.Equal(later) {
+		t.Errorf("earlier third check-out moved the time: %+v", got)
+	}
+	// Check-out with no check-in: an entry with only a check-out, for review.
+	lone := record(t, s, ledger.ActionCheckOut, jst(t, "2026-11-29 17:00"), "lone").Entry
+	if lone.Status != ledger.EntryStatusNeedsReview || !lone.CheckIn.IsZero() || lone.WorkDate != "2026-11-29" {
+		t.Errorf("lone check-out = %+v", lone)
+	}
+	if es := entries(t, s); len(es) != 2 {
+		t.Errorf("%d entries, want 2", len(es))
+	}
+}
+
+func testWorkDateAcrossMidnight(t *testing.T, s store) {
+	seed(t, s)
+	tests := []struct {
+		name        string
+		in, out     string
+		wantDate    string
+		wantStatus  ledger.EntryStatus
+		wantEntries int
+	}{
+		{"night shift closes the evening's entry", "2026-11-27 21:00", "2026-11-28 05:30", "2026-11-27", ledger.EntryStatusClosed, 1},
+		{"15:00 UTC is midnight JST", "2026-12-01 23:59", "2026-12-02 00:00", "2026-12-01", ledger.EntryStatusClosed, 1},
+		{"two days later is not a night shift", "2026-12-10 21:00", "2026-12-12 05:00", "2026-12-12", ledger.EntryStatusNeedsReview, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := len(entries(t, s))
+			in := record(t, s, ledger.ActionCheckIn, jst(t, tt.in), tt.name+"in").Entry
+			out := record(t, s, ledger.ActionCheckOut, jst(t, tt.out), tt.name+"out").Entry
+			if out.WorkDate != tt.wantDate || out.Status != tt.wantStatus {
+				t.Errorf("check-out entry = %+v, want date %s status %v", out, tt.wantDate, tt.wantStatus)
+			}
+			if tt.wantEntries == 1 && out.ID != in.ID {
+				t.Errorf("check-out made entry %d, want it to close %d", out.ID, in.ID)
+			}
+			if got := len(entries(t, s)) - before; got != tt.wantEntries {
+				t.Errorf("%d new entries, want %d", got, tt.wantEntries)
+			}
+		})
+	}
+}
+
+func testIdempotency(t *testing.T, s store) {
+	seed(t, s)
+	in := jst(t, "2026-11-27 08:00")
+	first := record(t, s, ledger.ActionCheckIn, in, "call-1/in")
+	again := record(t, s, ledger.ActionCheckIn, in, "call-1/in")
+	if again != first {
+		t.Errorf("replayed check-in = %+v, want %+v", again, first)
+	}
+	out := jst(t, "2026-11-27 17:00")
+	o1 := record(t, s, ledger.ActionCheckOut, out, "call-2/out")
+	// A replay of the same request, even carrying another time, writes nothing.
+	o2 := record(t, s, ledger.ActionCheckOut, out.Add(3*time.Hour), "call-2/out")
+	if o2 != o1 || !o2.Entry.CheckOut.Equal(out) {
+		t.Errorf("replayed check-out = %+v, want %+v", o2, o1)
+	}
+	// A replayed check-in after the check-out reports the entry as it is now.
+	if r := record(t, s, ledger.ActionCheckIn, in, "call-1/in"); r.Entry.ID != first.Entry.ID || r.AlreadyRegistered || r.Entry.Status != ledger.EntryStatusClosed {
+		t.Errorf("replayed check-in after check-out = %+v", r)
+	}
+	if es := entries(t, s); len(es) != 1 {
+		t.Errorf("%d entries, want 1", len(es))
+	}
+}
+
+func testRejections(t *testing.T, s store) {
+	seed(t, s)
+	must(t, s.AddSite(ctx(t), ledger.Site{Code: "2000", Name: "期間限定", ContractorID: ledger.DemoContractorID,
+		OpensOn: jst(t, "2026-11-01 00:00"), ClosesOn: jst(t, "2026-11-30 00:00")}))
+	must(t, s.AddSite(ctx(t), ledger.Site{Code: "3000", Name: "休止", ContractorID: ledger.DemoContractorID}))
+	must(t, s.DisableSite(ctx(t), "3000"))
+	must(t, s.AddTechnician(ctx(t), ledger.Technician{ID: "22222222222222", Name: "退職者"}, ""))
+	must(t, s.DisableTechnician(ctx(t), "22222222222222"))
+	tests := []struct {
+		name string
+		req  ledger.AttendanceRequest
+		want error
+	}{
+		{"unknown technician", ledger.AttendanceRequest{TechnicianID: "99999999999999", SiteCode: "1234"}, ledger.ErrUnknownTechnician},
+		{"disabled technician", ledger.AttendanceRequest{TechnicianID: "22222222222222", SiteCode: "1234"}, ledger.ErrUnknownTechnician},
+		{"unknown site", ledger.AttendanceRequest{TechnicianID: ledger.DemoTechnicianID, SiteCode: "9999"}, ledger.ErrUnknownSite},
+		{"before the site opens", ledger.AttendanceRequest{TechnicianID: ledger.DemoTechnicianID, SiteCode: "2000", At: jst(t, "2026-10-31 23:59")}, ledger.ErrSiteClosed},
+		{"after the site closes", ledger.AttendanceRequest{TechnicianID: ledger.DemoTechnicianID, SiteCode: "2000", At: jst(t, "2026-12-01 00:00")}, ledger.ErrSiteClosed},
+		{"disabled site", ledger.AttendanceRequest{TechnicianID: ledger.DemoTechnicianID, SiteCode: "3000"}, ledger.ErrSiteClosed},
+		{"no action", ledger.AttendanceRequest{TechnicianID: ledger.DemoTechnicianID, SiteCode: "1234", Action: ledger.ActionUnknown}, ledger.ErrInvalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := tt.req
+			if req.At.IsZero() {
+				req.At = jst(t, "2026-11-15 08:00")
+			}
+			if tt.want != ledger.ErrInvalid {
+				req.Action = ledger.ActionCheckIn
+			}
+			if _, err := s.RecordAttendance(ctx(t), req); !errors.Is(err, tt.want) {
+				t.Errorf("err %v, want %v", err, tt.want)
+			}
+		})
+	}
+	// The last day of the site's period is open.
+	if _, err := s.RecordAttendance(ctx(t), ledger.AttendanceRequest{TechnicianID: ledger.DemoTechnicianID, SiteCode: "2000",
+		Action: ledger.ActionCheckIn, At: jst(t, "2026-11-30 23:00")}); err != nil {
+		t.Errorf("check-in on the closing day: %v", err)
+	}
+	if es := entries(t, s); len(es) != 1 {
+		t.Errorf("%d entries after rejections, want 1", len(es))
+	}
+}
+
+func testConcurrentCheckIns(t *testing.T, s store) {
+	seed(t, s)
+	const n = 8
+	at := jst(t, "2026-11-27 08:00")
+	var wg sync.WaitGroup
+	results := make([]ledger.AttendanceResult, n)
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() {
+			results[i], errs[i] = s.RecordAttendance(ctx(t), ledger.AttendanceRequest{
+				TechnicianID: ledger.DemoTechnicianID, SiteCode: ledger.DemoSiteCode, Action: ledger.ActionCheckIn,
+				At: at.Add(time.Duration(i) * time.Second), IdempotencyKey: fmt.Sprintf("race-%d", i)})
+		})
+	}
+	wg.Wait()
+	fresh := 0
+	for i := range n {
+		must(t, errs[i])
+		if !results[i].AlreadyRegistered {
+			fresh++
+		}
+		if results[i].Entry.ID != results[0].Entry.ID {
+			t.Errorf("result %d entry %d, result 0 entry %d", i, results[i].Entry.ID, results[0].Entry.ID)
+		}
+	}
+	if fresh != 1 {
+		t.Errorf("%d check-ins made an entry, want exactly 1", fresh)
+	}
+	if es := entries(t, s); len(es) != 1 {
+		t.Errorf("%d entries, want 1", len(es))
+	}
+}
+
+func testCalls(t *testing.T, s store) {
+	seed(t, s)
+	base := jst(t, "2026-11-27 08:00")
+	recs := []ledger.CallRecord{
+		{CallID: "a", Caller: ledger.DemoPhone, Called: "+81312345678", ArrivedAt: base, AnsweredAt: base.Add(time.Second),
+			EndedAt: base.Add(12 * time.Second), TechnicianID: ledger.DemoTechnicianID, SiteCode: "1234", Language: "ja",
+			Outcome: "registered", Steps: []string{"greet", "site", "action", "readback"}, EntryIDs: []int64{1}, DTMFTransport: "rfc4733"},
+		{CallID: "b", Caller: "+819011112222", ArrivedAt: base.Add(time.Hour), Outcome: "abandoned", Reason: "hangup"},
+	}
+	for _, r := range recs {
+		must(t, s.RecordCall(ctx(t), r))
+	}
+	must(t, s.RecordCall(ctx(t), recs[1])) // replayed: still one row
+	all, err := s.ListCalls(ctx(t), ledger.CallFilter{})
+	must(t, err)
+	if len(all) != 2 {
+		t.Fatalf("%d calls, want 2", len(all))
+	}
+	a := all[0]
+	if a.CallID != "a" || !a.ArrivedAt.Equal(recs[0].ArrivedAt) || !a.EndedAt.Equal(recs[0].EndedAt) ||
+		len(a.Steps) != 4 || a.Steps[3] != "readback" || len(a.EntryIDs) != 1 || a.EntryIDs[0] != 1 ||
+		a.DTMFTransport != "rfc4733" || a.Outcome != "registered" || a.Language != "ja" {
+		t.Errorf("call a = %+v", a)
+	}
+	if b := all[1]; !b.AnsweredAt.IsZero() || b.Steps == nil && b.Steps != nil || b.Reason != "hangup" {
+		t.Errorf("call b = %+v", b)
+	}
+	tests := []struct {
+		f    ledger.CallFilter
+		want []string
+	}{
+		{ledger.CallFilter{Outcome: "registered"}, []string{"a"}},
+		{ledger.CallFilter{Since: base.Add(time.Minute)}, []string{"b"}},
+		{ledger.CallFilter{Since: base}, []string{"a", "b"}},
+		{ledger.CallFilter{Outcome: "failed"}, nil},
+	}
+	for _, tt := range tests {
+		got, err := s.ListCalls(ctx(t), tt.f)
+		must(t, err)
+		var ids []string
+		for _, c := range got {
+			ids = append(ids, c.CallID)
+		}
+		if fmt.Sprint(ids) != fmt.Sprint(tt.want) {
+			t.Errorf("ListCalls(%+v) = %v, want %v", tt.f, ids, tt.want)
+		}
+	}
+	if err := s.RecordCall(ctx(t), ledger.CallRecord{}); !errors.Is(err, ledger.ErrInvalid) {
+		t.Errorf("call without ID: err %v", err)
+	}
+}
+
+func testRegistration(t *testing.T, s store) {
+	c := ledger.Contractor{ID: "acme", Name: "アクメ建設", CCUSBusinessID: "123456789012"}
+	must(t, s.AddContractor(ctx(t), c))
+	if err := s.AddContractor(ctx(t), c); !errors.Is(err, ledger.ErrExists) {
+		t.Errorf("duplicate contractor: err %v", err)
+	}
+	if got, err := s.Contractor(ctx(t), "acme"); err != nil || got != c {
+		t.Errorf("Contractor = %+v, %v", got, err)
+	}
+	bad := []struct {
+		name string
+		err  error
+	}{
+		{"short technician ID", s.AddTechnician(ctx(t), ledger.Technician{ID: "123", Name: "x"}, "")},
+		{"no name", s.AddTechnician(ctx(t), ledger.Technician{ID: "11111111111111"}, "")},
+		{"bad language", s.AddTechnician(ctx(t), ledger.Technician{ID: "11111111111111", Name: "x", Language: "fr"}, "")},
+		{"bad security code", s.AddTechnician(ctx(t), ledger.Technician{ID: "11111111111111", Name: "x"}, "12a4")},
+		{"unknown contractor", s.AddTechnician(ctx(t), ledger.Technician{ID: "11111111111111", Name: "x", ContractorID: "nope"}, "")},
+		{"bad site code", s.AddSite(ctx(t), ledger.Site{Code: "12ab", Name: "x"})},
+		{"site closes before it opens", s.AddSite(ctx(t), ledger.Site{Code: "5", Name: "x", OpensOn: jst(t, "2026-02-01 00:00"), ClosesOn: jst(t, "2026-01-01 00:00")})},
+		{"phone of nobody", s.AddPhone(ctx(t), ledger.Phone{E164: "09011112222"})},
+		{"bad phone", s.AddPhone(ctx(t), ledger.Phone{E164: "abc", ContractorID: "acme"})},
+		{"phone of unknown technician", s.AddPhone(ctx(t), ledger.Phone{E164: "09011112222", TechnicianID: "11111111111111"})},
+	}
+	for _, b := range bad {
+		if b.err == nil {
+			t.Errorf("%s: no error", b.name)
+		}
+	}
+	must(t, s.AddTechnician(ctx(t), ledger.Technician{ID: "11111111111111", Name: "山田 花子", ContractorID: "acme", Language: "en"}, "0420"))
+	tech, err := s.Technician(ctx(t), "11111111111111")
+	must(t, err)
+	if tech.Language != "en" || tech.ContractorID != "acme" {
+		t.Errorf("technician = %+v", tech)
+	}
+	for code, want := range map[string]bool{"0420": true, "0421": false, "": false} {
+		ok, err := s.CheckSecurityCode(ctx(t), "11111111111111", code)
+		if err != nil || ok != want {
+			t.Errorf("CheckSecurityCode(%q) = %v, %v; want %v", code, ok, err, want)
+		}
+	}
+	must(t, s.AddPhone(ctx(t), ledger.Phone{E164: "090-1111-2222", TechnicianID: "11111111111111"}))
+	if err := s.AddPhone(ctx(t), ledger.Phone{E164: "+81 90 1111 2222", ContractorID: "acme"}); !errors.Is(err, ledger.ErrExists) {
+		t.Errorf("same number twice: err %v", err)
+	}
+	must(t, s.AddPhone(ctx(t), ledger.Phone{E164: "0312345678", ContractorID: "acme"}))
+	if got, err := s.TechnicianByPhone(ctx(t), "+819011112222"); err != nil || got.ID != "11111111111111" {
+		t.Errorf("TechnicianByPhone = %+v, %v", got, err)
+	}
+	if _, err := s.TechnicianByPhone(ctx(t), "+81312345678"); !errors.Is(err, ledger.ErrNotFound) {
+		t.Errorf("foreman's phone as technician: err %v", err)
+	}
+	if p, err := s.Phone(ctx(t), "03-1234-5678"); err != nil || p.ContractorID != "acme" || p.TechnicianID != "" {
+		t.Errorf("Phone = %+v, %v", p, err)
+	}
+	must(t, s.DisablePhone(ctx(t), "09011112222"))
+	if _, err := s.TechnicianByPhone(ctx(t), "+819011112222"); !errors.Is(err, ledger.ErrNotFound) {
+		t.Errorf("disabled phone: err %v", err)
+	}
+	site := ledger.Site{Code: "77", CCUSSiteID: "98765432109876", Name: "駅前ビル", ContractorID: "acme",
+		OpensOn: jst(t, "2026-04-01 00:00"), DID: "050-1234-5678"}
+	must(t, s.AddSite(ctx(t), site))
+	got, err := s.SiteByCode(ctx(t), "77")
+	must(t, err)
+	if !got.OpensOn.Equal(site.OpensOn) || !got.ClosesOn.IsZero() || got.DID != "+815012345678" || got.ContractorID != "acme" {
+		t.Errorf("site = %+v", got)
+	}
+	must(t, s.Assign(ctx(t), ledger.Assignment{SiteCode: "77", TechnicianID: "11111111111111", Trade: "型枠工", Role: "職長"}))
+	if err := s.Assign(ctx(t), ledger.Assignment{SiteCode: "77", TechnicianID: "11111111111111"}); !errors.Is(err, ledger.ErrExists) {
+		t.Errorf("assign twice: err %v", err)
+	}
+	if err := s.Assign(ctx(t), ledger.Assignment{SiteCode: "78", TechnicianID: "11111111111111"}); !errors.Is(err, ledger.ErrNotFound) {
+		t.Errorf("assign to unknown site: err %v", err)
+	}
+	as, err := s.Assignments(ctx(t), "77")
+	must(t, err)
+	if len(as) != 1 || as[0].Trade != "型枠工" {
+		t.Errorf("assignments = %+v", as)
+	}
+	for name, err := range map[string]error{
+		"contractor": s.DisableContractor(ctx(t), "nope"),
+		"technician": s.DisableTechnician(ctx(t), "00000000000000"),
+		"site":       s.DisableSite(ctx(t), "0"),
+		"assignment": s.DisableAssignment(ctx(t), "77", "00000000000000"),
+	} {
+		if !errors.Is(err, ledger.ErrNotFound) {
+			t.Errorf("disable unknown %s: err %v", name, err)
+		}
+	}
+	must(t, s.DisableContractor(ctx(t), "acme"))
+	if got, _ := s.Contractor(ctx(t), "acme"); !got.Disabled {
+		t.Error("contractor not disabled")
+	}
+}
+
+func testImportAllOrNothing(t *testing.T, s store) {
+	seed(t, s)
+	rows := []ledger.TechnicianImport{
+		{Technician: ledger.Technician{ID: "30000000000001", Name: "一", ContractorID: ledger.DemoContractorID}, Phone: "080-3000-0001"},
+		{Technician: ledger.Technician{ID: "30000000000002", Name: "二"}, SecurityCode: "1234"},
+		{Technician: ledger.Technician{ID: ledger.DemoTechnicianID, Name: "重複"}}, // already registered
+	}
+	if err := s.ImportTechnicians(ctx(t), rows); !errors.Is(err, ledger.ErrExists) {
+		t.Fatalf("import with a duplicate: err %v, want ErrExists", err)
+	}
+	ts, err := s.Technicians(ctx(t), "")
+	must(t, err)
+	if len(ts) != 1 {
+		t.Errorf("%d technicians after a failed import, want 1", len(ts))
+	}
+	if _, err := s.Phone(ctx(t), "08030000001"); !errors.Is(err, ledger.ErrNotFound) {
+		t.Errorf("phone of a failed import: err %v", err)
+	}
+	must(t, s.ImportTechnicians(ctx(t), rows[:2]))
+	if ts, _ := s.Technicians(ctx(t), ledger.DemoContractorID); len(ts) != 2 {
+		t.Errorf("%d technicians of the demo contractor, want 2", len(ts))
+	}
+	if got, err := s.TechnicianByPhone(ctx(t), "+818030000001"); err != nil || got.ID != "30000000000001" {
+		t.Errorf("imported phone: %+v, %v", got, err)
+	}
+}
+
+func testListAndExport(t *testing.T, s store) {
+	seed(t, s)
+	must(t, s.AddSite(ctx(t), ledger.Site{Code: "55", CCUSSiteID: "55555555555555", Name: "別現場", ContractorID: ledger.DemoContractorID}))
+	days := []string{"2026-11-01", "2026-11-02", "2026-11-03"}
+	for _, d := range days {
+		record(t, s, ledger.ActionCheckIn, jst(t, d+" 08:00"), d+"in")
+		record(t, s, ledger.ActionCheckOut, jst(t, d+" 17:00"), d+"out")
+	}
+	_, err := s.RecordAttendance(ctx(t), ledger.AttendanceRequest{TechnicianID: ledger.DemoTechnicianID, SiteCode: "55",
+		Action: ledger.ActionCheckIn, At: jst(t, "2026-11-02 18:00")})
+	must(t, err)
+	tests := []struct {
+		f    ledger.EntryFilter
+		want int
+	}{
+		{ledger.EntryFilter{}, 4},
+		{ledger.EntryFilter{From: "2026-11-02"}, 3},
+		{ledger.EntryFilter{From: "2026-11-02", To: "2026-11-02"}, 2},
+		{ledger.EntryFilter{SiteCode: "55"}, 1},
+		{ledger.EntryFilter{Status: ledger.EntryStatusOpen}, 1},
+		{ledger.EntryFilter{ContractorID: "other"}, 0},
+		{ledger.EntryFilter{TechnicianID: ledger.DemoTechnicianID, Limit: 2}, 2},
+	}
+	for _, tt := range tests {
+		got, err := s.ListEntries(ctx(t), tt.f)
+		must(t, err)
+		if len(got) != tt.want {
+			t.Errorf("ListEntries(%+v): %d entries, want %d", tt.f, len(got), tt.want)
+		}
+	}
+	if _, err := s.ListEntries(ctx(t), ledger.EntryFilter{From: "2026/11/01"}); !errors.Is(err, ledger.ErrInvalid) {
+		t.Errorf("bad date: err %v", err)
+	}
+	rows, err := s.ExportEntries(ctx(t), ledger.EntryFilter{From: "2026-11-01", To: "2026-11-02", OnlyNew: true}, true)
+	must(t, err)
+	if len(rows) != 3 {
+		t.Fatalf("export: %d rows, want 3", len(rows))
+	}
+	r := rows[0]
+	if r.WorkDate != "2026-11-01" || r.CCUSSiteID != ledger.DemoCCUSSiteID || r.CCUSBusinessID != "000000000001" ||
+		r.TechnicianName == "" || r.Trade != "とび工" || r.Role != "職長" || !r.CheckIn.Equal(jst(t, "2026-11-01 08:00")) {
+		t.Errorf("export row = %+v", r)
+	}
+	again, err := s.ExportEntries(ctx(t), ledger.EntryFilter{OnlyNew: true}, true)
+	must(t, err)
+	if len(again) != 1 || again[0].WorkDate != "2026-11-03" {
+		t.Errorf("second export with OnlyNew = %+v, want only 2026-11-03", again)
+	}
+	exported, err := s.ListEntries(ctx(t), ledger.EntryFilter{Status: ledger.EntryStatusExported})
+	must(t, err)
+	if len(exported) != 3 { // the open entry at site 55 is stamped but stays open
+		t.Errorf("%d exported entries, want 3", len(exported))
+	}
+}
