@@ -186,4 +186,3 @@ func ignoreDone(err error) error {
 	}
 	return err
 }
-
