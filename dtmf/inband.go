@@ -1,14 +1,391 @@
 package dtmf
 
-// Detector is an in-band DTMF detector fed 20 ms frames (160 samples) of
-// 8 kHz linear PCM. One per call. STUB: replaced by the dtmf owner.
-type Detector struct{}
+import (
+	"math"
+	"time"
+)
+
+// In-band DTMF detection (ITU-T Q.23 frequencies, Q.24 receiver limits,
+// Japan's 事業用電気通信設備規則 別表第3号 for twist).
+//
+// The detector runs eight complex Goertzel filters over 5 ms sub-blocks
+// (40 samples) and judges a sliding 20 ms window (four sub-blocks) every
+// 5 ms:
+//
+//   - selectivity: the sub-block results are combined coherently into a
+//     160-sample DFT at each nominal frequency; the strongest tone of each
+//     group must stand 8 dB above the other three of its group;
+//   - frequency: the phase advance between the two 10 ms halves of the
+//     window measures each tone's frequency; more than 2.4 % from nominal
+//     is rejected (Q.24: accept 1.5 %, reject 3.5 %);
+//   - level and twist: amplitudes are estimated from the two halves added
+//     in magnitude (which a frequency offset barely attenuates); each tone
+//     must be above -42 dBm0 and the high group within -10..+7 dB of the low;
+//   - purity: the two tones must hold 76 % of the window's energy, and the
+//     high tone's second harmonic must be 13 dB below it (talk-off);
+//   - timing: a key is reported after 4 consecutive qualifying windows
+//     (a tone of 40 ms always gives 4, one of 23 ms at most 3) and ends
+//     after 6 consecutive windows without it (a 10 ms drop-out costs at
+//     most 5, a 30 ms pause at least 7).
+
+// Sampling and block geometry.
+const (
+	sampleRate = 8000
+	subLen     = 40         // samples per sub-block (5 ms)
+	winSubs    = 4          // sub-blocks per analysis window
+	winLen     = subLen * 4 // 160 samples, 20 ms
+	halfLen    = subLen * 2 // 80 samples, 10 ms
+	subDur     = 5 * time.Millisecond
+)
+
+// Level reference. G.711 (Table 5 and 6) puts the overload point of μ-law
+// at +3.17 dBm0 and of A-law at +3.14 dBm0. The μ-law overload is 8159 in
+// 14-bit units, 32636 in 16-bit linear; a 0 dBm0 sine therefore has a peak
+// of 32636 × 10^(-3.17/20) ≈ 22652 (A-law: 32768 × 10^(-3.14/20) ≈ 22826,
+// 0.07 dB apart). All levels in this package use 22652.
+const ZeroDBm0Peak = 22652.0
+
+// Detector thresholds.
+const (
+	minToneDBm0     = -42.0 // per tone
+	maxReverseTwist = -10.0 // high group below low group, dB
+	maxNormalTwist  = 7.0   // high group above low group, dB
+	relPeak         = 6.3   // 8 dB over the other tones of the group (power)
+	minEnergyRatio  = 0.76  // share of the window's energy in the two tones
+	maxSecondHarm   = 0.05  // -13 dB, power
+	freqTolerance   = 0.024 // relative
+	hitsToStart     = 4
+	missesToEnd     = 6
+	numTones        = 8
+)
+
+// dtmfFreqs: low group then high group.
+var dtmfFreqs = [numTones]float64{697, 770, 852, 941, 1209, 1336, 1477, 1633}
+
+// keyGrid[low][high].
+var keyGrid = [4][4]byte{
+	{'1', '2', '3', 'A'},
+	{'4', '5', '6', 'B'},
+	{'7', '8', '9', 'C'},
+	{'*', '0', '#', 'D'},
+}
+
+// toneConst holds the per-frequency constants.
+type toneConst struct {
+	coef     float32 // 2 cos ω
+	c1r, c1i float32 // e^{-jω(N-1)}, N = subLen
+	c2r, c2i float32 // e^{-jωN}
+	r40r     float32 // e^{-jω·40}
+	r40i     float32
+	r80r     float32 // e^{-jω·80}
+	r80i     float32
+	cosTol   float32 // cos of the largest phase deviation allowed over 80 samples
+	h2coef   float32 // 2 cos 2ω, second harmonic over a window
+}
+
+var tones [numTones]toneConst
+
+// minAmp is the amplitude of a -42 dBm0 sine.
+var minAmp = float32(ZeroDBm0Peak * math.Pow(10, minToneDBm0/20))
+
+func init() {
+	for i, f := range dtmfFreqs {
+		w := 2 * math.Pi * f / sampleRate
+		t := &tones[i]
+		t.coef = float32(2 * math.Cos(w))
+		t.c1r, t.c1i = float32(math.Cos(w*(subLen-1))), float32(-math.Sin(w*(subLen-1)))
+		t.c2r, t.c2i = float32(math.Cos(w*subLen)), float32(-math.Sin(w*subLen))
+		t.r40r, t.r40i = float32(math.Cos(w*subLen)), float32(-math.Sin(w*subLen))
+		t.r80r, t.r80i = float32(math.Cos(w*halfLen)), float32(-math.Sin(w*halfLen))
+		dev := 2 * math.Pi * freqTolerance * f * halfLen / sampleRate
+		t.cosTol = float32(math.Cos(dev))
+		t.h2coef = float32(2 * math.Cos(2*w))
+	}
+}
+
+// subResult is one sub-block's analysis.
+type subResult struct {
+	xr, xi [numTones]float32 // DFT at each frequency, relative to the sub-block start
+	energy float32
+}
+
+// Detector is an in-band DTMF detector for 8 kHz linear PCM, normally fed
+// 20 ms frames (160 samples) decoded from G.711. One per call; not safe for
+// concurrent use. Process does not allocate.
+type Detector struct {
+	// Goertzel state of the sub-block in progress.
+	s1, s2 [numTones]float32
+	energy float32
+	pos    int // samples into the current sub-block
+
+	subs  [winSubs]subResult // ring of the last four sub-blocks
+	nsubs int                // sub-blocks completed (saturates)
+	subIx int                // index in subs of the next sub-block
+
+	hist   [winLen]int16 // last 160 samples, ring
+	histIx int
+
+	// Timing state machine.
+	cur       byte  // key being held, 0 if none
+	curStart  int64 // sample index where the current key's first hit window began
+	curLast   int64 // sample index where the current key's last hit window ended
+	misses    int
+	cand      byte
+	candCount int
+	candStart int64
+	samples   int64 // samples consumed since Reset
+}
+
+// detection is a key the state machine has started or ended.
+type detection struct {
+	key        byte
+	start, end int64 // sample indexes; end < 0 while the key is held
+}
 
 // NewDetector returns a detector for 8 kHz audio.
 func NewDetector() *Detector { return &Detector{} }
 
-// Process feeds one frame and returns a digit when one is recognised.
-func (d *Detector) Process(frame []int16) (Event, bool) { return Event{}, false }
+// Reset forgets any tone in progress (e.g. after a gap in the stream).
+func (d *Detector) Reset() { *d = Detector{} }
 
-// Reset forgets any tone in progress.
-func (d *Detector) Reset() {}
+// Process feeds one frame and returns a digit when one is recognised. The
+// digit is reported as soon as the tone qualifies (about 35 ms after it
+// began), not when it ends, so Event.Duration is 0. Frames of any length
+// work; with frames of up to 160 samples at most one digit is found per
+// frame.
+func (d *Detector) Process(frame []int16) (Event, bool) {
+	var got Event
+	var ok bool
+	d.feed(frame, func(det detection) {
+		if det.end < 0 && !ok {
+			got, ok = Event{Key: det.key, Transport: TransportInband}, true
+		}
+	})
+	return got, ok
+}
+
+// feed runs frame through the analysis and calls emit for every start and
+// end of a key.
+func (d *Detector) feed(frame []int16, emit func(detection)) {
+	for len(frame) > 0 {
+		n := subLen - d.pos
+		if n > len(frame) {
+			n = len(frame)
+		}
+		d.goertzel(frame[:n])
+		frame = frame[n:]
+		d.pos += n
+		d.samples += int64(n)
+		if d.pos == subLen {
+			d.finishSub(emit)
+		}
+	}
+}
+
+// goertzel advances the eight filters and the energy over x. The filters
+// run in two passes of four so that their state stays in registers.
+func (d *Detector) goertzel(x []int16) {
+	// Keep the last 160 samples for the second-harmonic check.
+	for rest := x; len(rest) > 0; {
+		n := copy(d.hist[d.histIx:], rest)
+		rest = rest[n:]
+		d.histIx = (d.histIx + n) % winLen
+	}
+	e := d.energy
+	a0, b0 := d.s1[0], d.s2[0]
+	a1, b1 := d.s1[1], d.s2[1]
+	a2, b2 := d.s1[2], d.s2[2]
+	a3, b3 := d.s1[3], d.s2[3]
+	k0, k1, k2, k3 := tones[0].coef, tones[1].coef, tones[2].coef, tones[3].coef
+	for _, s := range x {
+		v := float32(s)
+		e += v * v
+		a0, b0 = v+k0*a0-b0, a0
+		a1, b1 = v+k1*a1-b1, a1
+		a2, b2 = v+k2*a2-b2, a2
+		a3, b3 = v+k3*a3-b3, a3
+	}
+	d.s1[0], d.s1[1], d.s1[2], d.s1[3] = a0, a1, a2, a3
+	d.s2[0], d.s2[1], d.s2[2], d.s2[3] = b0, b1, b2, b3
+	d.energy = e
+
+	a0, b0 = d.s1[4], d.s2[4]
+	a1, b1 = d.s1[5], d.s2[5]
+	a2, b2 = d.s1[6], d.s2[6]
+	a3, b3 = d.s1[7], d.s2[7]
+	k0, k1, k2, k3 = tones[4].coef, tones[5].coef, tones[6].coef, tones[7].coef
+	for _, s := range x {
+		v := float32(s)
+		a0, b0 = v+k0*a0-b0, a0
+		a1, b1 = v+k1*a1-b1, a1
+		a2, b2 = v+k2*a2-b2, a2
+		a3, b3 = v+k3*a3-b3, a3
+	}
+	d.s1[4], d.s1[5], d.s1[6], d.s1[7] = a0, a1, a2, a3
+	d.s2[4], d.s2[5], d.s2[6], d.s2[7] = b0, b1, b2, b3
+}
+
+// finishSub closes a sub-block, judges the window ending with it and steps
+// the timing state machine.
+func (d *Detector) finishSub(emit func(detection)) {
+	r := &d.subs[d.subIx]
+	for i := range tones {
+		t := &tones[i]
+		s1, s2 := d.s1[i], d.s2[i]
+		r.xr[i] = t.c1r*s1 - t.c2r*s2
+		r.xi[i] = t.c1i*s1 - t.c2i*s2
+	}
+	r.energy = d.energy
+	d.s1, d.s2, d.energy, d.pos = [numTones]float32{}, [numTones]float32{}, 0, 0
+	d.subIx = (d.subIx + 1) % winSubs
+	if d.nsubs < winSubs {
+		d.nsubs++
+		if d.nsubs < winSubs {
+			return
+		}
+	}
+	d.step(d.judge(), emit)
+}
+
+// judge returns the key the last 20 ms window holds, or 0.
+func (d *Detector) judge() byte {
+	// Oldest to newest.
+	s0 := &d.subs[d.subIx]
+	s1 := &d.subs[(d.subIx+1)%winSubs]
+	s2 := &d.subs[(d.subIx+2)%winSubs]
+	s3 := &d.subs[(d.subIx+3)%winSubs]
+	energy := s0.energy + s1.energy + s2.energy + s3.energy
+	// Two tones at the threshold give (2 × minAmp²/2) × 160.
+	if energy < minAmp*minAmp*winLen {
+		return 0
+	}
+
+	var h1r, h1i, h2r, h2i, pw [numTones]float32
+	for i := range tones {
+		t := &tones[i]
+		// H1 = X0 + X1·r40, H2 = X2 + X3·r40 (10 ms DFTs), Y = H1 + H2·r80.
+		h1r[i] = s0.xr[i] + s1.xr[i]*t.r40r - s1.xi[i]*t.r40i
+		h1i[i] = s0.xi[i] + s1.xr[i]*t.r40i + s1.xi[i]*t.r40r
+		h2r[i] = s2.xr[i] + s3.xr[i]*t.r40r - s3.xi[i]*t.r40i
+		h2i[i] = s2.xi[i] + s3.xr[i]*t.r40i + s3.xi[i]*t.r40r
+		yr := h1r[i] + h2r[i]*t.r80r - h2i[i]*t.r80i
+		yi := h1i[i] + h2r[i]*t.r80i + h2i[i]*t.r80r
+		pw[i] = yr*yr + yi*yi
+	}
+
+	lo := peak(pw[0:4])
+	hi := 4 + peak(pw[4:8])
+	if lo < 0 || hi < 4 {
+		return 0
+	}
+
+	// Amplitude estimates: |H| of a full tone of amplitude A over 80
+	// samples is 40·A, so A ≈ (|H1| + |H2|) / 80, whatever the phase drift.
+	var amp [2]float32
+	for j, i := range [2]int{lo, hi} {
+		m1 := sqrt32(h1r[i]*h1r[i] + h1i[i]*h1i[i])
+		m2 := sqrt32(h2r[i]*h2r[i] + h2i[i]*h2i[i])
+		amp[j] = (m1 + m2) / halfLen
+		if amp[j] < minAmp {
+			return 0
+		}
+		// Frequency: the phase advance from H1 to H2, less the nominal
+		// ω·80, is 2π·Δf·80/8000.
+		t := &tones[i]
+		zr := h2r[i]*h1r[i] + h2i[i]*h1i[i]
+		zi := h2i[i]*h1r[i] - h2r[i]*h1i[i]
+		re := zr*t.r80r - zi*t.r80i
+		if re < t.cosTol*m1*m2 {
+			return 0
+		}
+	}
+
+	// Twist, in dB of the high tone over the low one.
+	twist := amp[1] / amp[0]
+	if twist < twistMin || twist > twistMax {
+		return 0
+	}
+
+	// Purity: tone power / mean power of the window.
+	tonePower := (amp[0]*amp[0] + amp[1]*amp[1]) / 2
+	if tonePower < minEnergyRatio*energy/winLen {
+		return 0
+	}
+
+	// Second harmonic of the high tone over the window. A key already
+	// being held passed this check when it started; skipping it then
+	// halves the cost during tones.
+	key := keyGrid[lo][hi-4]
+	if key != d.cur && d.harmonic(hi) > maxSecondHarm*(amp[1]*halfLen)*(amp[1]*halfLen) {
+		return 0
+	}
+	return key
+}
+
+// Twist limits as amplitude ratios.
+var (
+	twistMin = float32(math.Pow(10, maxReverseTwist/20))
+	twistMax = float32(math.Pow(10, maxNormalTwist/20))
+)
+
+// peak returns the index of the strongest of p if it stands relPeak over
+// each of the others, else -1.
+func peak(p []float32) int {
+	best := 0
+	for i := 1; i < len(p); i++ {
+		if p[i] > p[best] {
+			best = i
+		}
+	}
+	for i := range p {
+		if i != best && p[i]*relPeak > p[best] {
+			return -1
+		}
+	}
+	return best
+}
+
+// harmonic returns |DFT|² over the last 160 samples at twice tone i.
+func (d *Detector) harmonic(i int) float32 {
+	k := tones[i].h2coef
+	var a, b float32
+	for j := d.histIx; j < winLen; j++ {
+		a, b = float32(d.hist[j])+k*a-b, a
+	}
+	for j := 0; j < d.histIx; j++ {
+		a, b = float32(d.hist[j])+k*a-b, a
+	}
+	return a*a + b*b - k*a*b
+}
+
+func sqrt32(x float32) float32 { return float32(math.Sqrt(float64(x))) }
+
+// step advances the timing state machine by one window verdict.
+func (d *Detector) step(key byte, emit func(detection)) {
+	winEnd := d.samples
+	winStart := winEnd - winLen
+	if key != 0 && key == d.cand {
+		d.candCount++
+	} else {
+		d.cand, d.candCount, d.candStart = key, 0, winStart
+		if key != 0 {
+			d.candCount = 1
+		}
+	}
+	if d.cur != 0 {
+		if key == d.cur {
+			d.misses = 0
+			d.curLast = winEnd
+		} else {
+			d.misses++
+			if d.misses >= missesToEnd {
+				emit(detection{key: d.cur, start: d.curStart, end: d.curLast})
+				d.cur = 0
+			}
+		}
+	}
+	if d.cur == 0 && d.candCount >= hitsToStart {
+		d.cur, d.curStart, d.curLast, d.misses = d.cand, d.candStart, winEnd, 0
+		emit(detection{key: d.cur, start: d.curStart, end: -1})
+	}
+}
