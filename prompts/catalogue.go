@@ -3,7 +3,9 @@ package prompts
 import (
 	"bytes"
 	"embed"
+	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"path"
 	"sort"
@@ -67,14 +69,11 @@ func loadEmbedded(fsys fs.FS) (*Catalogue, error) {
 		}
 		l := &language{clips: make(map[string]*Clip, len(rows)), text: make(map[string]string, len(rows))}
 		for _, row := range rows {
-			ul, err := fs.ReadFile(fsys, "clips/"+lang+"/"+row.Name+".ul")
+			cl, err := embeddedClip(fsys, lang, row.Name)
 			if err != nil {
 				return nil, fmt.Errorf("%w: %s %s: %w", ErrBadCatalogue, lang, row.Name, err)
 			}
-			if len(ul) == 0 {
-				return nil, fmt.Errorf("%w: %s %s: empty clip", ErrBadCatalogue, lang, row.Name)
-			}
-			l.clips[row.Name] = newClip(row.Name, ul, g711.Ulaw2Alaw(ul))
+			l.clips[row.Name] = cl
 			l.text[row.Name] = row.Text
 		}
 		for _, name := range requiredNames {
@@ -169,4 +168,35 @@ func (c *Catalogue) Digits(lang, s string) ([]*Clip, error) {
 		return nil, err
 	}
 	return c.Clips(lang, names...)
+}
+
+// embeddedClip reads clips/<lang>/<name>.ul straight into the clip's buffer
+// and derives A-law from it: one allocation per clip.
+func embeddedClip(fsys fs.FS, lang, name string) (*Clip, error) {
+	f, err := fsys.Open("clips/" + lang + "/" + name + ".ul")
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	size := int(st.Size())
+	if size == 0 {
+		return nil, errors.New("empty clip")
+	}
+	n := (size + FrameSize - 1) / FrameSize * FrameSize
+	buf := make([]byte, 2*n)
+	u, a := buf[:n:n], buf[n:]
+	if _, err := io.ReadFull(f, u[:size]); err != nil {
+		return nil, err
+	}
+	for i := size; i < n; i++ {
+		u[i] = Ulaw.Silence()
+	}
+	for i, b := range u {
+		a[i] = g711.Ulaw2AlawFrame(b)
+	}
+	return &Clip{Name: name, Ulaw: u, Alaw: a}, nil
 }
