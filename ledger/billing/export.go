@@ -1,0 +1,144 @@
+package billing
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"golang.org/x/text/encoding/japanese"
+	"golang.org/x/text/transform"
+)
+
+// Encoding is the character encoding of an export.
+type Encoding uint8
+
+const (
+	EncodingUnknown Encoding = iota
+	EncodingUTF8
+	EncodingShiftJIS
+)
+
+// String names the encoding as the CLI flag does.
+func (e Encoding) String() string {
+	switch e {
+	case EncodingUTF8:
+		return "utf-8"
+	case EncodingShiftJIS:
+		return "sjis"
+	}
+	return "unknown"
+}
+
+// ParseEncoding accepts utf-8 (utf8) and sjis (shift_jis).
+func ParseEncoding(s string) (Encoding, error) {
+	switch strings.ToLower(s) {
+	case "utf-8", "utf8":
+		return EncodingUTF8, nil
+	case "sjis", "shift_jis", "shift-jis", "cp932":
+		return EncodingShiftJIS, nil
+	}
+	return EncodingUnknown, fmt.Errorf("billing: unknown encoding %q (want utf-8 or sjis)", s)
+}
+
+// ExportHeader is the first row of the accounting CSV.
+var ExportHeader = []string{"record", "number", "date", "contractor_id", "recipient", "kind", "period_start", "period_end",
+	"subtotal", "tax", "total", "rates", "refers_to", "method", "reference", "issuer_registration"}
+
+// Neutralize defuses a text cell a spreadsheet would run as a formula (one
+// starting with = + - @, tab or CR) by prefixing a single quote (OWASP CSV
+// injection). Amount columns are written by the exporter as plain integers
+// and are not passed through it, so negative credit-note amounts stay numbers.
+func Neutralize(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// Export writes invoices, credit notes (issued from..to) and payments
+// (received from..to) as CSV, one row each, in enc.
+func (b *Billing) Export(ctx context.Context, w io.Writer, from, to Date, enc Encoding) error {
+	invoices, err := b.Invoices(ctx, from, to)
+	if err != nil {
+		return err
+	}
+	payments, err := b.Payments(ctx, from, to)
+	if err != nil {
+		return err
+	}
+	var out io.Writer = w
+	var tw *transform.Writer
+	switch enc {
+	case EncodingUTF8:
+	case EncodingShiftJIS:
+		tw = transform.NewWriter(w, japanese.ShiftJIS.NewEncoder())
+		out = tw
+	default:
+		return fmt.Errorf("billing: export: encoding %s", enc)
+	}
+	cw := csv.NewWriter(out)
+	cw.UseCRLF = true
+	rows := [][]string{ExportHeader}
+	for _, in := range invoices {
+		lines, err := b.lines(ctx, b.db, in.ID)
+		if err != nil {
+			return err
+		}
+		var rates []string
+		for _, r := range TaxByRate(lines) {
+			rates = append(rates, fmt.Sprintf("%d%%:%d:%d", r.Rate, r.Subtotal, r.Tax))
+		}
+		record, refers := "invoice", in.VoidedBy
+		if in.Kind == KindCredit {
+			record, refers = "credit_note", in.CreditOf
+		}
+		rows = append(rows, []string{record, in.Number, in.IssueDate.String(), Neutralize(in.ContractorID), Neutralize(in.Recipient),
+			in.Kind.String(), in.Period.Start.String(), in.Period.Last().String(),
+			itoa(in.Subtotal), itoa(in.Tax), itoa(in.Total), strings.Join(rates, " "), refers, "", Neutralize(in.Note), in.IssuerRegistration})
+	}
+	for _, p := range payments {
+		rows = append(rows, []string{"payment", p.Number, p.PaidOn.String(), "", "", "", "", "",
+			"", "", itoa(p.Amount), "", p.Number, Neutralize(p.Method), Neutralize(p.Reference), ""})
+	}
+	if enc == EncodingShiftJIS {
+		if err := checkShiftJIS(rows); err != nil {
+			return err
+		}
+	}
+	for _, r := range rows {
+		if err := cw.Write(r); err != nil {
+			return exportErr(err)
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return exportErr(err)
+	}
+	if tw != nil {
+		if err := tw.Close(); err != nil {
+			return exportErr(err)
+		}
+	}
+	return nil
+}
+
+func exportErr(err error) error { return fmt.Errorf("billing: export: %w", err) }
+
+// checkShiftJIS reports the first cell Shift_JIS cannot represent, so the
+// user learns which record to fix instead of getting a half-written file.
+func checkShiftJIS(rows [][]string) error {
+	enc := japanese.ShiftJIS.NewEncoder()
+	for i, r := range rows {
+		for j, cell := range r {
+			if _, err := enc.String(cell); err != nil {
+				return fmt.Errorf("%w: row %d, column %s: %q", ErrUnencodable, i+1, ExportHeader[j], cell)
+			}
+		}
+	}
+	return nil
+}
+
+func itoa(y Yen) string { return strconv.FormatInt(int64(y), 10) }
