@@ -1,0 +1,181 @@
+package postgres_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/dezura/dezura/ledger"
+	"github.com/dezura/dezura/ledger/postgres"
+	"github.com/dezura/dezura/ledger/storetest"
+)
+
+// serverURL returns the test server: DEZURA_TEST_POSTGRES, else the local
+// default. A test that cannot reach it skips on a developer's machine but
+// fails in CI (CI=true) or when DEZURA_TEST_POSTGRES names a server.
+func serverURL(t testing.TB) string {
+	t.Helper()
+	u := os.Getenv("DEZURA_TEST_POSTGRES")
+	explicit := u != ""
+	if !explicit {
+		u = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, u)
+	if err != nil {
+		if explicit || os.Getenv("CI") == "true" {
+			t.Fatalf("PostgreSQL at %s unreachable: %v", u, err)
+		}
+		t.Skipf("no PostgreSQL at %s (set DEZURA_TEST_POSTGRES; in CI this fails): %v", u, err)
+	}
+	conn.Close(ctx)
+	return u
+}
+
+// freshSchema creates an empty schema for one test, drops it afterwards,
+// and returns a URL whose connections use it.
+func freshSchema(t testing.TB) string {
+	t.Helper()
+	base := serverURL(t)
+	b := make([]byte, 6)
+	rand.Read(b)
+	schema := "ledger_test_" + hex.EncodeToString(b)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		conn, err := pgx.Connect(ctx, base)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			t.Error(err)
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+func open(t testing.TB, u string) *postgres.Store {
+	t.Helper()
+	s, err := postgres.Open(context.Background(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) ledger.Store { return open(t, freshSchema(t)) })
+}
+
+func TestOpenByURL(t *testing.T) {
+	u := freshSchema(t)
+	for _, scheme := range []string{"postgres://", "postgresql://"} {
+		s, err := ledger.Open(t.Context(), scheme+u[len("postgres://"):])
+		if err != nil {
+			t.Fatalf("ledger.Open(%s...): %v", scheme, err)
+		}
+		s.Close()
+	}
+}
+
+// Two nodes starting at once on an empty database: both succeed, and the
+// schema is migrated once.
+func TestConcurrentMigrations(t *testing.T) {
+	u := freshSchema(t)
+	const nodes = 4
+	var wg sync.WaitGroup
+	errs := make([]error, nodes)
+	stores := make([]*postgres.Store, nodes)
+	for i := range nodes {
+		wg.Go(func() { stores[i], errs[i] = postgres.Open(context.Background(), u) })
+	}
+	wg.Wait()
+	for i := range nodes {
+		if errs[i] != nil {
+			t.Errorf("node %d: %v", i, errs[i])
+			continue
+		}
+		defer stores[i].Close()
+	}
+	if t.Failed() {
+		return
+	}
+	var n int
+	if err := stores[0].DB().QueryRow("SELECT COUNT(*) FROM schema_migrations").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Errorf("%d rows in schema_migrations, want 1", n)
+	}
+}
+
+// Two processes, each with its own pool, recording the same check-in at
+// the same moment make one entry.
+func TestTwoNodesRace(t *testing.T) {
+	u := freshSchema(t)
+	a, b := open(t, u), open(t, u)
+	if err := a.SeedDemo(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 27, 8, 0, 0, 0, ledger.Tokyo)
+	const rounds = 10
+	for r := range rounds {
+		day := at.AddDate(0, 0, r)
+		var wg sync.WaitGroup
+		res := make([]ledger.AttendanceResult, 2)
+		errs := make([]error, 2)
+		for i, s := range []*postgres.Store{a, b} {
+			wg.Go(func() {
+				res[i], errs[i] = s.RecordAttendance(context.Background(), ledger.AttendanceRequest{
+					TechnicianID: ledger.DemoTechnicianID, SiteCode: ledger.DemoSiteCode, Action: ledger.ActionCheckIn,
+					At: day, IdempotencyKey: fmt.Sprintf("node%d-round%d", i, r)})
+			})
+		}
+		wg.Wait()
+		for i := range 2 {
+			if errs[i] != nil {
+				t.Fatalf("round %d node %d: %v", r, i, errs[i])
+			}
+		}
+		if res[0].AlreadyRegistered == res[1].AlreadyRegistered || res[0].Entry.ID != res[1].Entry.ID {
+			t.Errorf("round %d: results %+v and %+v; want one new entry and one AlreadyRegistered", r, res[0], res[1])
+		}
+	}
+	es, err := a.ListEntries(t.Context(), ledger.EntryFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(es) != rounds {
+		t.Errorf("%d entries, want %d", len(es), rounds)
+	}
+}
