@@ -42,9 +42,9 @@ type Server struct {
 	active   atomic.Int64 // INVITEs being answered + calls up
 
 	mu       sync.Mutex
-	closed   bool              // Serve is stopping: no new call goroutines
-	calls    map[string]*Call  // by dialog ID
-	wg       sync.WaitGroup    // INVITE handlers and call goroutines
+	closed   bool             // Serve is stopping: no new call goroutines
+	calls    map[string]*Call // by dialog ID
+	wg       sync.WaitGroup   // INVITE handlers and call goroutines
 	stop     context.CancelFunc
 	serving  chan struct{} // closed when Serve returns
 	started  bool
@@ -173,6 +173,11 @@ func (s *Server) Serve(ctx context.Context) error {
 			s.log.Error("SIP transport stopped", "error", err)
 		}
 	})
+	// The client sends BYEs from the listener socket, which the transport
+	// layer knows only once ServeUDP has registered it.
+	for i := 0; ua.TransportLayer().Pool("udp").Size() == 0 && i < 1000; i++ {
+		time.Sleep(time.Millisecond)
+	}
 	s.addr.Store(local)
 	close(s.ready)
 	s.log.Info("SIP listening", "addr", local.String(), "external_ip", s.extIP.String(),
@@ -364,7 +369,8 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		}
 	}
 
-	ctx, cancel := context.WithCancel(s.baseCtx)
+	// The handler's context ends with the call (terminate cancels it).
+	ctx, cancel := context.WithCancel(context.WithoutCancel(s.baseCtx))
 	c := &Call{
 		id: callID, caller: caller, called: req.Recipient.User, arrived: arrived,
 		media: m, mode: s.cfg.dtmfMode, log: log.With("codec", m.CodecName()),
