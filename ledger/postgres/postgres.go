@@ -100,4 +100,3 @@ func (s *Store) Close() error {
 	s.pool.Close()
 	return err
 }
-
