@@ -1,0 +1,155 @@
+package simulator
+
+import (
+	"testing"
+
+	"github.com/dezura/dezura/dtmf"
+	"github.com/pion/rtp"
+)
+
+// slots runs n slots of o and returns the parsed packets and results.
+func slots(t *testing.T, o *outStream, n int) ([]rtp.Packet, []slotResult) {
+	t.Helper()
+	var ps []rtp.Packet
+	var rs []slotResult
+	for range n {
+		b, r, err := o.next(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var p rtp.Packet
+		if err := p.Unmarshal(b); err != nil {
+			t.Fatal(err)
+		}
+		ps, rs = append(ps, p), append(rs, r)
+	}
+	return ps, rs
+}
+
+func TestOutStreamSilenceClock(t *testing.T) {
+	// A 60 s call: 3000 packets, sequence and timestamp wrap cleanly.
+	o := newOutStream(CodecPCMA, 8, 101, dtmf.TransportRFC4733, 0xabc, 65000, 0xffffff00)
+	ps, _ := slots(t, o, 3000)
+	for i, p := range ps {
+		if p.SSRC != 0xabc || p.PayloadType != 8 || len(p.Payload) != 160 || p.Payload[0] != 0xD5 {
+			t.Fatalf("packet %d: %+v", i, p.Header)
+		}
+		if p.SequenceNumber != uint16(65000+i) || p.Timestamp != uint32(0xffffff00+uint32(i)*160) {
+			t.Fatalf("packet %d: seq %d ts %d", i, p.SequenceNumber, p.Timestamp)
+		}
+		if p.Marker != (i == 0) {
+			t.Fatalf("packet %d marker %v", i, p.Marker)
+		}
+	}
+}
+
+func TestOutStreamRFC4733(t *testing.T) {
+	o := newOutStream(CodecPCMU, 0, 96, dtmf.TransportRFC4733, 1, 10, 1000)
+	slots(t, o, 2)
+	if err := o.startGroup("5#"); err != nil {
+		t.Fatal(err)
+	}
+	if o.startGroup("1") == nil {
+		t.Error("second group accepted while busy")
+	}
+	ps, rs := slots(t, o, 2*keySlots+1)
+	type want struct {
+		pt     uint8
+		ts     uint32
+		marker bool
+		end    bool
+		dur    uint16
+		event  uint8
+	}
+	ev := func(ts uint32, m, e bool, d uint16, code uint8) want { return want{96, ts, m, e, d, code} }
+	au := func(slot int) want { return want{pt: 0, ts: 1000 + uint32(2+slot)*160} }
+	k1, k2 := uint32(1000+2*160), uint32(1000+12*160)
+	wants := []want{
+		ev(k1, true, false, 160, 5), ev(k1, false, false, 320, 5), ev(k1, false, false, 480, 5), ev(k1, false, false, 640, 5),
+		ev(k1, false, true, 800, 5), ev(k1, false, true, 800, 5), ev(k1, false, true, 800, 5), au(7), au(8), au(9),
+		ev(k2, true, false, 160, 11), ev(k2, false, false, 320, 11), ev(k2, false, false, 480, 11), ev(k2, false, false, 640, 11),
+		ev(k2, false, true, 800, 11), ev(k2, false, true, 800, 11), ev(k2, false, true, 800, 11), au(17), au(18), au(19), au(20),
+	}
+	for i, p := range ps {
+		w := wants[i]
+		if p.SequenceNumber != uint16(12+i) {
+			t.Errorf("slot %d seq %d", i, p.SequenceNumber)
+		}
+		if p.PayloadType != w.pt || p.Timestamp != w.ts || p.Marker != w.marker {
+			t.Errorf("slot %d: pt %d ts %d marker %v, want %+v", i, p.PayloadType, p.Timestamp, p.Marker, w)
+			continue
+		}
+		if w.pt != 96 {
+			continue
+		}
+		var te dtmf.TelephoneEvent
+		if err := te.Unmarshal(p.Payload); err != nil {
+			t.Fatal(err)
+		}
+		if te.Event != w.event || te.End != w.end || te.Duration != w.dur || te.Volume != eventVolume {
+			t.Errorf("slot %d: event %+v, want %+v", i, te, w)
+		}
+	}
+	if rs[0].KeyStarted != '5' || rs[10].KeyStarted != '#' || !rs[19].GroupDone || rs[9].GroupDone || o.busy() {
+		t.Errorf("slot results %+v", rs)
+	}
+	if string(o.sent) != "5#" {
+		t.Errorf("sent %q", o.sent)
+	}
+}
+
+func TestOutStreamInband(t *testing.T) {
+	o := newOutStream(CodecPCMU, 0, 101, dtmf.TransportInband, 1, 0, 0)
+	if err := o.startGroup("9"); err != nil {
+		t.Fatal(err)
+	}
+	ps, rs := slots(t, o, keySlots)
+	for i, p := range ps {
+		pcm := CodecPCMU.decode(nil, p.Payload)
+		low, high := goertzel(pcm, 852), goertzel(pcm, 1477)
+		other := goertzel(pcm, 697) + goertzel(pcm, 1209)
+		tone := i < keyToneSlots
+		if p.PayloadType != 0 || p.Timestamp != uint32(i*160) {
+			t.Errorf("slot %d header %+v", i, p.Header)
+		}
+		if tone && (low < 1e11 || high < 1e11 || other > low/100) {
+			t.Errorf("slot %d: 852 Hz %.3g, 1477 Hz %.3g, others %.3g", i, low, high, other)
+		}
+		if !tone && frameRMS(pcm) != 0 {
+			t.Errorf("slot %d: gap not silent", i)
+		}
+	}
+	if !rs[keySlots-1].GroupDone {
+		t.Error("group not done")
+	}
+}
+
+func TestToneLevel(t *testing.T) {
+	// Each tone about -10 dBm0: peak within 1 dB of 7020 (G.711 0 dBm0 = 22194).
+	g, ok := newToneGen('1')
+	if !ok {
+		t.Fatal("no tone for 1")
+	}
+	x := make([]int16, 8000)
+	g.fill(x)
+	rms := frameRMS(x)
+	want := 7020.0 // RMS of two sines of peak A is A
+	if rms < want*0.89 || rms > want*1.12 {
+		t.Errorf("RMS %.0f, want about %.0f", rms, want)
+	}
+	if _, ok := newToneGen('x'); ok {
+		t.Error("tone for x")
+	}
+}
+
+func BenchmarkOutStreamNext(b *testing.B) {
+	o := newOutStream(CodecPCMU, 0, 101, dtmf.TransportRFC4733, 1, 0, 0)
+	buf := make([]byte, 0, 256)
+	b.ReportAllocs()
+	for b.Loop() {
+		if !o.busy() {
+			_ = o.startGroup("1234#")
+		}
+		buf, _, _ = o.next(buf[:0])
+	}
+}
