@@ -183,3 +183,29 @@ func DetectSamples(samples []int16) []TimedEvent {
 func (e TimedEvent) MarshalJSON() ([]byte, error) {
 	return fmt.Appendf(nil, `{"key":%q,"start_ms":%d,"end_ms":%d}`, string(rune(e.Key)), e.StartMS, e.EndMS), nil
 }
+
+// WriteWAV writes samples as an 8 kHz mono 16-bit PCM WAV file (for tests,
+// the simulator's recordings and bug reports).
+func WriteWAV(w io.Writer, samples []int16) error {
+	n := uint32(len(samples) * 2)
+	b := make([]byte, 44, 44+len(samples)*2)
+	copy(b[0:], "RIFF")
+	binary.LittleEndian.PutUint32(b[4:], 36+n)
+	copy(b[8:], "WAVEfmt ")
+	binary.LittleEndian.PutUint32(b[16:], 16)
+	binary.LittleEndian.PutUint16(b[20:], wavPCM)
+	binary.LittleEndian.PutUint16(b[22:], 1)
+	binary.LittleEndian.PutUint32(b[24:], sampleRate)
+	binary.LittleEndian.PutUint32(b[28:], sampleRate*2)
+	binary.LittleEndian.PutUint16(b[32:], 2)
+	binary.LittleEndian.PutUint16(b[34:], 16)
+	copy(b[36:], "data")
+	binary.LittleEndian.PutUint32(b[40:], n)
+	for _, s := range samples {
+		b = binary.LittleEndian.AppendUint16(b, uint16(s))
+	}
+	if _, err := w.Write(b); err != nil {
+		return fmt.Errorf("write WAV: %w", err)
+	}
+	return nil
+}
