@@ -89,7 +89,7 @@ func FuzzParseInfo(f *testing.F) {
 
 func TestInfoSequencer(t *testing.T) {
 	type op struct {
-		at   int // ms
+		at   int  // ms
 		kind byte // 'a' add, 's' skip, 't' tick
 		cseq uint32
 		key  byte
