@@ -276,17 +276,39 @@ func (cl *caller) run(ctx context.Context) (Result, error) {
 	cl.mu.Unlock()
 	defer sess.Close()
 
-	// Wait for the answer; ending waitCtx makes sipgo send CANCEL
-	// (RFC 3261 §9.1) once a provisional response has arrived.
-	waitCtx, cancelWait := context.WithDeadline(ctx, deadline)
-	defer cancelWait()
-	var cancelled atomic.Bool
+	// Wait for the answer. Ending waitCtx makes sipgo send CANCEL
+	// (RFC 3261 §9.1), which may only follow a provisional response; with
+	// none yet the wait is abandoned at once (sipgo's forced cancel) so
+	// that nothing outlives ctx or MaxDuration by a transaction timeout.
+	waitCtx, cancelWait := context.WithCancelCause(context.Background())
+	defer cancelWait(nil)
+	var provisional, cancelled atomic.Bool
+	giveUp := func(byCancel bool) func() {
+		return func() {
+			if byCancel {
+				cancelled.Store(true)
+			}
+			if provisional.Load() {
+				cancelWait(context.Canceled)
+			} else {
+				cancelWait(sipgo.WaitAnswerForceCancelErr)
+			}
+		}
+	}
+	stopCtx := context.AfterFunc(ctx, giveUp(false))
+	defer stopCtx()
+	tMax := time.AfterFunc(time.Until(deadline), giveUp(false))
+	defer tMax.Stop()
 	if cl.cfg.CancelAfter > 0 {
-		t := time.AfterFunc(cl.cfg.CancelAfter, func() { cancelled.Store(true); cancelWait() })
+		t := time.AfterFunc(cl.cfg.CancelAfter, giveUp(true))
 		defer t.Stop()
 	}
-	err = sess.WaitAnswer(waitCtx, sipgo.AnswerOptions{})
-	res.SetupLatency = time.Since(start)
+	err = sess.WaitAnswer(waitCtx, sipgo.AnswerOptions{OnResponse: func(r *sip.Response) error {
+		if r.IsProvisional() {
+			provisional.Store(true)
+		}
+		return nil
+	}})
 	if sess.InviteResponse != nil {
 		res.Status = sess.InviteResponse.StatusCode
 	}
@@ -301,24 +323,28 @@ func (cl *caller) run(ctx context.Context) (Result, error) {
 		case errors.As(err, &drv):
 			res.Status, res.EndedBy = drv.Res.StatusCode, EndedRejected
 			return res, nil
-		case waitCtx.Err() != nil && ctx.Err() == nil:
-			if cancelled.Load() {
+		case waitCtx.Err() != nil:
+			switch {
+			case ctx.Err() != nil:
 				res.EndedBy = EndedCancel
-			} else {
+			case cancelled.Load():
+				res.EndedBy = EndedCancel
+			default:
 				res.EndedBy = EndedTimeout
 			}
 			if res.Status >= 200 && res.Status < 300 {
 				// The 200 crossed our CANCEL: confirm and hang up.
 				cl.hangupAnswered(sess, lg)
 			}
+			if ctx.Err() != nil {
+				return res, ctx.Err()
+			}
 			return res, nil
-		case ctx.Err() != nil:
-			res.EndedBy = EndedCancel
-			return res, ctx.Err()
 		default:
 			return res, fmt.Errorf("%w: %w", ErrNoAnswer, err)
 		}
 	}
+	res.SetupLatency = time.Since(start)
 	res.Status = sess.InviteResponse.StatusCode
 	lg.Debug("answered", "status", res.Status, "setup", res.SetupLatency)
 	if err := sess.Ack(ctx); err != nil {

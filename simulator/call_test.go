@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"net"
 	"os"
 	"path/filepath"
 	"testing"
@@ -213,5 +214,22 @@ func checkWAV(t *testing.T, path string, n int) {
 		le.Uint32(b[40:]) == uint32(2*n)
 	if !ok {
 		t.Errorf("bad WAV header % x", b[:44])
+	}
+}
+
+func TestCallNoService(t *testing.T) {
+	t.Parallel()
+	// A socket that swallows the INVITE: no response, no ICMP error.
+	hole, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hole.Close()
+	res, err := Call(context.Background(), Options{To: "sip:ivr@" + hole.LocalAddr().String(), MaxDuration: 500 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != 0 || res.EndedBy != EndedTimeout {
+		t.Fatalf("status %d ended by %q, want 0 timeout", res.Status, res.EndedBy)
 	}
 }

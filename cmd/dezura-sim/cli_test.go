@@ -1,0 +1,123 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+)
+
+func TestUsage(t *testing.T) {
+	tests := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{nil, exitUsage, "usage: dezura-sim"},
+		{[]string{"dial"}, exitUsage, `unknown command "dial"`},
+		{[]string{"help"}, exitOK, ""},
+		{[]string{"call", "-h"}, exitOK, "--to"},
+		{[]string{"call"}, exitUsage, "--to is required"},
+		{[]string{"call", "--to", "ivr@127.0.0.1"}, exitUsage, "not a SIP URI"},
+		{[]string{"call", "--to", "sip:ivr@127.0.0.1", "--keys", "12x"}, exitUsage, `"x" is not a telephone key`},
+		{[]string{"call", "--to", "sip:ivr@127.0.0.1", "--dtmf", "pulse"}, exitUsage, "use rfc4733, inband or info"},
+		{[]string{"call", "--to", "sip:ivr@127.0.0.1", "--codecs", "OPUS"}, exitUsage, "not one of PCMU"},
+		{[]string{"call", "--to", "sip:ivr@127.0.0.1", "--from", "abc"}, exitUsage, "not a phone number"},
+		{[]string{"call", "--to", "sip:ivr@127.0.0.1", "--event-pt", "8"}, exitUsage, "96-127"},
+		{[]string{"call", "--to", "sip:ivr@127.0.0.1", "--timeout", "0s"}, exitUsage, "positive"},
+		{[]string{"call", "--to", "sip:ivr@127.0.0.1", "--hangup-after", "2", "--keys", "1"}, exitUsage, "1 key groups"},
+		{[]string{"call", "--to", "sip:ivr@127.0.0.1", "extra"}, exitUsage, "unexpected argument"},
+		{[]string{"call", "--bogus"}, exitUsage, "flag provided but not defined"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			var out, errb bytes.Buffer
+			code := runMain(context.Background(), tt.args, &out, &errb)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d; stderr %s", code, tt.code, errb.String())
+			}
+			if !strings.Contains(out.String()+errb.String(), tt.want) {
+				t.Errorf("output lacks %q:\n%s%s", tt.want, out.String(), errb.String())
+			}
+		})
+	}
+}
+
+func TestParseCall(t *testing.T) {
+	c, err := parseCall([]string{"--to", "sip:ivr@127.0.0.1:5060", "--from", "09012345678", "--keys", "1234#, 1", "--codecs", "pcma,PCMU", "--dtmf", "inband", "--timeout", "5s", "--json"}, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(c.Keys, "|") != "1234#|1" || strings.Join(c.Codecs, "|") != "pcma|PCMU" || c.DTMF != "inband" || c.Timeout != 5*time.Second || !c.JSON {
+		t.Errorf("config %+v", c)
+	}
+	o := c.options(slog.New(slog.DiscardHandler))
+	if o.To != c.To || o.MaxDuration != 5*time.Second || len(o.Keys) != 2 || o.EventPT != 101 {
+		t.Errorf("options %+v", o)
+	}
+}
+
+// rejecter is a SIP service that answers every INVITE with 488.
+func rejecter(t *testing.T) string {
+	t.Helper()
+	lg := slog.New(slog.DiscardHandler)
+	ua, err := sipgo.NewUA(sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(lg)),
+		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(lg)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := sipgo.NewServer(ua, sipgo.WithServerLogger(lg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.OnInvite(func(req *sip.Request, tx sip.ServerTransaction) {
+		_ = tx.Respond(sip.NewResponseFromRequest(req, 488, "Not Acceptable Here", nil))
+	})
+	conn, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); _ = srv.ServeUDP(conn) }()
+	t.Cleanup(func() { _ = ua.Close(); _ = conn.Close(); <-done })
+	return "sip:ivr@" + conn.LocalAddr().String()
+}
+
+func TestCallRejectedExitCode(t *testing.T) {
+	to := rejecter(t)
+	var out, errb bytes.Buffer
+	code := runMain(context.Background(), []string{"call", "--to", to, "--codecs", "G729", "--timeout", "10s"}, &out, &errb)
+	if code != exitFail || !strings.Contains(errb.String(), "488") || !strings.Contains(out.String(), "status:        488") {
+		t.Errorf("exit %d\nstdout %s\nstderr %s", code, out.String(), errb.String())
+	}
+	out.Reset()
+	errb.Reset()
+	code = runMain(context.Background(), []string{"call", "--to", to, "--json"}, &out, &errb)
+	var r callReport
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+		t.Fatalf("JSON: %v\n%s", err, out.String())
+	}
+	if code != exitFail || r.OK || r.Status != 488 || r.EndedBy != "rejected" || r.Error == "" {
+		t.Errorf("exit %d report %+v", code, r)
+	}
+}
+
+func TestCallNoAnswerExitCode(t *testing.T) {
+	hole, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hole.Close()
+	var out, errb bytes.Buffer
+	code := runMain(context.Background(), []string{"call", "--to", "sip:ivr@" + hole.LocalAddr().String(), "--timeout", "300ms"}, &out, &errb)
+	if code != exitFail || !strings.Contains(errb.String(), "no answer") {
+		t.Errorf("exit %d stderr %s", code, errb.String())
+	}
+}
