@@ -36,6 +36,7 @@ type TechnicianImport struct {
 	Technician
 	SecurityCode string // 4-digit code from the CCUS card; "" for none. Stored hashed.
 	Phone        string // optional; normalised to E.164
+	Line         int    // line in the imported file, for messages (0 if none)
 }
 
 // EntryFilter selects work-history entries. Zero fields select everything.

@@ -146,6 +146,7 @@ func ParseTechnicianCSV(r io.Reader) ([]TechnicianImport, error) {
 			},
 			SecurityCode: get("code"),
 			Phone:        get("phone"),
+			Line:         line,
 		}
 		var why []string
 		switch {

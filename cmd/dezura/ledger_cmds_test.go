@@ -1,0 +1,365 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/text/encoding/japanese"
+
+	"github.com/dezura/dezura/ledger"
+)
+
+type cliFunc func(ctx context.Context, env cliEnv, args []string) error
+
+func noun(n string) cliFunc {
+	return func(ctx context.Context, env cliEnv, args []string) error { return registrationCmd(ctx, env, n, args) }
+}
+
+// cli runs one command against db and returns its output.
+func cli(t *testing.T, db string, fn cliFunc, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	err = fn(t.Context(), cliEnv{Stdout: &out, Stderr: &errb, DB: db}, args)
+	return out.String(), errb.String(), err
+}
+
+// ok runs a command that must succeed.
+func ok(t *testing.T, db string, fn cliFunc, args ...string) string {
+	t.Helper()
+	out, errOut, err := cli(t, db, fn, args...)
+	if err != nil {
+		t.Fatalf("%v: %v\nstderr: %s", args, err, errOut)
+	}
+	return out
+}
+
+func tempDB(t *testing.T) string {
+	return "sqlite:" + filepath.Join(t.TempDir(), "dezura.db")
+}
+
+func decode[T any](t *testing.T, s string) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal([]byte(s), &v); err != nil {
+		t.Fatalf("bad JSON %q: %v", s, err)
+	}
+	return v
+}
+
+// record writes attendance straight through the store, as the IVR does.
+func record(t *testing.T, db string, reqs ...ledger.AttendanceRequest) {
+	t.Helper()
+	st, err := ledger.Open(t.Context(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for _, r := range reqs {
+		if _, err := st.RecordAttendance(t.Context(), r); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestMigrateAndEmptyLists(t *testing.T) {
+	db := tempDB(t)
+	if out := ok(t, db, migrateCmd); !strings.Contains(out, "up to date") {
+		t.Errorf("migrate said %q", out)
+	}
+	ok(t, db, migrateCmd) // again: nothing to do
+	if out := ok(t, db, entriesCmd, "list", "--json"); strings.TrimSpace(out) != "[]" {
+		t.Errorf("entries list --json on an empty store = %q, want []", out)
+	}
+	if out := ok(t, db, callsCmd, "list", "--json"); strings.TrimSpace(out) != "[]" {
+		t.Errorf("calls list --json on an empty store = %q, want []", out)
+	}
+	// --db on the subcommand overrides env.DB.
+	other := tempDB(t)
+	ok(t, "sqlite:/nonexistent/dir/x.db", migrateCmd, "--db", other)
+}
+
+func TestRegistrationCommands(t *testing.T) {
+	db := tempDB(t)
+	steps := []struct {
+		fn   cliFunc
+		args []string
+	}{
+		{noun("contractor"), []string{"add", "--id", "acme", "--name", "アクメ建設", "--ccus-business-id", "123456789012"}},
+		{noun("site"), []string{"add", "--code", "77", "--name", "駅前ビル", "--ccus-site-id", "98765432109876", "--contractor", "acme", "--opens", "2026-04-01"}},
+		{noun("technician"), []string{"add", "--id", "11111111111111", "--name", "山田 花子", "--contractor", "acme", "--security-code", "0420", "--phone", "090-1111-2222"}},
+		{noun("phone"), []string{"add", "03-1234-5678", "--foreman-of", "acme"}},
+		{noun("assign"), []string{"add", "--site", "77", "--technician", "11111111111111", "--trade", "型枠工", "--role", "職長"}},
+	}
+	for _, s := range steps {
+		ok(t, db, s.fn, s.args...)
+	}
+	cs := decode[[]contractorJSON](t, ok(t, db, noun("contractor"), "list", "--json"))
+	if len(cs) != 1 || cs[0].CCUSBusinessID != "123456789012" {
+		t.Errorf("contractor list = %+v", cs)
+	}
+	tech := decode[technicianJSON](t, ok(t, db, noun("technician"), "show", "11111111111111", "--json"))
+	if tech.Name != "山田 花子" || tech.ContractorID != "acme" || tech.Language != "ja" {
+		t.Errorf("technician show = %+v", tech)
+	}
+	ps := decode[[]phoneJSON](t, ok(t, db, noun("phone"), "list", "--json"))
+	if len(ps) != 2 || ps[0].E164 != "+81312345678" || ps[0].ForemanOf != "acme" || ps[1].TechnicianID != "11111111111111" {
+		t.Errorf("phone list = %+v", ps)
+	}
+	site := decode[siteJSON](t, ok(t, db, noun("site"), "show", "--json", "77"))
+	if site.OpensOn != "2026-04-01" || site.CCUSSiteID != "98765432109876" {
+		t.Errorf("site show = %+v", site)
+	}
+	as := decode[[]assignmentJSON](t, ok(t, db, noun("assign"), "list", "--site", "77", "--json"))
+	if len(as) != 1 || as[0].Role != "職長" {
+		t.Errorf("assign list = %+v", as)
+	}
+	if out := ok(t, db, noun("site"), "list"); !strings.Contains(out, "駅前ビル") || !strings.HasPrefix(out, "CODE") {
+		t.Errorf("site list table = %q", out)
+	}
+	ok(t, db, noun("phone"), "disable", "090-1111-2222")
+	ok(t, db, noun("assign"), "disable", "--site", "77", "--technician", "11111111111111")
+	ok(t, db, noun("technician"), "disable", "11111111111111")
+	if tech := decode[technicianJSON](t, ok(t, db, noun("technician"), "show", "11111111111111", "--json")); !tech.Disabled {
+		t.Error("technician not disabled")
+	}
+
+	bad := []struct {
+		name    string
+		fn      cliFunc
+		args    []string
+		usage   bool
+		mention string
+	}{
+		{"duplicate contractor", noun("contractor"), []string{"add", "--id", "acme", "--name", "x"}, false, "already exists"},
+		{"missing flags", noun("site"), []string{"add", "--code", "5"}, true, "--name"},
+		{"bad date", noun("site"), []string{"add", "--code", "5", "--name", "x", "--opens", "4/1"}, true, "--opens"},
+		{"short technician ID", noun("technician"), []string{"add", "--id", "123", "--name", "x"}, false, "14 digits"},
+		{"phone for nobody", noun("phone"), []string{"add", "09000000000"}, true, "--technician"},
+		{"unknown verb", noun("site"), []string{"delete", "77"}, true, "add, list, show or disable"},
+		{"show needs a key", noun("contractor"), []string{"show"}, true, "contractor ID"},
+		{"disable unknown", noun("site"), []string{"disable", "999"}, false, "not found"},
+		{"unknown flag", noun("contractor"), []string{"list", "--yaml"}, true, "yaml"},
+	}
+	for _, b := range bad {
+		t.Run(b.name, func(t *testing.T) {
+			_, _, err := cli(t, db, b.fn, b.args...)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if errors.Is(err, errUsage) != b.usage {
+				t.Errorf("err %v: usage error %v, want %v", err, errors.Is(err, errUsage), b.usage)
+			}
+			if !strings.Contains(err.Error(), b.mention) {
+				t.Errorf("err %q does not mention %q", err, b.mention)
+			}
+		})
+	}
+}
+
+func TestEntriesAndCallsList(t *testing.T) {
+	db := tempDB(t)
+	st, err := ledger.Open(t.Context(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	adm := st.(ledger.Admin)
+	if err := adm.SeedDemo(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if err := adm.AddSite(t.Context(), ledger.Site{Code: "55", Name: "別現場", ContractorID: ledger.DemoContractorID}); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 27, 8, 0, 0, 0, ledger.Tokyo)
+	if err := st.RecordCall(t.Context(), ledger.CallRecord{CallID: "c1", Caller: ledger.DemoPhone, ArrivedAt: at,
+		EndedAt: at.Add(9 * time.Second), Outcome: "registered", Steps: []string{"greet"}, EntryIDs: []int64{1}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.RecordCall(t.Context(), ledger.CallRecord{CallID: "c2", ArrivedAt: at.Add(time.Hour), Outcome: "abandoned"}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	tech := ledger.DemoTechnicianID
+	record(t, db,
+		ledger.AttendanceRequest{TechnicianID: tech, SiteCode: "1234", Action: ledger.ActionCheckIn, At: at},
+		ledger.AttendanceRequest{TechnicianID: tech, SiteCode: "1234", Action: ledger.ActionCheckOut, At: at.Add(9 * time.Hour)},
+		ledger.AttendanceRequest{TechnicianID: tech, SiteCode: "55", Action: ledger.ActionCheckIn, At: at.AddDate(0, 0, 1)},
+	)
+	tests := []struct {
+		args []string
+		want []string // work_date/site
+	}{
+		{[]string{"list", "--json"}, []string{"2026-11-27/1234", "2026-11-28/55"}},
+		{[]string{"list", "--json", "--date", "2026-11-28"}, []string{"2026-11-28/55"}},
+		{[]string{"list", "--json", "--site", "1234"}, []string{"2026-11-27/1234"}},
+		{[]string{"list", "--json", "--status", "open"}, []string{"2026-11-28/55"}},
+		{[]string{"list", "--json", "--from", "2026-11-29"}, nil},
+	}
+	for _, tt := range tests {
+		es := decode[[]entryJSON](t, ok(t, db, entriesCmd, tt.args...))
+		var got []string
+		for _, e := range es {
+			got = append(got, e.WorkDate+"/"+e.SiteCode)
+		}
+		if strings.Join(got, ",") != strings.Join(tt.want, ",") {
+			t.Errorf("entries %v = %v, want %v", tt.args, got, tt.want)
+		}
+	}
+	es := decode[[]entryJSON](t, ok(t, db, entriesCmd, "list", "--json", "--site", "1234"))
+	if e := es[0]; e.CheckIn != "2026-11-27T08:00:00+09:00" || e.CheckOut != "2026-11-27T17:00:00+09:00" ||
+		e.Status != "closed" || e.TechnicianID != tech || e.Trade != "とび工" {
+		t.Errorf("entry = %+v", e)
+	}
+	if out := ok(t, db, entriesCmd, "list", "--date", "2026-11-27"); !strings.Contains(out, "2026-11-27 08:00") || !strings.Contains(out, "closed") {
+		t.Errorf("entries table = %q", out)
+	}
+	calls := decode[[]callJSON](t, ok(t, db, callsCmd, "list", "--json", "--outcome", "registered"))
+	if len(calls) != 1 || calls[0].CallID != "c1" || calls[0].Caller != ledger.DemoPhone || len(calls[0].EntryIDs) != 1 {
+		t.Errorf("calls = %+v", calls)
+	}
+	calls = decode[[]callJSON](t, ok(t, db, callsCmd, "list", "--json", "--since", "2026-11-27T08:30:00+09:00"))
+	if len(calls) != 1 || calls[0].CallID != "c2" || calls[0].Steps == nil {
+		t.Errorf("calls since 08:30 = %+v", calls)
+	}
+	if out := ok(t, db, callsCmd, "list"); !strings.Contains(out, "c1") || !strings.Contains(out, "registered") {
+		t.Errorf("calls table = %q", out)
+	}
+	for _, args := range [][]string{{"list", "--date", "27/11"}, {"list", "--status", "done"}, {"remove"}, {}} {
+		if _, _, err := cli(t, db, entriesCmd, args...); !errors.Is(err, errUsage) {
+			t.Errorf("entries %v: err %v, want a usage error", args, err)
+		}
+	}
+	if _, _, err := cli(t, db, callsCmd, "list", "--since", "yesterday"); !errors.Is(err, errUsage) {
+		t.Errorf("calls --since yesterday: err %v", err)
+	}
+}
+
+func TestTechnicianImport(t *testing.T) {
+	db := tempDB(t)
+	ok(t, db, noun("contractor"), "add", "--id", "acme", "--name", "アクメ")
+	ok(t, db, noun("technician"), "add", "--id", "99999999999999", "--name", "既存", "--phone", "08099999999")
+	dir := t.TempDir()
+	write := func(name string, data []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	badFile := write("bad.csv", []byte("技能者ID,氏名,所属,電話番号\n"+
+		"10000000000001,一郎,acme,09010000001\n"+ // 2 fine
+		"10000000000002,二郎,nope,\n"+ // 3 unknown contractor
+		"99999999999999,三郎,,\n"+ // 4 already registered
+		"10000000000004,四郎,,080-9999-9999\n"+ // 5 phone taken
+		"123,五郎,,\n")) // 6 bad ID (reported by the parser alone)
+	_, stderr, err := cli(t, db, noun("technician"), "import", badFile)
+	if err == nil || !strings.Contains(err.Error(), "nothing imported") {
+		t.Fatalf("import with bad rows: err %v", err)
+	}
+	if !strings.Contains(stderr, "bad.csv:6:") {
+		t.Errorf("parser errors: stderr %q", stderr)
+	}
+	// Without the row the parser rejects, the database checks report each line.
+	badFile = write("bad2.csv", []byte(strings.Join(strings.Split(string(must(os.ReadFile(badFile))), "\n")[:5], "\n")+"\n"))
+	_, stderr, err = cli(t, db, noun("technician"), "import", badFile)
+	if err == nil {
+		t.Fatal("import with bad rows: no error")
+	}
+	for _, want := range []string{"bad2.csv:3: contractor \"nope\"", "bad2.csv:4: technician 99999999999999 is already", "bad2.csv:5: phone is already"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr %q lacks %q", stderr, want)
+		}
+	}
+	if strings.Contains(stderr, "bad2.csv:2:") {
+		t.Errorf("good line reported: %q", stderr)
+	}
+	if ts := decode[[]technicianJSON](t, ok(t, db, noun("technician"), "list", "--json")); len(ts) != 1 {
+		t.Errorf("%d technicians after a failed import, want 1", len(ts))
+	}
+	good := "technician_id,name,contractor_id,language,security_code,phone\r\n" +
+		"10000000000001,出面 一郎,acme,ja,1234,090-1000-0001\r\n" +
+		"10000000000002,出面 二郎,acme,en,,\r\n"
+	sj, err := japanese.ShiftJIS.NewEncoder().Bytes([]byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out := ok(t, db, noun("technician"), "import", write("sjis.csv", sj)); !strings.Contains(out, "imported 2") {
+		t.Errorf("import said %q", out)
+	}
+	ts := decode[[]technicianJSON](t, ok(t, db, noun("technician"), "list", "--json", "--contractor", "acme"))
+	if len(ts) != 2 || ts[0].Name != "出面 一郎" || ts[1].Language != "en" {
+		t.Errorf("imported = %+v", ts)
+	}
+	if p := decode[phoneJSON](t, ok(t, db, noun("phone"), "show", "09010000001", "--json")); p.TechnicianID != "10000000000001" {
+		t.Errorf("imported phone = %+v", p)
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+func TestEntriesExport(t *testing.T) {
+	db := tempDB(t)
+	st, err := ledger.Open(t.Context(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	adm := st.(ledger.Admin)
+	if err := adm.SeedDemo(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if err := adm.AddTechnician(t.Context(), ledger.Technician{ID: "20000000000000", Name: "=1+2", ContractorID: ledger.DemoContractorID}, ""); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	day := time.Date(2026, 11, 2, 8, 0, 0, 0, ledger.Tokyo)
+	record(t, db,
+		ledger.AttendanceRequest{TechnicianID: ledger.DemoTechnicianID, SiteCode: "1234", Action: ledger.ActionCheckIn, At: day},
+		ledger.AttendanceRequest{TechnicianID: ledger.DemoTechnicianID, SiteCode: "1234", Action: ledger.ActionCheckOut, At: day.Add(9 * time.Hour)},
+		ledger.AttendanceRequest{TechnicianID: "20000000000000", SiteCode: "1234", Action: ledger.ActionCheckIn, At: day},
+	)
+	out := filepath.Join(t.TempDir(), "export.csv")
+	ok(t, db, entriesCmd, "export", "--from", "2026-11-01", "--to", "2026-11-30", "--format", "csv", "--encoding", "sjis", "--only-new", "--out", out)
+	raw := must(os.ReadFile(out))
+	recs, err := csv.NewReader(japanese.ShiftJIS.NewDecoder().Reader(bytes.NewReader(raw))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 3 || recs[0][0] != "work_date" {
+		t.Fatalf("export = %q", recs)
+	}
+	r := recs[1]
+	if r[1] != ledger.DemoTechnicianID || r[2] != ledger.DemoCCUSSiteID || r[4] != "とび工" || r[6] != "2026-11-02 08:00" || r[7] != "2026-11-02 17:00" {
+		t.Errorf("row = %q", r)
+	}
+	if recs[2][9] != "'=1+2" {
+		t.Errorf("formula name exported as %q", recs[2][9])
+	}
+	// A second --only-new export has only what changed since: nothing new
+	// was recorded, and the exported closed entry is not repeated.
+	again := ok(t, db, entriesCmd, "export", "--from", "2026-11-01", "--to", "2026-11-30", "--format", "jsonl", "--only-new")
+	if strings.TrimSpace(again) != "" {
+		t.Errorf("second --only-new export = %q, want nothing", again)
+	}
+	all := ok(t, db, entriesCmd, "export", "--from", "2026-11-01", "--to", "2026-11-30", "--format", "jsonl", "--dry-run")
+	if n := strings.Count(all, "\n"); n != 2 {
+		t.Errorf("export without --only-new: %d lines, want 2", n)
+	}
+	for _, args := range [][]string{{"export", "--from", "2026-11-01"}, {"export", "--from", "2026-11-01", "--to", "2026-11-30", "--format", "xlsx"},
+		{"export", "--from", "2026-11-01", "--to", "2026-11-30", "--encoding", "euc-jp"}} {
+		if _, _, err := cli(t, db, entriesCmd, args...); !errors.Is(err, errUsage) {
+			t.Errorf("entries %v: err %v, want a usage error", args, err)
+		}
+	}
+}
