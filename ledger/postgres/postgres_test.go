@@ -179,3 +179,7 @@ func TestTwoNodesRace(t *testing.T) {
 		t.Errorf("%d entries, want %d", len(es), rounds)
 	}
 }
+
+func BenchmarkRecordAttendance(b *testing.B) {
+	storetest.BenchRecordAttendance(b, open(b, freshSchema(b)))
+}

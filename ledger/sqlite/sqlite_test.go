@@ -100,3 +100,7 @@ func TestOpenRejectsUnknownURL(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkRecordAttendance(b *testing.B) {
+	storetest.BenchRecordAttendance(b, openTemp(b))
+}
