@@ -39,6 +39,8 @@ type inStream struct {
 	prevArrival time.Time
 	jitter      float64 // in timestamp units
 	frame       []int16
+	lastTS      uint32    // media clock: timestamp of the latest packet
+	lastMedia   time.Time // and its media time
 }
 
 func newInStream(codec Codec, pt uint8, hangover time.Duration) *inStream {
@@ -75,7 +77,33 @@ func (s *inStream) packet(b []byte, at time.Time) (vadEvent, bool) {
 	s.stats.Packets++
 	s.frame = s.codec.decode(s.frame[:0], p.Payload)
 	s.heard = append(s.heard, s.frame...)
-	return s.vad.frame(s.frame, at)
+	return s.vad.frame(s.frame, s.mediaTime(p.Timestamp, at))
+}
+
+// mediaTime places a packet on the sender's media clock (its RTP
+// timestamp), anchored to the earliest arrival seen, so that a burst of
+// packets read late (a busy receiver, a delayed path) keeps the silences
+// between prompts that the service actually played. It never runs ahead of
+// the arrival time.
+func (s *inStream) mediaTime(ts uint32, at time.Time) time.Time {
+	if s.lastMedia.IsZero() {
+		s.lastTS, s.lastMedia = ts, at
+		return at
+	}
+	d := int32(ts - s.lastTS)
+	if d < -8000 || d > 60*8000 {
+		// A new timestamp base (or a wild jump): start again from arrival.
+		s.lastTS, s.lastMedia = ts, at
+		return at
+	}
+	mt := s.lastMedia.Add(time.Duration(d) * time.Second / 8000)
+	if mt.After(at) {
+		mt = at
+	}
+	if d >= 0 {
+		s.lastTS, s.lastMedia = ts, mt
+	}
+	return mt
 }
 
 // extend returns the extended sequence number nearest the highest seen.

@@ -37,3 +37,31 @@ func TestInStream(t *testing.T) {
 		t.Errorf("heard %d samples, want 640 (one lost frame filled)", len(s.heard))
 	}
 }
+
+func TestInStreamMediaTime(t *testing.T) {
+	t0 := time.Unix(100, 0)
+	s := newInStream(CodecPCMU, 0, 700*time.Millisecond)
+	tests := []struct {
+		ts   uint32
+		at   time.Duration
+		want time.Duration
+	}{
+		{0, 0, 0},
+		{160, 20 * time.Millisecond, 20 * time.Millisecond},
+		{320, 500 * time.Millisecond, 40 * time.Millisecond},     // read late in a burst: keeps media spacing
+		{480, 500 * time.Millisecond, 60 * time.Millisecond},     // same burst
+		{8480, 1000 * time.Millisecond, 1000 * time.Millisecond}, // never ahead of arrival (re-anchors)
+		{8320, 1010 * time.Millisecond, 980 * time.Millisecond},  // reordered: placed before, anchor kept
+		{8640, 1020 * time.Millisecond, 1020 * time.Millisecond},
+		{0xffffff00, 2 * time.Second, 2 * time.Second}, // a new timestamp base re-anchors at arrival
+	}
+	for i, tt := range tests {
+		got := s.mediaTime(tt.ts, t0.Add(tt.at)).Sub(t0)
+		if got != tt.want {
+			t.Errorf("packet %d: media time %v, want %v", i, got, tt.want)
+		}
+		if got > tt.at {
+			t.Errorf("packet %d: media time %v after arrival %v", i, got, tt.at)
+		}
+	}
+}

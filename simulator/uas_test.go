@@ -74,7 +74,7 @@ type testUAS struct {
 func startUAS(t *testing.T, cfg uasConfig) *testUAS {
 	t.Helper()
 	if cfg.digitWait == 0 {
-		cfg.digitWait = 5 * time.Second
+		cfg.digitWait = 10 * time.Second
 	}
 	lg := slog.New(slog.DiscardHandler)
 	ua, err := sipgo.NewUA(sipgo.WithUserAgent("test-uas"),
@@ -298,15 +298,17 @@ func (u *testUAS) bye(dlg *sipgo.DialogServerSession) {
 	}
 }
 
-// playState is the prompt being played, shared by the script and the sender.
+// playState is the prompt being played, shared by the script and the
+// sender. It counts frames, not wall time, so a busy test machine delays a
+// prompt but never shortens it.
 type playState struct {
-	mu    sync.Mutex
-	until time.Time
+	mu     sync.Mutex
+	frames int // tone frames still to send
 }
 
 func (p *playState) start(d time.Duration) {
 	p.mu.Lock()
-	p.until = time.Now().Add(d)
+	p.frames = int(d / (20 * time.Millisecond))
 	p.mu.Unlock()
 }
 
@@ -314,15 +316,26 @@ func (p *playState) start(d time.Duration) {
 func (p *playState) stop() bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	was := time.Now().Before(p.until)
-	p.until = time.Time{}
+	was := p.frames > 0
+	p.frames = 0
 	return was
 }
 
 func (p *playState) active() bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return time.Now().Before(p.until)
+	return p.frames > 0
+}
+
+// take reports whether the next frame is a tone frame, and counts it.
+func (p *playState) take() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.frames > 0 {
+		p.frames--
+		return true
+	}
+	return false
 }
 
 // uasSend sends 20 ms frames: a 440 Hz tone while a prompt plays, silence otherwise.
@@ -339,7 +352,7 @@ func uasSend(ctx context.Context, conn *net.UDPConn, offer answer, playing *play
 			return
 		case <-tk.C:
 		}
-		on := playing.active()
+		on := playing.take()
 		for i := range pcm {
 			pcm[i] = 0
 			if on {
