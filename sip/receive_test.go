@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dezura/dezura/dtmf"
-	"github.com/dezura/dezura/prompts"
 	"github.com/pion/rtp"
 )
 
@@ -86,13 +84,16 @@ func TestInbound(t *testing.T) {
 }
 
 func FuzzInbound(f *testing.F) {
-	f.Add(rtpBytes(f, 0, 1, 1, make([]byte, 160)), uint16(4000))
-	f.Add(rtpBytes(f, 101, 1, 1, []byte{11, 0x8a, 3, 0}), uint16(4000))
-	f.Add([]byte{0xb0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0}, uint16(1))
-	f.Add([]byte{0x9f, 0x80}, uint16(5))
-	f.Fuzz(func(t *testing.T, b []byte, port uint16) {
+	f.Add(rtpBytes(f, 0, 1, 1, make([]byte, 160)))
+	f.Add(rtpBytes(f, 101, 1, 1, []byte{11, 0x8a, 3, 0}))
+	f.Add([]byte{0xb0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0})
+	f.Add([]byte{0x9f, 0x80})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if len(b) > 2*maxRTPPacket {
+			b = b[:2*maxRTPPacket] // longer inputs only make minimising slow
+		}
 		in := newInbound(Media{PayloadType: 0, Events: true, EventPT: 101, EventClock: 8000})
-		from := netip.AddrPortFrom(netip.MustParseAddr("192.0.2.1"), port)
+		from := netip.MustParseAddrPort("192.0.2.1:4000")
 		now := time.Unix(0, 0)
 		for range 2 {
 			v := in.handle(b, from, now)
@@ -104,10 +105,6 @@ func FuzzInbound(f *testing.F) {
 			}
 			if len(v.payload) > len(b) {
 				t.Fatal("payload longer than the packet")
-			}
-			if v.kind == kindAudio {
-				d := newInbandDecoder(prompts.Ulaw)
-				d.feed(v.payload, func(dtmf.Event) {})
 			}
 		}
 	})

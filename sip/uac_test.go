@@ -15,6 +15,7 @@ import (
 	sipmsg "github.com/emiago/sipgo/sip"
 	"github.com/pion/rtp"
 	"github.com/pion/sdp/v3"
+	"github.com/zaf/g711"
 
 	"github.com/dezura/dezura/dtmf"
 	"github.com/dezura/dezura/ivr"
@@ -36,6 +37,7 @@ type uac struct {
 	sipConn *net.UDPConn
 	rtp     *net.UDPConn
 	byes    chan string // Call-IDs of BYEs the server sent us
+	audio   chan []byte // PCMU frames to send before silence
 
 	mu   sync.Mutex
 	rcvd []rtpArrival
@@ -97,6 +99,7 @@ func newUACNoCleanup(t *testing.T) *uac {
 		t: t, ua: ua, cli: cli, sipConn: conn, rtp: rtpConn,
 		dc:       sipgo.NewDialogClientCache(cli, sipmsg.ContactHeader{Address: sipmsg.Uri{Scheme: "sip", User: "uac", Host: "127.0.0.1", Port: port}}),
 		byes:     make(chan string, 16),
+		audio:    make(chan []byte, 4096),
 		stopSend: make(chan struct{}),
 	}
 	srv.OnBye(func(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
@@ -185,13 +188,30 @@ func (u *uac) call(ctx context.Context, srv net.Addr, body []byte) (*sipgo.Dialo
 	return sess, netip.AddrPortFrom(ip, uint16(sd.MediaDescriptions[0].MediaName.Port.Value))
 }
 
-// sendAudio sends 20 ms PCMU silence to dst until stopRTP.
+// queueAudio queues 8 kHz linear samples to be sent as PCMU by sendAudio.
+func (u *uac) queueAudio(pcm []int16) {
+	for len(pcm) > 0 {
+		n := min(160, len(pcm))
+		f := make([]byte, 160)
+		for i := range f {
+			f[i] = 0xff
+		}
+		for i, v := range pcm[:n] {
+			f[i] = g711.EncodeUlawFrame(v)
+		}
+		u.audio <- f
+		pcm = pcm[n:]
+	}
+}
+
+// sendAudio sends 20 ms PCMU frames to dst until stopRTP: the queued
+// audio, else silence.
 func (u *uac) sendAudio(dst netip.AddrPort) {
 	u.wg.Go(func() {
 		st := rtp.Header{Version: 2, PayloadType: 0, SSRC: 0x1234, SequenceNumber: 1}
-		payload := make([]byte, 160)
-		for i := range payload {
-			payload[i] = 0xff
+		silence := make([]byte, 160)
+		for i := range silence {
+			silence[i] = 0xff
 		}
 		t := time.NewTicker(20 * time.Millisecond)
 		defer t.Stop()
@@ -200,6 +220,11 @@ func (u *uac) sendAudio(dst netip.AddrPort) {
 			case <-u.stopSend:
 				return
 			case <-t.C:
+			}
+			payload := silence
+			select {
+			case payload = <-u.audio:
+			default:
 			}
 			p := rtp.Packet{Header: st, Payload: payload}
 			b, _ := p.Marshal()
@@ -295,4 +320,17 @@ func hasLine(body []byte, line string) bool {
 		}
 	}
 	return false
+}
+
+// info sends a SIP INFO in the dialog and returns the response code.
+func (u *uac) info(ctx context.Context, sess *sipgo.DialogClientSession, contentType, body string) int {
+	u.t.Helper()
+	req := sipmsg.NewRequest(sipmsg.INFO, sess.InviteResponse.Contact().Address)
+	req.AppendHeader(sipmsg.NewHeader("Content-Type", contentType))
+	req.SetBody([]byte(body))
+	res, err := sess.Do(ctx, req)
+	if err != nil {
+		u.t.Fatalf("INFO: %v", err)
+	}
+	return res.StatusCode
 }
