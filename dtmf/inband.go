@@ -312,11 +312,13 @@ func (d *Detector) judge() byte {
 		return 0
 	}
 
-	// Second harmonic of the high tone over the window. A key already
-	// being held passed this check when it started; skipping it then
-	// halves the cost during tones.
+	// Second harmonic of the high tone over the window, checked on the
+	// window that would start a key (the others of the run passed every
+	// other test): a key already held, or a run still too short to start
+	// one, does not pay for it.
 	key := keyGrid[lo][hi-4]
-	if key != d.cur && d.harmonic(hi) > maxSecondHarm*(amp[1]*halfLen)*(amp[1]*halfLen) {
+	starts := key != d.cur && key == d.cand && d.candCount+1 >= hitsToStart
+	if starts && d.harmonic(hi) > maxSecondHarm*(amp[1]*halfLen)*(amp[1]*halfLen) {
 		return 0
 	}
 	return key
