@@ -86,6 +86,9 @@ type Call struct {
 	lastInband   byte
 	lastInbandAt time.Time
 
+	infoMu  sync.Mutex // serialises the INFO sequencer and its deliveries
+	infoSeq *dtmf.InfoSequencer
+
 	rxAccepted atomic.Uint64
 	rxDropped  atomic.Uint64
 
@@ -269,5 +272,45 @@ func (c *Call) confirm(ok bool) {
 	defer cancel()
 	if err := c.dlg.Bye(ctx); err != nil {
 		c.log.Warn("BYE failed", "error", err)
+	}
+}
+
+// infoDigit takes the digit of the INFO with the given CSeq and delivers
+// the digits now in CSeq order (sipgo handles requests concurrently, so
+// INFOs sent back to back can reach us out of order; RFC 3261 §12.2.2).
+func (c *Call) infoDigit(cseq uint32, ev dtmf.Event, now time.Time) {
+	c.infoMu.Lock()
+	defer c.infoMu.Unlock()
+	evs, err := c.infoSeq.Add(cseq, ev, now)
+	if err != nil {
+		return // a retransmission or a late INFO: answered 200, not delivered twice
+	}
+	c.deliverInfo(evs, now)
+}
+
+// infoSkip records an in-dialog request without a digit.
+func (c *Call) infoSkip(cseq uint32, now time.Time) {
+	c.infoMu.Lock()
+	defer c.infoMu.Unlock()
+	c.deliverInfo(c.infoSeq.Skip(cseq, now), now)
+}
+
+// infoTick releases held INFO digits whose wait is over; the reader calls
+// it for every packet (every 20 ms while the caller sends audio).
+func (c *Call) infoTick(now time.Time) {
+	c.infoMu.Lock()
+	defer c.infoMu.Unlock()
+	if d, ok := c.infoSeq.Deadline(); ok && !now.Before(d) {
+		c.deliverInfo(c.infoSeq.Tick(now), now)
+	}
+}
+
+func (c *Call) deliverInfo(evs []dtmf.Event, now time.Time) {
+	for _, ev := range evs {
+		if !c.acceptsInfo() {
+			continue
+		}
+		ev.Transport = dtmf.TransportSIPInfo
+		c.deliver(ev, now)
 	}
 }

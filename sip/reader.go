@@ -50,6 +50,7 @@ func (c *Call) readLoop(timeout time.Duration) {
 			continue
 		}
 		c.rxAccepted.Add(1)
+		c.infoTick(now)
 		if now.Sub(lastRefresh) >= refresh {
 			if err := c.conn.SetReadDeadline(now.Add(timeout)); err != nil {
 				return
@@ -74,7 +75,12 @@ func (c *Call) readLoop(timeout time.Duration) {
 				c.deliver(ev, now)
 			}
 		case kindAudio:
-			if det == nil || !c.inbandOn() {
+			if rx != nil {
+				rx.Tick(now)
+			}
+			// While an RFC 4733 event is in progress its tone may also be
+			// in the audio: do not count the key twice.
+			if det == nil || !c.inbandOn() || (rx != nil && rx.Active()) {
 				continue
 			}
 			det.feed(v.payload, func(ev dtmf.Event) {

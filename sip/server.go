@@ -31,12 +31,13 @@ type Server struct {
 	handle func(ctx context.Context, c *Call)
 	log    *slog.Logger
 
-	ready   chan struct{}
-	addr    atomic.Pointer[net.UDPAddr]
-	extIP   netip.Addr
-	ports   *portAllocator
-	sched   *scheduler
-	dialogs *sipgo.DialogUA
+	ready    chan struct{}
+	addr     atomic.Pointer[net.UDPAddr]
+	extIP    netip.Addr
+	ports    *portAllocator
+	sched    *scheduler
+	schedPtr atomic.Pointer[scheduler]
+	dialogs  *sipgo.DialogUA
 
 	draining atomic.Bool
 	active   atomic.Int64 // INVITEs being answered + calls up
@@ -88,6 +89,27 @@ func (s *Server) Addr() net.Addr {
 // ActiveCalls counts calls being answered or up.
 func (s *Server) ActiveCalls() int { return int(s.active.Load()) }
 
+// MediaStats are counters of the shared media scheduler since Serve began.
+type MediaStats struct {
+	Ticks         uint64 // 20 ms ticks run, summed over shards
+	FramesSkipped uint64 // ticks skipped after a stall (counted, never silent)
+	Shards        int
+}
+
+// MediaStats returns the scheduler's counters (zero before Serve).
+func (s *Server) MediaStats() MediaStats {
+	sched := s.schedPtr.Load()
+	if sched == nil {
+		return MediaStats{}
+	}
+	st := MediaStats{Shards: len(sched.shards)}
+	for _, sh := range sched.shards {
+		st.Ticks += sh.ticks.Load()
+		st.FramesSkipped += sh.skipped.Load()
+	}
+	return st
+}
+
 // Serve listens on cfg.Listen and answers calls until ctx ends or Shutdown
 // is called; then it hangs up the calls still up and returns after every
 // goroutine it started has ended. It returns nil after a clean stop.
@@ -96,6 +118,10 @@ func (s *Server) Serve(ctx context.Context) error {
 	if s.started {
 		s.mu.Unlock()
 		return fmt.Errorf("%w: Serve called twice", ErrServerClosed)
+	}
+	if s.draining.Load() {
+		s.mu.Unlock()
+		return ErrServerClosed
 	}
 	s.started = true
 	runCtx, stop := context.WithCancel(ctx)
@@ -165,6 +191,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	srv.OnUpdate(s.onUpdate)
 
 	s.sched = newScheduler(0)
+	s.schedPtr.Store(s.sched)
 	s.sched.start(runCtx)
 
 	var sipWG sync.WaitGroup
@@ -315,8 +342,15 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	_ = dlg.Respond(sip.StatusTrying, "Trying", nil)
 
-	if ct := req.ContentType(); ct == nil || !strings.EqualFold(strings.TrimSpace(strings.Split(ct.Value(), ";")[0]), "application/sdp") {
+	if len(req.Body()) == 0 {
+		// A late offer (RFC 3261 §13.2.1: offer in our 200, answer in the
+		// ACK) is not supported; carriers and PBXs send early offers.
 		log.Info("INVITE without an SDP offer")
+		_ = dlg.Respond(488, "Not Acceptable Here", nil, sip.NewHeader("Warning", `399 dezura "SDP offer required"`))
+		return
+	}
+	if ct := req.ContentType(); ct == nil || !strings.EqualFold(strings.TrimSpace(strings.Split(ct.Value(), ";")[0]), "application/sdp") {
+		log.Info("INVITE body is not SDP")
 		_ = dlg.Respond(415, "Unsupported Media Type", nil, sip.NewHeader("Accept", "application/sdp"))
 		return
 	}
@@ -376,7 +410,8 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		media: m, mode: s.cfg.dtmfMode, log: log.With("codec", m.CodecName()),
 		dlg: dlg, localSDP: answer, conn: conn,
 		keys: make(chan byte, KeyBuffer), ctx: ctx, cancel: cancel,
-		ended: make(chan struct{}), done: make(chan struct{}),
+		infoSeq: dtmf.NewInfoSequencer(req.CSeq().SeqNo, 0),
+		ended:   make(chan struct{}), done: make(chan struct{}),
 	}
 	c.out = newOutbound(conn, m.Law, m.PayloadType, m.Remote, stream{
 		ssrc: uint32(randUint64()), seq0: uint16(randUint64()), ts0: uint32(randUint64()),
@@ -437,6 +472,7 @@ func (s *Server) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 		respond(tx, req, 481, "Call/Transaction Does Not Exist")
 		return
 	}
+	c.infoSkip(req.CSeq().SeqNo, time.Now())
 	res := sip.NewSDPResponseFromRequest(req, c.localSDP)
 	res.AppendHeader(sip.HeaderClone(&s.dialogs.ContactHDR))
 	_ = tx.Respond(res)
@@ -449,6 +485,7 @@ func (s *Server) onUpdate(req *sip.Request, tx sip.ServerTransaction) {
 		respond(tx, req, 481, "Call/Transaction Does Not Exist")
 		return
 	}
+	c.infoSkip(req.CSeq().SeqNo, time.Now())
 	var res *sip.Response
 	if len(req.Body()) > 0 {
 		res = sip.NewSDPResponseFromRequest(req, c.localSDP)
@@ -528,6 +565,9 @@ func (s *Server) onInfo(req *sip.Request, tx sip.ServerTransaction) {
 		ct = h.Value()
 	}
 	ev, err := dtmf.ParseInfo(ct, req.Body())
+	if err != nil {
+		c.infoSkip(req.CSeq().SeqNo, time.Now())
+	}
 	switch {
 	case errors.Is(err, dtmf.ErrUnsupportedBody):
 		respond(tx, req, 415, "Unsupported Media Type",
@@ -538,10 +578,7 @@ func (s *Server) onInfo(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	respond(tx, req, 200, "OK")
-	if c.acceptsInfo() {
-		ev.Transport = dtmf.TransportSIPInfo
-		c.deliver(ev, time.Now())
-	}
+	c.infoDigit(req.CSeq().SeqNo, ev, time.Now())
 }
 
 // callerNumber is the user part of P-Asserted-Identity (RFC 3325), else

@@ -195,6 +195,9 @@ func TestHangupByServer(t *testing.T) {
 	if n := len(u.received()); n < 3 {
 		t.Errorf("%d packets before BYE, want the clip's 3 at least", n)
 	}
+	if st := srv.MediaStats(); st.Ticks < 3 || st.Shards < 1 {
+		t.Errorf("media stats %+v", st)
+	}
 }
 
 // TestRejections: responses that end an INVITE or answer a probe.
@@ -210,7 +213,7 @@ func TestRejections(t *testing.T) {
 		{name: "no G.711", body: u.offer("9 18 101", "a=rtpmap:101 telephone-event/8000"), code: 488},
 		{name: "malformed SDP", body: []byte("v=0\r\nthis is not SDP\r\n"), code: 400},
 		{name: "SDP without c=", body: []byte("v=0\r\no=a 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n"), code: 400},
-		{name: "no offer", body: nil, code: 415},
+		{name: "no offer (late offer unsupported)", body: nil, code: 488},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
