@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/zaf/g711"
 )
@@ -228,7 +229,7 @@ func TestDetectorNoiseAlone(t *testing.T) {
 func TestDetectorIDSequence(t *testing.T) {
 	const id = "12345678901234"
 	for _, c := range codecs {
-		buf, err := Sequence(id, 70*1e6, 60*1e6, nominal(-12))
+		buf, err := Sequence(id, 70*time.Millisecond, 60*time.Millisecond, nominal(-12))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -259,7 +260,7 @@ func TestDetectorReset(t *testing.T) {
 
 func BenchmarkDetector(b *testing.B) {
 	rng := rand.New(rand.NewPCG(5, 6))
-	buf, _ := Sequence("1234567890*#", 60e6, 60e6, nominal(-15))
+	buf, _ := Sequence("1234567890*#", 60*time.Millisecond, 60*time.Millisecond, nominal(-15))
 	AddNoise(buf, -40, rng)
 	buf = buf[:len(buf)/160*160]
 	frames := len(buf) / 160
@@ -269,5 +270,48 @@ func BenchmarkDetector(b *testing.B) {
 	for i := 0; b.Loop(); i++ {
 		j := i % frames
 		d.Process(buf[j*160 : j*160+160])
+	}
+}
+
+// TestDetectorFrameSizes: the result does not depend on how the audio is
+// cut into frames.
+func TestDetectorFrameSizes(t *testing.T) {
+	const keys = "159#0*D"
+	buf, err := Sequence(keys, 60*time.Millisecond, 50*time.Millisecond, nominal(-15))
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf = append(buf, make([]int16, 800)...)
+	for _, size := range []int{1, 2, 37, 40, 80, 159, 160, 161, 320} {
+		d := NewDetector()
+		var got []byte
+		for x := buf; len(x) > 0; {
+			n := min(size, len(x))
+			if ev, ok := d.Process(x[:n]); ok {
+				got = append(got, ev.Key)
+			}
+			x = x[n:]
+		}
+		if string(got) != keys {
+			t.Errorf("frames of %d samples: %q, want %q", size, got, keys)
+		}
+	}
+}
+
+// TestDetectorNoiseShortTones: the shortest legal tones and pauses with
+// 10 dB SNR noise.
+func TestDetectorNoiseShortTones(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, c := range codecs {
+		for rep := 0; rep < 3; rep++ {
+			buf, err := Sequence(allKeys, 45*time.Millisecond, 45*time.Millisecond, nominal(-20))
+			if err != nil {
+				t.Fatal(err)
+			}
+			AddNoise(buf, snrNoise(-20, 10), rng)
+			if got := detect(buf, c); got != allKeys {
+				t.Errorf("%s rep %d: detected %q, want %q", c.name, rep, got, allKeys)
+			}
+		}
 	}
 }
