@@ -84,6 +84,10 @@ type AttendanceResult struct {
 	// AlreadyRegistered: a check-in for a technician, site and work date that
 	// already has an entry; no new event was written.
 	AlreadyRegistered bool
+	// Spooled: the database did not answer, so the request was written to
+	// the local fsync'd spool (ledger/spool) and will be replayed once it
+	// does. Entry then has no ID and shows what the request will record.
+	Spooled bool
 }
 
 // CallRecord is one call, however it ended.
