@@ -219,3 +219,33 @@ func BenchmarkLoad(b *testing.B) {
 		}
 	}
 }
+
+// TestPausesInsideClipsAreShort guards the contract with callers that find
+// the end of a prompt by its silence (the simulator waits for 700 ms below an
+// RMS of 330): no clip pauses that long inside, and every clip ends in
+// silence of at least the generator's pause.
+func TestPausesInsideClipsAreShort(t *testing.T) {
+	const threshold = 330 // frame RMS, 16-bit linear
+	c := load(t)
+	for _, lang := range c.Languages() {
+		names, _ := c.Names(lang)
+		for _, name := range names {
+			cl, _ := c.Clip(lang, name)
+			run, longest := 0, 0
+			for i := range cl.Frames() {
+				if rms, _ := rmsPeak(cl.Frame(Ulaw, i)); rms < threshold {
+					run++
+					continue
+				}
+				longest = max(longest, run)
+				run = 0
+			}
+			if longest*20 >= 500 {
+				t.Errorf("%s %s: %d ms of silence inside the clip", lang, name, longest*20)
+			}
+			if run*20 < 60 {
+				t.Errorf("%s %s: ends in %d ms of silence, want at least 60", lang, name, run*20)
+			}
+		}
+	}
+}
