@@ -29,6 +29,7 @@ type inStream struct {
 	pt    uint8
 	vad   activity
 	heard []int16
+	keep  bool // keep the audio in heard
 	stats RTPStats
 
 	have        bool
@@ -44,7 +45,7 @@ type inStream struct {
 }
 
 func newInStream(codec Codec, pt uint8, hangover time.Duration) *inStream {
-	return &inStream{codec: codec, pt: pt, vad: activity{hangover: hangover}}
+	return &inStream{codec: codec, pt: pt, vad: activity{hangover: hangover}, keep: true}
 }
 
 // packet feeds one datagram that arrived at at. Packets that are not RTP or
@@ -62,7 +63,7 @@ func (s *inStream) packet(b []byte, at time.Time) (vadEvent, bool) {
 	} else {
 		ext := s.extend(p.SequenceNumber)
 		if ext > s.maxSeq {
-			if gap := int(ext - s.maxSeq - 1); gap > 0 && gap <= maxGapFill {
+			if gap := int(ext - s.maxSeq - 1); s.keep && gap > 0 && gap <= maxGapFill {
 				s.heard = append(s.heard, make([]int16, gap*samplesPerFrame)...)
 			}
 			s.maxSeq = ext
@@ -76,7 +77,9 @@ func (s *inStream) packet(b []byte, at time.Time) (vadEvent, bool) {
 	}
 	s.stats.Packets++
 	s.frame = s.codec.decode(s.frame[:0], p.Payload)
-	s.heard = append(s.heard, s.frame...)
+	if s.keep {
+		s.heard = append(s.heard, s.frame...)
+	}
 	return s.vad.frame(s.frame, s.mediaTime(p.Timestamp, at))
 }
 

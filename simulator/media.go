@@ -40,6 +40,7 @@ func (cl *caller) converse(ctx context.Context, sess *sipgo.DialogClientSession,
 	var wg sync.WaitGroup
 	out := newOutStream(ans.Codec, ans.PT, ans.EventPT, cl.cfg.mode, rand.Uint32(), uint16(rand.Uint32()), rand.Uint32())
 	in := newInStream(ans.Codec, ans.PT, cl.cfg.Silence)
+	in.keep = !cl.cfg.DiscardAudio
 	groups := make(chan string, 1)
 	done := make(chan struct{}, 1)
 	vadCh := make(chan vadEvent, 16)
@@ -84,6 +85,12 @@ func (cl *caller) converse(ctx context.Context, sess *sipgo.DialogClientSession,
 	}
 	timer := time.NewTimer(time.Until(deadline))
 	defer timer.Stop()
+	var hangup <-chan time.Time
+	if cl.cfg.HangupAfter > 0 {
+		t := time.NewTimer(cl.cfg.HangupAfter)
+		defer t.Stop()
+		hangup = t.C
+	}
 loop:
 	for {
 		select {
@@ -92,6 +99,10 @@ loop:
 			break loop
 		case <-ctx.Done():
 			conv.endedBy, conv.err = EndedLocalBye, ctx.Err()
+			cl.bye(sess, lg)
+			break loop
+		case <-hangup:
+			conv.endedBy = EndedLocalBye
 			cl.bye(sess, lg)
 			break loop
 		case <-timer.C:

@@ -27,7 +27,9 @@ type Options struct {
 	Silence          time.Duration // silence that ends a prompt (default 700 ms)
 	KeyEarly         bool          // type-ahead: key each group as soon as the prompt starts
 	HangupAfterGroup int           // send BYE right after keying group N (1-based); 0 never
+	HangupAfter      time.Duration // send BYE this long after the answer; 0 never
 	CancelAfter      time.Duration // send CANCEL this long after the INVITE if not answered; 0 never
+	DiscardAudio     bool          // keep no audio (Result.Heard stays empty): for load runs
 	MaxDuration      time.Duration // hang up (or CANCEL) after this long (default 60 s)
 	Logger           *slog.Logger  // nil discards
 }
@@ -92,8 +94,11 @@ func (o Options) check() (config, error) {
 	if c.MaxDuration <= 0 {
 		c.MaxDuration = DefaultMaxDuration
 	}
-	if c.CancelAfter < 0 {
-		return c, fmt.Errorf("%w: negative cancel delay", ErrInvalidOptions)
+	if c.DiscardAudio && c.Record != "" {
+		return c, fmt.Errorf("%w: cannot record with DiscardAudio", ErrInvalidOptions)
+	}
+	if c.CancelAfter < 0 || c.HangupAfter < 0 {
+		return c, fmt.Errorf("%w: negative cancel or hang-up delay", ErrInvalidOptions)
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

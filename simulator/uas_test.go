@@ -101,7 +101,7 @@ func startUAS(t *testing.T, cfg uasConfig) *testUAS {
 		addr:  fmt.Sprintf("sip:ivr@127.0.0.1:%d", port),
 		cache: sipgo.NewDialogServerCache(cli, sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "ivr", Host: "127.0.0.1", Port: port}}),
 		info:  map[string]chan byte{}, byes: map[string]chan struct{}{},
-		done: make(chan *uasCall, 16),
+		done: make(chan *uasCall, 256),
 	}
 	srv.OnInvite(u.onInvite)
 	srv.OnAck(func(req *sip.Request, tx sip.ServerTransaction) { _ = u.cache.ReadAck(req, tx) })
