@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -60,14 +61,15 @@ func ParseEndReason(s string) (EndReason, bool) {
 
 // Call is one answered call. It satisfies ivr.Call.
 type Call struct {
-	id       string
-	caller   string
-	called   string
-	arrived  time.Time
-	answered atomic.Int64 // unix nanoseconds
-	media    Media
-	mode     DTMFMode
-	log      *slog.Logger
+	id        string
+	caller    string
+	called    string
+	arrived   time.Time
+	answered  atomic.Int64 // unix nanoseconds
+	media     Media
+	sigSource netip.Addr // where the INVITE came from
+	mode      DTMFMode
+	log       *slog.Logger
 
 	dlg       *sipgo.DialogServerSession
 	localSDP  []byte

@@ -17,7 +17,7 @@ import (
 // costs nothing while idle.
 func (c *Call) readLoop(timeout time.Duration) {
 	buf := make([]byte, maxRTPPacket+1) // one more to see oversized datagrams
-	in := newInbound(c.media)
+	in := newInbound(c.media, c.media.Remote.Addr(), c.sigSource)
 	var rx *dtmf.Receiver
 	if c.media.Events && c.acceptsEvents() {
 		rx = dtmf.NewReceiver(c.media.EventClock)

@@ -60,9 +60,14 @@ type verdict struct {
 // are acceptable, and the latched source address and SSRC (symmetric RTP,
 // RFC 4961; guard against a third party taking over the stream, issue 8).
 type inbound struct {
-	audioPT  uint8
-	eventPT  uint8
-	events   bool
+	audioPT uint8
+	eventPT uint8
+	events  bool
+	// allowed, if not empty, are the IPs the first packet may come from:
+	// the SDP c= address and the SIP signalling source (a NAT'd caller's
+	// public address). Anyone else is a third party trying to take the
+	// stream before the caller's first packet.
+	allowed  []netip.Addr
 	latched  bool
 	src      netip.AddrPort
 	ssrc     uint32
@@ -71,8 +76,26 @@ type inbound struct {
 	accepted uint64
 }
 
-func newInbound(m Media) *inbound {
-	return &inbound{audioPT: m.PayloadType, eventPT: m.EventPT, events: m.Events}
+func newInbound(m Media, allowed ...netip.Addr) *inbound {
+	in := &inbound{audioPT: m.PayloadType, eventPT: m.EventPT, events: m.Events}
+	for _, a := range allowed {
+		if a.IsValid() && !a.IsUnspecified() {
+			in.allowed = append(in.allowed, a.Unmap())
+		}
+	}
+	return in
+}
+
+func (in *inbound) mayLatch(from netip.Addr) bool {
+	if len(in.allowed) == 0 {
+		return true
+	}
+	for _, a := range in.allowed {
+		if a == from {
+			return true
+		}
+	}
+	return false
 }
 
 // handle inspects one datagram b from from, arriving at now. It never
@@ -116,6 +139,11 @@ func (in *inbound) handle(b []byte, from netip.AddrPort, now time.Time) verdict 
 		return v
 	}
 	if !in.latched {
+		if !in.mayLatch(from.Addr().Unmap()) {
+			v.kind, v.drop = kindNone, dropWrongSource
+			in.drops[v.drop]++
+			return v
+		}
 		in.latched, in.src, in.ssrc, in.lastSSRC = true, from, v.header.SSRC, now
 		v.latched = true
 	} else {

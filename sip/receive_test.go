@@ -62,6 +62,11 @@ func TestInbound(t *testing.T) {
 			{b: rtpBytes(t, 0, 2, 2, frame), from: a, at: 2 * time.Second, kind: kindAudio},
 			{b: rtpBytes(t, 0, 1, 3, frame), from: a, at: 2*time.Second + 20*time.Millisecond, drop: dropSSRCChange},
 		}},
+		{name: "before latching only the SDP or signalling IP may latch", steps: []step{
+			{b: rtpBytes(t, 0, 9, 1, frame), from: other, drop: dropWrongSource},
+			{b: rtpBytes(t, 0, 1, 1, frame), from: netip.MustParseAddrPort("192.0.2.1:5000"), kind: kindAudio, latch: true},
+			{b: rtpBytes(t, 0, 1, 2, frame), from: a, drop: dropWrongSource},
+		}},
 		{name: "padding removed or rejected", steps: []step{
 			{b: padded, from: a, kind: kindAudio, latch: true},
 			{b: badPad, from: a, drop: dropMalformed},
@@ -69,7 +74,8 @@ func TestInbound(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			in := newInbound(Media{PayloadType: 0, Events: true, EventPT: 101, EventClock: 8000})
+			in := newInbound(Media{PayloadType: 0, Events: true, EventPT: 101, EventClock: 8000},
+				netip.MustParseAddr("192.0.2.1"), netip.MustParseAddr("198.51.100.7"), netip.Addr{})
 			for i, s := range tt.steps {
 				v := in.handle(s.b, s.from, t0.Add(s.at))
 				if v.kind != s.kind || v.drop != s.drop || v.latched != s.latch {

@@ -407,7 +407,7 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	ctx, cancel := context.WithCancel(context.WithoutCancel(s.baseCtx))
 	c := &Call{
 		id: callID, caller: caller, called: req.Recipient.User, arrived: arrived,
-		media: m, mode: s.cfg.dtmfMode, log: log.With("codec", m.CodecName()),
+		media: m, sigSource: sourceIP(req), mode: s.cfg.dtmfMode, log: log.With("codec", m.CodecName()),
 		dlg: dlg, localSDP: answer, conn: conn,
 		keys: make(chan byte, KeyBuffer), ctx: ctx, cancel: cancel,
 		infoSeq: dtmf.NewInfoSequencer(req.CSeq().SeqNo, 0),
@@ -606,4 +606,13 @@ func randUint64() uint64 {
 	var b [8]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
 	return binary.BigEndian.Uint64(b[:])
+}
+
+// sourceIP is the IP the request came from (invalid if unknown).
+func sourceIP(req *sip.Request) netip.Addr {
+	ap, err := netip.ParseAddrPort(req.Source())
+	if err != nil {
+		return netip.Addr{}
+	}
+	return ap.Addr().Unmap()
 }
