@@ -11,4 +11,5 @@ var (
 	ErrBadCatalogue    = errors.New("prompts: embedded catalogue is inconsistent (run go generate ./prompts)")
 	ErrNotDigit        = errors.New("prompts: not a digit")
 	ErrBadTime         = errors.New("prompts: time out of range")
+	ErrBadNumber       = errors.New("prompts: number out of range")
 )

@@ -54,6 +54,7 @@ const (
 	NoEntriesToday    = "no_entries_today"    // nothing registered today
 	EntryCancelled    = "entry_cancelled"     // the last entry is cancelled
 	NothingToCancel   = "nothing_to_cancel"   // no entry to cancel
+	CountRegistered   = "count_registered"    // after Number: 5名を登録しました / "five registered."
 )
 
 // requiredNames lists every name constant: the catalogue refuses to load
@@ -67,7 +68,7 @@ var requiredNames = []string{
 	EnterSecurityCode, WrongSecurityCode, Locked, TooShort, TechnicianIDIs,
 	RecordedCheckIn, RecordedCheckOut, NotAssigned, UndoOffer, Undone,
 	ForemanEnterID, ForemanNext, ForemanDone, TodaysEntries, NoEntriesToday,
-	EntryCancelled, NothingToCancel,
+	EntryCancelled, NothingToCancel, CountRegistered,
 }
 
 // RequiredNames returns every prompt name constant, which each language has.

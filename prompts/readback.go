@@ -86,3 +86,72 @@ func (c *Catalogue) Time(lang string, t time.Time) ([]*Clip, error) {
 	}
 	return c.Clips(lang, names...)
 }
+
+// MaxNumber is the largest number NumberNames reads.
+const MaxNumber = 9999
+
+// NumberNames returns the names of the clips that read n (0..MaxNumber) as a
+// cardinal number in lang.
+//
+// Japanese joins a clip per place, each with its sound change (三百 さんびゃく,
+// 六百 ろっぴゃく, 八百 はっぴゃく, 三千 さんぜん, 八千 はっせん) and no 一 before
+// 十, 百 and 千:
+//
+//	325  -> num_300 num_20 num_5 (さんびゃく にじゅう ご)
+//	1010 -> num_1000 num_10 (せん じゅう)
+//
+// English says the hundreds and thousands, without "and":
+//
+//	325  -> num_3 num_hundred num_20 num_5 ("three hundred twenty five")
+//	1010 -> num_1 num_thousand num_10 ("one thousand ten")
+func NumberNames(lang string, n int) ([]string, error) {
+	if n < 0 || n > MaxNumber {
+		return nil, fmt.Errorf("%w: %d not in 0..%d", ErrBadNumber, n, MaxNumber)
+	}
+	num := func(v int) string { return "num_" + strconv.Itoa(v) }
+	if n == 0 {
+		switch lang {
+		case Japanese, English:
+			return []string{num(0)}, nil
+		}
+	}
+	var out []string
+	switch lang {
+	case Japanese:
+		for place := 1000; place >= 1; place /= 10 {
+			if d := n / place % 10; d > 0 {
+				out = append(out, num(d*place))
+			}
+		}
+		return out, nil
+	case English:
+		if th := n / 1000; th > 0 {
+			out = append(out, num(th), "num_thousand")
+		}
+		if h := n / 100 % 10; h > 0 {
+			out = append(out, num(h), "num_hundred")
+		}
+		switch r := n % 100; {
+		case r == 0:
+		case r < 20:
+			out = append(out, num(r))
+		default:
+			out = append(out, num(r/10*10))
+			if r%10 > 0 {
+				out = append(out, num(r%10))
+			}
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("%w: %q", ErrUnknownLanguage, lang)
+}
+
+// Number returns the clips that read n (0..MaxNumber) as a cardinal number
+// in lang; follow it with CountRegistered for "5名を登録しました".
+func (c *Catalogue) Number(lang string, n int) ([]*Clip, error) {
+	names, err := NumberNames(lang, n)
+	if err != nil {
+		return nil, err
+	}
+	return c.Clips(lang, names...)
+}

@@ -127,6 +127,8 @@ func TestJapaneseCounterReadings(t *testing.T) {
 		"minute_20": "にじゅっぷん", "minute_33": "さんじゅうさんぷん", "minute_48": "よんじゅうはっぷん",
 		"minute_56": "ごじゅうろっぷん", "minute_59": "ごじゅうきゅうふん",
 		"digit_2": "にい", "digit_5": "ごお", "digit_4": "よん", "digit_7": "なな", "digit_9": "きゅう",
+		"num_300": "さんびゃく", "num_600": "ろっぴゃく", "num_800": "はっぴゃく",
+		"num_3000": "さんぜん", "num_8000": "はっせん", "num_1000": "せん", "num_100": "ひゃく",
 	}
 	for name, w := range want {
 		if reading[name] != w {
@@ -189,4 +191,110 @@ func TestDigits(t *testing.T) {
 			}
 		}
 	}
+}
+
+func TestNumberNamesExamples(t *testing.T) {
+	c := load(t)
+	tests := []struct {
+		lang string
+		n    int
+		want string // the clips' text, joined
+	}{
+		{"ja", 0, "〇"},
+		{"ja", 1, "一"},
+		{"ja", 10, "十"},
+		{"ja", 11, "十一"},
+		{"ja", 20, "二十"},
+		{"ja", 105, "百五"},
+		{"ja", 325, "三百二十五"},
+		{"ja", 1010, "千十"},
+		{"ja", 8080, "八千八十"},
+		{"ja", 9999, "九千九百九十九"},
+		{"en", 0, "zero"},
+		{"en", 7, "seven"},
+		{"en", 13, "thirteen"},
+		{"en", 20, "twenty"},
+		{"en", 45, "forty five"},
+		{"en", 100, "one hundred"},
+		{"en", 105, "one hundred five"},
+		{"en", 325, "three hundred twenty five"},
+		{"en", 1010, "one thousand ten"},
+		{"en", 2000, "two thousand"},
+		{"en", 9999, "nine thousand nine hundred ninety nine"},
+	}
+	for _, tt := range tests {
+		clips, err := c.Number(tt.lang, tt.n)
+		if err != nil {
+			t.Errorf("Number(%s, %d): %v", tt.lang, tt.n, err)
+			continue
+		}
+		sep := " "
+		if tt.lang == Japanese {
+			sep = ""
+		}
+		var words []string
+		for _, cl := range clips {
+			w, _ := c.Text(tt.lang, cl.Name)
+			words = append(words, w)
+		}
+		if got := strings.Join(words, sep); got != tt.want {
+			t.Errorf("Number(%s, %d) reads %q, want %q", tt.lang, tt.n, got, tt.want)
+		}
+	}
+}
+
+// TestNumberEveryValue reads 0..MaxNumber in both languages: every clip
+// exists, and the Japanese reads as the number written in kanji.
+func TestNumberEveryValue(t *testing.T) {
+	c := load(t)
+	for _, lang := range []string{Japanese, English} {
+		for n := 0; n <= MaxNumber; n++ {
+			names, err := NumberNames(lang, n)
+			if err != nil || len(names) == 0 {
+				t.Fatalf("NumberNames(%s, %d) = %v, %v", lang, n, names, err)
+			}
+			var text strings.Builder
+			for _, name := range names {
+				w, err := c.Text(lang, name)
+				if err != nil {
+					t.Fatalf("%s %d: %v", lang, n, err)
+				}
+				text.WriteString(w)
+			}
+			if lang == Japanese && text.String() != kanjiNumber(n) {
+				t.Errorf("ja %d reads %q, want %q", n, text.String(), kanjiNumber(n))
+			}
+		}
+	}
+	for _, n := range []int{-1, MaxNumber + 1} {
+		if _, err := NumberNames("ja", n); !errors.Is(err, ErrBadNumber) {
+			t.Errorf("NumberNames(%d) = %v, want ErrBadNumber", n, err)
+		}
+	}
+	if _, err := NumberNames("fr", 3); !errors.Is(err, ErrUnknownLanguage) {
+		t.Errorf("NumberNames(fr) = %v", err)
+	}
+}
+
+// kanjiNumber writes n the usual way in kanji: 三百二十五, 千十.
+func kanjiNumber(n int) string {
+	if n == 0 {
+		return "〇"
+	}
+	digits := []rune("〇一二三四五六七八九")
+	var b strings.Builder
+	for _, p := range []struct {
+		v    int
+		unit string
+	}{{1000, "千"}, {100, "百"}, {10, "十"}, {1, ""}} {
+		d := n / p.v % 10
+		if d == 0 {
+			continue
+		}
+		if d > 1 || p.v == 1 {
+			b.WriteRune(digits[d])
+		}
+		b.WriteString(p.unit)
+	}
+	return b.String()
 }
