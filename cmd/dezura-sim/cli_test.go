@@ -35,6 +35,14 @@ func TestUsage(t *testing.T) {
 		{[]string{"call", "--to", "sip:ivr@127.0.0.1", "--hangup-after", "2", "--keys", "1"}, exitUsage, "1 key groups"},
 		{[]string{"call", "--to", "sip:ivr@127.0.0.1", "extra"}, exitUsage, "unexpected argument"},
 		{[]string{"call", "--bogus"}, exitUsage, "flag provided but not defined"},
+		{[]string{"load", "-h"}, exitOK, "--concurrency"},
+		{[]string{"load"}, exitUsage, "--to is required"},
+		{[]string{"load", "--to", "sip:ivr@127.0.0.1", "--scenario", "lunch"}, exitUsage, "use one of checkin"},
+		{[]string{"load", "--to", "sip:ivr@127.0.0.1", "--scenario", "foreman"}, exitUsage, "not built yet"},
+		{[]string{"load", "--to", "sip:ivr@127.0.0.1", "--concurrency", "0"}, exitUsage, "at least 1"},
+		{[]string{"load", "--to", "sip:ivr@127.0.0.1", "--cps", "-1"}, exitUsage, "0 or more"},
+		{[]string{"load", "--to", "sip:ivr@127.0.0.1", "--site", "12a"}, exitUsage, "a site code is digits"},
+		{[]string{"load", "--to", "sip:ivr@127.0.0.1", "--dtmf", "x"}, exitUsage, "use rfc4733"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -119,5 +127,22 @@ func TestCallNoAnswerExitCode(t *testing.T) {
 	code := runMain(context.Background(), []string{"call", "--to", "sip:ivr@" + hole.LocalAddr().String(), "--timeout", "300ms"}, &out, &errb)
 	if code != exitFail || !strings.Contains(errb.String(), "no answer") {
 		t.Errorf("exit %d stderr %s", code, errb.String())
+	}
+}
+
+func TestLoadRejectedExitCode(t *testing.T) {
+	to := rejecter(t)
+	var out, errb bytes.Buffer
+	code := runMain(context.Background(), []string{"load", "--to", to, "--scenario", "one-call", "--concurrency", "2", "--cps", "0", "--duration", "300ms", "--json"}, &out, &errb)
+	var r struct {
+		Attempted int            `json:"attempted"`
+		Failed    int            `json:"failed"`
+		FailedBy  map[string]int `json:"failed_by"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+		t.Fatalf("JSON: %v\n%s", err, out.String())
+	}
+	if code != exitFail || r.Attempted == 0 || r.Failed != r.Attempted || r.FailedBy["rejected-488"] != r.Attempted || !strings.Contains(errb.String(), "rejected-488") {
+		t.Errorf("exit %d report %+v stderr %s", code, r, errb.String())
 	}
 }

@@ -2,20 +2,158 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/dezura/dezura/simulator"
 )
+
+// scenarios are the call flows a load run can place.
+var scenarios = []string{"checkin", "checkout", "one-call"}
 
 // loadConfig is the "load" command line.
 type loadConfig struct {
-	Verbose bool
+	To          string
+	From        string
+	Site        string
+	Scenario    string
+	DTMF        string
+	Concurrency int
+	CPS         float64
+	Duration    time.Duration
+	Hold        time.Duration
+	Timeout     time.Duration
+	JSON        bool
+	Verbose     bool
 }
 
 func parseLoad(args []string, stderr io.Writer) (loadConfig, error) {
-	return loadConfig{}, fmt.Errorf("%w: load is not built yet", errUsage)
+	var c loadConfig
+	fs := flag.NewFlagSet("load", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.To, "to", "", "SIP URI to call, e.g. sip:ivr@127.0.0.1:5060 (required)")
+	fs.StringVar(&c.From, "from", "09012345678", "caller number of every call")
+	fs.StringVar(&c.Site, "site", "1234", "site code keyed in the checkin and checkout scenarios")
+	fs.StringVar(&c.Scenario, "scenario", "checkin", "call flow: "+strings.Join(scenarios, ", ")+" (one-call: answer, listen --hold, hang up)")
+	fs.StringVar(&c.DTMF, "dtmf", "rfc4733", "how to key digits: rfc4733, inband or info")
+	fs.IntVar(&c.Concurrency, "concurrency", 10, "most calls at once")
+	fs.Float64Var(&c.CPS, "cps", 5, "new calls a second (0: start one whenever one ends)")
+	fs.DurationVar(&c.Duration, "duration", 10*time.Second, "keep starting calls for this long")
+	fs.DurationVar(&c.Hold, "hold", 2*time.Second, "one-call scenario: hang up this long after the answer")
+	fs.DurationVar(&c.Timeout, "timeout", simulator.DefaultMaxDuration, "give up on a call after this long")
+	fs.BoolVar(&c.JSON, "json", false, "print the report as JSON")
+	fs.BoolVar(&c.Verbose, "v", false, "log failed calls to stderr")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: dezura-sim load --to URI [--concurrency N] [--cps R] [--duration D] [--scenario checkin] [flags]\n\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return c, errHelp
+		}
+		return c, fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("%w: unexpected argument %q (flags start with --)", errUsage, fs.Arg(0))
+	}
+	return c, c.Validate()
+}
+
+// Validate says what is wrong with the command line and how to fix it.
+func (c loadConfig) Validate() error {
+	base := callConfig{To: c.To, From: c.From, DTMF: c.DTMF, Codecs: []string{"PCMU"}, Timeout: c.Timeout, Silence: time.Second, EventPT: 101}
+	if err := base.Validate(); err != nil {
+		return err
+	}
+	if c.Scenario == "foreman" {
+		return fmt.Errorf("%w: --scenario foreman is not built yet; use one of %s", errUsage, strings.Join(scenarios, ", "))
+	}
+	if !slices.Contains(scenarios, c.Scenario) {
+		return fmt.Errorf("%w: --scenario %q: use one of %s", errUsage, c.Scenario, strings.Join(scenarios, ", "))
+	}
+	if c.Site == "" || strings.Trim(c.Site, "0123456789") != "" {
+		return fmt.Errorf("%w: --site %q: a site code is digits, e.g. 1234", errUsage, c.Site)
+	}
+	if c.Concurrency < 1 {
+		return fmt.Errorf("%w: --concurrency %d: at least 1", errUsage, c.Concurrency)
+	}
+	if c.CPS < 0 {
+		return fmt.Errorf("%w: --cps %g: use 0 or more calls a second", errUsage, c.CPS)
+	}
+	if c.Duration <= 0 || c.Hold <= 0 {
+		return fmt.Errorf("%w: --duration and --hold must be positive durations such as 60s", errUsage)
+	}
+	return nil
+}
+
+func (c loadConfig) options(lg *slog.Logger) simulator.LoadOptions {
+	call := simulator.Options{To: c.To, From: c.From, DTMF: c.DTMF, MaxDuration: c.Timeout, Logger: lg}
+	completed := func(r simulator.Result) bool {
+		return r.Status == 200 && r.EndedBy == simulator.EndedRemoteBye
+	}
+	switch c.Scenario {
+	case "checkin":
+		call.Keys = []string{c.Site + "#", "1"}
+	case "checkout":
+		call.Keys = []string{c.Site + "#", "2"}
+	case "one-call":
+		call.HangupAfter = c.Hold
+		completed = func(r simulator.Result) bool {
+			return r.Status == 200 && (r.EndedBy == simulator.EndedLocalBye || r.EndedBy == simulator.EndedRemoteBye)
+		}
+	}
+	return simulator.LoadOptions{Call: call, Concurrency: c.Concurrency, CPS: c.CPS, Duration: c.Duration, Completed: completed, Logger: lg}
 }
 
 func runLoad(ctx context.Context, c loadConfig, stdout io.Writer, lg *slog.Logger) error {
+	rep, err := simulator.Load(ctx, c.options(lg))
+	if err != nil && rep.Attempted == 0 {
+		return fmt.Errorf("load run failed: %w", err)
+	}
+	if c.JSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return fmt.Errorf("write report: %w", err)
+		}
+	} else {
+		fmt.Fprint(stdout, loadSummary(rep))
+	}
+	if err != nil {
+		return fmt.Errorf("load run interrupted: %w", err)
+	}
+	if rep.Failed > 0 {
+		var parts []string
+		for _, k := range slices.Sorted(maps.Keys(rep.FailedBy)) {
+			parts = append(parts, fmt.Sprintf("%s %d", k, rep.FailedBy[k]))
+		}
+		return fmt.Errorf("%d of %d calls failed (%s)", rep.Failed, rep.Attempted, strings.Join(parts, ", "))
+	}
+	if rep.Attempted == 0 {
+		return fmt.Errorf("no call was started; raise --duration or --cps")
+	}
 	return nil
+}
+
+func loadSummary(r simulator.LoadReport) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "calls:      attempted %d, answered %d, completed %d, failed %d (at most %d at once, %.1f s)\n",
+		r.Attempted, r.Answered, r.Completed, r.Failed, r.MaxActive, r.ElapsedMS/1000)
+	for _, k := range slices.Sorted(maps.Keys(r.FailedBy)) {
+		fmt.Fprintf(&b, "  failed:   %s %d\n", k, r.FailedBy[k])
+	}
+	fmt.Fprintf(&b, "setup:      p50 %.2f ms, p99 %.2f ms, max %.2f ms\n", r.SetupMS.P50, r.SetupMS.P99, r.SetupMS.Max)
+	fmt.Fprintf(&b, "completion: p50 %.2f s, p99 %.2f s\n", r.CallMS.P50/1000, r.CallMS.P99/1000)
+	fmt.Fprintf(&b, "jitter:     p50 %.2f ms, p99 %.2f ms, max %.2f ms (%d packets)\n", r.JitterMS.P50, r.JitterMS.P99, r.JitterMS.Max, r.JitterMS.N)
+	fmt.Fprintf(&b, "loss:       %d of %d packets (%.3f%%)\n", r.Lost, r.Packets+r.Lost, 100*r.LossRatio)
+	fmt.Fprintf(&b, "generator:  %.2f CPU-s (%.4f per call-minute)\n", r.CPUSeconds, r.CPUPerCallMinute)
+	return b.String()
 }
