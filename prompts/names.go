@@ -32,6 +32,7 @@ const (
 	SystemError       = "system_error"             // the service cannot take the entry now
 
 	// Issue 6: fast paths, security code, foreman entry, status, languages.
+	GreetingShort     = "greeting_short"      // just the service's name, for the one-call path
 	EnglishOffer      = "english_offer"       // "For English, press 9." (in English in both languages)
 	EnterIDLong       = "enter_id_long"       // enter_id plus how to start again with *, for a retry
 	EnterSiteLong     = "enter_site_long"     // enter_site plus where the code is and *, for a retry
@@ -64,7 +65,7 @@ var requiredNames = []string{
 	UnknownSite, SiteClosed, InvalidKey, NoInput, SiteCodeIs, ActionCheckIn,
 	ActionCheckOut, Registered, AlreadyRegistered, CheckoutWithoutIn, Goodbye,
 	TooManyErrors, SystemError,
-	EnglishOffer, EnterIDLong, EnterSiteLong, ChooseActionMore, SameSiteOffer,
+	GreetingShort, EnglishOffer, EnterIDLong, EnterSiteLong, ChooseActionMore, SameSiteOffer,
 	EnterSecurityCode, WrongSecurityCode, Locked, TooShort, TechnicianIDIs,
 	RecordedCheckIn, RecordedCheckOut, NotAssigned, UndoOffer, Undone,
 	ForemanEnterID, ForemanNext, ForemanDone, TodaysEntries, NoEntriesToday,

@@ -24,8 +24,8 @@ type Language struct {
 
 // Languages maps a language to its espeak-ng settings.
 var Languages = map[string]Language{
-	"ja": {Voice: "ja", Speed: 175},
-	"en": {Voice: "en-us", Speed: 175},
+	"ja": {Voice: "ja", Speed: 190},
+	"en": {Voice: "en-us", Speed: 190},
 }
 
 // Pause is the silence in seconds appended after a clip: short after the
@@ -40,7 +40,7 @@ func Pause(name string) float64 {
 	if strings.HasSuffix(name, "_is") {
 		return 0.08
 	}
-	return 0.2
+	return 0.15
 }
 
 // VoiceFor is the espeak-ng voice for a row of lang's table.
