@@ -316,3 +316,17 @@ func (c *Call) deliverInfo(evs []dtmf.Event, now time.Time) {
 		c.deliver(ev, now)
 	}
 }
+
+// RTPStats are a call's media counters.
+type RTPStats struct {
+	Sent, SendErrors, Skipped uint64 // packets we sent, failed sends, frames skipped after a stall
+	Received, Dropped         uint64 // caller packets accepted, and dropped (wrong type, source, size)
+}
+
+// RTPStats returns the call's media counters so far.
+func (c *Call) RTPStats() RTPStats {
+	return RTPStats{
+		Sent: c.out.sent.Load(), SendErrors: c.out.sendErrs.Load(), Skipped: c.out.skipped.Load(),
+		Received: c.rxAccepted.Load(), Dropped: c.rxDropped.Load(),
+	}
+}

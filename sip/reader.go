@@ -26,6 +26,17 @@ func (c *Call) readLoop(timeout time.Duration) {
 	if c.mode == DTMFAuto || c.mode == DTMFInband {
 		det = newInbandDecoder(c.media.Law)
 	}
+	defer func() {
+		if c.rxDropped.Load() > 0 {
+			attrs := make([]any, 0, 2*int(dropReasons))
+			for r := dropShort; r < dropReasons; r++ {
+				if in.drops[r] > 0 {
+					attrs = append(attrs, r.String(), in.drops[r])
+				}
+			}
+			c.log.Info("RTP packets dropped", attrs...)
+		}
+	}()
 	refresh := min(time.Second, timeout/4)
 	lastRefresh := time.Now()
 	if err := c.conn.SetReadDeadline(lastRefresh.Add(timeout)); err != nil {

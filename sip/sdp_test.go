@@ -3,6 +3,8 @@ package sip
 import (
 	"errors"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -196,6 +198,14 @@ func FuzzNegotiateOffer(f *testing.F) {
 	f.Add(offer("IN IP4 192.0.2.10", "m=audio 40000 RTP/AVP 97 96", "a=rtpmap:97 PCMA/8000/1", "a=rtpmap:96 telephone-event/8000"))
 	f.Add(offer("IN IP6 ::1", "m=audio 1 RTP/AVP 0"))
 	f.Add([]byte("v=0\r\n"))
+	files, _ := filepath.Glob(filepath.Join("testdata", "sdp", "*.sdp"))
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		m, err := NegotiateOffer(b, DTMFAuto)
 		if err != nil {
