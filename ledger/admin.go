@@ -68,6 +68,14 @@ type ExportRow struct {
 	TechnicianName string
 }
 
+// ExportSink receives export rows; *ExportWriter is one.
+type ExportSink interface {
+	Write(ExportRow) error
+	// Flush is called after the last row; the rows count as exported only
+	// if it succeeds.
+	Flush() error
+}
+
 // Admin is what the registration CLI and reports need beyond Store. Both
 // stores implement it; ledger.Open's result can be asserted to Admin.
 type Admin interface {
@@ -103,9 +111,13 @@ type Admin interface {
 
 	ListEntries(ctx context.Context, f EntryFilter) ([]Entry, error)
 	ListCalls(ctx context.Context, f CallFilter) ([]CallRecord, error)
-	// ExportEntries returns the rows for a CCUS export; with markExported
-	// the closed entries among them become EntryStatusExported.
-	ExportEntries(ctx context.Context, f EntryFilter, markExported bool) ([]ExportRow, error)
+	// ExportEntries streams the rows for a CCUS export to sink, in work
+	// date, site, technician order, from one consistent snapshot, then
+	// calls sink.Flush. With markExported, only once Flush succeeded,
+	// exactly those entries are stamped exported (closed ones become
+	// EntryStatusExported) in the same transaction; an error from the sink
+	// marks nothing. It returns the number of rows written.
+	ExportEntries(ctx context.Context, f EntryFilter, markExported bool, sink ExportSink) (int, error)
 
 	// SeedDemo adds the demo data (contractor "demo", site 1234 デモ現場,
 	// technician 12345678901234 on +819012345678); running it again changes nothing.

@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -263,44 +264,54 @@ func entriesExport(ctx context.Context, env cliEnv, args []string) error {
 	}
 	defer st.Close()
 	f := ledger.EntryFilter{From: *from, To: *to, SiteCode: *site, ContractorID: *contractor, OnlyNew: *onlyNew}
-	// Read without marking first, so a file that cannot be written leaves
-	// the entries unexported; then mark exactly those rows.
-	rows, err := adm.ExportEntries(ctx, f, false)
+	ew, err := ledger.NewExportWriter(env.Stdout, *format, *enc)
 	if err != nil {
 		return err
 	}
-	w := env.Stdout
-	var file *os.File
+	var sink ledger.ExportSink = ew
 	if *out != "" {
-		if file, err = os.Create(*out); err != nil {
+		// Write to a temporary file next to --out, renamed over it once
+		// complete and on disk, so a failed export leaves neither a half
+		// file nor entries marked exported.
+		tmp, err := os.CreateTemp(filepath.Dir(*out), filepath.Base(*out)+".*.tmp")
+		if err != nil {
 			return fmt.Errorf("entries export: %w", err)
 		}
-		w = file
+		defer os.Remove(tmp.Name()) // after the rename there is nothing to remove
+		defer tmp.Close()
+		if ew, err = ledger.NewExportWriter(tmp, *format, *enc); err != nil {
+			return err
+		}
+		sink = fileSink{ew, tmp, *out}
 	}
-	ew, err := ledger.NewExportWriter(w, *format, *enc)
+	// The store marks the rows exported only after the sink's Flush.
+	n, err := adm.ExportEntries(ctx, f, !*dryRun, sink)
 	if err != nil {
+		return fmt.Errorf("entries export: nothing marked exported: %w", err)
+	}
+	fmt.Fprintf(env.Stderr, "exported %d entries\n", n)
+	return nil
+}
+
+// fileSink writes an export to a temporary file and, on Flush, syncs it
+// and renames it to its final name.
+type fileSink struct {
+	*ledger.ExportWriter
+	tmp  *os.File
+	path string
+}
+
+func (k fileSink) Flush() error {
+	if err := k.ExportWriter.Flush(); err != nil {
 		return err
 	}
-	for _, r := range rows {
-		if err := ew.Write(r); err != nil {
-			return fmt.Errorf("entries export: %w", err)
-		}
+	if err := k.tmp.Sync(); err != nil {
+		return err
 	}
-	if err := ew.Flush(); err != nil {
-		return fmt.Errorf("entries export: %w", err)
+	if err := k.tmp.Close(); err != nil {
+		return err
 	}
-	if file != nil {
-		if err := errors.Join(file.Sync(), file.Close()); err != nil {
-			return fmt.Errorf("entries export: %w", err)
-		}
-	}
-	if !*dryRun && len(rows) > 0 {
-		if _, err := adm.ExportEntries(ctx, f, true); err != nil {
-			return fmt.Errorf("entries export: written, but marking them exported failed: %w", err)
-		}
-	}
-	fmt.Fprintf(env.Stderr, "exported %d entries\n", len(rows))
-	return nil
+	return os.Rename(k.tmp.Name(), k.path)
 }
 
 // callJSON is one call in `calls list --json`.

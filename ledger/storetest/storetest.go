@@ -530,7 +530,7 @@ func testListAndExport(t *testing.T, s store) {
 	if _, err := s.ListEntries(ctx(t), ledger.EntryFilter{From: "2026/11/01"}); !errors.Is(err, ledger.ErrInvalid) {
 		t.Errorf("bad date: err %v", err)
 	}
-	rows, err := s.ExportEntries(ctx(t), ledger.EntryFilter{From: "2026-11-01", To: "2026-11-02", OnlyNew: true}, true)
+	rows, err := export(t, s, ledger.EntryFilter{From: "2026-11-01", To: "2026-11-02", OnlyNew: true}, true)
 	must(t, err)
 	if len(rows) != 3 {
 		t.Fatalf("export: %d rows, want 3", len(rows))
@@ -540,7 +540,14 @@ func testListAndExport(t *testing.T, s store) {
 		r.TechnicianName == "" || r.Trade != "とび工" || r.Role != "職長" || !r.CheckIn.Equal(jst(t, "2026-11-01 08:00")) {
 		t.Errorf("export row = %+v", r)
 	}
-	again, err := s.ExportEntries(ctx(t), ledger.EntryFilter{OnlyNew: true}, true)
+	// An export whose writer fails marks nothing.
+	failed := errors.New("disk full")
+	for _, sink := range []*sliceSink{{writeErr: failed}, {flushErr: failed}} {
+		if _, err := s.ExportEntries(ctx(t), ledger.EntryFilter{OnlyNew: true}, true, sink); !errors.Is(err, failed) {
+			t.Errorf("export with a failing sink: err %v", err)
+		}
+	}
+	again, err := export(t, s, ledger.EntryFilter{OnlyNew: true}, true)
 	must(t, err)
 	if len(again) != 1 || again[0].WorkDate != "2026-11-03" {
 		t.Errorf("second export with OnlyNew = %+v, want only 2026-11-03", again)
@@ -550,4 +557,30 @@ func testListAndExport(t *testing.T, s store) {
 	if len(exported) != 3 { // the open entry at site 55 is stamped but stays open
 		t.Errorf("%d exported entries, want 3", len(exported))
 	}
+}
+
+// sliceSink collects export rows, failing on demand.
+type sliceSink struct {
+	rows               []ledger.ExportRow
+	writeErr, flushErr error
+	flushed            bool
+}
+
+func (k *sliceSink) Write(r ledger.ExportRow) error {
+	k.rows = append(k.rows, r)
+	return k.writeErr
+}
+
+func (k *sliceSink) Flush() error {
+	k.flushed = true
+	return k.flushErr
+}
+
+func export(t *testing.T, s store, f ledger.EntryFilter, mark bool) ([]ledger.ExportRow, error) {
+	k := &sliceSink{}
+	n, err := s.ExportEntries(ctx(t), f, mark, k)
+	if err == nil && (n != len(k.rows) || !k.flushed) {
+		t.Errorf("ExportEntries returned %d, wrote %d, flushed %v", n, len(k.rows), k.flushed)
+	}
+	return k.rows, err
 }

@@ -5,6 +5,7 @@
 package sqlstore
 
 import (
+	"database/sql"
 	"strconv"
 	"strings"
 )
@@ -22,6 +23,9 @@ type Dialect struct {
 	// MigrationLock runs first in every migration transaction so that two
 	// nodes starting at once apply each migration once ("" for none).
 	MigrationLock string
+	// SnapshotIsolation is the isolation level of a transaction that reads
+	// a consistent snapshot and then updates what it read.
+	SnapshotIsolation sql.IsolationLevel
 	// IsUnique reports a unique or primary-key violation.
 	IsUnique func(error) bool
 	// IsRetryable reports a transient conflict (serialization failure,

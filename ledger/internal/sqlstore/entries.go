@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -89,65 +90,77 @@ func (s *Store) ListEntries(ctx context.Context, f ledger.EntryFilter) ([]ledger
 	return out, nil
 }
 
-// ExportEntries returns the CCUS export rows matching f. With
-// markExported, in the same transaction, the closed entries among them
-// become exported and every row is stamped so OnlyNew skips it next time.
-func (s *Store) ExportEntries(ctx context.Context, f ledger.EntryFilter, markExported bool) ([]ledger.ExportRow, error) {
+// ExportEntries streams the CCUS export rows matching f to sink, flushes
+// it, then, with markExported and in the same transaction, stamps exactly those
+// entries exported (closed ones become EntryStatusExported). The
+// transaction is a snapshot (REPEATABLE READ on PostgreSQL; SQLite's write
+// lock), so an entry recorded during the export is neither emitted nor
+// marked.
+func (s *Store) ExportEntries(ctx context.Context, f ledger.EntryFilter, markExported bool, sink ledger.ExportSink) (int, error) {
 	if err := validDates(f); err != nil {
-		return nil, fmt.Errorf("ledger: export entries: %w", err)
+		return 0, fmt.Errorf("ledger: export entries: %w", err)
 	}
 	where, args := entryWhere(f)
-	var out []ledger.ExportRow
-	err := s.tryTx(ctx, func(tx *sql.Tx) error {
-		out = out[:0]
-		q := `SELECT ` + entryColsE + `, s.ccus_site_id, s.name, COALESCE(s.contractor_id, ''), COALESCE(c.ccus_business_id, ''), t.name
+	order := ` ORDER BY e.work_date, e.site_code, e.technician_id`
+	limit := ""
+	if f.Limit > 0 {
+		limit = fmt.Sprintf(" LIMIT %d", f.Limit)
+	}
+	n := 0
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{Isolation: s.d.SnapshotIsolation})
+	if err != nil {
+		return 0, fmt.Errorf("ledger: export entries: %w", err)
+	}
+	err = func() error {
+		rows, err := tx.QueryContext(ctx, s.q(`SELECT `+entryColsE+`, s.ccus_site_id, s.name, COALESCE(s.contractor_id, ''),
+			COALESCE(c.ccus_business_id, ''), t.name
 			FROM work_entries e JOIN sites s ON s.code = e.site_code
 			JOIN technicians t ON t.id = e.technician_id
-			LEFT JOIN contractors c ON c.id = s.contractor_id` + where +
-			` ORDER BY e.work_date, e.site_code, e.technician_id`
-		if f.Limit > 0 {
-			q += fmt.Sprintf(" LIMIT %d", f.Limit)
-		}
-		rows, err := tx.QueryContext(ctx, s.q(q), args...)
+			LEFT JOIN contractors c ON c.id = s.contractor_id`+where+order+limit), args...)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
 			var r ledger.ExportRow
-			var in, outT sql.NullTime
+			var in, out sql.NullTime
 			var status string
-			if err := rows.Scan(&r.ID, &r.WorkDate, &r.TechnicianID, &r.SiteCode, &in, &outT, &status, &r.Trade, &r.Role,
+			if err := rows.Scan(&r.ID, &r.WorkDate, &r.TechnicianID, &r.SiteCode, &in, &out, &status, &r.Trade, &r.Role,
 				&r.CCUSSiteID, &r.SiteName, &r.ContractorID, &r.CCUSBusinessID, &r.TechnicianName); err != nil {
 				return err
 			}
-			r.CheckIn, r.CheckOut = timeOf(in), timeOf(outT)
+			r.CheckIn, r.CheckOut = timeOf(in), timeOf(out)
 			if r.Status, err = ledger.ParseEntryStatus(status); err != nil {
 				return err
 			}
-			out = append(out, r)
+			if err := sink.Write(r); err != nil {
+				return fmt.Errorf("write: %w", err)
+			}
+			n++
 		}
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		if !markExported || len(out) == 0 {
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		if err := sink.Flush(); err != nil {
+			return fmt.Errorf("flush: %w", err)
+		}
+		if !markExported || n == 0 {
 			return nil
 		}
-		now := s.now().UTC()
-		for _, r := range out {
-			status := r.Status
-			if status == ledger.EntryStatusClosed {
-				status = ledger.EntryStatusExported
-			}
-			if _, err := tx.ExecContext(ctx, s.q(`UPDATE work_entries SET exported_at = ?, status = ? WHERE id = ?`),
-				now, status.String(), r.ID); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+		_, err = tx.ExecContext(ctx, s.q(`UPDATE work_entries SET exported_at = ?,
+			status = CASE WHEN status = 'closed' THEN 'exported' ELSE status END
+			WHERE id IN (SELECT e.id FROM work_entries e JOIN sites s ON s.code = e.site_code`+where+order+limit+`)`),
+			append([]any{s.now().UTC()}, args...)...)
+		return err
+	}()
 	if err != nil {
-		return nil, fmt.Errorf("ledger: export entries: %w", err)
+		return 0, fmt.Errorf("ledger: export entries: %w", errors.Join(err, ignoreDone(tx.Rollback())))
 	}
-	return out, nil
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("ledger: export entries: %w", err)
+	}
+	return n, nil
 }
