@@ -65,3 +65,18 @@ func TestInStreamMediaTime(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkInStreamPacket(b *testing.B) {
+	s := newInStream(CodecPCMU, 0, 700*time.Millisecond)
+	s.keep = false
+	p := rtp.Packet{Header: rtp.Header{Version: 2, SSRC: 9}, Payload: bytes.Repeat([]byte{0x80}, 160)}
+	at := time.Unix(0, 0)
+	b.ReportAllocs()
+	for b.Loop() {
+		p.SequenceNumber++
+		p.Timestamp += 160
+		at = at.Add(20 * time.Millisecond)
+		buf, _ := p.Marshal()
+		s.packet(buf, at)
+	}
+}
