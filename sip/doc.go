@@ -6,4 +6,40 @@
 //
 // sip knows nothing of CCUS: a Server hands every answered Call to a handler
 // function, which sees it through methods that match ivr.Call.
+//
+// # Signalling
+//
+// An INVITE gets 100 Trying, then (with Config.AnswerDelay) 180 Ringing,
+// then 200 OK with the SDP answer; the handler starts once the ACK has come
+// (no BYE may be sent before it, RFC 3261 §15), and media starts with the
+// 200. Rejections: 488 for an offer without G.711 or without an offer,
+// 400 for SDP that does not parse, 415 for a body that is not SDP, 503
+// with Retry-After past MaxCalls or while draining, 487 after CANCEL.
+// OPTIONS gets 200 (503 while draining), REGISTER 405. re-INVITE and
+// UPDATE in a dialog are answered with the same SDP (session refresh).
+//
+// # Media
+//
+// There is no timer per call. A scheduler runs one goroutine per CPU
+// (shard); each wakes on a drift-free deadline (start + n·20 ms on the
+// monotonic clock) and, for every call on it, sends the next pre-encoded
+// frame (prompts.Clip.Frame: no transcoding) built into the call's own
+// packet buffer: no allocation per packet. A wake-up later than three
+// ticks skips the missed frames, counts them (MediaStats, RTPStats) and
+// advances the RTP timestamp so the receiver sees a gap, not a burst.
+// Sequence numbers count packets, timestamps count samples, one random
+// SSRC per call, marker bit on the first packet.
+//
+// Receiving is one goroutine per call blocked on its RTP socket. The first
+// valid packet from the SDP address or the INVITE's source IP latches the
+// stream (symmetric RTP, RFC 4961): our packets go there from then on and
+// packets from anywhere else are dropped, as are packets of another
+// payload type, short, malformed or oversized ones, and a new SSRC while
+// the latched one is still talking. No valid packet for RTPTimeout ends
+// the call with BYE.
+//
+// Measured on the 2-core development VM (go test -bench . ./sip/):
+// BenchmarkSendPacket (frame + header + sendto on 127.0.0.1) about 4.7 µs
+// and 0 allocations per packet; BenchmarkShardTick1000 (one tick of 1,000
+// calls) about 3.5 ms, i.e. ~17 % of one core for the media of 1,000 calls.
 package sip
