@@ -192,3 +192,40 @@ func TestPlaylistReplaceStopClose(t *testing.T) {
 		t.Fatal("closed outbound must not send")
 	}
 }
+
+// TestMediaClock60s drives the pacer and one call's RTP numbering together
+// through 60 s with an injected clock (late wake-ups and two stalls): every
+// packet's timestamp is ts0 + 160 × (its tick index), so the stream stays
+// locked to the wall clock, and sequence numbers have no gaps.
+func TestMediaClock60s(t *testing.T) {
+	start := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	rng := rand.New(rand.NewPCG(3, 4))
+	p := newPacer(start, FramePeriod)
+	st := stream{ssrc: 9, seq0: 65500, ts0: 0xfffff000}
+	var packets uint32
+	for p.next < 3000 {
+		wake := p.deadline(p.next).Add(time.Duration(rng.Int64N(int64(12 * time.Millisecond))))
+		if p.next == 700 || p.next == 2100 {
+			wake = wake.Add(250 * time.Millisecond)
+		}
+		run, skipped := p.advance(wake, maxBurst)
+		first := p.next - int64(run) // index of the first tick run now
+		for i := range run {
+			if i == 0 {
+				st.skip(skipped)
+			}
+			h := st.header(0)
+			tick := uint32(first) + uint32(i)
+			if h.Timestamp != 0xfffff000+tick*SamplesPerFrame {
+				t.Fatalf("tick %d: timestamp %d", tick, h.Timestamp)
+			}
+			if h.SequenceNumber != 65500+uint16(packets) {
+				t.Fatalf("tick %d: seq %d after %d packets", tick, h.SequenceNumber, packets)
+			}
+			packets++
+		}
+	}
+	if packets >= 3000 || packets < 3000-2*(250/20) {
+		t.Errorf("%d packets sent in 3000 ticks with two 250 ms stalls", packets)
+	}
+}
