@@ -11,6 +11,7 @@ import (
 )
 
 func TestFormatYen(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   Yen
 		want string
@@ -23,6 +24,7 @@ func TestFormatYen(t *testing.T) {
 }
 
 func TestNeutralize(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, want string }{
 		{"=SUM(A1)", "'=SUM(A1)"}, {"+1", "'+1"}, {"-1", "'-1"}, {"@x", "'@x"}, {"\tx", "'\tx"},
 		{"株式会社", "株式会社"}, {"", ""}, {"a=b", "a=b"},
@@ -35,6 +37,7 @@ func TestNeutralize(t *testing.T) {
 }
 
 func TestInvoiceRenderingAndExport(t *testing.T) {
+	t.Parallel()
 	b := openTest(t, backends[0].url(t))
 	ctx := context.Background()
 	if _, err := b.Subscribe(ctx, "C1", "=HYPERLINK(\"http://x\")", "campaign-2023", d("2023-10-16")); err != nil {

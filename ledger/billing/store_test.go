@@ -11,6 +11,7 @@ import (
 )
 
 func TestMigrationsSeedCampaignAndAreIdempotent(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, b *Billing, url string) {
 		ctx := context.Background()
 		p, err := b.Plan(ctx, "campaign-2023")
@@ -32,11 +33,15 @@ func TestMigrationsSeedCampaignAndAreIdempotent(t *testing.T) {
 // scheduler would, with the server down across one anniversary, and checks
 // when each invoice was issued, its number and its amount to the yen.
 func TestWalkThroughYears(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, b *Billing, _ string) {
 		sub := subscribe(t, b, "C-LEAP", "campaign-2023", "2024-02-29")
 		type issued struct{ on, number, period string }
 		var got []issued
 		for day := d("2024-02-27"); day.Before(d("2028-03-02")); day = day.AddDays(1) {
+			if day.Month != time.February && day.Month != time.March {
+				continue // the daily walk of every day is TestSchedulerWalksYearsOnSQLite
+			}
 			if !day.Before(d("2026-02-20")) && day.Before(d("2026-03-05")) {
 				continue // server down across the 2026-02-28 anniversary
 			}
@@ -73,6 +78,7 @@ func TestWalkThroughYears(t *testing.T) {
 }
 
 func TestCatchUpAfterLongDowntime(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, b *Billing, _ string) {
 		subscribe(t, b, "C1", "campaign-2023", "2023-10-16")
 		subscribe(t, b, "C2", "campaign-2023", "2023-11-01")
@@ -95,6 +101,7 @@ func TestCatchUpAfterLongDowntime(t *testing.T) {
 }
 
 func TestPlanWindowCloses(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, b *Billing, _ string) {
 		ctx := context.Background()
 		p := Plan{Name: "spring-2024", InitialFee: 5000, AnnualFee: 12000, TaxRate: 10, AvailableFrom: d("2024-01-01"), AvailableUntil: d("2024-03-31")}
@@ -127,6 +134,7 @@ func TestPlanWindowCloses(t *testing.T) {
 }
 
 func TestCancel(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, b *Billing, _ string) {
 		ctx := context.Background()
 		s := subscribe(t, b, "C1", "campaign-2023", "2023-10-16")
@@ -155,6 +163,7 @@ func TestCancel(t *testing.T) {
 }
 
 func TestDryRunWritesNothing(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, b *Billing, _ string) {
 		ctx := context.Background()
 		subscribe(t, b, "C1", "campaign-2023", "2023-10-16")
@@ -177,6 +186,7 @@ func TestDryRunWritesNothing(t *testing.T) {
 // TestCrashHalfWay aborts a run after its invoices are inserted and before
 // it commits: neither the invoices nor their numbers may survive.
 func TestCrashHalfWay(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, b *Billing, _ string) {
 		ctx := context.Background()
 		subscribe(t, b, "C1", "campaign-2023", "2023-10-16")
@@ -197,6 +207,7 @@ func TestCrashHalfWay(t *testing.T) {
 // pools (as four nodes would): each invoice must be issued exactly once with
 // numbers 1..n and no gaps.
 func TestConcurrentRunners(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, b *Billing, url string) {
 		const subs = 40
 		for i := range subs {
@@ -238,6 +249,7 @@ func TestConcurrentRunners(t *testing.T) {
 }
 
 func TestPaymentsReceivablesAndVoid(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, b *Billing, _ string) {
 		ctx := context.Background()
 		subscribe(t, b, "C1", "campaign-2023", "2023-10-16")
@@ -311,6 +323,7 @@ func (m attendanceMap) TechnicianDays(_ context.Context, contractor string, from
 }
 
 func TestPerAttendanceMonthlyInArrears(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, b *Billing, _ string) {
 		ctx := context.Background()
 		if err := b.AddPlan(ctx, Plan{Name: "metered", AnnualFee: 1000, PerAttendance: 50, TaxRate: 10, AvailableFrom: d("2024-01-01")}); err != nil {

@@ -11,6 +11,7 @@ import (
 var testCollector = Collector{Code: "1234567890", Name: "カ）デズラ", BankCode: "0005", BranchCode: "001", AccountType: 1, AccountNumber: "1234567"}
 
 func TestMandateNormalize(t *testing.T) {
+	t.Parallel()
 	ok := Mandate{ContractorID: "C1", BankCode: "0001", BranchCode: "100", AccountType: 1, AccountNumber: "123", Holder: "カ）ヤマダケンセツ"}
 	m, err := ok.Normalize()
 	if err != nil || m.AccountNumber != "0000123" || m.Holder != "ｶ)ﾔﾏﾀﾞｹﾝｾﾂ" {
@@ -43,6 +44,7 @@ func TestMandateNormalize(t *testing.T) {
 }
 
 func TestAccountTransferRoundTrip(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, b *Billing, _ string) {
 		ctx := context.Background()
 		for _, c := range []string{"C1", "C2", "C3"} {
