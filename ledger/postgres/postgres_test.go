@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -182,4 +184,51 @@ func TestTwoNodesRace(t *testing.T) {
 
 func BenchmarkRecordAttendance(b *testing.B) {
 	storetest.BenchRecordAttendance(b, open(b, freshSchema(b)))
+}
+
+// benchEntries is the size of the export benchmark: DEZURA_BENCH_ENTRIES,
+// default 150,000 (5,000 technicians for 30 days); the source document's
+// scale is 4,500,000.
+func benchEntries(b *testing.B) int {
+	n := 150_000
+	if v := os.Getenv("DEZURA_BENCH_ENTRIES"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n < 30 {
+			b.Fatalf("DEZURA_BENCH_ENTRIES=%q: want a number >= 30", v)
+		}
+	}
+	return n / 30 * 30
+}
+
+func BenchmarkExportMonth(b *testing.B) {
+	s := open(b, freshSchema(b))
+	n := benchEntries(b)
+	ctx := b.Context()
+	if err := s.SeedDemo(ctx); err != nil {
+		b.Fatal(err)
+	}
+	for _, q := range []string{
+		`INSERT INTO sites (code, ccus_site_id, name, contractor_id, created_at)
+		 SELECT 'b' || i, lpad(i::text, 14, '0'), '現場' || i, 'demo', now() FROM generate_series(1, 100) i`,
+		`INSERT INTO technicians (id, name, contractor_id, created_at)
+		 SELECT '8' || lpad(i::text, 13, '0'), '技能者' || i, 'demo', now() FROM generate_series(1, $1::int) i`,
+		`INSERT INTO work_entries (work_date, technician_id, site_code, check_in, check_out, status, updated_at)
+		 SELECT to_char(d, 'YYYY-MM-DD'), '8' || lpad(i::text, 13, '0'), 'b' || (i % 100 + 1),
+		        d + interval '8 hours', d + interval '17 hours', 'closed', now()
+		 FROM generate_series(1, $1::int) i, generate_series('2026-11-01'::timestamp, '2026-11-30', '1 day') d`,
+		`ANALYZE`,
+	} {
+		args := []any{n / 30}
+		if !strings.Contains(q, "$1") {
+			args = nil
+		}
+		if _, err := s.DB().ExecContext(ctx, q, args...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	storetest.BenchExport(b, s, n)
+}
+
+func BenchmarkImportTechnicians(b *testing.B) {
+	storetest.BenchImportTechnicians(b, open(b, freshSchema(b)), 100_000)
 }

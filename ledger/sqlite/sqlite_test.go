@@ -2,7 +2,9 @@ package sqlite_test
 
 import (
 	"errors"
+	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -103,4 +105,51 @@ func TestOpenRejectsUnknownURL(t *testing.T) {
 
 func BenchmarkRecordAttendance(b *testing.B) {
 	storetest.BenchRecordAttendance(b, openTemp(b))
+}
+
+// benchEntries is the size of the export benchmark: DEZURA_BENCH_ENTRIES,
+// default 150,000 (5,000 technicians for 30 days); the source document's
+// scale is 4,500,000.
+func benchEntries(b *testing.B) int {
+	n := 150_000
+	if v := os.Getenv("DEZURA_BENCH_ENTRIES"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n < 30 {
+			b.Fatalf("DEZURA_BENCH_ENTRIES=%q: want a number >= 30", v)
+		}
+	}
+	return n / 30 * 30
+}
+
+func BenchmarkExportMonth(b *testing.B) {
+	s := openTemp(b)
+	n := benchEntries(b)
+	ctx := b.Context()
+	if err := s.SeedDemo(ctx); err != nil {
+		b.Fatal(err)
+	}
+	techs := n / 30
+	for _, q := range []string{
+		`INSERT INTO sites (code, ccus_site_id, name, contractor_id, created_at)
+		 WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < 100)
+		 SELECT 'b' || i, printf('%014d', i), '現場' || i, 'demo', '2026-01-01 00:00:00+00:00' FROM g`,
+		`INSERT INTO technicians (id, name, contractor_id, created_at)
+		 WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < ?)
+		 SELECT printf('8%013d', i), '技能者' || i, 'demo', '2026-01-01 00:00:00+00:00' FROM g`,
+		`INSERT INTO work_entries (work_date, technician_id, site_code, check_in, check_out, status, updated_at)
+		 WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < ?),
+		      d(j) AS (SELECT 1 UNION ALL SELECT j + 1 FROM d WHERE j < 30)
+		 SELECT printf('2026-11-%02d', j), printf('8%013d', i), 'b' || (i % 100 + 1),
+		        printf('2026-11-%02d 23:00:00+00:00', j - 1 + (j = 1)), printf('2026-11-%02d 08:00:00+00:00', j),
+		        'closed', '2026-11-30 00:00:00+00:00' FROM g, d`,
+	} {
+		if _, err := s.DB().ExecContext(ctx, q, techs); err != nil {
+			b.Fatal(err)
+		}
+	}
+	storetest.BenchExport(b, s, n)
+}
+
+func BenchmarkImportTechnicians(b *testing.B) {
+	storetest.BenchImportTechnicians(b, openTemp(b), 100_000)
 }

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"fmt"
+	"io"
 	"slices"
 	"testing"
 	"time"
@@ -40,4 +41,50 @@ func BenchRecordAttendance(b *testing.B, st ledger.Store) {
 	slices.Sort(lat)
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+}
+
+// BenchExport measures a CCUS export (CSV, UTF-8, to io.Discard) of every
+// entry in st, which the caller filled with n entries in November 2026;
+// it reports entries per second and the time 4.5 million would take.
+func BenchExport(b *testing.B, st ledger.Store, n int) {
+	adm := st.(ledger.Admin)
+	f := ledger.EntryFilter{From: "2026-11-01", To: "2026-11-30"}
+	for b.Loop() {
+		w, err := ledger.NewExportWriter(io.Discard, "csv", "utf-8")
+		if err != nil {
+			b.Fatal(err)
+		}
+		got, err := adm.ExportEntries(b.Context(), f, false, w)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if got != n {
+			b.Fatalf("exported %d entries, want %d", got, n)
+		}
+	}
+	perEntry := b.Elapsed().Seconds() / float64(b.N) / float64(n)
+	b.ReportMetric(1/perEntry, "entries/s")
+	b.ReportMetric(perEntry*4_500_000, "s/4.5M")
+}
+
+// BenchImportTechnicians measures importing n technicians in one
+// transaction (no security codes, every tenth with a phone).
+func BenchImportTechnicians(b *testing.B, st ledger.Store, n int) {
+	adm := st.(ledger.Admin)
+	iter := 0
+	for b.Loop() {
+		rows := make([]ledger.TechnicianImport, n)
+		for i := range rows {
+			rows[i] = ledger.TechnicianImport{Technician: ledger.Technician{
+				ID: fmt.Sprintf("9%03d%010d", iter, i), Name: fmt.Sprintf("技能者 %d", i)}}
+			if i%10 == 0 {
+				rows[i].Phone = fmt.Sprintf("+8170%03d%05d", iter, i/10)
+			}
+		}
+		if err := adm.ImportTechnicians(b.Context(), rows); err != nil {
+			b.Fatal(err)
+		}
+		iter++
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "technicians/s")
 }
