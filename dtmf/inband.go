@@ -20,13 +20,17 @@ import (
 //     is rejected (Q.24: accept 1.5 %, reject 3.5 %);
 //   - level and twist: amplitudes are estimated from the two halves added
 //     in magnitude (which a frequency offset barely attenuates); each tone
-//     must be above -42 dBm0 and the high group within -10..+7 dB of the low;
-//   - purity: the two tones must hold 76 % of the window's energy, and the
-//     high tone's second harmonic must be 13 dB below it (talk-off);
+//     must be above -46 dBm0 and the high group within -11..+7 dB of the low;
+//   - balance: the two 10 ms halves must carry the tones at amplitudes
+//     within 0.65 of each other, which rejects windows the tones fill only in
+//     part (under about 16.5 of 20 ms) whatever the noise;
+//   - purity: the two tones must hold 70 % of the window's energy, and the
+//     high tone's second harmonic must be 13 dB below it, plus an allowance
+//     for the noise in that bin (talk-off);
 //   - timing: a key is reported after 4 consecutive qualifying windows
-//     (a tone of 40 ms always gives 4, one of 23 ms at most 3) and ends
-//     after 6 consecutive windows without it (a 10 ms drop-out costs at
-//     most 5, a 30 ms pause at least 7).
+//     (a tone of 40 ms always gives at least 4, one of 23 ms at most 3) and
+//     ends after 6 consecutive windows without it (a 10 ms drop-out costs at
+//     most 5, a 30 ms pause at least 8).
 
 // Sampling and block geometry.
 const (
@@ -47,11 +51,12 @@ const ZeroDBm0Peak = 22652.0
 
 // Detector thresholds.
 const (
-	minToneDBm0     = -42.0 // per tone
-	maxReverseTwist = -10.0 // high group below low group, dB
+	minToneDBm0     = -46.0 // per tone
+	maxReverseTwist = -11.0 // high group below low group, dB
 	maxNormalTwist  = 7.0   // high group above low group, dB
 	relPeak         = 6.3   // 8 dB over the other tones of the group (power)
-	minEnergyRatio  = 0.76  // share of the window's energy in the two tones
+	minEnergyRatio  = 0.70  // share of the window's energy in the two tones
+	minBalance      = 0.65  // weaker over stronger half of the window, amplitude
 	maxSecondHarm   = 0.05  // -13 dB, power
 	freqTolerance   = 0.024 // relative
 	hitsToStart     = 4
@@ -282,10 +287,13 @@ func (d *Detector) judge() byte {
 	// Amplitude estimates: |H| of a full tone of amplitude A over 80
 	// samples is 40·A, so A ≈ (|H1| + |H2|) / 80, whatever the phase drift.
 	var amp [2]float32
+	var half1, half2 float32
 	for j, i := range [2]int{lo, hi} {
 		m1 := sqrt32(h1r[i]*h1r[i] + h1i[i]*h1i[i])
 		m2 := sqrt32(h2r[i]*h2r[i] + h2i[i]*h2i[i])
 		amp[j] = (m1 + m2) / halfLen
+		half1 += m1
+		half2 += m2
 		if amp[j] < minAmp {
 			return 0
 		}
@@ -298,6 +306,13 @@ func (d *Detector) judge() byte {
 		if re < t.cosTol*m1*m2 {
 			return 0
 		}
+	}
+
+	// Balance: a window the tones fill only in part (the start or end of a
+	// press, a drop-out) has one half weaker than the other. This, not the
+	// energy share, is what makes the timing independent of noise.
+	if half1 < minBalance*half2 || half2 < minBalance*half1 {
+		return 0
 	}
 
 	// Twist, in dB of the high tone over the low one.
@@ -318,7 +333,14 @@ func (d *Detector) judge() byte {
 	// one, does not pay for it.
 	key := keyGrid[lo][hi-4]
 	starts := key != d.cur && key == d.cand && d.candCount+1 >= hitsToStart
-	if starts && d.harmonic(hi) > maxSecondHarm*(amp[1]*halfLen)*(amp[1]*halfLen) {
+	// The limit allows for the noise that falls in the harmonic's bin: the
+	// energy outside the two tones, white, puts that much in a 160-point
+	// DFT bin on average; six times that is exceeded 0.25 % of the time.
+	residual := energy - tonePower*winLen
+	if residual < 0 {
+		residual = 0
+	}
+	if starts && d.harmonic(hi) > maxSecondHarm*(amp[1]*halfLen)*(amp[1]*halfLen)+6*residual {
 		return 0
 	}
 	return key
