@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dezura/dezura/dtmf"
 	"github.com/dezura/dezura/prompts"
 )
 
@@ -84,5 +85,17 @@ func BenchmarkReceivePacket(b *testing.B) {
 		if v := in.handle(pkt, from, now); v.drop != dropNone {
 			b.Fatal(v.drop)
 		}
+	}
+}
+
+// BenchmarkInbandFrame is the in-band path for one received 20 ms packet:
+// G.711 decode into a reused buffer and the Goertzel detector (what a call
+// costs while in-band detection runs).
+func BenchmarkInbandFrame(b *testing.B) {
+	d := newInbandDecoder(prompts.Ulaw)
+	payload := silenceFrame(prompts.Ulaw)
+	b.ReportAllocs()
+	for b.Loop() {
+		d.feed(payload, func(dtmf.Event) {})
 	}
 }
