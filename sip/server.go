@@ -42,20 +42,21 @@ type Server struct {
 	draining atomic.Bool
 	active   atomic.Int64 // INVITEs being answered + calls up
 
-	mu       sync.Mutex
-	closed   bool             // Serve is stopping: no new call goroutines
-	calls    map[string]*Call // by dialog ID
-	wg       sync.WaitGroup   // INVITE handlers and call goroutines
-	stop     context.CancelFunc
-	serving  chan struct{} // closed when Serve returns
-	started  bool
-	baseCtx  context.Context
-	stopOnce sync.Once
+	mu      sync.Mutex
+	closed  bool             // Serve is stopping: no new call goroutines
+	calls   map[string]*Call // by dialog ID
+	wg      sync.WaitGroup   // INVITE handlers and call goroutines
+	stop    context.CancelFunc
+	serving chan struct{} // closed when Serve returns
+	started bool
+	baseCtx context.Context
 }
 
 // NewServer checks cfg and returns a Server that calls handle in its own
-// goroutine for every answered call. The call is hung up when handle
-// returns.
+// goroutine for every answered call, once the caller has ACKed the 200 OK.
+// handle's context ends when the call ends (either side, RTP timeout or
+// server stop); handle must return soon after, and the call is hung up
+// (BYE) if it is still up when handle returns.
 func NewServer(cfg Config, handle func(ctx context.Context, c *Call)) (*Server, error) {
 	st, err := cfg.validate()
 	if err != nil {
