@@ -36,7 +36,7 @@ func (b *Billing) Pay(ctx context.Context, number, issuer string, amount Yen, on
 	if err != nil {
 		return Payment{}, err
 	}
-	p, err := b.insertPayment(ctx, tx, in, amount, on, method, reference)
+	p, err := b.insertPayment(ctx, tx, in, amount, on, method, reference, false)
 	if err != nil {
 		return Payment{}, err
 	}
@@ -46,8 +46,13 @@ func (b *Billing) Pay(ctx context.Context, number, issuer string, amount Yen, on
 	return p, nil
 }
 
-func (b *Billing) insertPayment(ctx context.Context, tx queryer, in Invoice, amount Yen, on Date, method, reference string) (Payment, error) {
+// insertPayment records a payment. received is true for money the bank has
+// already collected: it is recorded even on a voided or already paid
+// invoice (the balance goes negative: a refund is due), because refusing
+// it would hide money that is in the account.
+func (b *Billing) insertPayment(ctx context.Context, tx queryer, in Invoice, amount Yen, on Date, method, reference string, received bool) (Payment, error) {
 	switch {
+	case received && in.Kind != KindCredit:
 	case in.Kind == KindCredit:
 		return Payment{}, fmt.Errorf("%w: %s is a credit note", ErrInvalidPayment, in.Number)
 	case in.Voided():

@@ -221,6 +221,9 @@ type TransferOutcome struct {
 	// Recorded is false when this result had already been read before (or
 	// the customer number is unknown): nothing was recorded for it now.
 	Recorded bool
+	// RefundDue is set when the collected money exceeds what was still owed
+	// (the invoice was paid another way or voided meanwhile).
+	RefundDue bool
 }
 
 // ApplyTransferResult reads the bank's result file: each collected record
@@ -284,9 +287,10 @@ func (b *Billing) ApplyTransferResult(ctx context.Context, data []byte) ([]Trans
 			if err != nil {
 				return nil, err
 			}
-			if _, err := b.insertPayment(ctx, tx, in, r.Amount, on, "口座振替", "zengin:"+r.CustomerNumber); err != nil {
+			if _, err := b.insertPayment(ctx, tx, in, r.Amount, on, "口座振替", "zengin:"+r.CustomerNumber, true); err != nil {
 				return nil, err
 			}
+			o.RefundDue = in.Voided() || r.Amount > in.Balance()
 		}
 		out = append(out, o)
 	}

@@ -115,9 +115,53 @@ func TestAccountTransferRoundTrip(t *testing.T) {
 		if in2.Balance() != 10000 {
 			t.Errorf("failed invoice balance %d", in2.Balance())
 		}
+		// C2 pays by bank transfer meanwhile, then the second attempt is
+		// collected as well: the money is recorded and flagged for refund.
+		retry, err := b.PrepareTransfers(ctx, d("2024-11-20"), testCollector)
+		if err != nil || len(retry.Records) != 1 {
+			t.Fatalf("retry %+v, %v", retry.Records, err)
+		}
+		if _, err := b.Pay(ctx, "2024-000002", "", 10000, d("2024-11-18"), "振込", ""); err != nil {
+			t.Fatal(err)
+		}
+		retry.Records[0].Result = ResultCollected
+		retryResult, _ := MarshalTransferFile(retry, false)
+		outcomes, err := b.ApplyTransferResult(ctx, retryResult)
+		if err != nil || len(outcomes) != 1 || !outcomes[0].Recorded || !outcomes[0].RefundDue {
+			t.Fatalf("collected after manual payment: %+v, %v", outcomes, err)
+		}
+		rec, _ := b.Receivables(ctx, d("2024-12-01"))
+		if len(rec) != 2 || rec[0].Number != "2024-000002" || rec[0].Balance != -10000 || rec[1].Number != "2024-000003" { // C3 has no mandate
+			t.Errorf("refund due not shown: %+v", rec)
+		}
+		// Nothing unpaid is left to request.
+		if next, err := b.PrepareTransfers(ctx, d("2024-12-05"), testCollector); err != nil || len(next.Records) != 0 {
+			t.Errorf("after everything is paid: %+v, %v", next.Records, err)
+		}
+	})
+}
+
+func TestAccountTransferRetry(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, b *Billing, _ string) {
+		ctx := context.Background()
+		subscribe(t, b, "C2", "campaign-2023", "2024-10-01")
+		run(t, b, "2024-10-01")
+		if _, err := b.SetMandate(ctx, Mandate{ContractorID: "C2", BankCode: "0009", BranchCode: "250", AccountType: 2, AccountNumber: "7654321", Holder: "すずき いちろう"}); err != nil {
+			t.Fatal(err)
+		}
+		f, err := b.PrepareTransfers(ctx, d("2024-11-05"), testCollector)
+		if err != nil || len(f.Records) != 1 {
+			t.Fatalf("%+v, %v", f.Records, err)
+		}
+		f.Records[0].Result = ResultNoAccount
+		result, _ := MarshalTransferFile(f, false)
+		if _, err := b.ApplyTransferResult(ctx, result); err != nil {
+			t.Fatal(err)
+		}
 		// The failed one is requested again next time, with a new customer number.
 		next, err := b.PrepareTransfers(ctx, d("2024-12-05"), testCollector)
-		if err != nil || len(next.Records) != 1 || next.Records[0].CustomerNumber != "00000000000000000003" || next.Records[0].NewCode != '0' || next.Records[0].Amount != 10000 {
+		if err != nil || len(next.Records) != 1 || next.Records[0].CustomerNumber != "00000000000000000002" || next.Records[0].NewCode != '0' || next.Records[0].Amount != 16500 {
 			t.Errorf("next request %+v, %v", next.Records, err)
 		}
 	})
