@@ -44,6 +44,18 @@ type LoadReport struct {
 	CPUSeconds float64        `json:"generator_cpu_s"` // user+system CPU of this process during the run
 	// CPUPerCallMinute is the generator's CPU seconds per minute of answered call.
 	CPUPerCallMinute float64 `json:"generator_cpu_s_per_call_minute"`
+	// Calls lists every call placed, for checking against the service's
+	// own records.
+	Calls []CallSummary `json:"-"`
+}
+
+// CallSummary is one call of a load run.
+type CallSummary struct {
+	CallID    string
+	Status    int
+	EndedBy   string
+	KeysSent  string
+	Completed bool
 }
 
 // Quantiles summarises a distribution.
@@ -157,7 +169,9 @@ func Load(ctx context.Context, o LoadOptions) (LoadReport, error) {
 		rep.Packets += res.RTP.Packets
 		rep.Lost += res.RTP.Lost
 		jitter = append(jitter, res.RTP.Deviations...)
-		if err == nil && o.Completed(res) {
+		ok := err == nil && o.Completed(res)
+		rep.Calls = append(rep.Calls, CallSummary{CallID: res.CallID, Status: res.Status, EndedBy: res.EndedBy, KeysSent: res.KeysSent, Completed: ok})
+		if ok {
 			rep.Completed++
 			calls = append(calls, ms(res.Duration))
 			return

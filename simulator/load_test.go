@@ -23,6 +23,9 @@ func TestLoad(t *testing.T) {
 	if rep.Attempted < 2 || rep.Completed != rep.Attempted || rep.Answered != rep.Attempted || rep.Failed != 0 {
 		t.Fatalf("report %+v", rep)
 	}
+	if len(rep.Calls) != rep.Attempted || rep.Calls[0].CallID == "" || rep.Calls[0].KeysSent != "12#" || !rep.Calls[0].Completed {
+		t.Errorf("calls %+v", rep.Calls)
+	}
 	if rep.SetupMS.N != rep.Answered || rep.CallMS.N != rep.Completed || rep.JitterMS.N == 0 || rep.Packets == 0 || rep.MaxActive < 1 {
 		t.Errorf("report %+v", rep)
 	}

@@ -31,6 +31,7 @@ type loadConfig struct {
 	Duration    time.Duration
 	Hold        time.Duration
 	Timeout     time.Duration
+	DB          string
 	JSON        bool
 	Verbose     bool
 }
@@ -49,6 +50,7 @@ func parseLoad(args []string, stderr io.Writer) (loadConfig, error) {
 	fs.DurationVar(&c.Duration, "duration", 10*time.Second, "keep starting calls for this long")
 	fs.DurationVar(&c.Hold, "hold", 2*time.Second, "one-call scenario: hang up this long after the answer")
 	fs.DurationVar(&c.Timeout, "timeout", simulator.DefaultMaxDuration, "give up on a call after this long")
+	fs.StringVar(&c.DB, "db", "", "the service's store (sqlite:PATH or postgres://...): check its call records against what was keyed")
 	fs.BoolVar(&c.JSON, "json", false, "print the report as JSON")
 	fs.BoolVar(&c.Verbose, "v", false, "log failed calls to stderr")
 	fs.Usage = func() {
@@ -88,6 +90,9 @@ func (c loadConfig) Validate() error {
 	if c.CPS < 0 {
 		return fmt.Errorf("%w: --cps %g: use 0 or more calls a second", errUsage, c.CPS)
 	}
+	if c.DB != "" && c.Scenario == "one-call" {
+		return fmt.Errorf("%w: --db checks check-in and check-out calls; the one-call scenario keys nothing", errUsage)
+	}
 	if c.Duration <= 0 || c.Hold <= 0 {
 		return fmt.Errorf("%w: --duration and --hold must be positive durations such as 60s", errUsage)
 	}
@@ -113,32 +118,58 @@ func (c loadConfig) options(lg *slog.Logger) simulator.LoadOptions {
 	return simulator.LoadOptions{Call: call, Concurrency: c.Concurrency, CPS: c.CPS, Duration: c.Duration, Completed: completed, Logger: lg}
 }
 
+// loadOutput is the JSON form of a load run.
+type loadOutput struct {
+	simulator.LoadReport
+	Records *verification `json:"records,omitempty"`
+}
+
 func runLoad(ctx context.Context, c loadConfig, stdout io.Writer, lg *slog.Logger) error {
+	start := time.Now()
 	rep, err := simulator.Load(ctx, c.options(lg))
 	if err != nil && rep.Attempted == 0 {
 		return fmt.Errorf("load run failed: %w", err)
 	}
+	out := loadOutput{LoadReport: rep}
+	var verr error
+	if c.DB != "" && err == nil {
+		v, e := verifyCalls(ctx, c.DB, start, rep.Calls, c.Site, 3*time.Second)
+		if e != nil {
+			verr = e
+		} else {
+			out.Records = &v
+		}
+	}
 	if c.JSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
+		if err := enc.Encode(out); err != nil {
 			return fmt.Errorf("write report: %w", err)
 		}
 	} else {
 		fmt.Fprint(stdout, loadSummary(rep))
+		if v := out.Records; v != nil {
+			fmt.Fprintf(stdout, "records:    %d checked, %d match what was keyed, %d mismatched, %d missing\n", v.Checked, v.Matched, v.Mismatch, v.Missing)
+			for _, e := range v.Examples {
+				fmt.Fprintf(stdout, "  %s\n", e)
+			}
+		}
 	}
-	if err != nil {
+	switch {
+	case err != nil:
 		return fmt.Errorf("load run interrupted: %w", err)
-	}
-	if rep.Failed > 0 {
+	case verr != nil:
+		return verr
+	case rep.Failed > 0:
 		var parts []string
 		for _, k := range slices.Sorted(maps.Keys(rep.FailedBy)) {
 			parts = append(parts, fmt.Sprintf("%s %d", k, rep.FailedBy[k]))
 		}
 		return fmt.Errorf("%d of %d calls failed (%s)", rep.Failed, rep.Attempted, strings.Join(parts, ", "))
-	}
-	if rep.Attempted == 0 {
+	case rep.Attempted == 0:
 		return fmt.Errorf("no call was started; raise --duration or --cps")
+	case out.Records != nil && (out.Records.Mismatch > 0 || out.Records.Missing > 0):
+		return fmt.Errorf("the service's records disagree with what was keyed: %d mismatched, %d missing", out.Records.Mismatch, out.Records.Missing)
 	}
 	return nil
 }
