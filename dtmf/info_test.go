@@ -153,3 +153,35 @@ func TestInfoSequencer(t *testing.T) {
 		t.Errorf("deadline %v %v", d, ok)
 	}
 }
+
+// FuzzInfoSequencer: whatever the order, CSeqs and timing of requests, the
+// sequencer delivers each CSeq at most once and in increasing order.
+func FuzzInfoSequencer(f *testing.F) {
+	f.Add([]byte{3, 0, 2, 1, 4, 200, 9, 0})
+	f.Add([]byte{255, 10, 0, 10, 1, 10})
+	f.Fuzz(func(t *testing.T, ops []byte) {
+		s := NewInfoSequencer(1, 0)
+		now := t0
+		var delivered []uint32
+		for len(ops) >= 2 {
+			cseq := uint32(ops[0]) // small window around the start
+			now = now.Add(time.Duration(ops[1]) * time.Millisecond)
+			ops = ops[2:]
+			var out []Event
+			if cseq%7 == 0 {
+				out = s.Skip(cseq, now)
+			} else {
+				// The CSeq rides in Duration so the output can be checked.
+				out, _ = s.Add(cseq, Event{Key: '0', Duration: time.Duration(cseq)}, now)
+			}
+			out = append(out, s.Tick(now)...)
+			for _, e := range out {
+				c := uint32(e.Duration)
+				if n := len(delivered); n > 0 && c <= delivered[n-1] {
+					t.Fatalf("delivered CSeq %d after %d", c, delivered[n-1])
+				}
+				delivered = append(delivered, c)
+			}
+		}
+	})
+}
