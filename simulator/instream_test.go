@@ -80,3 +80,30 @@ func BenchmarkInStreamPacket(b *testing.B) {
 		s.packet(buf, at)
 	}
 }
+
+func FuzzInStreamPacket(f *testing.F) {
+	p := rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 0, SequenceNumber: 65535, Timestamp: 1, SSRC: 3}, Payload: bytes.Repeat([]byte{0x10}, 160)}
+	b, _ := p.Marshal()
+	f.Add(b, uint16(2))
+	f.Add([]byte{0x80, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1}, uint16(60))
+	f.Add([]byte("junk"), uint16(0))
+	f.Fuzz(func(t *testing.T, b []byte, seqStep uint16) {
+		s := newInStream(CodecPCMA, 0, 700*time.Millisecond)
+		at := time.Unix(0, 0)
+		s.packet(b, at)
+		// The same packet again with a sequence step, then the original.
+		var q rtp.Packet
+		if q.Unmarshal(b) == nil {
+			q.SequenceNumber += seqStep
+			q.Timestamp += uint32(seqStep) * 160
+			if c, err := q.Marshal(); err == nil {
+				s.packet(c, at.Add(20*time.Millisecond))
+			}
+		}
+		s.packet(b, at.Add(40*time.Millisecond))
+		r := s.result()
+		if r.Lost < 0 || r.Packets > 3 || len(s.heard) > 3*len(b)+maxGapFill*samplesPerFrame {
+			t.Fatalf("stats %+v heard %d", r, len(s.heard))
+		}
+	})
+}
