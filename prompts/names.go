@@ -55,7 +55,7 @@ const (
 	NoEntriesToday    = "no_entries_today"    // nothing registered today
 	EntryCancelled    = "entry_cancelled"     // the last entry is cancelled
 	NothingToCancel   = "nothing_to_cancel"   // no entry to cancel
-	CountRegistered   = "count_registered"    // after Number: 5名を登録しました / "five registered."
+	CountRegistered   = "count_registered"    // after Number: 5名を登録しました / "five registered in total."
 )
 
 // requiredNames lists every name constant: the catalogue refuses to load

@@ -32,7 +32,7 @@ var Languages = map[string]Language{
 // pieces joined into a read-back (digits, hours, minutes, labels), longer
 // after a sentence.
 func Pause(name string) float64 {
-	for _, p := range []string{"digit_", "hour_", "minute_", "time_", "action_"} {
+	for _, p := range []string{"digit_", "hour_", "minute_", "time_", "action_", "num_"} {
 		if strings.HasPrefix(name, p) {
 			return 0.06
 		}
