@@ -101,6 +101,16 @@ var migrations = [][]string{
 			created_at TEXT NOT NULL)`,
 		`CREATE INDEX billing_transfers_invoice ON billing_transfers (invoice_id)`,
 	},
+	2: {
+		// Closed months counted with no technician-days: recorded so later
+		// runs do not ask the ledger again (months with days have an invoice).
+		`CREATE TABLE billing_attendance_months (
+			subscription_id BIGINT NOT NULL,
+			period_start TEXT NOT NULL,
+			days INTEGER NOT NULL,
+			checked_at TEXT NOT NULL,
+			PRIMARY KEY (subscription_id, period_start))`,
+	},
 }
 
 // SchemaVersion is the latest billing schema version.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -96,7 +97,7 @@ func (b *Billing) Run(ctx context.Context, opts RunOptions) (RunResult, error) {
 		}
 		defer release()
 	}
-	charges, err := b.dueCharges(ctx, opts)
+	charges, empty, err := b.dueCharges(ctx, opts)
 	if err != nil {
 		return RunResult{}, err
 	}
@@ -125,15 +126,41 @@ func (b *Billing) Run(ctx context.Context, opts RunOptions) (RunResult, error) {
 			return res, err
 		}
 	}
+	if err := b.recordEmptyMonths(ctx, empty); err != nil {
+		return res, err
+	}
 	return res, nil
 }
 
+// recordEmptyMonths notes closed months that had no technician-days.
+func (b *Billing) recordEmptyMonths(ctx context.Context, empty []Key) error {
+	now := b.stamp()
+	for start := 0; start < len(empty); start += runBatch {
+		var sb strings.Builder
+		sb.WriteString(`INSERT INTO billing_attendance_months (subscription_id, period_start, days, checked_at) VALUES `)
+		var args []any
+		for i, k := range empty[start:min(start+runBatch, len(empty))] {
+			if i > 0 {
+				sb.WriteByte(',')
+			}
+			sb.WriteString("(?, ?, 0, ?)")
+			args = append(args, k.SubscriptionID, k.PeriodStart.String(), now)
+		}
+		sb.WriteString(` ON CONFLICT DO NOTHING`)
+		if _, err := b.db.ExecContext(ctx, b.q(sb.String()), args...); err != nil {
+			return fmt.Errorf("billing: record months without attendance: %w", err)
+		}
+	}
+	return nil
+}
+
 // dueCharges lists the charges due by opts.AsOf that have no invoice yet, in
-// the order they are numbered: by due date, then subscription.
-func (b *Billing) dueCharges(ctx context.Context, opts RunOptions) ([]Charge, error) {
+// the order they are numbered: by due date, then subscription; and the
+// closed months that turned out to have no technician-days.
+func (b *Billing) dueCharges(ctx context.Context, opts RunOptions) ([]Charge, []Key, error) {
 	plans, err := b.Plans(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	byName := make(map[string]Plan, len(plans))
 	for _, p := range plans {
@@ -141,17 +168,18 @@ func (b *Billing) dueCharges(ctx context.Context, opts RunOptions) ([]Charge, er
 	}
 	subs, err := b.querySubscriptions(ctx, b.q(`SELECT `+subscriptionColumns+` FROM billing_subscriptions WHERE start_on <= ? ORDER BY id`), opts.AsOf.String())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	issued, err := b.issuedKeys(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var out []Charge
+	var empty []Key
 	for _, s := range subs {
 		p, ok := byName[s.Plan]
 		if !ok {
-			return nil, fmt.Errorf("%w: %q of subscription %d", ErrUnknownPlan, s.Plan, s.ID)
+			return nil, nil, fmt.Errorf("%w: %q of subscription %d", ErrUnknownPlan, s.Plan, s.ID)
 		}
 		for _, c := range AnnualDue(s, p, opts.AsOf) {
 			if _, done := issued[c.Key()]; !done {
@@ -163,14 +191,16 @@ func (b *Billing) dueCharges(ctx context.Context, opts RunOptions) ([]Charge, er
 				continue
 			}
 			if opts.Attendance == nil {
-				return nil, fmt.Errorf("%w: plan %s, subscription %d", ErrNoAttendanceCounter, p.Name, s.ID)
+				return nil, nil, fmt.Errorf("%w: plan %s, subscription %d", ErrNoAttendanceCounter, p.Name, s.ID)
 			}
 			days, err := opts.Attendance.TechnicianDays(ctx, s.ContractorID, month.Start.Time(), month.End.Time())
 			if err != nil {
-				return nil, fmt.Errorf("billing: count attendance of %s for %s: %w", s.ContractorID, month, err)
+				return nil, nil, fmt.Errorf("billing: count attendance of %s for %s: %w", s.ContractorID, month, err)
 			}
 			if c, ok := AttendanceCharge(s, p, month, days); ok {
 				out = append(out, c)
+			} else {
+				empty = append(empty, Key{s.ID, KindAttendance, month.Start})
 			}
 		}
 	}
@@ -180,7 +210,7 @@ func (b *Billing) dueCharges(ctx context.Context, opts RunOptions) ([]Charge, er
 		}
 		return out[i].Subscription.ID < out[j].Subscription.ID
 	})
-	return out, nil
+	return out, empty, nil
 }
 
 func (b *Billing) issuedKeys(ctx context.Context) (map[Key]struct{}, error) {
@@ -206,6 +236,26 @@ func (b *Billing) issuedKeys(ctx context.Context) (map[Key]struct{}, error) {
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("billing: issued invoices: %w", err)
+	}
+	rows.Close()
+	rows, err = b.db.QueryContext(ctx, `SELECT subscription_id, period_start FROM billing_attendance_months`)
+	if err != nil {
+		return nil, fmt.Errorf("billing: months without attendance: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		k := Key{Kind: KindAttendance}
+		var start string
+		if err := rows.Scan(&k.SubscriptionID, &start); err != nil {
+			return nil, fmt.Errorf("billing: months without attendance: %w", err)
+		}
+		if k.PeriodStart, err = ParseDate(start); err != nil {
+			return nil, err
+		}
+		out[k] = struct{}{}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("billing: months without attendance: %w", err)
 	}
 	return out, nil
 }

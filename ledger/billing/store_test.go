@@ -313,13 +313,21 @@ func TestPaymentsReceivablesAndVoid(t *testing.T) {
 	})
 }
 
-type attendanceMap map[string]int // "contractor/YYYY-MM-DD" of the month's start -> days
+// attendanceMap answers from a table and counts the questions asked.
+type attendanceMap struct {
+	days  map[string]int // "contractor/YYYY-MM-DD" of the month's start -> days
+	mu    sync.Mutex
+	asked int
+}
 
-func (m attendanceMap) TechnicianDays(_ context.Context, contractor string, from, to time.Time) (int, error) {
+func (m *attendanceMap) TechnicianDays(_ context.Context, contractor string, from, to time.Time) (int, error) {
 	if !to.After(from) {
 		return 0, fmt.Errorf("empty span")
 	}
-	return m[contractor+"/"+DateOf(from).String()], nil
+	m.mu.Lock()
+	m.asked++
+	m.mu.Unlock()
+	return m.days[contractor+"/"+DateOf(from).String()], nil
 }
 
 func TestPerAttendanceMonthlyInArrears(t *testing.T) {
@@ -330,7 +338,7 @@ func TestPerAttendanceMonthlyInArrears(t *testing.T) {
 			t.Fatal(err)
 		}
 		subscribe(t, b, "M1", "metered", "2024-01-15")
-		counts := attendanceMap{"M1/2024-01-15": 10, "M1/2024-02-01": 0, "M1/2024-03-01": 33}
+		counts := &attendanceMap{days: map[string]int{"M1/2024-01-15": 10, "M1/2024-02-01": 0, "M1/2024-03-01": 33}}
 		if _, err := b.Run(ctx, RunOptions{AsOf: d("2024-02-01"), Issuer: testIssuer}); !errors.Is(err, ErrNoAttendanceCounter) {
 			t.Errorf("run without counter = %v", err)
 		}
@@ -345,6 +353,13 @@ func TestPerAttendanceMonthlyInArrears(t *testing.T) {
 		want := "annual 2024-01-15 – 2025-01-14 1100|attendance 2024-01-15 – 2024-01-31 550|attendance 2024-03-01 – 2024-03-31 1815|"
 		if got != want {
 			t.Errorf("got  %s\nwant %s", got, want)
+		}
+		// The next run asks only about the month that closed since; the
+		// empty February is remembered, not asked again.
+		counts.asked = 0
+		res, err = b.Run(ctx, RunOptions{AsOf: d("2024-05-01"), Issuer: testIssuer, Attendance: counts})
+		if err != nil || res.Count() != 0 || counts.asked != 1 {
+			t.Errorf("next run: %d invoices, %d questions, %v", res.Count(), counts.asked, err)
 		}
 	})
 }
