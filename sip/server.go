@@ -181,6 +181,10 @@ func (s *Server) Serve(ctx context.Context) error {
 	s.dialogs = &sipgo.DialogUA{
 		Client:     cli,
 		ContactHDR: sip.ContactHeader{Address: sip.Uri{Scheme: "sip", Host: s.extIP.String(), Port: local.Port}},
+		// In-dialog requests (BYE) go to where the INVITE came from when
+		// there is no Record-Route: a caller behind NAT puts a private
+		// address in its Contact (the signalling twin of symmetric RTP).
+		RewriteContact: true,
 	}
 	srv.OnInvite(s.onInvite)
 	srv.OnAck(s.onAck)

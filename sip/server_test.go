@@ -429,3 +429,23 @@ func TestNoGoroutineLeak(t *testing.T) {
 		t.Errorf("%d goroutines, %d before:\n%s", n, before, buf[:runtime.Stack(buf, true)])
 	}
 }
+
+// TestByeReachesCallerBehindNAT: a caller whose Contact is a private,
+// unreachable address still gets our BYE, sent to the INVITE's source.
+func TestByeReachesCallerBehindNAT(t *testing.T) {
+	srv := startServer(t, dsip.Config{}, func(ctx context.Context, c *dsip.Call) {})
+	u := newUAC(t)
+	u.dc = sipgo.NewDialogClientCache(u.cli, sipmsg.ContactHeader{Address: sipmsg.Uri{Scheme: "sip", User: "uac", Host: "10.255.255.1", Port: 5060}})
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	sess, media := u.call(ctx, srv.Addr(), u.offer("0"))
+	u.sendAudio(media)
+	select {
+	case id := <-u.byes:
+		if id != sess.InviteRequest.CallID().Value() {
+			t.Errorf("BYE for %s", id)
+		}
+	case <-ctx.Done():
+		t.Fatal("no BYE: sent to the Contact instead of the source?")
+	}
+}
