@@ -685,6 +685,9 @@ func billingTransferResult(ctx context.Context, env cliEnv, name string, args []
 			already++
 		case o.Result == billing.ResultCollected:
 			collected++
+			if o.RefundDue {
+				rec = "yes — more than was owed: refund due (see receivables)"
+			}
 		default:
 			failed++
 		}
