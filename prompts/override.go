@@ -25,7 +25,7 @@ func (c *Catalogue) loadOverrides(dir string) error {
 			continue
 		}
 		p := filepath.Join(dir, e.Name())
-		if !e.IsDir() {
+		if !isDir(p) {
 			return fmt.Errorf("%w: %s: not a language directory (want %s/<lang>/<name>.wav)", ErrBadOverride, p, dir)
 		}
 		l, ok := c.langs[e.Name()]
@@ -50,7 +50,7 @@ func (l *language) loadOverrides(dir string) error {
 		}
 		p := filepath.Join(dir, e.Name())
 		ext := filepath.Ext(e.Name())
-		if e.IsDir() || !strings.EqualFold(ext, ".wav") {
+		if isDir(p) || !strings.EqualFold(ext, ".wav") {
 			return fmt.Errorf("%w: %s: not a .wav file", ErrBadOverride, p)
 		}
 		name := strings.TrimSuffix(e.Name(), ext)
@@ -84,4 +84,10 @@ func readLimited(path string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("%w: larger than %d bytes", ErrBadWAV, limit)
 	}
 	return b, nil
+}
+
+// isDir follows symbolic links, so an operator may link recordings in.
+func isDir(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.IsDir()
 }

@@ -153,9 +153,15 @@ func TestOverrideReplacesClip(t *testing.T) {
 	pcm := tone(4000)
 	write(t, filepath.Join(dir, "ja", "greeting.wav"), makeWAV(wavSpec{tag: wavPCM, channels: 1, rate: 8000, bits: 16, data: pcm}))
 	ulaw := g711.EncodeUlaw(tone(1600))
-	write(t, filepath.Join(dir, "en", "digit_1.WAV"), makeWAV(wavSpec{tag: wavUlaw, channels: 1, rate: 8000, bits: 8, data: ulaw}))
+	write(t, filepath.Join(dir, "ja", "digit_1.WAV"), makeWAV(wavSpec{tag: wavUlaw, channels: 1, rate: 8000, bits: 8, data: ulaw}))
 	write(t, filepath.Join(dir, ".DS_Store"), []byte("junk")) // hidden files are ignored
 	write(t, filepath.Join(dir, "ja", ".greeting.wav.swp"), []byte("junk"))
+	// A symbolic link to a language directory is followed.
+	other := t.TempDir()
+	write(t, filepath.Join(other, "goodbye.wav"), makeWAV(wavSpec{tag: wavAlaw, channels: 1, rate: 8000, bits: 8, data: g711.EncodeAlaw(pcm)}))
+	if err := os.Symlink(other, filepath.Join(dir, "en")); err != nil {
+		t.Fatal(err)
+	}
 
 	embedded := load(t)
 	c, err := Load(dir)
@@ -166,12 +172,15 @@ func TestOverrideReplacesClip(t *testing.T) {
 	if g.Frames() != 25 || !bytes.Equal(g.Ulaw, g711.EncodeUlaw(pcm)) || !bytes.Equal(g.Alaw, g711.EncodeAlaw(pcm)) {
 		t.Errorf("ja greeting not replaced: %d frames", g.Frames())
 	}
-	d, _ := c.Clip("en", "digit_1")
+	d, _ := c.Clip("ja", "digit_1")
 	if d.Frames() != 10 || !bytes.Equal(d.Ulaw, ulaw) {
-		t.Errorf("en digit_1 not replaced: %d frames", d.Frames())
+		t.Errorf("ja digit_1 not replaced: %d frames", d.Frames())
+	}
+	if g, _ := c.Clip("en", Goodbye); g.Frames() != 25 || !bytes.Equal(g.Alaw, g711.EncodeAlaw(pcm)) {
+		t.Errorf("en goodbye (through a symbolic link) not replaced: %d frames", g.Frames())
 	}
 	// Other clips, and the same name in the other language, stay embedded.
-	for _, k := range [][2]string{{"en", Greeting}, {"ja", "digit_1"}, {"ja", Goodbye}} {
+	for _, k := range [][2]string{{"en", Greeting}, {"en", "digit_1"}, {"ja", Goodbye}} {
 		a, _ := c.Clip(k[0], k[1])
 		b, _ := embedded.Clip(k[0], k[1])
 		if !bytes.Equal(a.Ulaw, b.Ulaw) {
