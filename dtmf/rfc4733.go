@@ -174,7 +174,9 @@ func NewReceiver(clockRate uint32, opts ...ReceiverOption) *Receiver {
 }
 
 // Process feeds one packet and returns a digit when a new key press starts.
-// Malformed payloads are ignored (they never make a digit).
+// The digit's Duration is the duration carried by that first packet (often
+// 0): the press is reported before it ends. Malformed payloads are ignored
+// (they never make a digit).
 func (r *Receiver) Process(p Packet) (Event, bool) {
 	var te TelephoneEvent
 	if te.Unmarshal(p.Payload) != nil {
