@@ -68,6 +68,32 @@ type ExportRow struct {
 	TechnicianName string
 }
 
+// Correction is a contractor's change to an entry: new check-in and
+// check-out times (zero keeps the current one), who made it and why.
+type Correction struct {
+	EntryID  int64
+	CheckIn  time.Time
+	CheckOut time.Time
+	Actor    string // who (required)
+	Reason   string // why (required)
+	At       time.Time
+}
+
+// Event is one line of the append-only attendance log.
+type Event struct {
+	ID           int64
+	Kind         string // check_in, check_out, correction, cancel
+	TechnicianID string
+	SiteCode     string
+	WorkDate     string
+	At           time.Time // when it happened (for a correction: when it was made)
+	EntryID      int64
+	CallID       string
+	Actor        string // "phone" for calls, else the person
+	Reason       string
+	Detail       string // for a correction: the times it set
+}
+
 // ExportSink receives export rows; *ExportWriter is one.
 type ExportSink interface {
 	Write(ExportRow) error
@@ -110,6 +136,16 @@ type Admin interface {
 	DisableAssignment(ctx context.Context, siteCode, technicianID string) error
 
 	ListEntries(ctx context.Context, f EntryFilter) ([]Entry, error)
+	Entry(ctx context.Context, id int64) (Entry, error)
+	// EntryEvents returns the attendance log of one entry, oldest first.
+	EntryEvents(ctx context.Context, entryID int64) ([]Event, error)
+	// CorrectEntry changes an entry's times; the entry becomes closed if it
+	// has both, else needs review. The change is logged with who and why.
+	CorrectEntry(ctx context.Context, c Correction) (Entry, error)
+	// CancelEntry marks an entry cancelled, logged with who and why.
+	CancelEntry(ctx context.Context, entryID int64, actor, reason string, at time.Time) (Entry, error)
+	// SiteByDID returns the site whose called number (DID) is e164.
+	SiteByDID(ctx context.Context, e164 string) (Site, error)
 	ListCalls(ctx context.Context, f CallFilter) ([]CallRecord, error)
 	// ExportEntries streams the rows for a CCUS export to sink, in work
 	// date, site, technician order, from one consistent snapshot, then

@@ -38,6 +38,7 @@ var entryStatusNames = [...]string{
 	EntryStatusClosed:      "closed",
 	EntryStatusNeedsReview: "needs_review",
 	EntryStatusExported:    "exported",
+	EntryStatusCancelled:   "cancelled",
 }
 
 // String returns the stable name of the status ("open", "closed",
@@ -57,7 +58,7 @@ func ParseEntryStatus(s string) (EntryStatus, error) {
 			return EntryStatus(i), nil
 		}
 	}
-	return EntryStatusUnknown, fmt.Errorf("ledger: unknown entry status %q (want open, closed, needs_review or exported)", s)
+	return EntryStatusUnknown, fmt.Errorf("ledger: unknown entry status %q (want open, closed, needs_review, exported or cancelled)", s)
 }
 
 // MarshalText makes statuses read as names in JSON.

@@ -50,6 +50,7 @@ const (
 	EntryStatusClosed                  // in and out
 	EntryStatusNeedsReview             // incomplete or irregular: contractor must look
 	EntryStatusExported
+	EntryStatusCancelled // cancelled by the contractor; kept, with the reason in the log
 )
 
 // Entry is one derived work-history entry (就業履歴): one technician, one

@@ -56,7 +56,7 @@ func TestEnumsRoundTrip(t *testing.T) {
 	if _, err := ParseAction("unknown"); err == nil {
 		t.Error("ParseAction(unknown): want error")
 	}
-	for s := EntryStatusUnknown + 1; s <= EntryStatusExported; s++ {
+	for s := EntryStatusUnknown + 1; s <= EntryStatusCancelled; s++ {
 		got, err := ParseEntryStatus(s.String())
 		if err != nil || got != s {
 			t.Errorf("ParseEntryStatus(%q) = %v, %v", s.String(), got, err)

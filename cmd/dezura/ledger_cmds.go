@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -156,15 +157,19 @@ type entryJSON struct {
 // entriesCmd: dezura entries list|export ...
 func entriesCmd(ctx context.Context, env cliEnv, args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("%w: entries: want list or export", errUsage)
+		return fmt.Errorf("%w: entries: want list, show, correct, cancel or export", errUsage)
 	}
 	switch args[0] {
 	case "list":
 		return entriesList(ctx, env, args[1:])
 	case "export":
 		return entriesExport(ctx, env, args[1:])
+	case "show":
+		return entriesShow(ctx, env, args[1:])
+	case "correct", "cancel":
+		return entriesChange(ctx, env, args[0], args[1:])
 	}
-	return fmt.Errorf("%w: entries %s: want list or export", errUsage, args[0])
+	return fmt.Errorf("%w: entries %s: want list, show, correct, cancel or export", errUsage, args[0])
 }
 
 func entriesList(ctx context.Context, env cliEnv, args []string) error {
@@ -312,6 +317,158 @@ func (k fileSink) Flush() error {
 		return err
 	}
 	return os.Rename(k.tmp.Name(), k.path)
+}
+
+// eventJSON is one attendance-log line in `entries show --json`.
+type eventJSON struct {
+	ID     int64  `json:"id"`
+	Kind   string `json:"kind"`
+	At     string `json:"at"`
+	CallID string `json:"call_id,omitempty"`
+	Actor  string `json:"actor"`
+	Reason string `json:"reason,omitempty"`
+	Detail string `json:"detail,omitempty"`
+}
+
+func parseEntryID(cmd string, pos []string) (int64, error) {
+	if err := needArgs(cmd, pos, 1, "an entry ID"); err != nil {
+		return 0, err
+	}
+	id, err := strconv.ParseInt(pos[0], 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fmt.Errorf("%w: %s: entry ID %q: want a number from 'entries list'", errUsage, cmd, pos[0])
+	}
+	return id, nil
+}
+
+// entriesShow: entries show ID [--json]: the entry and its attendance log.
+func entriesShow(ctx context.Context, env cliEnv, args []string) error {
+	fs := newLedgerFlags("entries show", env)
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := fs.parse(args)
+	if err != nil {
+		return err
+	}
+	id, err := parseEntryID("entries show", pos)
+	if err != nil {
+		return err
+	}
+	st, adm, err := openAdmin(ctx, *fs.db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	e, err := adm.Entry(ctx, id)
+	if err != nil {
+		return err
+	}
+	evs, err := adm.EntryEvents(ctx, id)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		out := struct {
+			entryJSON
+			Events []eventJSON `json:"events"`
+		}{entryJSON{e.ID, e.WorkDate, e.TechnicianID, e.SiteCode, jsonTime(e.CheckIn), jsonTime(e.CheckOut), e.Status.String(), e.Trade, e.Role}, []eventJSON{}}
+		for _, ev := range evs {
+			out.Events = append(out.Events, eventJSON{ev.ID, ev.Kind, jsonTime(ev.At), ev.CallID, ev.Actor, ev.Reason, ev.Detail})
+		}
+		return writeJSON(env.Stdout, out)
+	}
+	fmt.Fprintf(env.Stdout, "entry %d: %s site %s technician %s in %s out %s %s\n", e.ID, e.WorkDate, e.SiteCode, e.TechnicianID,
+		cliTime(e.CheckIn), cliTime(e.CheckOut), e.Status)
+	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "EVENT\tKIND\tAT\tBY\tCALL ID\tREASON\tDETAIL")
+	for _, ev := range evs {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", ev.ID, ev.Kind, cliTime(ev.At), ev.Actor, ev.CallID, ev.Reason, ev.Detail)
+	}
+	return tw.Flush()
+}
+
+// parseEntryTime reads a corrected time: "YYYY-MM-DD HH:MM" or RFC 3339,
+// or "HH:MM" on the entry's work date (a check-out earlier than the
+// check-in is taken as the next morning).
+func parseEntryTime(flagName, v string, e ledger.Entry) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t, nil
+	}
+	if t, err := time.ParseInLocation("2006-01-02 15:04", v, ledger.Tokyo); err == nil {
+		return t, nil
+	}
+	if hm, err := time.Parse("15:04", v); err == nil {
+		d, err := ledger.ParseWorkDate(e.WorkDate)
+		if err != nil {
+			return time.Time{}, err
+		}
+		t := time.Date(d.Year(), d.Month(), d.Day(), hm.Hour(), hm.Minute(), 0, 0, ledger.Tokyo)
+		if flagName == "out" && !e.CheckIn.IsZero() && t.Before(e.CheckIn) {
+			t = t.AddDate(0, 0, 1)
+		}
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf("%w: --%s %q: want HH:MM, \"2026-11-27 17:30\" or RFC 3339", errUsage, flagName, v)
+}
+
+// entriesChange: entries correct ID [--in T] [--out T] --by NAME --reason TEXT,
+// entries cancel ID --by NAME --reason TEXT.
+func entriesChange(ctx context.Context, env cliEnv, verb string, args []string) error {
+	cmd := "entries " + verb
+	fs := newLedgerFlags(cmd, env)
+	by := fs.String("by", "", "who makes the change (required)")
+	reason := fs.String("reason", "", "why (required)")
+	var in, out *string
+	if verb == "correct" {
+		in = fs.String("in", "", "check-in time: HH:MM, \"YYYY-MM-DD HH:MM\" (Asia/Tokyo) or RFC 3339")
+		out = fs.String("out", "", "check-out time, same forms")
+	}
+	pos, err := fs.parse(args)
+	if err != nil {
+		return err
+	}
+	id, err := parseEntryID(cmd, pos)
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(*by) == "" || strings.TrimSpace(*reason) == "" {
+		return fmt.Errorf("%w: %s: --by and --reason are required (the log keeps who and why)", errUsage, cmd)
+	}
+	if verb == "correct" && *in == "" && *out == "" {
+		return fmt.Errorf("%w: entries correct: give --in, --out or both", errUsage)
+	}
+	st, adm, err := openAdmin(ctx, *fs.db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	var e ledger.Entry
+	if verb == "cancel" {
+		e, err = adm.CancelEntry(ctx, id, *by, *reason, time.Now())
+	} else {
+		var cur ledger.Entry
+		if cur, err = adm.Entry(ctx, id); err != nil {
+			return err
+		}
+		c := ledger.Correction{EntryID: id, Actor: *by, Reason: *reason, At: time.Now()}
+		if c.CheckIn, err = parseEntryTime("in", *in, cur); err != nil {
+			return err
+		}
+		if !c.CheckIn.IsZero() {
+			cur.CheckIn = c.CheckIn
+		}
+		if c.CheckOut, err = parseEntryTime("out", *out, cur); err != nil {
+			return err
+		}
+		e, err = adm.CorrectEntry(ctx, c)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "entry %d: in %s out %s %s\n", e.ID, cliTime(e.CheckIn), cliTime(e.CheckOut), e.Status)
+	return nil
 }
 
 // callJSON is one call in `calls list --json`.

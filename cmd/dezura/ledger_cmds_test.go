@@ -8,6 +8,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -361,5 +362,63 @@ func TestEntriesExport(t *testing.T) {
 		if _, _, err := cli(t, db, entriesCmd, args...); !errors.Is(err, errUsage) {
 			t.Errorf("entries %v: err %v, want a usage error", args, err)
 		}
+	}
+}
+
+func TestEntriesCorrectCancelShow(t *testing.T) {
+	db := tempDB(t)
+	st, err := ledger.Open(t.Context(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.(ledger.Admin).SeedDemo(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	in := time.Date(2026, 11, 27, 20, 0, 0, 0, ledger.Tokyo)
+	record(t, db, ledger.AttendanceRequest{TechnicianID: ledger.DemoTechnicianID, SiteCode: "1234", Action: ledger.ActionCheckIn,
+		At: in, CallID: "call-1", IdempotencyKey: "call-1/1"})
+	es := decode[[]entryJSON](t, ok(t, db, entriesCmd, "list", "--json"))
+	id := strconv.FormatInt(es[0].ID, 10)
+
+	// 05:30 is before the 20:00 check-in: the next morning (night shift).
+	out := ok(t, db, entriesCmd, "correct", id, "--out", "05:30", "--by", "事務 佐藤", "--reason", "退場の電話忘れ")
+	if !strings.Contains(out, "2026-11-28 05:30") || !strings.Contains(out, "closed") {
+		t.Errorf("correct said %q", out)
+	}
+	ok(t, db, entriesCmd, "cancel", id, "--by", "事務 佐藤", "--reason", "誤登録")
+	shown := decode[struct {
+		entryJSON
+		Events []eventJSON `json:"events"`
+	}](t, ok(t, db, entriesCmd, "show", id, "--json"))
+	if shown.Status != "cancelled" || shown.CheckOut != "2026-11-28T05:30:00+09:00" || len(shown.Events) != 3 {
+		t.Fatalf("entries show = %+v", shown)
+	}
+	if e := shown.Events[1]; e.Kind != "correction" || e.Actor != "事務 佐藤" || e.Reason != "退場の電話忘れ" {
+		t.Errorf("correction event = %+v", e)
+	}
+	if shown.Events[0].CallID != "call-1" || shown.Events[0].Actor != "phone" {
+		t.Errorf("check-in event = %+v", shown.Events[0])
+	}
+	if txt := ok(t, db, entriesCmd, "show", id); !strings.Contains(txt, "誤登録") || !strings.Contains(txt, "cancel") {
+		t.Errorf("entries show = %q", txt)
+	}
+	for _, args := range [][]string{
+		{"correct", id, "--out", "06:00"},                                  // no --by/--reason
+		{"correct", id, "--by", "x", "--reason", "y"},                      // no times
+		{"correct", "abc", "--out", "06:00", "--by", "x", "--reason", "y"}, // bad ID
+		{"correct", id, "--out", "6 pm", "--by", "x", "--reason", "y"},     // bad time
+		{"cancel", id},
+		{"show"},
+	} {
+		if _, _, err := cli(t, db, entriesCmd, args...); !errors.Is(err, errUsage) {
+			t.Errorf("entries %v: err %v, want a usage error", args, err)
+		}
+	}
+	if _, _, err := cli(t, db, entriesCmd, "cancel", id, "--by", "x", "--reason", "again"); !errors.Is(err, ledger.ErrInvalid) {
+		t.Errorf("cancel twice: err %v", err)
+	}
+	if _, _, err := cli(t, db, entriesCmd, "show", "999"); !errors.Is(err, ledger.ErrNotFound) {
+		t.Errorf("show unknown: err %v", err)
 	}
 }

@@ -36,6 +36,8 @@ func Run(t *testing.T, open Opener) {
 		{"Registration", testRegistration},
 		{"ImportAllOrNothing", testImportAllOrNothing},
 		{"ListAndExport", testListAndExport},
+		{"CorrectAndCancel", testCorrectAndCancel},
+		{"SiteByDID", testSiteByDID},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -583,4 +585,77 @@ func export(t *testing.T, s store, f ledger.EntryFilter, mark bool) ([]ledger.Ex
 		t.Errorf("ExportEntries returned %d, wrote %d, flushed %v", n, len(k.rows), k.flushed)
 	}
 	return k.rows, err
+}
+
+func testCorrectAndCancel(t *testing.T, s store) {
+	seed(t, s)
+	in := jst(t, "2026-11-27 08:00")
+	e := record(t, s, ledger.ActionCheckIn, in, "in").Entry
+	out := jst(t, "2026-11-27 17:15")
+	bad := []ledger.Correction{
+		{EntryID: e.ID, CheckOut: out, Reason: "忘れ"},                               // no actor
+		{EntryID: e.ID, CheckOut: out, Actor: "事務 佐藤"},                             // no reason
+		{EntryID: e.ID, Actor: "事務 佐藤", Reason: "x"},                               // no times
+		{EntryID: e.ID, CheckOut: in.Add(-time.Hour), Actor: "事務 佐藤", Reason: "x"}, // out before in
+		{EntryID: e.ID, CheckIn: in.AddDate(0, 0, 1), Actor: "事務 佐藤", Reason: "x"}, // another day
+	}
+	for i, c := range bad {
+		if _, err := s.CorrectEntry(ctx(t), c); !errors.Is(err, ledger.ErrInvalid) {
+			t.Errorf("bad correction %d: err %v, want ErrInvalid", i, err)
+		}
+	}
+	if _, err := s.CorrectEntry(ctx(t), ledger.Correction{EntryID: 999999, CheckOut: out, Actor: "a", Reason: "b"}); !errors.Is(err, ledger.ErrNotFound) {
+		t.Errorf("unknown entry: err %v", err)
+	}
+	got, err := s.CorrectEntry(ctx(t), ledger.Correction{EntryID: e.ID, CheckOut: out, Actor: "事務 佐藤", Reason: "退場の電話忘れ"})
+	must(t, err)
+	if got.Status != ledger.EntryStatusClosed || !got.CheckOut.Equal(out) || !got.CheckIn.Equal(in) {
+		t.Errorf("corrected entry = %+v", got)
+	}
+	if back, err := s.Entry(ctx(t), e.ID); err != nil || back != got {
+		t.Errorf("Entry = %+v, %v; want %+v", back, err, got)
+	}
+	cancelled, err := s.CancelEntry(ctx(t), e.ID, "事務 佐藤", "別現場の誤登録", time.Time{})
+	must(t, err)
+	if cancelled.Status != ledger.EntryStatusCancelled {
+		t.Errorf("cancelled entry = %+v", cancelled)
+	}
+	if _, err := s.CancelEntry(ctx(t), e.ID, "x", "y", time.Time{}); !errors.Is(err, ledger.ErrInvalid) {
+		t.Errorf("cancel twice: err %v", err)
+	}
+	if rows, err := export(t, s, ledger.EntryFilter{}, false); err != nil || len(rows) != 0 {
+		t.Errorf("export of a cancelled entry = %+v, %v; want none", rows, err)
+	}
+	evs, err := s.EntryEvents(ctx(t), e.ID)
+	must(t, err)
+	var kinds []string
+	for _, ev := range evs {
+		kinds = append(kinds, ev.Kind+"/"+ev.Actor)
+	}
+	if fmt.Sprint(kinds) != "[check_in/phone correction/事務 佐藤 cancel/事務 佐藤]" {
+		t.Errorf("events = %v", kinds)
+	}
+	if evs[1].Reason != "退場の電話忘れ" || evs[1].Detail == "" || evs[0].CallID != "call-in" {
+		t.Errorf("events = %+v", evs)
+	}
+	// A new check-in the same day registers the day again.
+	again := record(t, s, ledger.ActionCheckIn, in.Add(time.Hour), "in-again")
+	if again.AlreadyRegistered || again.Entry.ID != e.ID || again.Entry.Status != ledger.EntryStatusOpen || !again.Entry.CheckOut.IsZero() {
+		t.Errorf("check-in after cancel = %+v", again)
+	}
+}
+
+func testSiteByDID(t *testing.T, s store) {
+	seed(t, s)
+	must(t, s.AddSite(ctx(t), ledger.Site{Code: "88", Name: "DID現場", DID: "050-5555-0001"}))
+	if err := s.AddSite(ctx(t), ledger.Site{Code: "89", Name: "同番号", DID: "+81 50 5555 0001"}); !errors.Is(err, ledger.ErrExists) {
+		t.Errorf("second site with the same DID: err %v", err)
+	}
+	st, err := s.SiteByDID(ctx(t), "sip:+815055550001@carrier")
+	if err != nil || st.Code != "88" {
+		t.Errorf("SiteByDID = %+v, %v", st, err)
+	}
+	if _, err := s.SiteByDID(ctx(t), "+815055550002"); !errors.Is(err, ledger.ErrNotFound) {
+		t.Errorf("unknown DID: err %v", err)
+	}
 }

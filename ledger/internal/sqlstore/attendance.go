@@ -32,7 +32,8 @@ func scanEntry(sc interface{ Scan(...any) error }) (ledger.Entry, error) {
 // (and so durable: SQLite runs with synchronous=FULL) before it returns.
 //
 //   - check-in: a new open entry for (technician, site, work date); if one
-//     exists already, AlreadyRegistered and nothing is written.
+//     exists already, AlreadyRegistered and nothing is written (a
+//     cancelled one is reopened with the new check-in time).
 //   - check-out: closes that work date's open entry at the site, else the
 //     previous work date's (a night shift ending after midnight), else
 //     updates the check-out time of that date's entry if it has one, else
@@ -106,6 +107,17 @@ func (s *Store) recordTx(ctx context.Context, tx *sql.Tx, req ledger.AttendanceR
 	var e ledger.Entry
 	switch req.Action {
 	case ledger.ActionCheckIn:
+		if found && today.Status == ledger.EntryStatusCancelled {
+			// The contractor cancelled that day's entry; a new call
+			// registers the day afresh.
+			e = today
+			e.CheckIn, e.CheckOut, e.Status = at, time.Time{}, ledger.EntryStatusOpen
+			if _, err := tx.ExecContext(ctx, s.q(`UPDATE work_entries SET check_in = ?, check_out = NULL, status = ?,
+				exported_at = NULL, updated_at = ? WHERE id = ?`), at, e.Status.String(), now, e.ID); err != nil {
+				return res, fmt.Errorf("reopen cancelled entry %d: %w", e.ID, err)
+			}
+			break
+		}
 		if found {
 			return ledger.AttendanceResult{Entry: today, AlreadyRegistered: true}, nil
 		}

@@ -101,6 +101,14 @@ func (s *Store) ExportEntries(ctx context.Context, f ledger.EntryFilter, markExp
 		return 0, fmt.Errorf("ledger: export entries: %w", err)
 	}
 	where, args := entryWhere(f)
+	if f.Status == ledger.EntryStatusUnknown { // a cancelled entry is no work history
+		if where == "" {
+			where = " WHERE "
+		} else {
+			where += " AND "
+		}
+		where += "e.status <> 'cancelled'"
+	}
 	order := ` ORDER BY e.work_date, e.site_code, e.technician_id`
 	limit := ""
 	if f.Limit > 0 {

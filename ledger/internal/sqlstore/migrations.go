@@ -112,6 +112,9 @@ var migrations = []migration{
 		)`,
 		`CREATE INDEX calls_arrived ON calls(arrived_at)`,
 	}},
+	{2, "corrections: event detail", []string{
+		`ALTER TABLE attendance_events ADD COLUMN detail TEXT NOT NULL DEFAULT ''`,
+	}},
 }
 
 // SchemaVersion is the newest migration version in this binary.
