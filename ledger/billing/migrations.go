@@ -117,8 +117,7 @@ var migrations = [][]string{
 func SchemaVersion() int { return len(migrations) - 1 }
 
 func (b *Billing) migrate(ctx context.Context) error {
-	if _, err := b.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS billing_schema_migrations (
-		version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
+	if err := b.createMigrationsTable(ctx); err != nil {
 		return fmt.Errorf("billing: create billing_schema_migrations: %w", err)
 	}
 	id := "INTEGER PRIMARY KEY"
@@ -131,6 +130,27 @@ func (b *Billing) migrate(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// createMigrationsTable creates billing_schema_migrations under the
+// migration lock: on PostgreSQL two concurrent CREATE TABLE IF NOT EXISTS
+// can otherwise collide.
+func (b *Billing) createMigrationsTable(ctx context.Context) error {
+	tx, err := b.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if b.dialect == dialectPostgres {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('dezura-billing-migrate:' || current_schema()))`); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS billing_schema_migrations (
+		version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 func (b *Billing) applyMigration(ctx context.Context, v int, id string) error {

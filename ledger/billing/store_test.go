@@ -29,6 +29,39 @@ func TestMigrationsSeedCampaignAndAreIdempotent(t *testing.T) {
 	})
 }
 
+// TestConcurrentOpen starts four processes' worth of Open on an empty
+// database at once: migrations apply exactly once.
+func TestConcurrentOpen(t *testing.T) {
+	t.Parallel()
+	for _, be := range backends {
+		t.Run(be.name, func(t *testing.T) {
+			url := be.url(t)
+			var wg sync.WaitGroup
+			errs := make([]error, 4)
+			for i := range errs {
+				wg.Go(func() {
+					b, err := Open(context.Background(), url)
+					if err == nil {
+						b.Close()
+					}
+					errs[i] = err
+				})
+			}
+			wg.Wait()
+			for i, err := range errs {
+				if err != nil {
+					t.Errorf("open %d: %v", i, err)
+				}
+			}
+			b := openTest(t, url)
+			var n int
+			if err := b.db.QueryRow(`SELECT COUNT(*) FROM billing_schema_migrations`).Scan(&n); err != nil || n != SchemaVersion() {
+				t.Errorf("%d migrations recorded, want %d (%v)", n, SchemaVersion(), err)
+			}
+		})
+	}
+}
+
 // TestWalkThroughYears runs billing every day for four years, as the
 // scheduler would, with the server down across one anniversary, and checks
 // when each invoice was issued, its number and its amount to the yen.
