@@ -346,6 +346,9 @@ func billingRun(ctx context.Context, env cliEnv, name string, args []string) err
 	if err != nil {
 		return err
 	}
+	if today := billing.DateOf(time.Now()); !*dry && asOf.orToday().After(today) {
+		return fmt.Errorf("%w: --as-of %s is after today (%s): invoices would be dated in the future; use --dry-run to preview", errUsage, asOf.orToday(), today)
+	}
 	b, err := f.open(ctx)
 	if err != nil {
 		return err

@@ -57,6 +57,10 @@ func TestBillingCLI(t *testing.T) {
 	wantIn(t, dry, "(dry run)", "would issue (dry run, nothing written) 3 invoices", "total 49,500 yen")
 	wantIn(t, billingOK(t, db, "run", "--as-of", "2025-02-28"), "2025-000001", "2025-000003", "issued 3 invoices, subtotal 45,000 yen, tax 4,500 yen, total 49,500 yen")
 	wantIn(t, billingOK(t, db, "run", "--as-of", "2025-02-28"), "issued 0 invoices")
+	if _, err := billingCLI(t, db, "run", "--as-of", "2999-01-01"); !errors.Is(err, errUsage) {
+		t.Errorf("run dated in the future: %v", err)
+	}
+	billingOK(t, db, "run", "--as-of", "2999-01-01", "--dry-run")
 	if _, err := billingCLI(t, db, "run", "--issuer-registration", "T7000012050003"); !errors.Is(err, errUsage) {
 		t.Errorf("bad registration: %v", err)
 	}
