@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strconv"
 	"strings"
@@ -422,7 +423,7 @@ func billingInvoiceList(ctx context.Context, env cliEnv, name string, args []str
 		return err
 	}
 	tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "NUMBER\tISSUED\tDUE\tCONTRACTOR\tKIND\tTOTAL\tPAID\tBALANCE\tNOTE")
+	fmt.Fprintln(tw, "NUMBER\tISSUED\tDUE\tCONTRACTOR\tKIND\tPERIOD\tTOTAL\tPAID\tBALANCE\tNOTE")
 	for _, in := range all {
 		note := ""
 		switch {
@@ -431,8 +432,8 @@ func billingInvoiceList(ctx context.Context, env cliEnv, name string, args []str
 		case in.CreditOf != "":
 			note = "voids " + in.CreditOf
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", in.Number, in.IssueDate, in.DueDate, in.ContractorID, in.Kind,
-			billing.FormatYen(in.Total), billing.FormatYen(in.Paid), billing.FormatYen(in.Balance()), note)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", in.Number, in.IssueDate, in.DueDate, in.ContractorID, in.Kind,
+			in.Period, billing.FormatYen(in.Total), billing.FormatYen(in.Paid), billing.FormatYen(in.Balance()), note)
 	}
 	return tw.Flush()
 }
@@ -700,4 +701,25 @@ func billingTransferResult(ctx context.Context, env cliEnv, name string, args []
 	tw.Flush()
 	fmt.Fprintf(env.Stdout, "%d collected and recorded as paid, %d failed (still owed), %d already read before\n", collected, failed, already)
 	return nil
+}
+
+// startBilling is for serve: it opens billing on dbURL and starts its
+// scheduler (spec in Asia/Tokyo, e.g. "0 3 * * *"; one run at start-up).
+// attendance may be nil while no plan charges per attendance. The returned
+// stop waits for a running billing run and closes the store.
+func startBilling(ctx context.Context, dbURL, spec string, issuer billing.Issuer, attendance billing.AttendanceCounter, logger *slog.Logger) (stop func(context.Context) error, err error) {
+	b, err := billing.Open(ctx, dbURL)
+	if err != nil {
+		return nil, fmt.Errorf("open billing store: %w", err)
+	}
+	s, err := b.Scheduler(spec, logger.With("component", "billing"), issuer, billing.WithAttendance(attendance))
+	if err != nil {
+		b.Close()
+		return nil, err
+	}
+	s.Start(ctx)
+	return func(ctx context.Context) error {
+		err := s.Stop(ctx)
+		return errors.Join(err, b.Close())
+	}, nil
 }
