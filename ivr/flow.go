@@ -96,6 +96,9 @@ type session struct {
 	lang string
 	log  *slog.Logger
 	rec  ledger.CallRecord
+	// lastWrong is the clip that said what was wrong with the last rejected
+	// entry; after the last try it is played before the apology.
+	lastWrong string
 }
 
 // Handle runs the flow for one answered call and returns when the call is
@@ -267,6 +270,7 @@ func (s *session) ask(ctx context.Context, prompt string, spec GatherSpec, lead 
 		if res.outcome == GatherNoInput {
 			noInput++
 			pre = []string{prompts.NoInput}
+			s.lastWrong = prompts.NoInput
 			continue
 		}
 		wrong, err := check(res.digits)
@@ -281,6 +285,7 @@ func (s *session) ask(ctx context.Context, prompt string, spec GatherSpec, lead 
 		s.flushKeys()
 		s.log.Info("entry rejected", "prompt", prompt, "reason", wrong, "try", try)
 		pre = []string{wrong}
+		s.lastWrong = wrong
 	}
 	if noInput == s.f.cfg.MaxTries {
 		return "", errNoInput
@@ -419,7 +424,7 @@ func (s *session) fail(ctx context.Context, err error) (Outcome, string) {
 		s.say(prompts.TooManyErrors)
 		return OutcomeFailed, "no_input"
 	case errors.Is(err, errTooManyTries):
-		s.say(prompts.TooManyErrors)
+		s.say(s.lastWrong, prompts.TooManyErrors)
 		return OutcomeFailed, "too_many_errors"
 	}
 	s.log.Error("call failed", "err", err)

@@ -87,6 +87,14 @@ func run(ctx context.Context, args []string, env cliEnv) error {
 	switch cmd {
 	case "serve":
 		return serveCmd(ctx, env, rest)
+	case "migrate":
+		return migrateCmd(ctx, env, rest)
+	case "entries":
+		return entriesCmd(ctx, env, rest)
+	case "calls":
+		return callsCmd(ctx, env, rest)
+	case "contractor", "technician", "phone", "site", "assign":
+		return registrationCmd(ctx, env, cmd, rest)
 	case "help", "-h", "--help":
 		fmt.Fprint(env.Stdout, usage)
 		return nil

@@ -3,8 +3,255 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dezura/dezura/ivr"
+	"github.com/dezura/dezura/ledger"
+	_ "github.com/dezura/dezura/ledger/postgres" // registers postgres:// with ledger.Open
+	_ "github.com/dezura/dezura/ledger/sqlite"   // registers sqlite: with ledger.Open
+	"github.com/dezura/dezura/prompts"
+	"github.com/dezura/dezura/sip"
 )
 
+// serveConfig is everything `dezura serve` is told on its command line.
+type serveConfig struct {
+	DB                string
+	Demo              bool
+	SIP               string
+	RTPPorts          string
+	rtpMin, rtpMax    int
+	ExternalIP        string
+	PromptsDir        string
+	DTMF              string
+	FirstDigitTimeout time.Duration
+	InterDigitTimeout time.Duration
+	MaxTries          int
+	RTPTimeout        time.Duration
+	MaxCalls          int
+	DrainTimeout      time.Duration
+	AnswerDelay       time.Duration
+	LogLevel          string
+	LogFormat         string
+}
+
+func (c *serveConfig) flags(fs *flag.FlagSet) {
+	fs.StringVar(&c.DB, "db", c.DB, "store: sqlite:PATH or postgres://... (also DEZURA_DB)")
+	fs.BoolVar(&c.Demo, "demo", false, "add the demo contractor, site 1234 and technician 12345678901234 (phone 090-1234-5678)")
+	fs.StringVar(&c.SIP, "sip", "127.0.0.1:5060", "UDP address for SIP")
+	fs.StringVar(&c.RTPPorts, "rtp-ports", "10000-20000", "UDP port range for RTP, MIN-MAX")
+	fs.StringVar(&c.ExternalIP, "external-ip", "", "address announced in SDP and Contact (default: the SIP address)")
+	fs.StringVar(&c.PromptsDir, "prompts", "", "directory of WAV files (LANG/NAME.wav) overriding built-in prompts")
+	fs.StringVar(&c.DTMF, "dtmf", "auto", "digit transport: auto, rfc4733, inband or info")
+	fs.DurationVar(&c.FirstDigitTimeout, "first-digit-timeout", 10*time.Second, "wait for the first key after a prompt")
+	fs.DurationVar(&c.InterDigitTimeout, "inter-digit-timeout", 5*time.Second, "wait between keys")
+	fs.IntVar(&c.MaxTries, "max-tries", 3, "tries per step before the service apologises and hangs up")
+	fs.DurationVar(&c.RTPTimeout, "rtp-timeout", 30*time.Second, "end a call after this long without RTP from the caller")
+	fs.IntVar(&c.MaxCalls, "max-calls", 0, "most calls at once; past it new calls get 503 (0: no limit)")
+	fs.DurationVar(&c.DrainTimeout, "drain-timeout", 30*time.Second, "on SIGTERM, how long calls in progress may take to finish")
+	fs.DurationVar(&c.AnswerDelay, "answer-delay", 0, "ring this long before answering (0: answer at once)")
+	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&c.LogFormat, "log-format", "text", "text or json")
+}
+
+// Validate checks the configuration and says what to change.
+func (c *serveConfig) Validate() error {
+	var errs []error
+	if c.DB == "" {
+		errs = append(errs, errors.New("--db is empty; give sqlite:PATH or postgres://..."))
+	}
+	if _, _, err := net.SplitHostPort(c.SIP); err != nil {
+		errs = append(errs, fmt.Errorf("--sip %q is not HOST:PORT (e.g. 127.0.0.1:5060)", c.SIP))
+	}
+	lo, hi, err := parsePortRange(c.RTPPorts)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("--rtp-ports: %w", err))
+	}
+	c.rtpMin, c.rtpMax = lo, hi
+	if c.ExternalIP != "" && net.ParseIP(c.ExternalIP) == nil {
+		errs = append(errs, fmt.Errorf("--external-ip %q is not an IP address", c.ExternalIP))
+	}
+	switch c.DTMF {
+	case "auto", "rfc4733", "inband", "info":
+	default:
+		errs = append(errs, fmt.Errorf("--dtmf %q: use auto, rfc4733, inband or info", c.DTMF))
+	}
+	if c.FirstDigitTimeout <= 0 || c.InterDigitTimeout <= 0 || c.RTPTimeout <= 0 || c.DrainTimeout < 0 {
+		errs = append(errs, errors.New("timeouts must be positive durations such as 10s"))
+	}
+	if c.MaxTries < 1 {
+		errs = append(errs, errors.New("--max-tries must be at least 1"))
+	}
+	if c.MaxCalls < 0 {
+		errs = append(errs, errors.New("--max-calls must be 0 (no limit) or more"))
+	}
+	if _, err := parseLevel(c.LogLevel); err != nil {
+		errs = append(errs, err)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		errs = append(errs, fmt.Errorf("--log-format %q: use text or json", c.LogFormat))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("%w: %w", errUsage, err)
+	}
+	return nil
+}
+
+// parsePortRange parses "MIN-MAX"; "0-0" means any free port.
+func parsePortRange(s string) (int, int, error) {
+	a, b, ok := strings.Cut(s, "-")
+	lo, err1 := strconv.Atoi(a)
+	hi, err2 := strconv.Atoi(b)
+	if !ok || err1 != nil || err2 != nil || lo < 0 || hi > 65535 || lo > hi {
+		return 0, 0, fmt.Errorf("%q is not a port range MIN-MAX such as 10000-20000", s)
+	}
+	if lo != 0 && hi-lo < 1 {
+		return 0, 0, fmt.Errorf("%q has room for no RTP port pair; widen it", s)
+	}
+	return lo, hi, nil
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return 0, fmt.Errorf("--log-level %q: use debug, info, warn or error", s)
+	}
+	return l, nil
+}
+
 func serveCmd(ctx context.Context, env cliEnv, args []string) error {
-	return errors.New("serve: being wired (work in progress)")
+	cfg := serveConfig{DB: env.DB}
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	cfg.flags(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: serve takes no arguments, got %q", errUsage, fs.Args())
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	level, _ := parseLevel(cfg.LogLevel)
+	var h slog.Handler = slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: level})
+	if cfg.LogFormat == "json" {
+		h = slog.NewJSONHandler(env.Stderr, &slog.HandlerOptions{Level: level})
+	}
+	logger := slog.New(h)
+
+	svc, err := startService(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	sipAddr := svc.sip.Addr().String()
+	fmt.Fprintf(env.Stdout, "dezura is listening\n  SIP  udp %s\n  RTP  udp ports %s\n  store %s\n", sipAddr, cfg.RTPPorts, redactURL(cfg.DB))
+	if cfg.Demo {
+		fmt.Fprintf(env.Stdout, "demo data: site 1234, technician 12345678901234, phone 090-1234-5678\n")
+	}
+	fmt.Fprintf(env.Stdout, "place a test call:\n  go run ./cmd/dezura-sim call --to sip:ivr@%s --from 09012345678 --keys 1234#,1\n", sipAddr)
+	return svc.wait(ctx, cfg.DrainTimeout)
+}
+
+// service is a running dezura: store, prompts, flow and SIP server.
+type service struct {
+	store  ledger.Store
+	sip    *sip.Server
+	served chan error
+	cancel context.CancelFunc // ends Serve
+	logger *slog.Logger
+}
+
+// startService builds everything and returns once SIP is listening.
+func startService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (*service, error) {
+	store, err := ledger.Open(ctx, cfg.DB)
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", redactURL(cfg.DB), err)
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			store.Close()
+		}
+	}()
+	if cfg.Demo {
+		admin, isAdmin := store.(ledger.Admin)
+		if !isAdmin {
+			return nil, fmt.Errorf("store %s cannot take demo data", redactURL(cfg.DB))
+		}
+		if err := admin.SeedDemo(ctx); err != nil {
+			return nil, fmt.Errorf("add demo data: %w", err)
+		}
+	}
+	cat, err := prompts.Load(cfg.PromptsDir)
+	if err != nil {
+		return nil, fmt.Errorf("load prompts: %w", err)
+	}
+	flow, err := ivr.New(ivr.Config{
+		FirstDigitTimeout: cfg.FirstDigitTimeout,
+		InterDigitTimeout: cfg.InterDigitTimeout,
+		MaxTries:          cfg.MaxTries,
+		Logger:            logger,
+	}, store, store, cat)
+	if err != nil {
+		return nil, err
+	}
+	srv, err := sip.NewServer(sip.Config{
+		Listen:      cfg.SIP,
+		RTPPortMin:  cfg.rtpMin,
+		RTPPortMax:  cfg.rtpMax,
+		ExternalIP:  cfg.ExternalIP,
+		DTMFMode:    cfg.DTMF,
+		AnswerDelay: cfg.AnswerDelay,
+		RTPTimeout:  cfg.RTPTimeout,
+		MaxCalls:    cfg.MaxCalls,
+		Logger:      logger,
+	}, func(ctx context.Context, c *sip.Call) { flow.Handle(ctx, c) })
+	if err != nil {
+		return nil, fmt.Errorf("start SIP: %w", err)
+	}
+	// Calls outlive a SIGTERM on ctx: Serve runs on its own context, ended
+	// by wait after Shutdown has drained the calls.
+	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	svc := &service{store: store, sip: srv, served: make(chan error, 1), logger: logger, cancel: cancel}
+	go func() { svc.served <- srv.Serve(sctx) }()
+	select {
+	case <-srv.Ready():
+	case err := <-svc.served:
+		cancel()
+		return nil, fmt.Errorf("start SIP on %s: %w", cfg.SIP, err)
+	}
+	ok = true
+	return svc, nil
+}
+
+// wait runs until ctx ends, then drains calls for up to drain and closes
+// the store.
+func (s *service) wait(ctx context.Context, drain time.Duration) error {
+	var err error
+	select {
+	case err = <-s.served:
+	case <-ctx.Done():
+		s.logger.Info("shutting down: draining calls", "deadline", drain)
+		dctx, cancel := context.WithTimeout(context.Background(), drain)
+		err = s.sip.Shutdown(dctx)
+		cancel()
+		s.cancel()
+		if serr := <-s.served; serr != nil && err == nil {
+			err = serr
+		}
+	}
+	s.cancel()
+	if cerr := s.store.Close(); cerr != nil && err == nil {
+		err = cerr
+	}
+	if errors.Is(err, context.Canceled) {
+		err = nil
+	}
+	return err
 }

@@ -1,0 +1,142 @@
+package ivr
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/dezura/dezura/prompts"
+)
+
+// reaction is one step of a scripted caller: when a playlist whose last
+// clip is after is played, key keys (after it ends, or during it), or hang
+// up.
+type reaction struct {
+	after  string
+	keys   string
+	during bool // key while the prompt plays (type-ahead, barge-in)
+	hangup bool
+}
+
+// fakeCall is a scripted caller over the Call interface. Prompt time is
+// real time.Duration (frames × 20 ms), so tests run it inside synctest.
+type fakeCall struct {
+	id, caller, called string
+
+	keys     chan byte
+	done     chan struct{}
+	doneOnce sync.Once
+
+	mu      sync.Mutex
+	script  []reaction
+	played  []string // every clip name, in play order
+	stopped int      // playlists stopped early
+	stop    chan struct{}
+	hungUp  bool
+	wg      sync.WaitGroup
+}
+
+// fakeCallIDs numbers fake calls: every call has its own Call-ID, as on
+// the wire (the ledger's idempotency keys are made from it).
+var fakeCallIDs atomic.Int64
+
+func newFakeCall(caller string, script ...reaction) *fakeCall {
+	return &fakeCall{id: fmt.Sprintf("call-%d-%s", fakeCallIDs.Add(1), caller), caller: caller, called: "ivr",
+		keys: make(chan byte, 64), done: make(chan struct{}), script: script}
+}
+
+func (c *fakeCall) ID() string            { return c.id }
+func (c *fakeCall) Caller() string        { return c.caller }
+func (c *fakeCall) Called() string        { return c.called }
+func (c *fakeCall) Keys() <-chan byte     { return c.keys }
+func (c *fakeCall) Done() <-chan struct{} { return c.done }
+func (c *fakeCall) DTMFTransport() string { return "rfc4733" }
+
+func (c *fakeCall) Play(clips []*prompts.Clip) <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.stopLocked()
+	var d time.Duration
+	for _, cl := range clips {
+		c.played = append(c.played, cl.Name)
+		d += time.Duration(cl.Frames()) * 20 * time.Millisecond
+	}
+	var r *reaction
+	if len(clips) > 0 && len(c.script) > 0 && c.script[0].after == clips[len(clips)-1].Name {
+		r = &c.script[0]
+		c.script = c.script[1:]
+	}
+	if r != nil && r.during {
+		c.press(r.keys)
+	}
+	played, stop := make(chan struct{}), make(chan struct{})
+	c.stop = stop
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		t := time.NewTimer(d)
+		defer t.Stop()
+		natural := false
+		select {
+		case <-t.C:
+			natural = true
+		case <-stop:
+		case <-c.done:
+		}
+		close(played)
+		if r == nil || r.during || !natural {
+			return
+		}
+		if r.hangup {
+			c.end()
+			return
+		}
+		c.press(r.keys)
+	}()
+	return played
+}
+
+func (c *fakeCall) press(keys string) {
+	for i := 0; i < len(keys); i++ {
+		c.keys <- keys[i]
+	}
+}
+
+func (c *fakeCall) StopPlayback() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.stopLocked()
+}
+
+func (c *fakeCall) stopLocked() {
+	if c.stop != nil {
+		select {
+		case <-c.stop:
+		default:
+			close(c.stop)
+			c.stopped++
+		}
+	}
+}
+
+func (c *fakeCall) Hangup() error {
+	c.mu.Lock()
+	c.hungUp = true
+	c.mu.Unlock()
+	c.end()
+	return nil
+}
+
+func (c *fakeCall) end() { c.doneOnce.Do(func() { close(c.done) }) }
+
+// wait waits for the playback goroutines.
+func (c *fakeCall) wait() { c.wg.Wait() }
+
+// heard is the clip names played, joined by spaces.
+func (c *fakeCall) heard() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return strings.Join(c.played, " ")
+}

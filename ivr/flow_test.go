@@ -1,0 +1,295 @@
+package ivr
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/dezura/dezura/ledger"
+	_ "github.com/dezura/dezura/ledger/sqlite"
+	"github.com/dezura/dezura/prompts"
+)
+
+// Every flow test runs the real flow over a scripted fake call and a real
+// SQLite store in a temp dir, inside a synctest bubble so prompt time and
+// digit timeouts pass instantly.
+
+const (
+	demoCaller  = "09012345678" // the demo technician's phone
+	otherCaller = "0311112222"  // registered to nobody
+)
+
+// jstMorning is when the tests' calls happen: 07:30 in Tokyo.
+var jstMorning = time.Date(2026, 11, 27, 7, 30, 0, 0, time.FixedZone("JST", 9*3600))
+
+type flowEnv struct {
+	store ledger.Store
+	admin ledger.Admin
+	cat   *prompts.Catalogue
+}
+
+func newFlowEnv(t *testing.T) *flowEnv {
+	t.Helper()
+	ctx := context.Background()
+	st, err := ledger.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "ledger.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	admin := st.(ledger.Admin)
+	if err := admin.SeedDemo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cat, err := prompts.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &flowEnv{store: st, admin: admin, cat: cat}
+}
+
+// runCall runs one call through a new flow, at the time at, inside a
+// synctest bubble. The fake call's channels are made inside the bubble (a
+// goroutine blocked on a channel from outside would stop fake time), so the
+// call is given as the arguments of newFakeCall.
+func (e *flowEnv) runCall(t *testing.T, at time.Time, caller string, script ...reaction) *fakeCall {
+	t.Helper()
+	var c *fakeCall
+	synctest.Test(t, func(t *testing.T) {
+		c = newFakeCall(caller, script...)
+		start := time.Now()
+		f, err := New(Config{Now: func() time.Time { return at.Add(time.Since(start)) }}, e.store, e.store, e.cat)
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan struct{})
+		go func() { f.Handle(context.Background(), c); close(done) }()
+		<-done
+		c.wait()
+	})
+	return c
+}
+
+func (e *flowEnv) entries(t *testing.T) []ledger.Entry {
+	t.Helper()
+	es, err := e.admin.ListEntries(context.Background(), ledger.EntryFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return es
+}
+
+func (e *flowEnv) lastCall(t *testing.T) ledger.CallRecord {
+	t.Helper()
+	cs, err := e.admin.ListCalls(context.Background(), ledger.CallFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cs) == 0 {
+		t.Fatal("no call record")
+	}
+	latest := cs[0]
+	for _, c := range cs {
+		if c.ArrivedAt.After(latest.ArrivedAt) {
+			latest = c
+		}
+	}
+	return latest
+}
+
+// seq builds the expected clip sequence: "digits:1234" expands to digit clips.
+func seq(parts ...string) string {
+	var out []string
+	for _, p := range parts {
+		if d, ok := strings.CutPrefix(p, "digits:"); ok {
+			for _, r := range d {
+				out = append(out, "digit_"+string(r))
+			}
+			continue
+		}
+		out = append(out, p)
+	}
+	return strings.Join(out, " ")
+}
+
+func TestFlowRegisteredCallerChecksIn(t *testing.T) {
+	e := newFlowEnv(t)
+	c := e.runCall(t, jstMorning, demoCaller,
+		reaction{after: prompts.EnterSite, keys: "1234#"},
+		reaction{after: prompts.ChooseAction, keys: "1"})
+
+	want := seq(prompts.Greeting, prompts.EnterSite, prompts.ChooseAction,
+		prompts.SiteCodeIs, "digits:1234", prompts.ActionCheckIn, prompts.Registered, prompts.Goodbye)
+	if got := c.heard(); got != want {
+		t.Fatalf("heard\n %s\nwant\n %s", got, want)
+	}
+	if !c.hungUp {
+		t.Error("the service did not hang up")
+	}
+	es := e.entries(t)
+	if len(es) != 1 {
+		t.Fatalf("entries = %+v, want 1", es)
+	}
+	en := es[0]
+	if en.TechnicianID != ledger.DemoTechnicianID || en.SiteCode != "1234" || en.WorkDate != "2026-11-27" ||
+		en.Status != ledger.EntryStatusOpen || en.CheckIn.IsZero() || !en.CheckOut.IsZero() {
+		t.Errorf("entry = %+v", en)
+	}
+	rec := e.lastCall(t)
+	if rec.Outcome != OutcomeRegistered.String() || rec.Caller != "+819012345678" ||
+		rec.TechnicianID != ledger.DemoTechnicianID || rec.SiteCode != "1234" || len(rec.EntryIDs) != 1 {
+		t.Errorf("call record = %+v", rec)
+	}
+}
+
+func TestFlowCheckInTwiceThenCheckOut(t *testing.T) {
+	e := newFlowEnv(t)
+	in := []reaction{
+		{after: prompts.EnterSite, keys: "1234#"},
+		{after: prompts.ChooseAction, keys: "1"}}
+	e.runCall(t, jstMorning, demoCaller, in...)
+	second := e.runCall(t, jstMorning.Add(time.Hour), demoCaller, in...)
+	if !strings.Contains(second.heard(), prompts.AlreadyRegistered) {
+		t.Errorf("second check-in heard %q, want %s", second.heard(), prompts.AlreadyRegistered)
+	}
+	if rec := e.lastCall(t); rec.Outcome != OutcomeAlreadyRegistered.String() {
+		t.Errorf("outcome = %s", rec.Outcome)
+	}
+	out := e.runCall(t, jstMorning.Add(10*time.Hour), demoCaller,
+		reaction{after: prompts.EnterSite, keys: "1234#"},
+		reaction{after: prompts.ChooseAction, keys: "2"})
+	if !strings.Contains(out.heard(), prompts.ActionCheckOut+" "+prompts.Registered) {
+		t.Errorf("check-out heard %q", out.heard())
+	}
+	es := e.entries(t)
+	if len(es) != 1 || es[0].Status != ledger.EntryStatusClosed || es[0].CheckOut.Sub(es[0].CheckIn) < 9*time.Hour {
+		t.Fatalf("entries = %+v, want one closed entry", es)
+	}
+}
+
+func TestFlowUnregisteredCallerKeysID(t *testing.T) {
+	e := newFlowEnv(t)
+	c := e.runCall(t, jstMorning, otherCaller,
+		reaction{after: prompts.EnterID, keys: "1234567890123"}, // 13 digits, then the timeout
+		reaction{after: prompts.EnterID, keys: "99999999999999"},
+		reaction{after: prompts.EnterID, keys: "12345678901234"},
+		reaction{after: prompts.EnterSite, keys: "1234#"},
+		reaction{after: prompts.ChooseAction, keys: "1"})
+	want := seq(prompts.Greeting, prompts.EnterID, prompts.WrongLengthID, prompts.EnterID,
+		prompts.UnknownID, prompts.EnterID, prompts.EnterSite, prompts.ChooseAction,
+		prompts.SiteCodeIs, "digits:1234", prompts.ActionCheckIn, prompts.Registered, prompts.Goodbye)
+	if got := c.heard(); got != want {
+		t.Fatalf("heard\n %s\nwant\n %s", got, want)
+	}
+	if es := e.entries(t); len(es) != 1 || es[0].TechnicianID != ledger.DemoTechnicianID {
+		t.Fatalf("entries = %+v", es)
+	}
+}
+
+func TestFlowWrongSiteThenRightAndWrongKey(t *testing.T) {
+	e := newFlowEnv(t)
+	c := e.runCall(t, jstMorning, demoCaller,
+		reaction{after: prompts.EnterSite, keys: "9999#"},
+		reaction{after: prompts.EnterSite, keys: "1234#"},
+		reaction{after: prompts.ChooseAction, keys: "7"},
+		reaction{after: prompts.ChooseAction, keys: "1"})
+	want := seq(prompts.Greeting, prompts.EnterSite, prompts.UnknownSite, prompts.EnterSite,
+		prompts.ChooseAction, prompts.InvalidKey, prompts.ChooseAction,
+		prompts.SiteCodeIs, "digits:1234", prompts.ActionCheckIn, prompts.Registered, prompts.Goodbye)
+	if got := c.heard(); got != want {
+		t.Fatalf("heard\n %s\nwant\n %s", got, want)
+	}
+}
+
+func TestFlowNoKeysAtAll(t *testing.T) {
+	e := newFlowEnv(t)
+	c := e.runCall(t, jstMorning, demoCaller)
+	want := seq(prompts.Greeting, prompts.EnterSite, prompts.NoInput, prompts.EnterSite,
+		prompts.NoInput, prompts.EnterSite, prompts.TooManyErrors)
+	if got := c.heard(); got != want {
+		t.Fatalf("heard\n %s\nwant\n %s", got, want)
+	}
+	if !c.hungUp {
+		t.Error("no hang-up after the last try")
+	}
+	if es := e.entries(t); len(es) != 0 {
+		t.Fatalf("entries = %+v, want none", es)
+	}
+	if rec := e.lastCall(t); rec.Outcome != OutcomeFailed.String() || rec.Reason != "no_input" {
+		t.Errorf("call record outcome %q reason %q", rec.Outcome, rec.Reason)
+	}
+}
+
+func TestFlowTooManyWrongSites(t *testing.T) {
+	e := newFlowEnv(t)
+	c := e.runCall(t, jstMorning, demoCaller,
+		reaction{after: prompts.EnterSite, keys: "1#"},
+		reaction{after: prompts.EnterSite, keys: "2#"},
+		reaction{after: prompts.EnterSite, keys: "3#"})
+	if got := c.heard(); !strings.HasSuffix(got, prompts.UnknownSite+" "+prompts.TooManyErrors) {
+		t.Fatalf("heard %s", got)
+	}
+	if rec := e.lastCall(t); rec.Outcome != OutcomeFailed.String() || rec.Reason != "too_many_errors" {
+		t.Errorf("call record %+v", rec)
+	}
+}
+
+func TestFlowHangupMidFlowLeavesNoEntry(t *testing.T) {
+	e := newFlowEnv(t)
+	c := e.runCall(t, jstMorning, demoCaller,
+		reaction{after: prompts.EnterSite, keys: "1234#"},
+		reaction{after: prompts.ChooseAction, hangup: true})
+	if strings.Contains(c.heard(), prompts.SiteCodeIs) {
+		t.Errorf("read back after the caller hung up: %s", c.heard())
+	}
+	if es := e.entries(t); len(es) != 0 {
+		t.Fatalf("entries = %+v, want none", es)
+	}
+	if rec := e.lastCall(t); rec.Outcome != OutcomeAbandoned.String() {
+		t.Errorf("outcome = %q", rec.Outcome)
+	}
+}
+
+func TestFlowTypeAheadDuringEveryPrompt(t *testing.T) {
+	e := newFlowEnv(t)
+	// The whole call keyed during the greeting: every prompt is cut short.
+	c := e.runCall(t, jstMorning, demoCaller, reaction{after: prompts.EnterSite, keys: "1234#1", during: true})
+	if es := e.entries(t); len(es) != 1 {
+		t.Fatalf("entries = %+v", es)
+	}
+	if c.stopped < 2 {
+		t.Errorf("stopped %d prompts, want the site and action prompts cut short", c.stopped)
+	}
+}
+
+// failingRecorder is the real store whose attendance writes fail.
+type failingRecorder struct{ ledger.Store }
+
+func (failingRecorder) RecordAttendance(context.Context, ledger.AttendanceRequest) (ledger.AttendanceResult, error) {
+	return ledger.AttendanceResult{}, errors.New("database unreachable")
+}
+
+func TestFlowStoreFailureNeverSaysRegistered(t *testing.T) {
+	e := newFlowEnv(t)
+	var c *fakeCall
+	synctest.Test(t, func(t *testing.T) {
+		c = newFakeCall(demoCaller,
+			reaction{after: prompts.EnterSite, keys: "1234#"},
+			reaction{after: prompts.ChooseAction, keys: "1"})
+		start := time.Now()
+		f, err := New(Config{Now: func() time.Time { return jstMorning.Add(time.Since(start)) }},
+			e.store, failingRecorder{e.store}, e.cat)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Handle(context.Background(), c)
+		c.wait()
+	})
+	got := c.heard()
+	if strings.Contains(got, prompts.Registered) || !strings.HasSuffix(got, prompts.SystemError) {
+		t.Fatalf("heard %s", got)
+	}
+}
