@@ -82,9 +82,11 @@ type Call struct {
 	transport   atomic.Uint32 // dtmf.Transport of the last key
 	digitalSeen atomic.Bool   // an RFC 4733 or INFO digit was seen
 
-	mu           sync.Mutex // guards the answer phase and the in-band echo guard
+	mu           sync.Mutex // guards the answer phase, removeOut, ack and the in-band echo guard
 	confirmed    bool       // the answer is over (ACK came, or it failed)
 	pendingBye   bool       // terminate asked for BYE before the answer was over
+	ack          []byte     // body of the first ACK (the answer to a late offer)
+	ackSeen      bool
 	lastInband   byte
 	lastInbandAt time.Time
 
@@ -183,7 +185,11 @@ func (c *Call) terminate(reason EndReason, bye bool) error {
 		c.reason.Store(uint32(reason))
 		close(c.ended)
 		c.cancel()
-		c.removeOut()
+		c.mu.Lock()
+		if c.removeOut != nil {
+			c.removeOut()
+		}
+		c.mu.Unlock()
 		c.out.close()
 		_ = c.conn.Close() // unblocks the reader; a close error changes nothing
 	})
@@ -329,4 +335,33 @@ func (c *Call) RTPStats() RTPStats {
 		Sent: c.out.sent.Load(), SendErrors: c.out.sendErrs.Load(), Skipped: c.out.skipped.Load(),
 		Received: c.rxAccepted.Load(), Dropped: c.rxDropped.Load(),
 	}
+}
+
+// startMedia puts the call on the scheduler and starts its reader, unless
+// it has already ended.
+func (c *Call) startMedia(add func(*outbound) (remove func()), startReader func()) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	select {
+	case <-c.ended:
+		return
+	default:
+	}
+	c.removeOut = add(c.out)
+	startReader()
+}
+
+// setAckBody keeps the body of the first ACK.
+func (c *Call) setAckBody(b []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.ackSeen {
+		c.ackSeen, c.ack = true, b
+	}
+}
+
+func (c *Call) ackBody() []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ack
 }

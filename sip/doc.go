@@ -12,7 +12,9 @@
 // An INVITE gets 100 Trying, then (with Config.AnswerDelay) 180 Ringing,
 // then 200 OK with the SDP answer; the handler starts once the ACK has come
 // (no BYE may be sent before it, RFC 3261 §15), and media starts with the
-// 200. Rejections: 488 for an offer without G.711 or without an offer,
+// 200. An INVITE without SDP (late offer, RFC 3261 §13.2.1) gets our
+// offer in the 200 and media starts once the ACK brings the answer.
+// Rejections: 488 for an offer without G.711 (RFC 3264 §6),
 // 400 for SDP that does not parse, 415 for a body that is not SDP, 503
 // with Retry-After past MaxCalls or while draining, 487 after CANCEL.
 // OPTIONS gets 200 (503 while draining), REGISTER 405. re-INVITE and

@@ -124,6 +124,14 @@ func (o *outbound) close() {
 	o.mu.Unlock()
 }
 
+// setCodec sets the codec and destination once a late offer has been
+// answered; it is called before the scheduler first sees o.
+func (o *outbound) setCodec(law prompts.Law, pt uint8, dest netip.AddrPort) {
+	o.mu.Lock()
+	o.law, o.pt, o.dest = law, pt, dest
+	o.mu.Unlock()
+}
+
 // latch sets the destination to the caller's observed RTP source
 // (symmetric RTP, RFC 4961).
 func (o *outbound) latch(to netip.AddrPort) {

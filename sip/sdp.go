@@ -188,11 +188,6 @@ func pickTelephoneEvent(md *sdp.MediaDescription) (pt uint8, clock uint32, fmtp 
 // BuildAnswer writes the SDP answer for m with our RTP address local.
 // sessionID is the o= session id and version (RFC 4566 §5.2).
 func BuildAnswer(m Media, local netip.AddrPort, sessionID uint64) ([]byte, error) {
-	addrType := "IP4"
-	if local.Addr().Is6() {
-		addrType = "IP6"
-	}
-	ip := local.Addr().String()
 	formats := []string{strconv.Itoa(int(m.PayloadType))}
 	attrs := []sdp.Attribute{
 		{Key: "rtpmap", Value: fmt.Sprintf("%d %s/8000", m.PayloadType, m.CodecName())},
@@ -204,6 +199,49 @@ func BuildAnswer(m Media, local netip.AddrPort, sessionID uint64) ([]byte, error
 			sdp.Attribute{Key: "fmtp", Value: fmt.Sprintf("%d %s", m.EventPT, m.EventFmtp)},
 		)
 	}
+	return buildSDP(local, sessionID, formats, attrs)
+}
+
+// offerEventPT is the telephone-event payload type of our own offers.
+const offerEventPT = 101
+
+// BuildOffer writes our SDP offer for a late-offer call (an INVITE
+// without SDP; RFC 3261 §13.2.1): PCMU, PCMA and, unless mode excludes
+// RFC 4733, telephone-event 101 at 8000 Hz.
+func BuildOffer(local netip.AddrPort, sessionID uint64, mode DTMFMode) ([]byte, error) {
+	formats := []string{"0", "8"}
+	attrs := []sdp.Attribute{
+		{Key: "rtpmap", Value: "0 PCMU/8000"},
+		{Key: "rtpmap", Value: "8 PCMA/8000"},
+	}
+	if mode == DTMFAuto || mode == DTMFRFC4733 {
+		formats = append(formats, strconv.Itoa(offerEventPT))
+		attrs = append(attrs,
+			sdp.Attribute{Key: "rtpmap", Value: fmt.Sprintf("%d telephone-event/8000", offerEventPT)},
+			sdp.Attribute{Key: "fmtp", Value: fmt.Sprintf("%d 0-16", offerEventPT)},
+		)
+	}
+	return buildSDP(local, sessionID, formats, attrs)
+}
+
+// offeredByUs reports whether an answer to BuildOffer picked formats we
+// offered (RFC 3264 §6.1: the answer uses the offer's payload types).
+func offeredByUs(m Media, mode DTMFMode) bool {
+	if (m.Law == prompts.Ulaw && m.PayloadType != 0) || (m.Law == prompts.Alaw && m.PayloadType != 8) {
+		return false
+	}
+	if m.Events && (m.EventPT != offerEventPT || m.EventClock != 8000 || (mode != DTMFAuto && mode != DTMFRFC4733)) {
+		return false
+	}
+	return true
+}
+
+func buildSDP(local netip.AddrPort, sessionID uint64, formats []string, attrs []sdp.Attribute) ([]byte, error) {
+	addrType := "IP4"
+	if local.Addr().Is6() {
+		addrType = "IP6"
+	}
+	ip := local.Addr().String()
 	attrs = append(attrs,
 		sdp.Attribute{Key: "ptime", Value: "20"},
 		sdp.Attribute{Key: "sendrecv"},
@@ -230,7 +268,7 @@ func BuildAnswer(m Media, local netip.AddrPort, sessionID uint64) ([]byte, error
 	}
 	b, err := sd.Marshal()
 	if err != nil {
-		return nil, fmt.Errorf("sip: marshal SDP answer: %w", err)
+		return nil, fmt.Errorf("sip: marshal SDP: %w", err)
 	}
 	return b, nil
 }

@@ -222,3 +222,52 @@ func FuzzNegotiateOffer(f *testing.F) {
 		}
 	})
 }
+
+func TestBuildOfferAndAnswerCheck(t *testing.T) {
+	local := netip.MustParseAddrPort("203.0.113.5:10000")
+	tests := []struct {
+		mode   DTMFMode
+		events bool
+	}{
+		{mode: DTMFAuto, events: true},
+		{mode: DTMFRFC4733, events: true},
+		{mode: DTMFInband},
+		{mode: DTMFInfo},
+	}
+	for _, tt := range tests {
+		t.Run(tt.mode.String(), func(t *testing.T) {
+			b, err := BuildOffer(local, 7, tt.mode)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := NegotiateOffer(b, DTMFAuto)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := Media{Law: prompts.Ulaw, Remote: local}
+			if tt.events {
+				want.Events, want.EventPT, want.EventClock, want.EventFmtp = true, 101, 8000, "0-16"
+			}
+			if m != want {
+				t.Errorf("offer reads back as %+v, want %+v", m, want)
+			}
+		})
+	}
+	checks := []struct {
+		name string
+		m    Media
+		mode DTMFMode
+		ok   bool
+	}{
+		{name: "PCMU 0", m: Media{Law: prompts.Ulaw}, mode: DTMFAuto, ok: true},
+		{name: "PCMA 8 + 101", m: Media{Law: prompts.Alaw, PayloadType: 8, Events: true, EventPT: 101, EventClock: 8000}, mode: DTMFAuto, ok: true},
+		{name: "PCMA on a dynamic type", m: Media{Law: prompts.Alaw, PayloadType: 97}, mode: DTMFAuto},
+		{name: "events on another type", m: Media{Law: prompts.Ulaw, Events: true, EventPT: 96, EventClock: 8000}, mode: DTMFAuto},
+		{name: "events we did not offer", m: Media{Law: prompts.Ulaw, Events: true, EventPT: 101, EventClock: 8000}, mode: DTMFInband},
+	}
+	for _, c := range checks {
+		if got := offeredByUs(c.m, c.mode); got != c.ok {
+			t.Errorf("%s: offeredByUs = %v", c.name, got)
+		}
+	}
+}

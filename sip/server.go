@@ -347,33 +347,32 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	_ = dlg.Respond(sip.StatusTrying, "Trying", nil)
 
-	if len(req.Body()) == 0 {
-		// A late offer (RFC 3261 §13.2.1: offer in our 200, answer in the
-		// ACK) is not supported; carriers and PBXs send early offers.
-		log.Info("INVITE without an SDP offer")
-		_ = dlg.Respond(488, "Not Acceptable Here", nil, sip.NewHeader("Warning", `399 dezura "SDP offer required"`))
-		return
-	}
-	if ct := req.ContentType(); ct == nil || !strings.EqualFold(strings.TrimSpace(strings.Split(ct.Value(), ";")[0]), "application/sdp") {
-		log.Info("INVITE body is not SDP")
-		_ = dlg.Respond(415, "Unsupported Media Type", nil, sip.NewHeader("Accept", "application/sdp"))
-		return
-	}
-	m, err := NegotiateOffer(req.Body(), s.cfg.dtmfMode)
-	switch {
-	case errors.Is(err, ErrNoCommonCodec):
-		log.Info("offer without G.711", "error", err)
-		_ = dlg.Respond(488, "Not Acceptable Here", nil)
-		return
-	case err != nil:
-		log.Info("bad SDP offer", "error", err)
-		_ = dlg.Respond(400, "Bad Request", nil)
-		return
-	}
-	if m.Remote.IsValid() && !m.Remote.Addr().Is4() {
-		log.Info("IPv6 media offered")
-		_ = dlg.Respond(488, "Not Acceptable Here", nil)
-		return
+	// No body is a late offer (RFC 3261 §13.2.1, e.g. Cisco delayed
+	// offer): we offer in the 200 and the caller answers in the ACK.
+	lateOffer := len(req.Body()) == 0
+	var m Media
+	if !lateOffer {
+		if ct := req.ContentType(); ct == nil || !strings.EqualFold(strings.TrimSpace(strings.Split(ct.Value(), ";")[0]), "application/sdp") {
+			log.Info("INVITE body is not SDP")
+			_ = dlg.Respond(415, "Unsupported Media Type", nil, sip.NewHeader("Accept", "application/sdp"))
+			return
+		}
+		m, err = NegotiateOffer(req.Body(), s.cfg.dtmfMode)
+		switch {
+		case errors.Is(err, ErrNoCommonCodec):
+			log.Info("offer without G.711", "error", err)
+			_ = dlg.Respond(488, "Not Acceptable Here", nil)
+			return
+		case err != nil:
+			log.Info("bad SDP offer", "error", err)
+			_ = dlg.Respond(400, "Bad Request", nil)
+			return
+		}
+		if m.Remote.IsValid() && !m.Remote.Addr().Is4() {
+			log.Info("IPv6 media offered")
+			_ = dlg.Respond(488, "Not Acceptable Here", nil)
+			return
+		}
 	}
 	conn, err := s.ports.listen()
 	if err != nil {
@@ -382,7 +381,13 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	rtpPort := uint16(conn.LocalAddr().(*net.UDPAddr).Port)
-	answer, err := BuildAnswer(m, netip.AddrPortFrom(s.extIP, rtpPort), randUint64()>>1)
+	local := netip.AddrPortFrom(s.extIP, rtpPort)
+	var answer []byte // our SDP: the answer, or the offer of a late-offer call
+	if lateOffer {
+		answer, err = BuildOffer(local, randUint64()>>1, s.cfg.dtmfMode)
+	} else {
+		answer, err = BuildAnswer(m, local, randUint64()>>1)
+	}
 	if err != nil {
 		conn.Close()
 		log.Error("build SDP answer", "error", err)
@@ -412,7 +417,7 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	ctx, cancel := context.WithCancel(context.WithoutCancel(s.baseCtx))
 	c := &Call{
 		id: callID, caller: caller, called: req.Recipient.User, arrived: arrived,
-		media: m, sigSource: sourceIP(req), mode: s.cfg.dtmfMode, log: log.With("codec", m.CodecName()),
+		media: m, sigSource: sourceIP(req), mode: s.cfg.dtmfMode, log: log,
 		dlg: dlg, localSDP: answer, conn: conn,
 		keys: make(chan byte, KeyBuffer), ctx: ctx, cancel: cancel,
 		infoSeq: dtmf.NewInfoSequencer(req.CSeq().SeqNo, 0),
@@ -434,9 +439,13 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	answered = true
 
 	var readers sync.WaitGroup
-	// Media starts with the 200 OK: silence until the handler plays.
-	c.removeOut = s.sched.add(c.out)
-	readers.Go(func() { c.readLoop(s.cfg.rtpTimeout) })
+	startMedia := func() {
+		c.startMedia(s.sched.add, func() { readers.Go(func() { c.readLoop(s.cfg.rtpTimeout) }) })
+	}
+	if !lateOffer {
+		// Media starts with the 200 OK: silence until the handler plays.
+		startMedia()
+	}
 	c.answered.Store(time.Now().UnixNano())
 	select {
 	case <-c.ended: // the server stopped before we could answer
@@ -450,10 +459,24 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	if err != nil {
 		c.log.Warn("answer failed", "error", err)
 		_ = c.terminate(EndFailed, false)
-	} else {
-		c.log.Info("call answered", "called", c.called, "events_pt", m.EventPT, "events", m.Events)
 	}
 	c.confirm(err == nil)
+	if err == nil && lateOffer {
+		// RFC 3264 §6: the answer is in the ACK.
+		m, err = NegotiateOffer(c.ackBody(), s.cfg.dtmfMode)
+		if err != nil || !offeredByUs(m, s.cfg.dtmfMode) {
+			c.log.Info("no usable SDP answer in the ACK", "error", err)
+			_ = c.terminate(EndFailed, true)
+		} else {
+			c.media = m
+			c.out.setCodec(m.Law, m.PayloadType, m.Remote)
+			startMedia()
+		}
+	}
+	if c.EndReason() == EndUnknown {
+		c.log.Info("call answered", "called", c.called, "codec", m.CodecName(),
+			"events_pt", m.EventPT, "events", m.Events, "late_offer", lateOffer)
+	}
 	// The handler starts once the ACK came (RFC 3261 §13.3.1.4: no BYE
 	// before it), and the call is hung up when it returns.
 	if c.EndReason() == EndUnknown {
@@ -514,6 +537,7 @@ func (s *Server) match(req *sip.Request) *Call {
 
 func (s *Server) onAck(req *sip.Request, tx sip.ServerTransaction) {
 	if c := s.match(req); c != nil {
+		c.setAckBody(req.Body())   // the answer to a late offer
 		_ = c.dlg.ReadAck(req, tx) // an ACK for a re-INVITE has another CSeq; nothing to do
 	}
 }

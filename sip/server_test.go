@@ -213,7 +213,6 @@ func TestRejections(t *testing.T) {
 		{name: "no G.711", body: u.offer("9 18 101", "a=rtpmap:101 telephone-event/8000"), code: 488},
 		{name: "malformed SDP", body: []byte("v=0\r\nthis is not SDP\r\n"), code: 400},
 		{name: "SDP without c=", body: []byte("v=0\r\no=a 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n"), code: 400},
-		{name: "no offer (late offer unsupported)", body: nil, code: 488},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -239,7 +238,7 @@ func TestRejections(t *testing.T) {
 		t.Error("a rejected INVITE reached the handler")
 	default:
 	}
-	if n := srv.ActiveCalls(); n != 0 {
+	if n := waitIdle(srv); n != 0 {
 		t.Errorf("%d active calls after rejections", n)
 	}
 }
@@ -270,11 +269,7 @@ func TestCancelBeforeAnswer(t *testing.T) {
 	if code := sess.InviteResponse.StatusCode; code != 487 {
 		t.Errorf("INVITE answered %d, want 487", code)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for srv.ActiveCalls() != 0 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if n := srv.ActiveCalls(); n != 0 {
+	if n := waitIdle(srv); n != 0 {
 		t.Errorf("%d active calls after CANCEL", n)
 	}
 	select {
@@ -448,4 +443,113 @@ func TestByeReachesCallerBehindNAT(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("no BYE: sent to the Contact instead of the source?")
 	}
+}
+
+// TestLateOffer: an INVITE without SDP gets our offer in the 200; the
+// answer in the ACK picks the codec (here PCMA) and the events; an ACK
+// without a usable answer ends the call with BYE.
+func TestLateOffer(t *testing.T) {
+	type result struct {
+		keys   string
+		codec  string
+		reason dsip.EndReason
+	}
+	res := make(chan result, 2)
+	srv := startServer(t, dsip.Config{}, func(ctx context.Context, c *dsip.Call) {
+		var keys []byte
+		for len(keys) < 2 {
+			select {
+			case k := <-c.Keys():
+				keys = append(keys, k)
+			case <-c.Done():
+				res <- result{string(keys), c.Media().CodecName(), c.EndReason()}
+				return
+			}
+		}
+		res <- result{string(keys), c.Media().CodecName(), c.EndReason()}
+	})
+	tests := []struct {
+		name   string
+		answer string // ACK body; "" sends none
+		want   result
+		bye    bool
+	}{
+		{name: "answer PCMA with events", answer: "8 101", want: result{keys: "9*", codec: "PCMA"}, bye: true},
+		{name: "ACK without answer: BYE, handler never runs", bye: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u := newUAC(t)
+			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+			defer cancel()
+			sess, err := u.invite(ctx, srv.Addr(), "09012345678", nil, sipgo.AnswerOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			offer := sess.InviteResponse.Body()
+			for _, l := range []string{"a=rtpmap:0 PCMU/8000", "a=rtpmap:8 PCMA/8000", "a=rtpmap:101 telephone-event/8000", "a=ptime:20"} {
+				if !hasLine(offer, l) {
+					t.Errorf("offer lacks %q:\n%s", l, offer)
+				}
+			}
+			ack := sipmsg.NewRequest(sipmsg.ACK, sess.InviteResponse.Contact().Address)
+			if tt.answer != "" {
+				ack.AppendHeader(sipmsg.NewHeader("Content-Type", "application/sdp"))
+				ack.SetBody(u.offer(tt.answer, "a=rtpmap:101 telephone-event/8000"))
+			}
+			if err := sess.WriteAck(ctx, ack); err != nil {
+				t.Fatal(err)
+			}
+			if tt.answer != "" {
+				m, err := dsip.NegotiateOffer(offer, dsip.DTMFAuto)
+				if err != nil {
+					t.Fatal(err)
+				}
+				u.sendAudio(m.Remote)
+				time.Sleep(200 * time.Millisecond)
+				seq := uint16(100)
+				u.sendDigit(m.Remote, 101, '9', &seq, 1000)
+				u.sendDigit(m.Remote, 101, '*', &seq, 9000)
+			}
+			if tt.answer != "" {
+				select {
+				case r := <-res:
+					if r != tt.want {
+						t.Errorf("got %+v, want %+v", r, tt.want)
+					}
+				case <-ctx.Done():
+					t.Fatal("handler did not finish")
+				}
+			}
+			if tt.bye {
+				select {
+				case <-u.byes:
+				case <-ctx.Done():
+					t.Fatal("no BYE")
+				}
+			}
+			if tt.answer == "" {
+				select {
+				case r := <-res:
+					t.Errorf("handler ran: %+v", r)
+				default:
+				}
+			} else {
+				p := u.received()
+				if len(p) == 0 || p[0].h.PayloadType != 8 {
+					t.Errorf("RTP after the ACK: %d packets", len(p))
+				}
+			}
+		})
+	}
+}
+
+// waitIdle waits up to 5 s for the server to have no active call (the
+// INVITE goroutine ends just after the final response is sent).
+func waitIdle(srv *dsip.Server) int {
+	deadline := time.Now().Add(5 * time.Second)
+	for srv.ActiveCalls() != 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	return srv.ActiveCalls()
 }
