@@ -2,10 +2,12 @@ package sqlite_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -152,4 +154,47 @@ func BenchmarkExportMonth(b *testing.B) {
 
 func BenchmarkImportTechnicians(b *testing.B) {
 	storetest.BenchImportTechnicians(b, openTemp(b), 100_000)
+}
+
+// Two handles on one file (as two processes would have) recording at once:
+// no SQLITE_BUSY reaches the caller, and one check-in per day makes one entry.
+func TestTwoHandlesOneFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ledger.db")
+	a, err := sqlite.Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := sqlite.Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if err := a.SeedDemo(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	const days = 20
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*days)
+	for i, s := range []*sqlite.Store{a, b} {
+		wg.Go(func() {
+			for d := range days {
+				_, err := s.RecordAttendance(t.Context(), ledger.AttendanceRequest{
+					TechnicianID: ledger.DemoTechnicianID, SiteCode: ledger.DemoSiteCode, Action: ledger.ActionCheckIn,
+					At: time.Date(2026, 11, 1+d, 8, 0, i, 0, ledger.Tokyo), IdempotencyKey: fmt.Sprintf("h%d-d%d", i, d)})
+				if err != nil {
+					errs <- err
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	es, err := b.ListEntries(t.Context(), ledger.EntryFilter{})
+	if err != nil || len(es) != days {
+		t.Errorf("%d entries, %v; want %d", len(es), err, days)
+	}
 }
