@@ -48,9 +48,14 @@ func newInStream(codec Codec, pt uint8, hangover time.Duration) *inStream {
 	return &inStream{codec: codec, pt: pt, vad: activity{hangover: hangover}, keep: true}
 }
 
-// packet feeds one datagram that arrived at at. Packets that are not RTP or
-// not of the negotiated audio payload type are ignored.
-func (s *inStream) packet(b []byte, at time.Time) (vadEvent, bool) {
+// packet feeds one datagram that was read at at; rx is the kernel's
+// arrival stamp when known (zero otherwise) and is what jitter is measured
+// from. Packets that are not RTP or not of the negotiated audio payload type
+// are ignored.
+func (s *inStream) packet(b []byte, at, rx time.Time) (vadEvent, bool) {
+	if rx.IsZero() {
+		rx = at
+	}
 	var p rtp.Packet
 	if err := p.Unmarshal(b); err != nil || p.Version != 2 || p.PayloadType != s.pt {
 		return s.vad.idle(at)
@@ -59,7 +64,7 @@ func (s *inStream) packet(b []byte, at time.Time) (vadEvent, bool) {
 		// RFC 3550 §6.4.1: a new source restarts the statistics.
 		s.have, s.ssrc = true, p.SSRC
 		s.firstSeq, s.maxSeq = uint32(p.SequenceNumber), uint32(p.SequenceNumber)
-		s.prevTS, s.prevArrival = p.Timestamp, at
+		s.prevTS, s.prevArrival = p.Timestamp, rx
 	} else {
 		ext := s.extend(p.SequenceNumber)
 		if ext > s.maxSeq {
@@ -69,11 +74,11 @@ func (s *inStream) packet(b []byte, at time.Time) (vadEvent, bool) {
 			s.maxSeq = ext
 		}
 		// RFC 3550 §6.4.1 and A.8: D = (Rj-Ri) - (Sj-Si), J += (|D|-J)/16.
-		arrival := at.Sub(s.prevArrival).Seconds() * 8000
+		arrival := rx.Sub(s.prevArrival).Seconds() * 8000
 		d := arrival - float64(int32(p.Timestamp-s.prevTS))
 		s.jitter += (math.Abs(d) - s.jitter) / 16
 		s.stats.Deviations = append(s.stats.Deviations, math.Abs(d)/8)
-		s.prevTS, s.prevArrival = p.Timestamp, at
+		s.prevTS, s.prevArrival = p.Timestamp, rx
 	}
 	s.stats.Packets++
 	s.frame = s.codec.decode(s.frame[:0], p.Payload)

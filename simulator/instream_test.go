@@ -18,11 +18,11 @@ func TestInStream(t *testing.T) {
 	s := newInStream(CodecPCMU, 0, 700*time.Millisecond)
 	// Seq 65534, 65535, (0 lost), 1; one packet 10 ms late; one of another
 	// payload type and one non-RTP datagram ignored.
-	s.packet(pkt(65534, 0, 0, 0xFF), t0)
-	s.packet(pkt(65535, 160, 0, 0xFF), t0.Add(30*time.Millisecond))
-	s.packet(pkt(1, 480, 0, 0xFF), t0.Add(60*time.Millisecond))
-	s.packet(pkt(2, 640, 101, 0xFF), t0.Add(80*time.Millisecond))
-	s.packet([]byte("junk"), t0.Add(90*time.Millisecond))
+	s.packet(pkt(65534, 0, 0, 0xFF), t0, time.Time{})
+	s.packet(pkt(65535, 160, 0, 0xFF), t0.Add(30*time.Millisecond), time.Time{})
+	s.packet(pkt(1, 480, 0, 0xFF), t0.Add(60*time.Millisecond), time.Time{})
+	s.packet(pkt(2, 640, 101, 0xFF), t0.Add(80*time.Millisecond), time.Time{})
+	s.packet([]byte("junk"), t0.Add(90*time.Millisecond), time.Time{})
 	r := s.result()
 	if r.Packets != 3 || r.Lost != 1 {
 		t.Errorf("packets %d lost %d, want 3 and 1", r.Packets, r.Lost)
@@ -35,6 +35,21 @@ func TestInStream(t *testing.T) {
 	}
 	if len(s.heard) != 4*160 {
 		t.Errorf("heard %d samples, want 640 (one lost frame filled)", len(s.heard))
+	}
+}
+
+func TestInStreamKernelStamps(t *testing.T) {
+	// Read late in a burst (at) but stamped on arrival by the kernel (rx):
+	// jitter comes from the stamps.
+	t0 := time.Unix(0, 0)
+	s := newInStream(CodecPCMU, 0, 700*time.Millisecond)
+	for i := range 3 {
+		p := rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: uint16(i), Timestamp: uint32(i * 160), SSRC: 1}, Payload: make([]byte, 160)}
+		b, _ := p.Marshal()
+		s.packet(b, t0.Add(time.Second), t0.Add(time.Duration(i)*20*time.Millisecond))
+	}
+	if r := s.result(); len(r.Deviations) != 2 || r.Deviations[0] != 0 || r.Deviations[1] != 0 {
+		t.Errorf("deviations %v, want [0 0]", r.Deviations)
 	}
 }
 
@@ -77,7 +92,7 @@ func BenchmarkInStreamPacket(b *testing.B) {
 		p.Timestamp += 160
 		at = at.Add(20 * time.Millisecond)
 		buf, _ := p.Marshal()
-		s.packet(buf, at)
+		s.packet(buf, at, time.Time{})
 	}
 }
 
@@ -90,17 +105,17 @@ func FuzzInStreamPacket(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte, seqStep uint16) {
 		s := newInStream(CodecPCMA, 0, 700*time.Millisecond)
 		at := time.Unix(0, 0)
-		s.packet(b, at)
+		s.packet(b, at, time.Time{})
 		// The same packet again with a sequence step, then the original.
 		var q rtp.Packet
 		if q.Unmarshal(b) == nil {
 			q.SequenceNumber += seqStep
 			q.Timestamp += uint32(seqStep) * 160
 			if c, err := q.Marshal(); err == nil {
-				s.packet(c, at.Add(20*time.Millisecond))
+				s.packet(c, at.Add(20*time.Millisecond), time.Time{})
 			}
 		}
-		s.packet(b, at.Add(40*time.Millisecond))
+		s.packet(b, at.Add(40*time.Millisecond), time.Time{})
 		r := s.result()
 		if r.Lost < 0 || r.Packets > 3 || len(s.heard) > 3*len(b)+maxGapFill*samplesPerFrame {
 			t.Fatalf("stats %+v heard %d", r, len(s.heard))

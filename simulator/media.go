@@ -187,15 +187,20 @@ func sendLoop(ctx context.Context, conn *net.UDPConn, raddr netip.AddrPort, out 
 // recvLoop reads the service's RTP and reports speech starts and ends.
 func recvLoop(ctx context.Context, conn *net.UDPConn, in *inStream, events chan<- vadEvent) {
 	buf := make([]byte, 1500)
+	var oob []byte
+	if enableRxTimestamps(conn) {
+		oob = make([]byte, 128)
+	}
 	for ctx.Err() == nil {
 		_ = conn.SetReadDeadline(time.Now().Add(idleRead))
-		n, _, err := conn.ReadFromUDPAddrPort(buf)
+		n, oobn, _, _, err := conn.ReadMsgUDPAddrPort(buf, oob)
 		at := time.Now()
 		var ev vadEvent
 		var ok bool
 		switch {
 		case err == nil:
-			ev, ok = in.packet(buf[:n], at)
+			rx, _ := rxTimestamp(oob[:oobn])
+			ev, ok = in.packet(buf[:n], at, rx)
 		case errors.Is(err, net.ErrClosed):
 			return
 		default:
