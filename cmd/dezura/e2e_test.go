@@ -1,0 +1,220 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dezura/dezura/ledger"
+	"github.com/dezura/dezura/simulator"
+)
+
+// The end-to-end tests run the real service (store, prompts, flow, SIP)
+// on 127.0.0.1 with ports chosen at run time and place real SIP calls with
+// the simulator, then look in the ledger.
+
+type testService struct {
+	*service
+	uri   string
+	admin ledger.Admin
+}
+
+func startTestService(t *testing.T, mod func(*serveConfig)) *testService {
+	t.Helper()
+	cfg := serveConfig{
+		DB: "sqlite:" + filepath.Join(t.TempDir(), "dezura.db"), Demo: true,
+		SIP: "127.0.0.1:0", RTPPorts: "0-0", DTMF: "auto",
+		FirstDigitTimeout: 10 * time.Second, InterDigitTimeout: 5 * time.Second, MaxTries: 3,
+		RTPTimeout: 30 * time.Second, DrainTimeout: 5 * time.Second, LogLevel: "warn", LogFormat: "text",
+	}
+	if mod != nil {
+		mod(&cfg)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	svc, err := startService(ctx, cfg, slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	waited := make(chan error, 1)
+	go func() { waited <- svc.wait(ctx, cfg.DrainTimeout) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-waited; err != nil {
+			t.Errorf("service shutdown: %v", err)
+		}
+	})
+	return &testService{service: svc, uri: "sip:ivr@" + svc.sip.Addr().String(), admin: svc.store.(ledger.Admin)}
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+func (s *testService) call(t *testing.T, o simulator.Options) simulator.Result {
+	t.Helper()
+	if o.To == "" {
+		o.To = s.uri
+	}
+	if o.MaxDuration == 0 {
+		o.MaxDuration = 90 * time.Second
+	}
+	res, err := simulator.Call(context.Background(), o)
+	if err != nil {
+		t.Fatalf("simulated call: %v", err)
+	}
+	return res
+}
+
+func (s *testService) entries(t *testing.T) []ledger.Entry {
+	t.Helper()
+	es, err := s.admin.ListEntries(context.Background(), ledger.EntryFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return es
+}
+
+func (s *testService) calls(t *testing.T) []ledger.CallRecord {
+	t.Helper()
+	cs, err := s.admin.ListCalls(context.Background(), ledger.CallFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cs
+}
+
+// callRecord waits briefly for the record of callID: the service writes
+// it just after its BYE.
+func (s *testService) callRecord(t *testing.T, callID string) ledger.CallRecord {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		for _, c := range s.calls(t) {
+			if c.CallID == callID {
+				return c
+			}
+		}
+	}
+	t.Fatalf("no call record for %s", callID)
+	return ledger.CallRecord{}
+}
+
+func wantAnsweredAndHungUp(t *testing.T, res simulator.Result) {
+	t.Helper()
+	if res.Status != 200 || res.EndedBy != simulator.EndedRemoteBye {
+		t.Fatalf("call: status %d ended by %q, want 200 and the service's BYE", res.Status, res.EndedBy)
+	}
+}
+
+func TestE2ERegisteredCallerChecksInAndOut(t *testing.T) {
+	t.Parallel()
+	s := startTestService(t, nil)
+	rec := filepath.Join(t.TempDir(), "heard.wav")
+	res := s.call(t, simulator.Options{From: "09012345678", Keys: []string{"1234#", "1"}, Record: rec})
+	wantAnsweredAndHungUp(t, res)
+	es := s.entries(t)
+	if len(es) != 1 || es[0].TechnicianID != ledger.DemoTechnicianID || es[0].SiteCode != "1234" ||
+		es[0].Status != ledger.EntryStatusOpen || es[0].WorkDate != ledger.WorkDate(time.Now()) {
+		t.Fatalf("entries after check-in = %+v", es)
+	}
+	cr := s.callRecord(t, res.CallID)
+	if cr.Outcome != "registered" || cr.Caller != "+819012345678" || cr.DTMFTransport != "rfc4733" || len(cr.EntryIDs) != 1 {
+		t.Errorf("call record = %+v", cr)
+	}
+	if len(res.Heard) < 8000 {
+		t.Errorf("heard only %d samples", len(res.Heard))
+	}
+
+	res = s.call(t, simulator.Options{From: "09012345678", Keys: []string{"1234#", "2"}})
+	wantAnsweredAndHungUp(t, res)
+	es = s.entries(t)
+	if len(es) != 1 || es[0].Status != ledger.EntryStatusClosed || es[0].CheckOut.IsZero() {
+		t.Fatalf("entries after check-out = %+v", es)
+	}
+}
+
+func TestE2EUnregisteredCallerKeysID(t *testing.T) {
+	t.Parallel()
+	s := startTestService(t, nil)
+	res := s.call(t, simulator.Options{From: "0311112222", Keys: []string{"12345678901234", "1234#", "1"}})
+	wantAnsweredAndHungUp(t, res)
+	if es := s.entries(t); len(es) != 1 || es[0].TechnicianID != ledger.DemoTechnicianID {
+		t.Fatalf("entries = %+v", es)
+	}
+	if cr := s.callRecord(t, res.CallID); cr.Outcome != "registered" || cr.Caller != "+81311112222" {
+		t.Errorf("call record = %+v", cr)
+	}
+}
+
+func TestE2EWrongSiteThenRight(t *testing.T) {
+	t.Parallel()
+	s := startTestService(t, nil)
+	res := s.call(t, simulator.Options{From: "09012345678", Keys: []string{"9999#", "1234#", "1"}})
+	wantAnsweredAndHungUp(t, res)
+	es := s.entries(t)
+	if len(es) != 1 || es[0].SiteCode != "1234" {
+		t.Fatalf("entries = %+v", es)
+	}
+	cr := s.callRecord(t, res.CallID)
+	if cr.Outcome != "registered" {
+		t.Errorf("call record = %+v", cr)
+	}
+}
+
+func TestE2ENoKeysAtAll(t *testing.T) {
+	t.Parallel()
+	s := startTestService(t, func(c *serveConfig) { c.FirstDigitTimeout, c.InterDigitTimeout = time.Second, time.Second })
+	res := s.call(t, simulator.Options{From: "09012345678"})
+	wantAnsweredAndHungUp(t, res)
+	if es := s.entries(t); len(es) != 0 {
+		t.Fatalf("entries = %+v, want none", es)
+	}
+	if cr := s.callRecord(t, res.CallID); cr.Outcome != "failed" || cr.Reason != "no_input" {
+		t.Errorf("call record = %+v", cr)
+	}
+}
+
+func TestE2EHangupMidFlow(t *testing.T) {
+	t.Parallel()
+	s := startTestService(t, nil)
+	res := s.call(t, simulator.Options{From: "09012345678", Keys: []string{"1234#"}, HangupAfterGroup: 1})
+	if res.Status != 200 || res.EndedBy != simulator.EndedLocalBye {
+		t.Fatalf("status %d ended by %q", res.Status, res.EndedBy)
+	}
+	if cr := s.callRecord(t, res.CallID); cr.Outcome != "abandoned" {
+		t.Errorf("call record = %+v", cr)
+	}
+	if es := s.entries(t); len(es) != 0 {
+		t.Fatalf("entries = %+v, want none", es)
+	}
+}
+
+func TestE2ECancelBeforeAnswer(t *testing.T) {
+	t.Parallel()
+	s := startTestService(t, func(c *serveConfig) { c.AnswerDelay = 3 * time.Second })
+	res := s.call(t, simulator.Options{From: "09012345678", Keys: []string{"1234#", "1"}, CancelAfter: 300 * time.Millisecond})
+	if res.Status != 487 || res.EndedBy != simulator.EndedCancel {
+		t.Fatalf("status %d ended by %q, want 487 after CANCEL", res.Status, res.EndedBy)
+	}
+	if es := s.entries(t); len(es) != 0 {
+		t.Fatalf("entries = %+v, want none", es)
+	}
+}
+
+func TestE2EOfferWithoutG711(t *testing.T) {
+	t.Parallel()
+	s := startTestService(t, nil)
+	res := s.call(t, simulator.Options{From: "09012345678", Codecs: []string{"G729"}})
+	if res.Status != 488 || res.EndedBy != simulator.EndedRejected {
+		t.Fatalf("status %d ended by %q, want 488", res.Status, res.EndedBy)
+	}
+}
