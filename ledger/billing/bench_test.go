@@ -45,11 +45,18 @@ func seedSubscriptions(tb testing.TB, b *Billing, n int) {
 }
 
 // BenchmarkRunRenewals measures one run issuing a renewal for every
-// subscription on PostgreSQL, and the re-run that issues nothing. Run with
+// subscription (on SQLite and on PostgreSQL), and the re-run that issues
+// nothing. Run with
 // -benchtime=1x; the figures are reported as s/renewal-run and s/rerun.
 func BenchmarkRunRenewals(b *testing.B) {
+	for _, be := range backends {
+		b.Run(be.name, func(b *testing.B) { benchRenewals(b, be.url(b)) })
+	}
+}
+
+func benchRenewals(b *testing.B, url string) {
 	n := benchSubscriptions()
-	bill := openTest(b, newPGSchema(b))
+	bill := openTest(b, url)
 	seedSubscriptions(b, bill, n)
 	ctx := context.Background()
 	first, err := bill.Run(ctx, RunOptions{AsOf: d("2024-10-15"), Issuer: testIssuer})
