@@ -17,8 +17,6 @@ var (
 	ErrBadConfig = errors.New("sip: invalid config")
 	// ErrNoRTPPort is returned when no RTP port of the range is free.
 	ErrNoRTPPort = errors.New("sip: no free RTP port")
-	// ErrCallEnded is returned by Hangup on a call that has already ended.
-	ErrCallEnded = errors.New("sip: call already ended")
 )
 
 // ErrByeFailed wraps the error of a BYE that got no 200.
