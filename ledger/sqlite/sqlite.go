@@ -67,14 +67,26 @@ func OpenClock(ctx context.Context, path string, now func() time.Time) (*Store, 
 	if path == "" {
 		return nil, fmt.Errorf("%w: sqlite: empty path; want sqlite:PATH", ledger.ErrUnsupportedURL)
 	}
+	db, err := openDB(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	s, err := sqlstore.New(ctx, db, dialect, now)
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("ledger: open sqlite %s: %w", path, err), db.Close())
+	}
+	return &Store{s}, nil
+}
+
+// openDB opens the file with the pragmas and one connection.
+func openDB(ctx context.Context, path string) (*sql.DB, error) {
 	q := url.Values{}
 	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "synchronous(FULL)", "foreign_keys(1)"} {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
 	q.Set("_time_format", "sqlite")
-	dsn := "file:" + path + "?" + q.Encode()
-	db, err := sql.Open("sqlite", dsn)
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("ledger: open sqlite %s: %w", path, err)
 	}
@@ -88,9 +100,5 @@ func OpenClock(ctx context.Context, path string, now func() time.Time) (*Store, 
 	if err := db.PingContext(ctx); err != nil {
 		return nil, errors.Join(fmt.Errorf("ledger: open sqlite %s: %w", path, err), db.Close())
 	}
-	s, err := sqlstore.New(ctx, db, dialect, now)
-	if err != nil {
-		return nil, errors.Join(fmt.Errorf("ledger: open sqlite %s: %w", path, err), db.Close())
-	}
-	return &Store{s}, nil
+	return db, nil
 }

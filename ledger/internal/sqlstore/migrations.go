@@ -125,7 +125,16 @@ func SchemaVersion() int { return migrations[len(migrations)-1].version }
 // several processes on PostgreSQL (advisory transaction lock) and SQLite
 // (the write lock taken at BEGIN IMMEDIATE).
 func (s *Store) Migrate(ctx context.Context) error {
+	return s.MigrateTo(ctx, SchemaVersion())
+}
+
+// MigrateTo applies the pending migrations up to version (for tests of
+// upgrades from an older schema).
+func (s *Store) MigrateTo(ctx context.Context, version int) error {
 	for _, m := range migrations {
+		if m.version > version {
+			break
+		}
 		if err := s.applyMigration(ctx, m); err != nil {
 			return fmt.Errorf("ledger: migration %d (%s): %w", m.version, m.name, err)
 		}

@@ -26,14 +26,19 @@ var (
 // (recorded_at, created_at); nil means time.Now. The Store owns db and
 // closes it in Close.
 func New(ctx context.Context, db *sql.DB, d Dialect, now func() time.Time) (*Store, error) {
-	if now == nil {
-		now = time.Now
-	}
-	s := &Store{db: db, d: d, now: now}
+	s := NewUnmigrated(db, d, now)
 	if err := s.Migrate(ctx); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// NewUnmigrated wraps db without touching its schema (see MigrateTo).
+func NewUnmigrated(db *sql.DB, d Dialect, now func() time.Time) *Store {
+	if now == nil {
+		now = time.Now
+	}
+	return &Store{db: db, d: d, now: now}
 }
 
 // DB returns the underlying database, for tests and benchmarks.
