@@ -59,7 +59,7 @@ func billingCmd(ctx context.Context, env cliEnv, args []string) error {
 	if (sub == "plan" || sub == "invoice" || sub == "mandate") && len(rest) > 0 {
 		sub, rest = sub+" "+rest[0], rest[1:]
 	}
-	f, ok := billingCommands[sub]
+	f, ok := billingCommand(sub)
 	if !ok {
 		return fmt.Errorf("%w: unknown billing command %q; run 'dezura billing help'", errUsage, sub)
 	}
@@ -68,12 +68,43 @@ func billingCmd(ctx context.Context, env cliEnv, args []string) error {
 
 type billingFunc func(ctx context.Context, env cliEnv, name string, args []string) error
 
-var billingCommands = map[string]billingFunc{
-	"plan add": billingPlanAdd, "plan list": billingPlanList, "plan close": billingPlanClose,
-	"subscribe": billingSubscribe, "cancel": billingCancel, "list": billingList,
-	"run": billingRun, "invoice show": billingInvoiceShow, "invoice list": billingInvoiceList,
-	"pay": billingPay, "receivables": billingReceivables, "void": billingVoid, "export": billingExport,
-	"mandate set": billingMandateSet, "transfer-file": billingTransferFile, "transfer-result": billingTransferResult,
+// billingCommand returns the function for a subcommand name.
+func billingCommand(name string) (billingFunc, bool) {
+	switch name {
+	case "plan add":
+		return billingPlanAdd, true
+	case "plan list":
+		return billingPlanList, true
+	case "plan close":
+		return billingPlanClose, true
+	case "subscribe":
+		return billingSubscribe, true
+	case "cancel":
+		return billingCancel, true
+	case "list":
+		return billingList, true
+	case "run":
+		return billingRun, true
+	case "invoice show":
+		return billingInvoiceShow, true
+	case "invoice list":
+		return billingInvoiceList, true
+	case "pay":
+		return billingPay, true
+	case "receivables":
+		return billingReceivables, true
+	case "void":
+		return billingVoid, true
+	case "export":
+		return billingExport, true
+	case "mandate set":
+		return billingMandateSet, true
+	case "transfer-file":
+		return billingTransferFile, true
+	case "transfer-result":
+		return billingTransferResult, true
+	}
+	return nil, false
 }
 
 // billingFlags is one subcommand's flags: --db plus its own.
