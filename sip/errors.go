@@ -10,8 +10,8 @@ var (
 	// ErrNoCommonCodec is returned for an offer without a usable G.711 audio
 	// stream (the INVITE gets 488, RFC 3264 §6).
 	ErrNoCommonCodec = errors.New("sip: no G.711 audio in SDP offer")
-	// ErrServerClosed is returned by Serve after Shutdown or when its context
-	// ended.
+	// ErrServerClosed is returned by Serve when called after Shutdown or a
+	// second time (a clean stop of a running Serve returns nil).
 	ErrServerClosed = errors.New("sip: server closed")
 	// ErrBadConfig is returned by NewServer for an invalid Config.
 	ErrBadConfig = errors.New("sip: invalid config")
