@@ -25,7 +25,7 @@ const billingUsage = `dezura billing — annual flat-fee billing (qualified invo
   plan list
   plan close NAME --until DATE            last day new subscriptions may take the plan
   subscribe --contractor ID --plan NAME --start DATE [--recipient NAME]
-  cancel SUBSCRIPTION-ID [--on DATE]      periods starting on or after DATE are not billed
+  cancel SUBSCRIPTION-ID|--contractor ID [--on DATE]  periods starting on or after DATE are not billed
   list [--contractor ID]                  subscriptions
   run [--as-of DATE] [--dry-run]          issue everything due (issuer flags below)
   invoice show NUMBER [--format text|html]
@@ -306,24 +306,53 @@ func billingSubscribe(ctx context.Context, env cliEnv, name string, args []strin
 func billingCancel(ctx context.Context, env cliEnv, name string, args []string) error {
 	f := newBillingFlags(name, env)
 	on := f.date("on", "periods starting on or after this date are not billed (default today)")
-	pos, err := f.parse(args, 1)
+	contractor := f.String("contractor", "", "cancel this contractor's active subscription (instead of an ID)")
+	n := 1
+	if hasFlag(args, "contractor") {
+		n = 0
+	}
+	pos, err := f.parse(args, n)
 	if err != nil {
 		return err
-	}
-	id, err := strconv.ParseInt(pos[0], 10, 64)
-	if err != nil {
-		return fmt.Errorf("%w: cancel takes a subscription ID (see 'dezura billing list'), got %q", errUsage, pos[0])
 	}
 	b, err := f.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer b.Close()
+	var id int64
+	if *contractor != "" {
+		subs, err := b.Subscriptions(ctx, *contractor)
+		if err != nil {
+			return err
+		}
+		for _, s := range subs {
+			if s.CancelledOn.IsZero() {
+				id = s.ID
+			}
+		}
+		if id == 0 {
+			return fmt.Errorf("%w: contractor %s has no active subscription", billing.ErrUnknownSubscription, *contractor)
+		}
+	} else if id, err = strconv.ParseInt(pos[0], 10, 64); err != nil {
+		return fmt.Errorf("%w: cancel takes a subscription ID (see 'dezura billing list') or --contractor ID, got %q", errUsage, pos[0])
+	}
 	if err := b.Cancel(ctx, id, on.orToday()); err != nil {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "subscription %d cancelled from %s; invoices already issued stay (void one to refund)\n", id, on.orToday())
 	return nil
+}
+
+// hasFlag reports whether args set --name or -name.
+func hasFlag(args []string, name string) bool {
+	for _, a := range args {
+		a = strings.TrimLeft(a, "-")
+		if a == name || strings.HasPrefix(a, name+"=") {
+			return true
+		}
+	}
+	return false
 }
 
 func billingList(ctx context.Context, env cliEnv, name string, args []string) error {

@@ -72,7 +72,13 @@ func TestBillingCLI(t *testing.T) {
 	wantIn(t, billingOK(t, db, "receivables", "--as-of", "2025-05-01"), "2025-000001", "6,500", "31-60", "3 open, 39,500 yen")
 	wantIn(t, billingOK(t, db, "void", "2025-000002", "--reason", "誤請求", "--date", "2025-03-15"), "credit note 2025-000004 (-16,500 yen)")
 	wantIn(t, billingOK(t, db, "invoice", "list"), "voided by 2025-000004", "voids 2025-000002")
-	wantIn(t, billingOK(t, db, "cancel", "2", "--on", "2025-06-01"), "subscription 2 cancelled")
+	wantIn(t, billingOK(t, db, "cancel", "--contractor", "C2", "--on", "2025-06-01"), "subscription 2 cancelled")
+	if _, err := billingCLI(t, db, "cancel", "2"); !errors.Is(err, billing.ErrAlreadyCancelled) {
+		t.Errorf("second cancel: %v", err)
+	}
+	if _, err := billingCLI(t, db, "cancel", "--contractor", "C2"); !errors.Is(err, billing.ErrUnknownSubscription) {
+		t.Errorf("cancel without an active subscription: %v", err)
+	}
 
 	csvPath := filepath.Join(dir, "export.csv")
 	billingOK(t, db, "export", "--from", "2025-01-01", "--to", "2025-12-31", "--encoding", "sjis", "--out", csvPath)
