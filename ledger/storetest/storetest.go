@@ -32,6 +32,7 @@ func Run(t *testing.T, open Opener) {
 		{"Idempotency", testIdempotency},
 		{"Rejections", testRejections},
 		{"ConcurrentCheckIns", testConcurrentCheckIns},
+		{"ConcurrentSameKey", testConcurrentSameKey},
 		{"Calls", testCalls},
 		{"Registration", testRegistration},
 		{"ImportAllOrNothing", testImportAllOrNothing},
@@ -657,5 +658,40 @@ func testSiteByDID(t *testing.T, s store) {
 	}
 	if _, err := s.SiteByDID(ctx(t), "+815055550002"); !errors.Is(err, ledger.ErrNotFound) {
 		t.Errorf("unknown DID: err %v", err)
+	}
+}
+
+// The same request sent several times at once (a retry racing the
+// original) gets the same answer every time: one new entry, no
+// AlreadyRegistered.
+func testConcurrentSameKey(t *testing.T, s store) {
+	seed(t, s)
+	const n = 6
+	for _, action := range []ledger.Action{ledger.ActionCheckIn, ledger.ActionCheckOut} {
+		at := jst(t, "2026-11-27 08:00")
+		if action == ledger.ActionCheckOut {
+			at = jst(t, "2026-11-27 17:00")
+		}
+		var wg sync.WaitGroup
+		results := make([]ledger.AttendanceResult, n)
+		errs := make([]error, n)
+		for i := range n {
+			wg.Go(func() {
+				results[i], errs[i] = s.RecordAttendance(ctx(t), ledger.AttendanceRequest{
+					TechnicianID: ledger.DemoTechnicianID, SiteCode: ledger.DemoSiteCode, Action: action,
+					At: at, IdempotencyKey: "same-" + action.String()})
+			})
+		}
+		wg.Wait()
+		for i := range n {
+			must(t, errs[i])
+			if results[i] != results[0] || results[i].AlreadyRegistered {
+				t.Errorf("%v result %d = %+v, result 0 = %+v", action, i, results[i], results[0])
+			}
+		}
+	}
+	es := entries(t, s)
+	if len(es) != 1 || es[0].Status != ledger.EntryStatusClosed {
+		t.Errorf("entries = %+v, want one closed", es)
 	}
 }

@@ -119,6 +119,18 @@ func (s *Store) recordTx(ctx context.Context, tx *sql.Tx, req ledger.AttendanceR
 			break
 		}
 		if found {
+			// A concurrent request with the same key may have made this
+			// entry while we waited for its lock: then this is a replay.
+			if req.IdempotencyKey != "" {
+				var n int
+				if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM attendance_events WHERE idempotency_key = ?`),
+					req.IdempotencyKey).Scan(&n); err != nil {
+					return res, err
+				}
+				if n > 0 {
+					return ledger.AttendanceResult{Entry: today}, nil
+				}
+			}
 			return ledger.AttendanceResult{Entry: today, AlreadyRegistered: true}, nil
 		}
 		if e, err = s.insertEntry(ctx, tx, wd, req, at, time.Time{}, ledger.EntryStatusOpen, now); err != nil {
