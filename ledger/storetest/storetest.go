@@ -106,6 +106,9 @@ func testSeedDemoLookups(t *testing.T, s store) {
 	if tech.ID != ledger.DemoTechnicianID || tech.ContractorID != ledger.DemoContractorID || tech.Language != "ja" || tech.Disabled {
 		t.Errorf("TechnicianByPhone = %+v", tech)
 	}
+	if got, err := s.TechnicianByPhone(ctx(t), "090-1234-5678"); err != nil || got.ID != ledger.DemoTechnicianID {
+		t.Errorf("TechnicianByPhone(national form) = %+v, %v", got, err)
+	}
 	if _, err := s.TechnicianByPhone(ctx(t), "+819099999999"); !errors.Is(err, ledger.ErrNotFound) {
 		t.Errorf("unknown phone: err %v, want ErrNotFound", err)
 	}

@@ -85,6 +85,9 @@ type querier interface {
 // not registered, disabled, or belonging to a foreman gives ErrNotFound.
 // A disabled technician is returned with Disabled set.
 func (s *Store) TechnicianByPhone(ctx context.Context, e164 string) (ledger.Technician, error) {
+	if n, err := ledger.NormalizePhone(e164); err == nil {
+		e164 = n // callers should pass E.164; a national form finds the same number
+	}
 	var id string
 	err := s.db.QueryRowContext(ctx, s.q(`SELECT technician_id FROM phones
 		WHERE e164 = ? AND disabled = FALSE AND technician_id IS NOT NULL`), e164).Scan(&id)
