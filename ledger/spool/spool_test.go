@@ -211,3 +211,27 @@ func TestStorePassesThrough(t *testing.T) {
 		t.Errorf("spool len %d, want 0", st.Spool().Len())
 	}
 }
+
+func TestOpenStoreReplaysLeftovers(t *testing.T) {
+	db := openSQLite(t)
+	path := filepath.Join(t.TempDir(), "s")
+	sp, err := spool.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sp.Append(attendance(ledger.ActionCheckIn, day, "left")); err != nil {
+		t.Fatal(err)
+	}
+	sp.Close()
+	st, rep, err := spool.OpenStore(t.Context(), db, path, spool.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Spool().Close()
+	if rep.Replayed != 1 || st.Spool().Len() != 0 {
+		t.Errorf("OpenStore replay = %+v, len %d", rep, st.Spool().Len())
+	}
+	if es, err := db.ListEntries(t.Context(), ledger.EntryFilter{}); err != nil || len(es) != 1 {
+		t.Errorf("entries = %+v, %v", es, err)
+	}
+}

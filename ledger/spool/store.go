@@ -316,3 +316,27 @@ func errString(err error) string {
 	}
 	return err.Error()
 }
+
+// OpenStore is the usual wiring: it opens the spool at path, fills the
+// directory cache from inner, and replays what a previous run left in the
+// spool. A database that does not answer the replay is not an error (the
+// records wait for Run); the Store owns inner from here on.
+func OpenStore(ctx context.Context, inner ledger.Store, path string, o Options) (*Store, ReplayReport, error) {
+	sp, err := Open(path)
+	if err != nil {
+		return nil, ReplayReport{}, err
+	}
+	s := New(inner, sp, o)
+	if err := s.Warm(ctx); err != nil {
+		sp.Close()
+		return nil, ReplayReport{}, err
+	}
+	var rep ReplayReport
+	if sp.Len() > 0 {
+		rep, err = s.Replay(ctx)
+		if err != nil {
+			s.log.Warn("spool: records left from the last run wait for the database", "left", rep.Left, "error", err.Error())
+		}
+	}
+	return s, rep, nil
+}
