@@ -1,14 +1,17 @@
 package sip_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"net"
 	"runtime"
 	"testing"
 	"time"
 
 	"github.com/emiago/sipgo"
 	sipmsg "github.com/emiago/sipgo/sip"
+	"github.com/pion/rtp"
 
 	"github.com/dezura/dezura/prompts"
 	dsip "github.com/dezura/dezura/sip"
@@ -552,4 +555,95 @@ func waitIdle(srv *dsip.Server) int {
 		time.Sleep(10 * time.Millisecond)
 	}
 	return srv.ActiveCalls()
+}
+
+// TestGarbageOnSIPPort: junk datagrams, truncated and malformed requests
+// do not stop the server; it still answers OPTIONS and takes a call.
+func TestGarbageOnSIPPort(t *testing.T) {
+	srv := startServer(t, dsip.Config{}, func(ctx context.Context, c *dsip.Call) {})
+	conn, err := net.DialUDP("udp", nil, srv.Addr().(*net.UDPAddr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	junk := [][]byte{
+		{},
+		[]byte("\r\n\r\n"),
+		[]byte("INVITE"),
+		[]byte("INVITE sip:x SIP/2.0\r\n\r\n"),
+		[]byte("INVITE sip:ivr@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:1;branch=z9hG4bK1\r\nCSeq: x INVITE\r\n\r\n"),
+		[]byte("INVITE sip:ivr@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:1;branch=z9hG4bK2\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\nCall-ID: j1\r\nCSeq: 1 INVITE\r\nContent-Type: application/sdp\r\nContent-Length: 5000\r\n\r\nv=0"),
+		[]byte("SIP/2.0 200 OK\r\n\r\n"),
+		bytes.Repeat([]byte{0xff}, 1400),
+	}
+	for i := range 200 {
+		if _, err := conn.Write(junk[i%len(junk)]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	u := newUAC(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if res := u.request(ctx, sipmsg.OPTIONS, srv.Addr()); res.StatusCode != 200 {
+		t.Fatalf("OPTIONS after junk: %d", res.StatusCode)
+	}
+	_, media := u.call(ctx, srv.Addr(), u.offer("0"))
+	u.sendAudio(media)
+	select {
+	case <-u.byes:
+	case <-ctx.Done():
+		t.Fatal("call after junk did not complete")
+	}
+}
+
+// TestJunkRTP: short, oversized, wrong-type packets and a third party's
+// stream are dropped and counted; the caller's digits still come through.
+func TestJunkRTP(t *testing.T) {
+	got := make(chan dsip.RTPStats, 1)
+	keys := make(chan string, 1)
+	srv := startServer(t, dsip.Config{}, func(ctx context.Context, c *dsip.Call) {
+		select {
+		case k := <-c.Keys():
+			keys <- string(k)
+		case <-time.After(10 * time.Second):
+			keys <- ""
+		}
+		got <- c.RTPStats()
+	})
+	u := newUAC(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	_, media := u.call(ctx, srv.Addr(), u.offer("0 101", "a=rtpmap:101 telephone-event/8000"))
+	u.sendAudio(media)
+	time.Sleep(100 * time.Millisecond) // latched on the caller
+	third, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer third.Close()
+	wrongPT := rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 18, SSRC: 0x1234}, Payload: make([]byte, 20)}
+	wb, _ := wrongPT.Marshal()
+	hijack := rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 101, SSRC: 0x9999}, Payload: []byte{3, 0x8a, 0, 160}}
+	hb, _ := hijack.Marshal()
+	for _, b := range [][]byte{{0x80}, make([]byte, 1600), wb, append([]byte{0x00}, make([]byte, 30)...)} {
+		if _, err := u.rtp.WriteToUDPAddrPort(b, media); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 5 {
+		if _, err := third.WriteToUDPAddrPort(hb, media); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(50 * time.Millisecond)
+	seq := uint16(40000)
+	u.sendDigit(media, 101, '1', &seq, 77777)
+	if k := <-keys; k != "1" {
+		t.Errorf("key %q, want the caller's 1 (not the third party's 3)", k)
+	}
+	st := <-got
+	if st.Dropped < 4+5 {
+		t.Errorf("dropped %d, want at least 9: %+v", st.Dropped, st)
+	}
+	<-u.byes
 }
