@@ -2,6 +2,7 @@ package spool_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -230,6 +231,32 @@ func TestOpenStoreReplaysLeftovers(t *testing.T) {
 	defer st.Spool().Close()
 	if rep.Replayed != 1 || st.Spool().Len() != 0 {
 		t.Errorf("OpenStore replay = %+v, len %d", rep, st.Spool().Len())
+	}
+	if es, err := db.ListEntries(t.Context(), ledger.EntryFilter{}); err != nil || len(es) != 1 {
+		t.Errorf("entries = %+v, %v", es, err)
+	}
+}
+
+func TestRunDrainsAndStops(t *testing.T) {
+	db := openSQLite(t)
+	sp := openSpool(t, filepath.Join(t.TempDir(), "s"))
+	if err := sp.Append(attendance(ledger.ActionCheckIn, day, "run")); err != nil {
+		t.Fatal(err)
+	}
+	st := spool.New(db, sp, spool.Options{})
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error)
+	go func() { done <- st.Run(ctx, time.Millisecond) }()
+	for sp.Len() > 0 {
+		select {
+		case err := <-done:
+			t.Fatalf("Run returned early: %v", err)
+		case <-time.After(time.Millisecond):
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run = %v", err)
 	}
 	if es, err := db.ListEntries(t.Context(), ledger.EntryFilter{}); err != nil || len(es) != 1 {
 		t.Errorf("entries = %+v, %v", es, err)
