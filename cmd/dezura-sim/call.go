@@ -30,6 +30,7 @@ type callConfig struct {
 	JSON     bool
 	Verbose  bool
 	HangupAt int
+	CancelAt time.Duration
 }
 
 func parseCall(args []string, stderr io.Writer) (callConfig, error) {
@@ -48,6 +49,7 @@ func parseCall(args []string, stderr io.Writer) (callConfig, error) {
 	fs.UintVar(&c.EventPT, "event-pt", simulator.DefaultEventPT, "RTP payload type offered for telephone-event (96-127)")
 	fs.BoolVar(&c.Early, "early", false, "type ahead: key each group as soon as the prompt starts")
 	fs.IntVar(&c.HangupAt, "hangup-after", 0, "hang up right after keying group N (1-based; 0: let the service hang up)")
+	fs.DurationVar(&c.CancelAt, "cancel-after", 0, "send CANCEL this long after the INVITE if not yet answered (0: never)")
 	fs.BoolVar(&c.JSON, "json", false, "print the result as JSON")
 	fs.BoolVar(&c.Verbose, "v", false, "log SIP and media events to stderr")
 	fs.Usage = func() {
@@ -116,6 +118,9 @@ func (c callConfig) Validate() error {
 	if c.EventPT < 96 || c.EventPT > 127 {
 		return fmt.Errorf("%w: --event-pt %d: use a dynamic payload type 96-127", errUsage, c.EventPT)
 	}
+	if c.CancelAt < 0 {
+		return fmt.Errorf("%w: --cancel-after must not be negative", errUsage)
+	}
 	if c.HangupAt < 0 || c.HangupAt > len(c.Keys) {
 		return fmt.Errorf("%w: --hangup-after %d: there are %d key groups", errUsage, c.HangupAt, len(c.Keys))
 	}
@@ -126,7 +131,7 @@ func (c callConfig) options(lg *slog.Logger) simulator.Options {
 	return simulator.Options{
 		To: c.To, From: c.From, Keys: c.Keys, DTMF: c.DTMF, Codecs: c.Codecs,
 		EventPT: uint8(c.EventPT), Record: c.Record, Silence: c.Silence, KeyEarly: c.Early,
-		HangupAfterGroup: c.HangupAt, MaxDuration: c.Timeout, Logger: lg,
+		HangupAfterGroup: c.HangupAt, CancelAfter: c.CancelAt, MaxDuration: c.Timeout, Logger: lg,
 	}
 }
 
@@ -155,7 +160,7 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 // the call did not go as a caller expects (answered, then hung up by the service).
 func runCall(ctx context.Context, c callConfig, stdout io.Writer, lg *slog.Logger) error {
 	res, callErr := simulator.Call(ctx, c.options(lg))
-	verdict := judge(res, callErr)
+	verdict := judge(c, res, callErr)
 	if c.JSON {
 		r := callReport{
 			OK: verdict == nil, Status: res.Status, EndedBy: res.EndedBy,
@@ -185,7 +190,7 @@ func runCall(ctx context.Context, c callConfig, stdout io.Writer, lg *slog.Logge
 
 // judge returns nil when the service answered and hung up normally, or an
 // error saying what went wrong.
-func judge(res simulator.Result, err error) error {
+func judge(c callConfig, res simulator.Result, err error) error {
 	switch {
 	case err != nil && res.Status == 0:
 		return fmt.Errorf("call failed: %w (is the service running at that address?)", err)
@@ -195,6 +200,8 @@ func judge(res simulator.Result, err error) error {
 		return fmt.Errorf("call rejected: 488 Not Acceptable Here (the service accepts none of the offered codecs; offer PCMU or PCMA)")
 	case res.EndedBy == simulator.EndedRejected:
 		return fmt.Errorf("call rejected with status %d", res.Status)
+	case res.EndedBy == simulator.EndedCancel && c.CancelAt > 0 && res.Status == 487:
+		return nil // cancelled as asked, and the service answered 487
 	case res.EndedBy == simulator.EndedCancel:
 		return fmt.Errorf("call cancelled before the answer (status %d)", res.Status)
 	case res.EndedBy == simulator.EndedTimeout && res.Status == 200:

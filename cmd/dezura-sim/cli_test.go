@@ -35,6 +35,7 @@ func TestUsage(t *testing.T) {
 		{[]string{"call", "--to", "sip:ivr@127.0.0.1", "--hangup-after", "2", "--keys", "1"}, exitUsage, "1 key groups"},
 		{[]string{"call", "--to", "sip:ivr@127.0.0.1", "extra"}, exitUsage, "unexpected argument"},
 		{[]string{"call", "--bogus"}, exitUsage, "flag provided but not defined"},
+		{[]string{"call", "--to", "sip:ivr@127.0.0.1", "--cancel-after", "-1s"}, exitUsage, "must not be negative"},
 		{[]string{"load", "-h"}, exitOK, "--concurrency"},
 		{[]string{"load"}, exitUsage, "--to is required"},
 		{[]string{"load", "--to", "sip:ivr@127.0.0.1", "--scenario", "lunch"}, exitUsage, "use one of checkin"},
