@@ -37,19 +37,30 @@ func (c *Call) readLoop(timeout time.Duration) {
 			c.log.Info("RTP packets dropped", attrs...)
 		}
 	}()
+	// The read deadline is moved forward at most every refresh (a syscall
+	// per packet would be waste); when it fires early relative to the last
+	// valid packet, it is set again from that packet.
 	refresh := min(time.Second, timeout/4)
-	lastRefresh := time.Now()
-	if err := c.conn.SetReadDeadline(lastRefresh.Add(timeout)); err != nil {
+	lastValid := time.Now()
+	lastRefresh := lastValid
+	if err := c.conn.SetReadDeadline(lastValid.Add(timeout)); err != nil {
 		return // socket already closed: the call is ending
 	}
 	for {
 		n, from, err := c.conn.ReadFromUDPAddrPort(buf)
 		if err != nil {
 			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				c.log.Info("no RTP from caller", "timeout", timeout.String())
-				_ = c.terminate(EndRTPTimeout, true) // logged inside
+			if !errors.As(err, &ne) || !ne.Timeout() {
+				return // closed: the call is ending
 			}
+			if quiet := time.Since(lastValid); quiet < timeout {
+				if c.conn.SetReadDeadline(lastValid.Add(timeout)) != nil {
+					return
+				}
+				continue
+			}
+			c.log.Info("no RTP from caller", "timeout", timeout.String())
+			_ = c.terminate(EndRTPTimeout, true) // logged inside
 			return
 		}
 		now := time.Now()
@@ -61,6 +72,7 @@ func (c *Call) readLoop(timeout time.Duration) {
 			continue
 		}
 		c.rxAccepted.Add(1)
+		lastValid = now
 		c.infoTick(now)
 		if now.Sub(lastRefresh) >= refresh {
 			if err := c.conn.SetReadDeadline(now.Add(timeout)); err != nil {

@@ -647,3 +647,32 @@ func TestJunkRTP(t *testing.T) {
 	}
 	<-u.byes
 }
+
+// TestRTPStopsMidCall: the timeout counts from the caller's last packet,
+// not from when the read deadline was last moved.
+func TestRTPStopsMidCall(t *testing.T) {
+	const timeout = 400 * time.Millisecond
+	srv := startServer(t, dsip.Config{RTPTimeout: timeout}, func(ctx context.Context, c *dsip.Call) { <-c.Done() })
+	u := newUAC(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	_, media := u.call(ctx, srv.Addr(), u.offer("0"))
+	u.sendAudio(media)
+	time.Sleep(3 * timeout) // the call outlives several timeouts while RTP flows
+	select {
+	case <-u.byes:
+		t.Fatal("hung up while RTP was flowing")
+	default:
+	}
+	u.stopRTP()
+	stopped := time.Now()
+	select {
+	case <-u.byes:
+	case <-ctx.Done():
+		t.Fatal("no BYE after RTP stopped")
+	}
+	// The last packet left at most one 20 ms tick before stopped.
+	if quiet := time.Since(stopped); quiet < timeout-25*time.Millisecond {
+		t.Errorf("BYE %v after the last packet, want >= %v", quiet, timeout)
+	}
+}
