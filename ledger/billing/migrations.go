@@ -111,6 +111,13 @@ var migrations = [][]string{
 			checked_at TEXT NOT NULL,
 			PRIMARY KEY (subscription_id, period_start))`,
 	},
+	3: {
+		// 新規コード: '1' for a contractor's first transfer, '2' for the
+		// first one after the mandate's account changed, '0' otherwise.
+		`ALTER TABLE billing_mandates ADD COLUMN version INTEGER NOT NULL DEFAULT 1`,
+		`ALTER TABLE billing_transfers ADD COLUMN mandate_version INTEGER NOT NULL DEFAULT 1`,
+		`ALTER TABLE billing_transfers ADD COLUMN new_code TEXT NOT NULL DEFAULT ''`,
+	},
 }
 
 // SchemaVersion is the latest billing schema version.

@@ -84,7 +84,11 @@ func (b *Billing) SetMandate(ctx context.Context, m Mandate) (Mandate, error) {
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (contractor_id) DO UPDATE SET bank_code = excluded.bank_code, bank_name = excluded.bank_name,
 		branch_code = excluded.branch_code, branch_name = excluded.branch_name, account_type = excluded.account_type,
-		account_number = excluded.account_number, holder = excluded.holder, updated_at = excluded.updated_at`),
+		account_number = excluded.account_number, holder = excluded.holder, updated_at = excluded.updated_at,
+		version = billing_mandates.version + CASE WHEN billing_mandates.bank_code = excluded.bank_code
+			AND billing_mandates.branch_code = excluded.branch_code AND billing_mandates.account_type = excluded.account_type
+			AND billing_mandates.account_number = excluded.account_number AND billing_mandates.holder = excluded.holder
+			THEN 0 ELSE 1 END`),
 		m.ContractorID, m.BankCode, m.BankName, m.BranchCode, m.BranchName, m.AccountType, m.AccountNumber, m.Holder, b.stamp()); err != nil {
 		return Mandate{}, fmt.Errorf("billing: set mandate %s: %w", m.ContractorID, err)
 	}
@@ -149,14 +153,14 @@ func (b *Billing) PrepareTransfers(ctx context.Context, collectOn Date, c Collec
 	}
 	now := b.stamp()
 	for _, x := range todo {
-		var first int
-		if err := tx.QueryRowContext(ctx, b.q(`SELECT COUNT(*) FROM billing_transfers t JOIN billing_invoices i ON i.id = t.invoice_id
-			WHERE i.contractor_id = ?`), x.contractor).Scan(&first); err != nil {
-			return TransferFile{}, fmt.Errorf("billing: prepare transfers: %w", err)
+		code, version, err := b.newCode(ctx, tx, x.contractor)
+		if err != nil {
+			return TransferFile{}, err
 		}
 		var id int64
-		if err := tx.QueryRowContext(ctx, b.q(`INSERT INTO billing_transfers (invoice_id, customer_number, amount, collect_on, first_transfer, created_at)
-			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`), x.invoice, fmt.Sprintf("pending-%d", x.invoice), x.amount, collectOn.String(), boolInt(first == 0), now).Scan(&id); err != nil {
+		if err := tx.QueryRowContext(ctx, b.q(`INSERT INTO billing_transfers (invoice_id, customer_number, amount, collect_on, first_transfer,
+			new_code, mandate_version, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+			x.invoice, fmt.Sprintf("pending-%d", x.invoice), x.amount, collectOn.String(), boolInt(code == "1"), code, version, now).Scan(&id); err != nil {
 			return TransferFile{}, fmt.Errorf("billing: prepare transfers: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, b.q(`UPDATE billing_transfers SET customer_number = ? WHERE id = ?`), fmt.Sprintf("%020d", id), id); err != nil {
@@ -167,7 +171,7 @@ func (b *Billing) PrepareTransfers(ctx context.Context, collectOn Date, c Collec
 		BankCode: c.BankCode, BankName: c.BankName, BranchCode: c.BranchCode, BranchName: c.BranchName,
 		AccountType: c.AccountType, AccountNumber: c.AccountNumber}}
 	rows, err = tx.QueryContext(ctx, b.q(`SELECT m.bank_code, m.bank_name, m.branch_code, m.branch_name, m.account_type, m.account_number,
-			m.holder, t.amount, t.first_transfer, t.customer_number
+			m.holder, t.amount, t.new_code, t.customer_number
 		FROM billing_transfers t JOIN billing_invoices i ON i.id = t.invoice_id JOIN billing_mandates m ON m.contractor_id = i.contractor_id
 		WHERE t.collect_on = ? AND t.result_code = '' ORDER BY t.id`), collectOn.String())
 	if err != nil {
@@ -176,15 +180,15 @@ func (b *Billing) PrepareTransfers(ctx context.Context, collectOn Date, c Collec
 	for rows.Next() {
 		var r TransferRecord
 		var amount int64
-		var first int
+		var code string
 		if err := rows.Scan(&r.BankCode, &r.BankName, &r.BranchCode, &r.BranchName, &r.AccountType, &r.AccountNumber,
-			&r.Holder, &amount, &first, &r.CustomerNumber); err != nil {
+			&r.Holder, &amount, &code, &r.CustomerNumber); err != nil {
 			rows.Close()
 			return TransferFile{}, fmt.Errorf("billing: prepare transfers: %w", err)
 		}
 		r.Amount, r.NewCode = Yen(amount), '0'
-		if first == 1 {
-			r.NewCode = '1'
+		if len(code) == 1 {
+			r.NewCode = code[0]
 		}
 		f.Records = append(f.Records, r)
 		f.Count++
@@ -202,6 +206,28 @@ func (b *Billing) PrepareTransfers(ctx context.Context, collectOn Date, c Collec
 		return TransferFile{}, fmt.Errorf("billing: prepare transfers: %w", err)
 	}
 	return f, nil
+}
+
+// newCode decides the 新規コード of a contractor's next transfer: '1' if
+// none was ever requested, '2' if the mandate changed since the last one,
+// '0' otherwise; and the mandate version it is for.
+func (b *Billing) newCode(ctx context.Context, tx *sql.Tx, contractor string) (string, int64, error) {
+	var version int64
+	if err := tx.QueryRowContext(ctx, b.q(`SELECT version FROM billing_mandates WHERE contractor_id = ?`), contractor).Scan(&version); err != nil {
+		return "", 0, fmt.Errorf("billing: prepare transfers: mandate of %s: %w", contractor, err)
+	}
+	var last sql.NullInt64
+	if err := tx.QueryRowContext(ctx, b.q(`SELECT MAX(t.mandate_version) FROM billing_transfers t
+		JOIN billing_invoices i ON i.id = t.invoice_id WHERE i.contractor_id = ?`), contractor).Scan(&last); err != nil {
+		return "", 0, fmt.Errorf("billing: prepare transfers: last transfer of %s: %w", contractor, err)
+	}
+	switch {
+	case !last.Valid:
+		return "1", version, nil
+	case last.Int64 != version:
+		return "2", version, nil
+	}
+	return "0", version, nil
 }
 
 func boolInt(v bool) int {

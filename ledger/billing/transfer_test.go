@@ -118,7 +118,7 @@ func TestAccountTransferRoundTrip(t *testing.T) {
 		// C2 pays by bank transfer meanwhile, then the second attempt is
 		// collected as well: the money is recorded and flagged for refund.
 		retry, err := b.PrepareTransfers(ctx, d("2024-11-20"), testCollector)
-		if err != nil || len(retry.Records) != 1 {
+		if err != nil || len(retry.Records) != 1 || retry.Records[0].NewCode != '0' {
 			t.Fatalf("retry %+v, %v", retry.Records, err)
 		}
 		if _, err := b.Pay(ctx, "2024-000002", "", 10000, d("2024-11-18"), "振込", ""); err != nil {
@@ -147,22 +147,64 @@ func TestAccountTransferRetry(t *testing.T) {
 		ctx := context.Background()
 		subscribe(t, b, "C2", "campaign-2023", "2024-10-01")
 		run(t, b, "2024-10-01")
-		if _, err := b.SetMandate(ctx, Mandate{ContractorID: "C2", BankCode: "0009", BranchCode: "250", AccountType: 2, AccountNumber: "7654321", Holder: "すずき いちろう"}); err != nil {
-			t.Fatal(err)
+		m := Mandate{ContractorID: "C2", BankCode: "0009", BranchCode: "250", AccountType: 2, AccountNumber: "7654321", Holder: "すずき いちろう"}
+		for range 2 { // saving the same mandate twice is not a change
+			if _, err := b.SetMandate(ctx, m); err != nil {
+				t.Fatal(err)
+			}
 		}
 		f, err := b.PrepareTransfers(ctx, d("2024-11-05"), testCollector)
 		if err != nil || len(f.Records) != 1 {
 			t.Fatalf("%+v, %v", f.Records, err)
+		}
+		if f.Records[0].NewCode != '1' {
+			t.Errorf("first transfer has 新規コード %c", f.Records[0].NewCode)
 		}
 		f.Records[0].Result = ResultNoAccount
 		result, _ := MarshalTransferFile(f, false)
 		if _, err := b.ApplyTransferResult(ctx, result); err != nil {
 			t.Fatal(err)
 		}
-		// The failed one is requested again next time, with a new customer number.
+		// The failed one is requested again next time, with a new customer
+		// number; the account was corrected, so its 新規コード is 2.
+		if _, err := b.SetMandate(ctx, Mandate{ContractorID: "C2", BankCode: "0009", BranchCode: "250", AccountType: 1, AccountNumber: "1111111", Holder: "すずき いちろう"}); err != nil {
+			t.Fatal(err)
+		}
 		next, err := b.PrepareTransfers(ctx, d("2024-12-05"), testCollector)
-		if err != nil || len(next.Records) != 1 || next.Records[0].CustomerNumber != "00000000000000000002" || next.Records[0].NewCode != '0' || next.Records[0].Amount != 16500 {
+		if err != nil || len(next.Records) != 1 || next.Records[0].CustomerNumber != "00000000000000000002" || next.Records[0].NewCode != '2' || next.Records[0].Amount != 16500 {
 			t.Errorf("next request %+v, %v", next.Records, err)
 		}
 	})
+}
+
+func TestMandateVersionOnlyOnChange(t *testing.T) {
+	t.Parallel()
+	b := openTest(t, backends[0].url(t))
+	ctx := context.Background()
+	m := Mandate{ContractorID: "C9", BankCode: "0001", BranchCode: "100", AccountType: 1, AccountNumber: "1", Holder: "ア"}
+	version := func() (v int) {
+		t.Helper()
+		if err := b.db.QueryRow(`SELECT version FROM billing_mandates WHERE contractor_id = 'C9'`).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	for i, step := range []struct {
+		change func(*Mandate)
+		want   int
+	}{
+		{func(*Mandate) {}, 1},
+		{func(*Mandate) {}, 1},
+		{func(m *Mandate) { m.BankName = "ミズホ" }, 1}, // a name for display is not an account change
+		{func(m *Mandate) { m.AccountNumber = "2" }, 2},
+		{func(m *Mandate) { m.Holder = "イ" }, 3},
+	} {
+		step.change(&m)
+		if _, err := b.SetMandate(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+		if got := version(); got != step.want {
+			t.Errorf("step %d: version %d, want %d", i, got, step.want)
+		}
+	}
 }
