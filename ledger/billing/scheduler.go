@@ -104,7 +104,8 @@ func (s *Scheduler) Start(ctx context.Context) {
 }
 
 // Stop stops scheduling, abandons pending retries, and waits for a running
-// billing run to finish (or for ctx to end).
+// billing run to finish (or for ctx to end; the run then still finishes in
+// the background, as a cancelled Start context would end it).
 func (s *Scheduler) Stop(ctx context.Context) error {
 	s.stopped.Do(func() { close(s.stop) })
 	cronDone := s.cron.Stop()
