@@ -1,0 +1,31 @@
+package guard
+
+// MaskNumber hides all but the last 4 digits of a telephone number for logs
+// (issue 8 item 6): "+819012345678" -> "+********5678". Only digits are
+// masked, so a leading "+", separators and a "sip:" prefix keep their shape
+// and a log reader can still tell a national from an international number.
+// A number of 4 digits or fewer keeps only its last digit, so a short
+// extension or a fragment of a number is never shown whole.
+func MaskNumber(s string) string {
+	digits := 0
+	for i := 0; i < len(s); i++ {
+		if isDigit(s[i]) {
+			digits++
+		}
+	}
+	keep := 4
+	if digits <= keep {
+		keep = min(1, digits)
+	}
+	hide := digits - keep
+	b := []byte(s)
+	for i := 0; i < len(b) && hide > 0; i++ {
+		if isDigit(b[i]) {
+			b[i] = '*'
+			hide--
+		}
+	}
+	return string(b)
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
