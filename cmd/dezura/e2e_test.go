@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/dezura/dezura/ledger"
+	"github.com/dezura/dezura/ledger/billing"
 	"github.com/dezura/dezura/simulator"
 )
 
@@ -29,6 +30,7 @@ func startTestService(t *testing.T, mod func(*serveConfig)) *testService {
 		SIP: "127.0.0.1:0", RTPPorts: "0-0", DTMF: "auto",
 		FirstDigitTimeout: 10 * time.Second, InterDigitTimeout: 5 * time.Second, MaxTries: 3,
 		RTPTimeout: 30 * time.Second, DrainTimeout: 5 * time.Second, LogLevel: "warn", LogFormat: "text",
+		BillingAt: "0 3 * * *",
 	}
 	if mod != nil {
 		mod(&cfg)
@@ -216,5 +218,47 @@ func TestE2EOfferWithoutG711(t *testing.T) {
 	res := s.call(t, simulator.Options{From: "09012345678", Codecs: []string{"G729"}})
 	if res.Status != 488 || res.EndedBy != simulator.EndedRejected {
 		t.Fatalf("status %d ended by %q, want 488", res.Status, res.EndedBy)
+	}
+}
+
+func TestE2EServeRunsBillingAtStartup(t *testing.T) {
+	t.Parallel()
+	db := "sqlite:" + filepath.Join(t.TempDir(), "dezura.db")
+	var out, errb strings.Builder
+	env := cliEnv{Stdout: &out, Stderr: &errb}
+	// The demo contractor subscribes to the campaign plan a year and a day
+	// ago: the first year's fee and the first renewal are both due.
+	start := time.Now().In(ledger.Tokyo).AddDate(-1, 0, -1).Format(time.DateOnly)
+	if err := run(context.Background(), []string{"--db", db, "migrate"}, env); err != nil {
+		t.Fatalf("migrate: %v %s", err, errb.String())
+	}
+	if err := run(context.Background(), []string{"--db", db, "billing", "subscribe", "--contractor", "demo", "--start", start}, env); err != nil {
+		t.Fatalf("subscribe: %v %s", err, errb.String())
+	}
+	startTestService(t, func(c *serveConfig) {
+		c.DB = db
+		c.IssuerName, c.IssuerReg = "出面株式会社", "T7000012050002"
+	})
+	b, err := billing.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	var invs []billing.Invoice
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if invs, err = b.Invoices(context.Background(), billing.Date{}, billing.Date{}); err != nil {
+			t.Fatal(err)
+		}
+		if len(invs) >= 2 {
+			break
+		}
+	}
+	if len(invs) != 2 {
+		t.Fatalf("invoices after start-up run = %d, want 2 (first year and renewal)", len(invs))
+	}
+	for _, inv := range invs {
+		if inv.Total != 16500 {
+			t.Errorf("invoice %s total %d, want 16500", inv.Number, inv.Total)
+		}
 	}
 }

@@ -93,6 +93,8 @@ func run(ctx context.Context, args []string, env cliEnv) error {
 		return entriesCmd(ctx, env, rest)
 	case "calls":
 		return callsCmd(ctx, env, rest)
+	case "billing":
+		return billingCmd(ctx, env, rest)
 	case "dtmf":
 		return dtmfCmd(ctx, env, rest)
 	case "contractor", "technician", "phone", "site", "assign":

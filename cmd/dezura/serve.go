@@ -13,6 +13,7 @@ import (
 
 	"github.com/dezura/dezura/ivr"
 	"github.com/dezura/dezura/ledger"
+	"github.com/dezura/dezura/ledger/billing"
 	_ "github.com/dezura/dezura/ledger/postgres" // registers postgres:// with ledger.Open
 	_ "github.com/dezura/dezura/ledger/sqlite"   // registers sqlite: with ledger.Open
 	"github.com/dezura/dezura/prompts"
@@ -38,6 +39,9 @@ type serveConfig struct {
 	AnswerDelay       time.Duration
 	LogLevel          string
 	LogFormat         string
+	BillingAt         string
+	IssuerName        string
+	IssuerReg         string
 }
 
 func (c *serveConfig) flags(fs *flag.FlagSet) {
@@ -57,6 +61,9 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.AnswerDelay, "answer-delay", 0, "ring this long before answering (0: answer at once)")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "text or json")
+	fs.StringVar(&c.BillingAt, "billing-at", "0 3 * * *", `when the billing run starts each day, cron syntax in Asia/Tokyo ("off": no scheduler)`)
+	fs.StringVar(&c.IssuerName, "issuer-name", "", "invoice issuer name (qualified invoices); the scheduler runs only with both issuer flags")
+	fs.StringVar(&c.IssuerReg, "issuer-registration", "", "invoice issuer registration number, T and 13 digits")
 }
 
 // Validate checks the configuration and says what to change.
@@ -95,6 +102,17 @@ func (c *serveConfig) Validate() error {
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("--log-format %q: use text or json", c.LogFormat))
+	}
+	if c.BillingAt == "" {
+		errs = append(errs, errors.New(`--billing-at is empty: give a cron spec such as "0 3 * * *", or "off"`))
+	}
+	if (c.IssuerName == "") != (c.IssuerReg == "") {
+		errs = append(errs, errors.New("give both --issuer-name and --issuer-registration, or neither"))
+	}
+	if c.IssuerReg != "" {
+		if err := billing.ValidateRegistration(c.IssuerReg); err != nil {
+			errs = append(errs, fmt.Errorf("--issuer-registration: %w", err))
+		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("%w: %w", errUsage, err)
@@ -165,6 +183,31 @@ type service struct {
 	served chan error
 	cancel context.CancelFunc // ends Serve
 	logger *slog.Logger
+	// stopBilling stops the billing scheduler (nil when it is off).
+	stopBilling func(context.Context) error
+}
+
+// startBilling starts the daily billing run when the issuer is configured.
+func (s *service) startBilling(ctx context.Context, cfg serveConfig) error {
+	if cfg.BillingAt == "off" {
+		s.logger.Info("billing scheduler off (--billing-at off)")
+		return nil
+	}
+	if cfg.IssuerReg == "" {
+		s.logger.Warn("billing scheduler off: give --issuer-name and --issuer-registration to issue invoices")
+		return nil
+	}
+	var counter billing.AttendanceCounter
+	if admin, ok := s.store.(ledger.Admin); ok {
+		counter = attendanceCounter{admin}
+	}
+	stop, err := startBilling(ctx, cfg.DB, cfg.BillingAt,
+		billing.Issuer{Name: cfg.IssuerName, Registration: cfg.IssuerReg}, counter, s.logger)
+	if err != nil {
+		return fmt.Errorf("start billing scheduler: %w", err)
+	}
+	s.stopBilling = stop
+	return nil
 }
 
 // startService builds everything and returns once SIP is listening.
@@ -226,6 +269,11 @@ func startService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (*s
 		cancel()
 		return nil, fmt.Errorf("start SIP on %s: %w", cfg.SIP, err)
 	}
+	if err := svc.startBilling(sctx, cfg); err != nil {
+		svc.cancel()
+		<-svc.served
+		return nil, err
+	}
 	ok = true
 	return svc, nil
 }
@@ -247,6 +295,13 @@ func (s *service) wait(ctx context.Context, drain time.Duration) error {
 		}
 	}
 	s.cancel()
+	if s.stopBilling != nil {
+		bctx, cancel := context.WithTimeout(context.Background(), drain+30*time.Second)
+		if berr := s.stopBilling(bctx); berr != nil && err == nil {
+			err = fmt.Errorf("stop billing: %w", berr)
+		}
+		cancel()
+	}
 	if cerr := s.store.Close(); cerr != nil && err == nil {
 		err = cerr
 	}
