@@ -28,12 +28,20 @@ func TestCallKeysInStep(t *testing.T) {
 		{"inband", Options{DTMF: "inband"}, CodecPCMU, 101},
 		{"inband PCMA", Options{DTMF: "inband", Codecs: []string{"PCMA"}}, CodecPCMA, 101},
 		{"info", Options{DTMF: "info"}, CodecPCMU, 101},
+		{"rfc4733 shared pacer", Options{Pacer: NewPacer()}, CodecPCMU, 101},
+		{"inband shared pacer", Options{DTMF: "inband", Pacer: NewPacer()}, CodecPCMU, 101},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			u := startUAS(t, uasConfig{steps: steps, final: 300 * time.Millisecond})
 			o := tt.opts
+			if o.Pacer != nil {
+				ctx, cancel := context.WithCancel(context.Background())
+				done := make(chan struct{})
+				go func() { defer close(done); _ = o.Pacer.Run(ctx) }()
+				defer func() { cancel(); <-done }()
+			}
 			o.To, o.From = u.addr, "09012345678"
 			o.Keys = []string{"1234#", "1"}
 			o.Silence = 300 * time.Millisecond

@@ -123,6 +123,13 @@ func Load(ctx context.Context, o LoadOptions) (LoadReport, error) {
 		return LoadReport{}, fmt.Errorf("%w: no recording in a load run", ErrInvalidOptions)
 	}
 	o.Call.DiscardAudio = true
+	pacer := NewPacer()
+	o.Call.Pacer = pacer
+	pctx, stopPacer := context.WithCancel(context.Background())
+	var pwg sync.WaitGroup
+	pwg.Go(func() { _ = pacer.Run(pctx) })
+	defer pwg.Wait()
+	defer stopPacer()
 	if _, err := o.Call.check(); err != nil {
 		return LoadReport{}, err
 	}

@@ -48,7 +48,13 @@ func (cl *caller) converse(ctx context.Context, sess *sipgo.DialogClientSession,
 		infoMu   sync.Mutex
 		infoSent []byte // keys acknowledged by SIP INFO
 	)
-	wg.Go(func() { sendLoop(mctx, cl.rtpConn, ans.Addr, out, groups, done, lg) })
+	var paced *pacedStream
+	if p := cl.cfg.Pacer; p != nil {
+		paced = &pacedStream{conn: cl.rtpConn, raddr: ans.Addr, out: out, groups: groups, done: done, lg: lg}
+		p.add(paced)
+	} else {
+		wg.Go(func() { sendLoop(mctx, cl.rtpConn, ans.Addr, out, groups, done, lg) })
+	}
 	wg.Go(func() { recvLoop(mctx, cl.rtpConn, in, vadCh) })
 
 	var (
@@ -133,6 +139,9 @@ loop:
 		}
 	}
 	stop()
+	if paced != nil {
+		cl.cfg.Pacer.remove(paced) // the pacer no longer touches out
+	}
 	wg.Wait()
 	in.vad.flush()
 	infoMu.Lock()

@@ -30,6 +30,7 @@ type Options struct {
 	HangupAfter      time.Duration // send BYE this long after the answer; 0 never
 	CancelAfter      time.Duration // send CANCEL this long after the INVITE if not answered; 0 never
 	DiscardAudio     bool          // keep no audio (Result.Heard stays empty): for load runs
+	Pacer            *Pacer        // shared 20 ms send clock (must be running); nil gives the call its own
 	MaxDuration      time.Duration // hang up (or CANCEL) after this long (default 60 s)
 	Logger           *slog.Logger  // nil discards
 }
