@@ -52,7 +52,7 @@ func startTestService(t *testing.T, mod func(*serveConfig)) *testService {
 			t.Errorf("service shutdown: %v", err)
 		}
 	})
-	return &testService{service: svc, uri: "sip:ivr@" + svc.sip.Addr().String(), admin: svc.store.(ledger.Admin)}
+	return &testService{service: svc, uri: "sip:ivr@" + svc.sip.Addr().String(), admin: svc.admin}
 }
 
 type testWriter struct{ t *testing.T }

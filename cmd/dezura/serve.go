@@ -15,7 +15,8 @@ import (
 	"github.com/dezura/dezura/ledger"
 	"github.com/dezura/dezura/ledger/billing"
 	_ "github.com/dezura/dezura/ledger/postgres" // registers postgres:// with ledger.Open
-	_ "github.com/dezura/dezura/ledger/sqlite"   // registers sqlite: with ledger.Open
+	"github.com/dezura/dezura/ledger/spool"
+	_ "github.com/dezura/dezura/ledger/sqlite" // registers sqlite: with ledger.Open
 	"github.com/dezura/dezura/prompts"
 	"github.com/dezura/dezura/sip"
 )
@@ -39,6 +40,7 @@ type serveConfig struct {
 	AnswerDelay       time.Duration
 	LogLevel          string
 	LogFormat         string
+	Spool             string
 	BillingAt         string
 	IssuerName        string
 	IssuerReg         string
@@ -61,6 +63,7 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.AnswerDelay, "answer-delay", 0, "ring this long before answering (0: answer at once)")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "text or json")
+	fs.StringVar(&c.Spool, "spool", "", "file where confirmed entries wait while the database is unreachable (default: beside the SQLite file, or dezura.spool)")
 	fs.StringVar(&c.BillingAt, "billing-at", "0 3 * * *", `when the billing run starts each day, cron syntax in Asia/Tokyo ("off": no scheduler)`)
 	fs.StringVar(&c.IssuerName, "issuer-name", "", "invoice issuer name (qualified invoices); the scheduler runs only with both issuer flags")
 	fs.StringVar(&c.IssuerReg, "issuer-registration", "", "invoice issuer registration number, T and 13 digits")
@@ -176,13 +179,28 @@ func serveCmd(ctx context.Context, env cliEnv, args []string) error {
 	return svc.wait(ctx, cfg.DrainTimeout)
 }
 
+// spoolPath is --spool, or a default beside the SQLite file.
+func (c *serveConfig) spoolPath() string {
+	if c.Spool != "" {
+		return c.Spool
+	}
+	if p, ok := strings.CutPrefix(c.DB, "sqlite:"); ok && p != ":memory:" {
+		return p + ".spool"
+	}
+	return "dezura.spool"
+}
+
 // service is a running dezura: store, prompts, flow and SIP server.
 type service struct {
-	store  ledger.Store
-	sip    *sip.Server
-	served chan error
-	cancel context.CancelFunc // ends Serve
-	logger *slog.Logger
+	// store is the spool-wrapped store the calls use; admin is the
+	// database behind it, for the registration and billing sides.
+	store     ledger.Store
+	admin     ledger.Admin
+	spoolDone chan struct{}
+	sip       *sip.Server
+	served    chan error
+	cancel    context.CancelFunc // ends Serve
+	logger    *slog.Logger
 	// stopBilling stops the billing scheduler (nil when it is off).
 	stopBilling func(context.Context) error
 }
@@ -198,8 +216,8 @@ func (s *service) startBilling(ctx context.Context, cfg serveConfig) error {
 		return nil
 	}
 	var counter billing.AttendanceCounter
-	if admin, ok := s.store.(ledger.Admin); ok {
-		counter = attendanceCounter{admin}
+	if s.admin != nil {
+		counter = attendanceCounter{s.admin}
 	}
 	stop, err := startBilling(ctx, cfg.DB, cfg.BillingAt,
 		billing.Issuer{Name: cfg.IssuerName, Registration: cfg.IssuerReg}, counter, s.logger)
@@ -231,6 +249,17 @@ func startService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (*s
 			return nil, fmt.Errorf("add demo data: %w", err)
 		}
 	}
+	admin, _ := store.(ledger.Admin)
+	// Confirmed entries go to an fsync'd spool when the database does not
+	// answer, and are replayed once it does; the spool owns store from here.
+	spooled, rep, err := spool.OpenStore(ctx, store, cfg.spoolPath(), spool.Options{Logger: logger})
+	if err != nil {
+		return nil, fmt.Errorf("open spool %s: %w", cfg.spoolPath(), err)
+	}
+	store = spooled
+	if rep.Replayed+rep.Rejected+rep.Corrupt+rep.Left > 0 {
+		logger.Info("spool from the last run", "replayed", rep.Replayed, "rejected", rep.Rejected, "corrupt", rep.Corrupt, "left", rep.Left)
+	}
 	cat, err := prompts.Load(cfg.PromptsDir)
 	if err != nil {
 		return nil, fmt.Errorf("load prompts: %w", err)
@@ -261,17 +290,24 @@ func startService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (*s
 	// Calls outlive a SIGTERM on ctx: Serve runs on its own context, ended
 	// by wait after Shutdown has drained the calls.
 	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	svc := &service{store: store, sip: srv, served: make(chan error, 1), logger: logger, cancel: cancel}
+	svc := &service{store: store, admin: admin, sip: srv, served: make(chan error, 1), logger: logger, cancel: cancel,
+		spoolDone: make(chan struct{})}
+	go func() {
+		defer close(svc.spoolDone)
+		spooled.Run(sctx, 5*time.Second)
+	}()
 	go func() { svc.served <- srv.Serve(sctx) }()
 	select {
 	case <-srv.Ready():
 	case err := <-svc.served:
 		cancel()
+		<-svc.spoolDone
 		return nil, fmt.Errorf("start SIP on %s: %w", cfg.SIP, err)
 	}
 	if err := svc.startBilling(sctx, cfg); err != nil {
 		svc.cancel()
 		<-svc.served
+		<-svc.spoolDone
 		return nil, err
 	}
 	ok = true
@@ -295,6 +331,7 @@ func (s *service) wait(ctx context.Context, drain time.Duration) error {
 		}
 	}
 	s.cancel()
+	<-s.spoolDone
 	if s.stopBilling != nil {
 		bctx, cancel := context.WithTimeout(context.Background(), drain+30*time.Second)
 		if berr := s.stopBilling(bctx); berr != nil && err == nil {
