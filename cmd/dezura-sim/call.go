@@ -192,6 +192,8 @@ func runCall(ctx context.Context, c callConfig, stdout io.Writer, lg *slog.Logge
 // error saying what went wrong.
 func judge(c callConfig, res simulator.Result, err error) error {
 	switch {
+	case errors.Is(err, context.Canceled):
+		return fmt.Errorf("interrupted; the call was ended (%s)", res.EndedBy)
 	case err != nil && res.Status == 0:
 		return fmt.Errorf("call failed: %w (is the service running at that address?)", err)
 	case err != nil:

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dezura/dezura/simulator"
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 )
@@ -145,5 +146,35 @@ func TestLoadRejectedExitCode(t *testing.T) {
 	}
 	if code != exitFail || r.Attempted == 0 || r.Failed != r.Attempted || r.FailedBy["rejected-488"] != r.Attempted || !strings.Contains(errb.String(), "rejected-488") {
 		t.Errorf("exit %d report %+v stderr %s", code, r, errb.String())
+	}
+}
+
+func TestJudge(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  callConfig
+		res  simulator.Result
+		err  error
+		ok   bool
+		want string
+	}{
+		{"service hung up", callConfig{}, simulator.Result{Status: 200, EndedBy: simulator.EndedRemoteBye}, nil, true, ""},
+		{"hung up as asked", callConfig{HangupAt: 1}, simulator.Result{Status: 200, EndedBy: simulator.EndedLocalBye}, nil, true, ""},
+		{"cancelled as asked", callConfig{CancelAt: time.Second}, simulator.Result{Status: 487, EndedBy: simulator.EndedCancel}, nil, true, ""},
+		{"cancel not answered 487", callConfig{CancelAt: time.Second}, simulator.Result{Status: 180, EndedBy: simulator.EndedCancel}, nil, false, "cancelled"},
+		{"488", callConfig{}, simulator.Result{Status: 488, EndedBy: simulator.EndedRejected}, nil, false, "codecs"},
+		{"503", callConfig{}, simulator.Result{Status: 503, EndedBy: simulator.EndedRejected}, nil, false, "503"},
+		{"service never hung up", callConfig{}, simulator.Result{Status: 200, EndedBy: simulator.EndedTimeout}, nil, false, "did not hang up"},
+		{"no answer", callConfig{}, simulator.Result{EndedBy: simulator.EndedTimeout}, nil, false, "no answer"},
+		{"interrupted", callConfig{}, simulator.Result{Status: 200, EndedBy: simulator.EndedLocalBye}, context.Canceled, false, "interrupted"},
+		{"network error", callConfig{}, simulator.Result{}, simulator.ErrNoAnswer, false, "is the service running"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := judge(tt.cfg, tt.res, tt.err)
+			if (err == nil) != tt.ok || (err != nil && !strings.Contains(err.Error(), tt.want)) {
+				t.Errorf("judge = %v, want ok %v containing %q", err, tt.ok, tt.want)
+			}
+		})
 	}
 }
