@@ -34,7 +34,9 @@ type conversation struct {
 // Keying: group i+1 is sent when a prompt that began after group i was
 // started has ended (silence for Options.Silence), or with KeyEarly as soon
 // as such a prompt begins. A prompt cut short by our own keys (barge-in)
-// began before the group and so does not count.
+// began before the group and so does not count. "After" is by the order of
+// speech segments, not by clock readings, so a service whose media clock
+// drifts from ours cannot make a prompt look older than it is.
 func (cl *caller) converse(ctx context.Context, sess *sipgo.DialogClientSession, ans answer, deadline time.Time, lg *slog.Logger) conversation {
 	mctx, stop := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
@@ -58,12 +60,13 @@ func (cl *caller) converse(ctx context.Context, sess *sipgo.DialogClientSession,
 	wg.Go(func() { recvLoop(mctx, cl.rtpConn, in, vadCh) })
 
 	var (
-		conv       = conversation{in: in}
-		keys       = cl.cfg.Keys
-		next       int
-		keying     bool
-		pending    bool
-		groupStart time.Time
+		conv     = conversation{in: in}
+		keys     = cl.cfg.Keys
+		next     int
+		keying   bool
+		pending  bool
+		lastSeg  int // highest speech segment reported
+		groupSeg int // lastSeg when the last group was started
 	)
 	trigger := func() {
 		if next >= len(keys) || keying {
@@ -71,7 +74,7 @@ func (cl *caller) converse(ctx context.Context, sess *sipgo.DialogClientSession,
 		}
 		g := keys[next]
 		next++
-		keying, pending, groupStart = true, false, time.Now()
+		keying, pending, groupSeg = true, false, lastSeg
 		lg.Debug("keying group", "group", next, "digits", len(g))
 		if keyMode(cl.cfg.mode) {
 			groups <- g // never blocks: one group at a time, buffer of one
@@ -116,7 +119,8 @@ loop:
 			cl.bye(sess, lg)
 			break loop
 		case ev := <-vadCh:
-			if !ev.Start.After(groupStart) {
+			lastSeg = max(lastSeg, ev.Seg)
+			if ev.Seg <= groupSeg {
 				continue // began before our last group: an interrupted prompt
 			}
 			if (ev.Kind == vadStart) == cl.cfg.KeyEarly {

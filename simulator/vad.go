@@ -22,6 +22,7 @@ const (
 // vadEvent marks a change between speech and silence.
 type vadEvent struct {
 	Kind  vadKind
+	Seg   int       // the speech segment, numbered from 1
 	Start time.Time // when the speech segment began
 	At    time.Time // for vadEnd, the last frame with sound
 }
@@ -38,6 +39,7 @@ type activity struct {
 	start      time.Time
 	lastActive time.Time
 	segments   int // completed speech segments
+	seg        int // segments started
 }
 
 // frameRMS returns the root mean square of a frame.
@@ -64,7 +66,8 @@ func (a *activity) frame(samples []int16, at time.Time) (vadEvent, bool) {
 		if !a.inSpeech && a.run >= 2 {
 			a.inSpeech = true
 			a.start = a.runStart
-			return vadEvent{Kind: vadStart, Start: a.start, At: at}, true
+			a.seg++
+			return vadEvent{Kind: vadStart, Seg: a.seg, Start: a.start, At: at}, true
 		}
 		return vadEvent{}, false
 	}
@@ -78,7 +81,7 @@ func (a *activity) idle(at time.Time) (vadEvent, bool) {
 	if a.inSpeech && at.Sub(a.lastActive) >= a.hangover {
 		a.inSpeech = false
 		a.segments++
-		return vadEvent{Kind: vadEnd, Start: a.start, At: a.lastActive}, true
+		return vadEvent{Kind: vadEnd, Seg: a.seg, Start: a.start, At: a.lastActive}, true
 	}
 	return vadEvent{}, false
 }

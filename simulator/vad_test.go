@@ -29,13 +29,13 @@ func TestActivity(t *testing.T) {
 	}{
 		{"one click is not speech", []in{{0, true, false}, {20, false, false}, {2000, false, true}}, nil, 0},
 		{"speech then silence", []in{{0, true, false}, {20, true, false}, {40, true, false}, {60, false, false}, {700, false, false}, {760, false, false}},
-			[]vadEvent{{vadStart, ms(0), ms(20)}, {vadEnd, ms(0), ms(40)}}, 1},
+			[]vadEvent{{vadStart, 1, ms(0), ms(20)}, {vadEnd, 1, ms(0), ms(40)}}, 1},
 		{"short pause keeps the segment", []in{{0, true, false}, {20, true, false}, {400, false, false}, {500, true, false}, {520, true, false}, {1300, false, true}},
-			[]vadEvent{{vadStart, ms(0), ms(20)}, {vadEnd, ms(0), ms(520)}}, 1},
+			[]vadEvent{{vadStart, 1, ms(0), ms(20)}, {vadEnd, 1, ms(0), ms(520)}}, 1},
 		{"no RTP ends speech", []in{{0, true, false}, {20, true, false}, {719, false, true}, {720, false, true}},
-			[]vadEvent{{vadStart, ms(0), ms(20)}, {vadEnd, ms(0), ms(20)}}, 1},
+			[]vadEvent{{vadStart, 1, ms(0), ms(20)}, {vadEnd, 1, ms(0), ms(20)}}, 1},
 		{"two prompts", []in{{0, true, false}, {20, true, false}, {800, false, false}, {900, true, false}, {920, true, false}, {1700, false, true}},
-			[]vadEvent{{vadStart, ms(0), ms(20)}, {vadEnd, ms(0), ms(20)}, {vadStart, ms(900), ms(920)}, {vadEnd, ms(900), ms(920)}}, 2},
+			[]vadEvent{{vadStart, 1, ms(0), ms(20)}, {vadEnd, 1, ms(0), ms(20)}, {vadStart, 2, ms(900), ms(920)}, {vadEnd, 2, ms(900), ms(920)}}, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
