@@ -95,6 +95,11 @@ type Call struct {
 
 	rxAccepted atomic.Uint64
 	rxDropped  atomic.Uint64
+	rxExpected atomic.Uint64 // packets the caller's sequence numbers say were sent
+	rxLost     atomic.Uint64
+	rxJitter   atomic.Int64 // RFC 3550 interarrival jitter, nanoseconds
+
+	stats *serverStats // the server's counters (nil in unit tests)
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -215,6 +220,7 @@ func (c *Call) terminate(reason EndReason, bye bool) error {
 		"rtp_sent", c.out.sent.Load(), "rtp_send_errors", c.out.sendErrs.Load(),
 		"rtp_received", c.rxAccepted.Load(), "rtp_dropped", c.rxDropped.Load(),
 		"keys_dropped", c.keysDropped.Load())
+	c.stats.callEnded(reason, c.RTPStats(), c.keysDropped.Load())
 	close(c.done)
 	if err != nil {
 		return errors.Join(ErrByeFailed, err)
@@ -240,6 +246,7 @@ func (c *Call) deliver(ev dtmf.Event, now time.Time) {
 	}
 	c.mu.Unlock()
 	c.transport.Store(uint32(ev.Transport))
+	c.stats.digit(ev.Transport)
 	select {
 	case c.keys <- ev.Key:
 	default:
@@ -268,6 +275,9 @@ func (c *Call) acceptsInfo() bool { return c.mode == DTMFAuto || c.mode == DTMFI
 // confirm ends the answer phase; a BYE asked for meanwhile is sent now if
 // the answer succeeded.
 func (c *Call) confirm(ok bool) {
+	if ok {
+		c.stats.answer(c.AnsweredAt().Sub(c.arrived))
+	}
 	c.mu.Lock()
 	c.confirmed = true
 	bye := c.pendingBye && ok
@@ -327,6 +337,11 @@ func (c *Call) deliverInfo(evs []dtmf.Event, now time.Time) {
 type RTPStats struct {
 	Sent, SendErrors, Skipped uint64 // packets we sent, failed sends, frames skipped after a stall
 	Received, Dropped         uint64 // caller packets accepted, and dropped (wrong type, source, size)
+	// Expected and Lost count the caller's packets by their sequence
+	// numbers (RFC 3550 §6.4.1, A.3); Jitter is the interarrival jitter of
+	// its audio (A.8), from kernel arrival stamps where available.
+	Expected, Lost uint64
+	Jitter         time.Duration
 }
 
 // RTPStats returns the call's media counters so far.
@@ -334,6 +349,7 @@ func (c *Call) RTPStats() RTPStats {
 	return RTPStats{
 		Sent: c.out.sent.Load(), SendErrors: c.out.sendErrs.Load(), Skipped: c.out.skipped.Load(),
 		Received: c.rxAccepted.Load(), Dropped: c.rxDropped.Load(),
+		Expected: c.rxExpected.Load(), Lost: c.rxLost.Load(), Jitter: time.Duration(c.rxJitter.Load()),
 	}
 }
 

@@ -56,6 +56,10 @@ type outbound struct {
 	sent     atomic.Uint64
 	sendErrs atomic.Uint64
 	skipped  atomic.Uint64
+
+	// rx, once set, is the call's reception, read by the shard after each
+	// tick (see Call.pollLoop).
+	rx atomic.Pointer[pollState]
 }
 
 func newOutbound(conn *net.UDPConn, law prompts.Law, pt uint8, dest netip.AddrPort, st stream) *outbound {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+	"sync"
 	"time"
 
 	"github.com/dezura/dezura/dtmf"
@@ -11,39 +12,166 @@ import (
 	"github.com/zaf/g711"
 )
 
-// readLoop reads the call's RTP socket until it is closed, feeding DTMF
-// detectors, latching the caller's address, and ending the call when no
-// valid RTP arrives for timeout. One goroutine per call: a blocking read
-// costs nothing while idle.
-func (c *Call) readLoop(timeout time.Duration) {
-	buf := make([]byte, maxRTPPacket+1) // one more to see oversized datagrams
-	in := newInbound(c.media, c.media.Remote.Addr(), c.sigSource)
-	var rx *dtmf.Receiver
+// rtpReceiver is the receive side of one call: it inspects each datagram,
+// feeds the DTMF detectors, latches the caller's address and remembers
+// when the last valid packet came. Only one goroutine at a time uses it
+// (the call's reader, or the scheduler shard that polls the call's socket).
+type rtpReceiver struct {
+	c         *Call
+	in        *inbound
+	rx        *dtmf.Receiver
+	det       *inbandDecoder
+	lastValid time.Time
+}
+
+func (c *Call) newReceiver(now time.Time) *rtpReceiver {
+	r := &rtpReceiver{c: c, in: newInbound(c.media, c.media.Remote.Addr(), c.sigSource), lastValid: now}
 	if c.media.Events && c.acceptsEvents() {
-		rx = dtmf.NewReceiver(c.media.EventClock)
+		r.rx = dtmf.NewReceiver(c.media.EventClock)
 	}
-	var det *inbandDecoder
 	if c.mode == DTMFAuto || c.mode == DTMFInband {
-		det = newInbandDecoder(c.media.Law)
+		r.det = newInbandDecoder(c.media.Law)
 	}
-	defer func() {
-		if c.rxDropped.Load() > 0 {
-			attrs := make([]any, 0, 2*int(dropReasons))
-			for r := dropShort; r < dropReasons; r++ {
-				if in.drops[r] > 0 {
-					attrs = append(attrs, r.String(), in.drops[r])
-				}
-			}
-			c.log.Info("RTP packets dropped", attrs...)
+	return r
+}
+
+// finish logs the drops once the call's reception is over.
+func (r *rtpReceiver) finish() {
+	if r.c.rxDropped.Load() == 0 {
+		return
+	}
+	attrs := make([]any, 0, 2*int(dropReasons))
+	for d := dropShort; d < dropReasons; d++ {
+		if r.in.drops[d] > 0 {
+			attrs = append(attrs, d.String(), r.in.drops[d])
 		}
-	}()
-	// The read deadline is moved forward at most every refresh (a syscall
-	// per packet would be waste); when it fires early relative to the last
-	// valid packet, it is set again from that packet.
+	}
+	r.c.log.Info("RTP packets dropped", attrs...)
+}
+
+// packet handles one datagram b from from that arrived at now and
+// reports whether it was valid RTP of the call. It allocates nothing.
+func (r *rtpReceiver) packet(b []byte, from netip.AddrPort, now time.Time) bool {
+	c := r.c
+	from = unmapAP(from)
+	v := r.in.handle(b, from, now)
+	if v.drop != dropNone {
+		if c.rxDropped.Add(1) == 1 {
+			c.log.Debug("RTP packet dropped", "reason", v.drop.String(), "from", from.String())
+		}
+		return false
+	}
+	c.rxAccepted.Add(1)
+	exp, lost, jit := r.in.quality()
+	c.rxExpected.Store(exp)
+	c.rxLost.Store(lost)
+	c.rxJitter.Store(int64(jit))
+	r.lastValid = now
+	c.infoTick(now)
+	if v.latched {
+		c.out.latch(from)
+		c.log.Debug("RTP source latched", "from", from.String())
+	}
+	switch v.kind {
+	case kindEvent:
+		if r.rx == nil {
+			return true
+		}
+		ev, ok := r.rx.Process(dtmf.Packet{
+			SSRC: v.header.SSRC, Seq: v.header.SequenceNumber, Timestamp: v.header.Timestamp,
+			Marker: v.header.Marker, Payload: v.payload, Arrival: now,
+		})
+		if ok {
+			ev.Transport = dtmf.TransportRFC4733
+			c.deliver(ev, now)
+		}
+	case kindAudio:
+		if r.rx != nil {
+			r.rx.Tick(now)
+		}
+		// While an RFC 4733 event is in progress its tone may also be
+		// in the audio: do not count the key twice.
+		if r.det == nil || !c.inbandOn() || (r.rx != nil && r.rx.Active()) {
+			return true
+		}
+		r.det.feed(v.payload, func(ev dtmf.Event) {
+			ev.Transport = dtmf.TransportInband
+			c.deliver(ev, now)
+		})
+	}
+	return true
+}
+
+// readLoop runs the call's reception until the call ends, and ends the
+// call when no valid RTP arrives for timeout. Where the platform allows it
+// (Linux), the call's scheduler shard reads the socket without blocking
+// once per 20 ms tick (recvmmsg, a batch per call), so an incoming packet
+// wakes no goroutine; this goroutine only waits. Elsewhere it reads the
+// socket itself, blocking.
+func (c *Call) readLoop(timeout time.Duration) {
+	if p := newRTPPoller(c.conn); p != nil {
+		c.pollLoop(p, timeout)
+		return
+	}
+	c.blockingReadLoop(timeout)
+}
+
+// pollLoop hands the socket to the scheduler shard and waits for the call
+// to end or the shard to report an RTP timeout.
+func (c *Call) pollLoop(p *rtpPoller, timeout time.Duration) {
+	ps := &pollState{p: p, r: c.newReceiver(time.Now()), timeout: timeout, timedOut: make(chan struct{})}
+	c.out.rx.Store(ps)
+	select {
+	case <-c.ended:
+	case <-ps.timedOut:
+		c.log.Info("no RTP from caller", "timeout", timeout.String())
+		_ = c.terminate(EndRTPTimeout, true) // logged inside
+	}
+	ps.mu.Lock()
+	ps.done = true
+	ps.mu.Unlock()
+	ps.r.finish()
+}
+
+// pollState is a call's reception as the shard drives it.
+type pollState struct {
+	mu       sync.Mutex // the shard polls, the call's goroutine finishes
+	done     bool
+	p        *rtpPoller
+	r        *rtpReceiver
+	timeout  time.Duration
+	timedOut chan struct{} // closed by the shard
+}
+
+// poll reads what has arrived on the call's socket; now is the shard's
+// clock for the RTP timeout.
+func (ps *pollState) poll(now time.Time) {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	if ps.done {
+		return
+	}
+	if !ps.p.drain(ps.r.packet, now) {
+		ps.done = true // socket closed: the call is ending
+		return
+	}
+	if now.Sub(ps.r.lastValid) >= ps.timeout {
+		ps.done = true
+		close(ps.timedOut)
+	}
+}
+
+// blockingReadLoop reads the call's RTP socket until it is closed. The
+// read deadline is moved forward at most every refresh (a syscall per
+// packet would be waste); when it fires early relative to the last valid
+// packet, it is set again from that packet.
+func (c *Call) blockingReadLoop(timeout time.Duration) {
+	buf := make([]byte, maxRTPPacket+1) // one more to see oversized datagrams
+	r := c.newReceiver(time.Now())
+	defer r.finish()
 	refresh := min(time.Second, timeout/4)
-	lastValid := time.Now()
-	lastRefresh := lastValid
-	if err := c.conn.SetReadDeadline(lastValid.Add(timeout)); err != nil {
+	lastRefresh := r.lastValid
+	if err := c.conn.SetReadDeadline(r.lastValid.Add(timeout)); err != nil {
 		return // socket already closed: the call is ending
 	}
 	for {
@@ -53,8 +181,8 @@ func (c *Call) readLoop(timeout time.Duration) {
 			if !errors.As(err, &ne) || !ne.Timeout() {
 				return // closed: the call is ending
 			}
-			if quiet := time.Since(lastValid); quiet < timeout {
-				if c.conn.SetReadDeadline(lastValid.Add(timeout)) != nil {
+			if quiet := time.Since(r.lastValid); quiet < timeout {
+				if c.conn.SetReadDeadline(r.lastValid.Add(timeout)) != nil {
 					return
 				}
 				continue
@@ -64,52 +192,11 @@ func (c *Call) readLoop(timeout time.Duration) {
 			return
 		}
 		now := time.Now()
-		v := in.handle(buf[:n], unmapAP(from), now)
-		if v.drop != dropNone {
-			if c.rxDropped.Add(1) == 1 {
-				c.log.Debug("RTP packet dropped", "reason", v.drop.String(), "from", from.String())
-			}
-			continue
-		}
-		c.rxAccepted.Add(1)
-		lastValid = now
-		c.infoTick(now)
-		if now.Sub(lastRefresh) >= refresh {
+		if r.packet(buf[:n], from, now) && now.Sub(lastRefresh) >= refresh {
 			if err := c.conn.SetReadDeadline(now.Add(timeout)); err != nil {
 				return
 			}
 			lastRefresh = now
-		}
-		if v.latched {
-			c.out.latch(unmapAP(from))
-			c.log.Debug("RTP source latched", "from", from.String())
-		}
-		switch v.kind {
-		case kindEvent:
-			if rx == nil {
-				continue
-			}
-			ev, ok := rx.Process(dtmf.Packet{
-				SSRC: v.header.SSRC, Seq: v.header.SequenceNumber, Timestamp: v.header.Timestamp,
-				Marker: v.header.Marker, Payload: v.payload, Arrival: now,
-			})
-			if ok {
-				ev.Transport = dtmf.TransportRFC4733
-				c.deliver(ev, now)
-			}
-		case kindAudio:
-			if rx != nil {
-				rx.Tick(now)
-			}
-			// While an RFC 4733 event is in progress its tone may also be
-			// in the audio: do not count the key twice.
-			if det == nil || !c.inbandOn() || (rx != nil && rx.Active()) {
-				continue
-			}
-			det.feed(v.payload, func(ev dtmf.Event) {
-				ev.Transport = dtmf.TransportInband
-				c.deliver(ev, now)
-			})
 		}
 	}
 }

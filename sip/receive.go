@@ -74,6 +74,70 @@ type inbound struct {
 	lastSSRC time.Time // arrival of the last packet with ssrc
 	drops    [dropReasons]uint64
 	accepted uint64
+
+	// Reception quality of the latched stream (RFC 3550 §6.4.1, A.1, A.8):
+	// sequence numbers seen, and interarrival jitter of the audio packets.
+	seqInit   bool
+	baseSeq   uint32 // extended sequence number of the first packet
+	maxSeq    uint32 // highest extended sequence number seen
+	seqCount  uint64 // packets counted for loss (since baseSeq)
+	jitInit   bool
+	lastTrans int64 // arrival minus RTP timestamp, in samples, of the last audio packet
+	jitter16  int64 // jitter in samples, times 16 (RFC 3550 A.8)
+}
+
+// sampleRate is the RTP clock of G.711 (RFC 3551 §4.5.14).
+const sampleRate = 8000
+
+// track updates loss and jitter with one accepted packet.
+func (in *inbound) track(h *rtp.Header, audio bool, now time.Time) {
+	seq := uint32(h.SequenceNumber)
+	if !in.seqInit {
+		in.seqInit, in.baseSeq, in.maxSeq = true, seq, seq
+	} else {
+		// Extend to 32 bits around the highest seen (A.1).
+		hi := in.maxSeq &^ 0xffff
+		ext := hi | seq
+		switch d := int32(ext - in.maxSeq); {
+		case d < -0x8000:
+			ext += 0x10000
+		case d > 0x8000 && ext >= 0x10000:
+			ext -= 0x10000
+		}
+		if int32(ext-in.maxSeq) > 0 {
+			in.maxSeq = ext
+		}
+	}
+	in.seqCount++
+	if !audio {
+		return
+	}
+	arrival := now.UnixNano() / (int64(time.Second) / sampleRate)
+	transit := arrival - int64(h.Timestamp)
+	if !in.jitInit {
+		in.jitInit, in.lastTrans = true, transit
+		return
+	}
+	d := transit - in.lastTrans
+	in.lastTrans = transit
+	// Timestamps wrap at 2^32: a step that large is a wrap, not jitter.
+	d = int64(int32(d))
+	if d < 0 {
+		d = -d
+	}
+	in.jitter16 += d - ((in.jitter16 + 8) >> 4)
+}
+
+// quality returns packets expected and lost so far, and the jitter.
+func (in *inbound) quality() (expected, lost uint64, jitter time.Duration) {
+	if !in.seqInit {
+		return 0, 0, 0
+	}
+	expected = uint64(in.maxSeq-in.baseSeq) + 1
+	if expected > in.seqCount {
+		lost = expected - in.seqCount
+	}
+	return expected, lost, time.Duration(in.jitter16) * time.Second / (16 * sampleRate)
 }
 
 func newInbound(m Media, allowed ...netip.Addr) *inbound {
@@ -159,10 +223,12 @@ func (in *inbound) handle(b []byte, from netip.AddrPort, now time.Time) verdict 
 				return v
 			}
 			in.ssrc = v.header.SSRC
+			in.seqInit, in.jitInit = false, false // a new stream: new numbering
 		}
 		in.lastSSRC = now
 	}
 	v.payload = payload
 	in.accepted++
+	in.track(&v.header, v.kind == kindAudio, now)
 	return v
 }

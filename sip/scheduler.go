@@ -31,7 +31,11 @@ type shard struct {
 
 	ticks   atomic.Uint64
 	skipped atomic.Uint64
+	late    atomic.Uint64 // ticks sent more than lateAfter past their deadline
 }
+
+// lateAfter is how far past its deadline a tick counts as late.
+const lateAfter = FramePeriod / 4
 
 func newScheduler(shards int) *scheduler {
 	if shards <= 0 {
@@ -113,9 +117,20 @@ func (sh *shard) run(ctx context.Context) {
 		}
 		p := newPacer(time.Now(), FramePeriod)
 		for sh.len() > 0 {
-			run, skipped := p.advance(time.Now(), maxBurst)
+			now := time.Now()
+			first := p.next
+			run, skipped := p.advance(now, maxBurst)
 			if skipped > 0 {
 				sh.skipped.Add(uint64(skipped))
+			}
+			if run > 0 {
+				// Ticks first+skipped .. p.next-1 run now; count those
+				// whose deadline passed more than lateAfter ago.
+				for n := first + int64(skipped); n < p.next; n++ {
+					if now.Sub(p.deadline(n)) > lateAfter {
+						sh.late.Add(1)
+					}
+				}
 			}
 			for i := range run {
 				if i == 0 {
@@ -123,6 +138,9 @@ func (sh *shard) run(ctx context.Context) {
 				} else {
 					sh.tick(0)
 				}
+			}
+			if run > 0 {
+				sh.poll(time.Now())
 			}
 			timer.Reset(time.Until(p.deadline(p.next)))
 			select {
@@ -145,4 +163,18 @@ func (sh *shard) tick(skipped int) {
 	}
 	clear(sh.scratch)
 	sh.ticks.Add(1)
+}
+
+// poll reads what the shard's calls received since the last tick (calls
+// whose reception the shard drives; see Call.pollLoop).
+func (sh *shard) poll(now time.Time) {
+	sh.mu.Lock()
+	sh.scratch = append(sh.scratch[:0], sh.calls...)
+	sh.mu.Unlock()
+	for _, o := range sh.scratch {
+		if ps := o.rx.Load(); ps != nil {
+			ps.poll(now)
+		}
+	}
+	clear(sh.scratch)
 }

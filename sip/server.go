@@ -41,6 +41,7 @@ type Server struct {
 
 	draining atomic.Bool
 	active   atomic.Int64 // INVITEs being answered + calls up
+	stats    *serverStats
 
 	mu      sync.Mutex
 	closed  bool             // Serve is stopping: no new call goroutines
@@ -72,6 +73,7 @@ func NewServer(cfg Config, handle func(ctx context.Context, c *Call)) (*Server, 
 		ready:   make(chan struct{}),
 		calls:   make(map[string]*Call),
 		serving: make(chan struct{}),
+		stats:   newServerStats(),
 	}, nil
 }
 
@@ -94,6 +96,7 @@ func (s *Server) ActiveCalls() int { return int(s.active.Load()) }
 type MediaStats struct {
 	Ticks         uint64 // 20 ms ticks run, summed over shards
 	FramesSkipped uint64 // ticks skipped after a stall (counted, never silent)
+	FramesLate    uint64 // ticks sent more than 5 ms after their deadline
 	Shards        int
 }
 
@@ -107,6 +110,7 @@ func (s *Server) MediaStats() MediaStats {
 	for _, sh := range sched.shards {
 		st.Ticks += sh.ticks.Load()
 		st.FramesSkipped += sh.skipped.Load()
+		st.FramesLate += sh.late.Load()
 	}
 	return st
 }
@@ -297,11 +301,13 @@ func respond(tx sip.ServerTransaction, req *sip.Request, code int, reason string
 // admit counts a new call unless the server is draining or full.
 func (s *Server) admit() bool {
 	if s.draining.Load() {
+		s.stats.rejectedDraining.Add(1)
 		return false
 	}
 	n := s.active.Add(1)
 	if s.cfg.maxCalls > 0 && n > int64(s.cfg.maxCalls) {
 		s.active.Add(-1)
+		s.stats.rejectedFull.Add(1)
 		return false
 	}
 	return true
@@ -417,7 +423,7 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	ctx, cancel := context.WithCancel(context.WithoutCancel(s.baseCtx))
 	c := &Call{
 		id: callID, caller: caller, called: req.Recipient.User, arrived: arrived,
-		media: m, sigSource: sourceIP(req), mode: s.cfg.dtmfMode, log: log,
+		media: m, sigSource: sourceIP(req), mode: s.cfg.dtmfMode, log: log, stats: s.stats,
 		dlg: dlg, localSDP: answer, conn: conn,
 		keys: make(chan byte, KeyBuffer), ctx: ctx, cancel: cancel,
 		infoSeq: dtmf.NewInfoSequencer(req.CSeq().SeqNo, 0),
