@@ -60,8 +60,9 @@ type Config struct {
 
 	// BanAfterAuthFailures bans a source after this many failed digest
 	// attempts (bad user, password, realm, nonce or a malformed header;
-	// also INVITEs refused because no secrets are configured) with less
-	// than BanFor between one failure and the next. Negative: never.
+	// also INVITEs refused because no secrets are configured, and
+	// REGISTERs) with less than BanFor between one failure and the next.
+	// Negative: never.
 	BanAfterAuthFailures int
 	// BanAfterDrops bans a source after this many requests dropped by the
 	// rate limits within FloodWindow. Negative: never.
@@ -238,7 +239,7 @@ func (g *Guard) shard(a netip.Addr) *shard {
 //   - over the per-source request limit, or for INVITE the INVITE limit:
 //     Drop (BanAfterDrops of those within FloodWindow: banned);
 //   - REGISTER: Forbid (403 rather than 405: it says nothing about what
-//     dezura is, and needs no Allow header);
+//     dezura is, and needs no Allow header), counted as an auth failure;
 //   - OPTIONS: Allow (answer a minimal 200) or Drop, per UntrustedOptions;
 //   - ACK, BYE, CANCEL, INFO, PRACK, UPDATE: Allow (they only act on a
 //     transaction or dialog that an allowed INVITE made; the stack answers
@@ -307,6 +308,12 @@ func (g *Guard) check(now time.Time, src netip.Addr, method, authorization, requ
 	switch method {
 	case "INVITE":
 		return g.authenticate(s, now, src, authorization, requestURI)
+	case "REGISTER":
+		// Nobody can register here, so a REGISTER from outside is a
+		// scanner or a guess at credentials: count it like a failed
+		// digest (fail2ban does the same for a registrar).
+		g.authFailed(s, now, src)
+		return Forbid, nil
 	case "OPTIONS":
 		if g.options == OptionsIgnore {
 			return Drop, nil

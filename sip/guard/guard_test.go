@@ -340,6 +340,27 @@ func TestNoSecretsScannerBanned(t *testing.T) {
 	}
 }
 
+// REGISTER scanners are banned like password guessers; the trunk's
+// REGISTERs are refused but never count.
+func TestRegisterScannerBanned(t *testing.T) {
+	g := newGuard(t, testConfig())
+	for i := range DefaultBanAfterAuthFailures {
+		now := t0.Add(time.Duration(i) * time.Second)
+		if v, _ := g.Check(now, peer, "REGISTER", auth(authOpts{}), "sip:192.0.2.1"); v != Forbid {
+			t.Fatalf("REGISTER %d: %v", i, v)
+		}
+		if v, _ := g.Check(now, trunk, "REGISTER", "", "sip:192.0.2.1"); v != Forbid {
+			t.Fatalf("trunk REGISTER %d: %v", i, v)
+		}
+	}
+	if v, _ := g.Check(t0.Add(time.Minute), peer, "OPTIONS", "", ""); v != Drop {
+		t.Errorf("after %d REGISTERs: %v", DefaultBanAfterAuthFailures, v)
+	}
+	if v, _ := g.Check(t0.Add(time.Minute), trunk, "INVITE", "", inviteTo); v != Allow {
+		t.Errorf("trunk: %v", v)
+	}
+}
+
 // One source floods at one instant: the burst passes, the rest is dropped,
 // it is banned after BanAfterDrops drops, and the trunk's calls all go
 // through in between.
@@ -625,7 +646,7 @@ func TestStatsCounters(t *testing.T) {
 	g.Check(t0, netip.Addr{}, "INVITE", "", inviteTo)                               // drop
 	g.Check(t0, other, "INVITE", auth(authOpts{src: other, secret: "x"}), inviteTo) // challenge, failure
 	st := g.Stats(t0)
-	want := Stats{Allowed: 2, Challenged: 2, Forbidden: 1, Dropped: 1, AuthFailures: 1, TrackedSources: 2}
+	want := Stats{Allowed: 2, Challenged: 2, Forbidden: 1, Dropped: 1, AuthFailures: 2, TrackedSources: 2}
 	if st != want {
 		t.Errorf("stats\n got %+v\nwant %+v", st, want)
 	}

@@ -28,7 +28,7 @@ func (s Secrets) LogValue() slog.Value { return slog.IntValue(len(s)) }
 // Format limits: a line longer than maxSecretsLine is an error, and so is a
 // file with more than maxSecretsEntries entries.
 const (
-	maxSecretsLine    = 4096
+	maxSecretsLine    = 1024
 	maxSecretsEntries = 100000
 )
 
