@@ -82,14 +82,14 @@ type Correction struct {
 // Event is one line of the append-only attendance log.
 type Event struct {
 	ID           int64
-	Kind         string // check_in, check_out, correction, cancel
+	Kind         string // check_in, check_out, correction, cancel, undo
 	TechnicianID string
 	SiteCode     string
 	WorkDate     string
 	At           time.Time // when it happened (for a correction: when it was made)
 	EntryID      int64
 	CallID       string
-	Actor        string // "phone" for calls, else the person
+	Actor        string // "phone" for calls, "foreman:<contractor>:<E.164>" for proxy entry, else the person
 	Reason       string
 	Detail       string // for a correction: the times it set
 }

@@ -77,6 +77,11 @@ type AttendanceRequest struct {
 	// IdempotencyKey makes a retried or replayed request a no-op: the same
 	// key always yields the same result and never a second event.
 	IdempotencyKey string
+	// EnteredBy is who keyed the entry when it was not the technician
+	// himself, e.g. "foreman:<contractor>:<E.164>" for a foreman's proxy
+	// entry (代理登録); "" means the technician, by phone. It is the
+	// event's actor in the attendance log.
+	EnteredBy string
 }
 
 // AttendanceResult is what the ledger did with a request.
@@ -89,6 +94,13 @@ type AttendanceResult struct {
 	// the local fsync'd spool (ledger/spool) and will be replayed once it
 	// does. Entry then has no ID and shows what the request will record.
 	Spooled bool
+	// EventID is the attendance event the request wrote (or, for a
+	// replay, wrote before); 0 when nothing was written or it was spooled.
+	EventID int64
+	// NotAssigned: a check-in at a site that has assignments (施工体制),
+	// none of them the technician's. The entry was recorded with status
+	// needs_review for the contractor.
+	NotAssigned bool
 }
 
 // CallRecord is one call, however it ended.

@@ -39,6 +39,12 @@ func Run(t *testing.T, open Opener) {
 		{"ListAndExport", testListAndExport},
 		{"CorrectAndCancel", testCorrectAndCancel},
 		{"SiteByDID", testSiteByDID},
+		{"SecurityCodeLockout", testSecurityCodeLockout},
+		{"UndoCheckIn", testUndoCheckIn},
+		{"UndoCheckOut", testUndoCheckOut},
+		{"LastSiteAndDayEvents", testLastSiteAndDayEvents},
+		{"NotAssigned", testNotAssigned},
+		{"EnteredBy", testEnteredBy},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -47,7 +53,11 @@ func Run(t *testing.T, open Opener) {
 			if !ok {
 				t.Fatalf("%T does not implement ledger.Admin", st)
 			}
-			tt.fn(t, store{st, adm})
+			fs, ok := st.(ledger.FlowStore)
+			if !ok {
+				t.Fatalf("%T does not implement ledger.FlowStore", st)
+			}
+			tt.fn(t, store{st, adm, fs})
 		})
 	}
 }
@@ -55,6 +65,7 @@ func Run(t *testing.T, open Opener) {
 type store struct {
 	ledger.Store
 	ledger.Admin
+	flow ledger.FlowStore
 }
 
 func ctx(t *testing.T) context.Context { return t.Context() }

@@ -62,17 +62,8 @@ func (s *Store) RecordAttendance(ctx context.Context, req ledger.AttendanceReque
 func (s *Store) recordTx(ctx context.Context, tx *sql.Tx, req ledger.AttendanceRequest) (ledger.AttendanceResult, error) {
 	var res ledger.AttendanceResult
 	if req.IdempotencyKey != "" {
-		var entryID sql.NullInt64
-		err := tx.QueryRowContext(ctx, s.q(`SELECT entry_id FROM attendance_events WHERE idempotency_key = ?`), req.IdempotencyKey).Scan(&entryID)
-		switch {
-		case err == nil:
-			e, err := scanEntry(tx.QueryRowContext(ctx, s.q(`SELECT `+entryCols+` FROM work_entries WHERE id = ?`), entryID.Int64))
-			if err != nil {
-				return res, fmt.Errorf("entry of replayed request %s: %w", req.IdempotencyKey, err)
-			}
-			res.Entry = e
-			return res, nil
-		case !errors.Is(err, sql.ErrNoRows):
+		res, found, err := s.replayed(ctx, tx, req)
+		if err != nil || found {
 			return res, err
 		}
 	}
@@ -112,6 +103,13 @@ func (s *Store) recordTx(ctx context.Context, tx *sql.Tx, req ledger.AttendanceR
 			// registers the day afresh.
 			e = today
 			e.CheckIn, e.CheckOut, e.Status = at, time.Time{}, ledger.EntryStatusOpen
+			as, err := s.assignment(ctx, tx, req.SiteCode, req.TechnicianID)
+			if err != nil {
+				return res, err
+			}
+			if as.missing() {
+				e.Status, res.NotAssigned = ledger.EntryStatusNeedsReview, true
+			}
 			if _, err := tx.ExecContext(ctx, s.q(`UPDATE work_entries SET check_in = ?, check_out = NULL, status = ?,
 				exported_at = NULL, updated_at = ? WHERE id = ?`), at, e.Status.String(), now, e.ID); err != nil {
 				return res, fmt.Errorf("reopen cancelled entry %d: %w", e.ID, err)
@@ -122,18 +120,14 @@ func (s *Store) recordTx(ctx context.Context, tx *sql.Tx, req ledger.AttendanceR
 			// A concurrent request with the same key may have made this
 			// entry while we waited for its lock: then this is a replay.
 			if req.IdempotencyKey != "" {
-				var n int
-				if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM attendance_events WHERE idempotency_key = ?`),
-					req.IdempotencyKey).Scan(&n); err != nil {
+				res, replay, err := s.replayed(ctx, tx, req)
+				if err != nil || replay {
 					return res, err
-				}
-				if n > 0 {
-					return ledger.AttendanceResult{Entry: today}, nil
 				}
 			}
 			return ledger.AttendanceResult{Entry: today, AlreadyRegistered: true}, nil
 		}
-		if e, err = s.insertEntry(ctx, tx, wd, req, at, time.Time{}, ledger.EntryStatusOpen, now); err != nil {
+		if e, res.NotAssigned, err = s.insertCheckIn(ctx, tx, wd, req, at, now); err != nil {
 			return res, err
 		}
 	case ledger.ActionCheckOut:
@@ -171,16 +165,97 @@ func (s *Store) recordTx(ctx context.Context, tx *sql.Tx, req ledger.AttendanceR
 			return res, err
 		}
 	}
-	_, err = tx.ExecContext(ctx, s.q(`INSERT INTO attendance_events
+	actor := req.EnteredBy
+	if actor == "" {
+		actor = "phone"
+	}
+	err = tx.QueryRowContext(ctx, s.q(`INSERT INTO attendance_events
 		(kind, technician_id, site_code, work_date, at, entry_id, call_id, idempotency_key, actor, reason, recorded_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
 		req.Action.String(), req.TechnicianID, req.SiteCode, wd, at, e.ID, req.CallID,
-		nullString(req.IdempotencyKey), "phone", "", now)
+		nullString(req.IdempotencyKey), actor, "", now).Scan(&res.EventID)
 	if err != nil {
 		return res, fmt.Errorf("append event: %w", err)
 	}
 	res.Entry = e
 	return res, nil
+}
+
+// replayed returns the result of the request with req's idempotency key
+// that was recorded before, if any: the entry as it is now and the event.
+func (s *Store) replayed(ctx context.Context, tx *sql.Tx, req ledger.AttendanceRequest) (ledger.AttendanceResult, bool, error) {
+	var res ledger.AttendanceResult
+	var entryID sql.NullInt64
+	var kind string
+	err := tx.QueryRowContext(ctx, s.q(`SELECT id, entry_id, kind FROM attendance_events WHERE idempotency_key = ?`),
+		req.IdempotencyKey).Scan(&res.EventID, &entryID, &kind)
+	if errors.Is(err, sql.ErrNoRows) {
+		return res, false, nil
+	}
+	if err != nil {
+		return res, false, err
+	}
+	e, err := scanEntry(tx.QueryRowContext(ctx, s.q(`SELECT `+entryCols+` FROM work_entries WHERE id = ?`), entryID.Int64))
+	if err != nil {
+		return res, false, fmt.Errorf("entry of replayed request %s: %w", req.IdempotencyKey, err)
+	}
+	res.Entry = e
+	if kind == ledger.ActionCheckIn.String() {
+		as, err := s.assignment(ctx, tx, e.SiteCode, e.TechnicianID)
+		if err != nil {
+			return res, false, err
+		}
+		res.NotAssigned = as.missing()
+	}
+	return res, true, nil
+}
+
+// siteAssignment is what the assignments (施工体制) of a site say about
+// one technician.
+type siteAssignment struct {
+	trade, role string
+	assigned    bool // the technician has an enabled assignment at the site
+	siteHasAny  bool // the site has at least one enabled assignment
+}
+
+// missing: the site keeps assignments and the technician has none. A site
+// with no assignments at all takes everyone (a contractor who does not
+// keep 施工体制 in dezura is not flooded with reviews).
+func (a siteAssignment) missing() bool { return a.siteHasAny && !a.assigned }
+
+func (s *Store) assignment(ctx context.Context, tx *sql.Tx, siteCode, techID string) (siteAssignment, error) {
+	var a siteAssignment
+	err := tx.QueryRowContext(ctx, s.q(`SELECT trade, role FROM assignments
+		WHERE site_code = ? AND technician_id = ? AND disabled = FALSE`), siteCode, techID).Scan(&a.trade, &a.role)
+	switch {
+	case err == nil:
+		a.assigned, a.siteHasAny = true, true
+		return a, nil
+	case !errors.Is(err, sql.ErrNoRows):
+		return a, fmt.Errorf("assignment: %w", err)
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM assignments WHERE site_code = ? AND disabled = FALSE`),
+		siteCode).Scan(&n); err != nil {
+		return a, fmt.Errorf("assignments of site %s: %w", siteCode, err)
+	}
+	a.siteHasAny = n > 0
+	return a, nil
+}
+
+// insertCheckIn makes the day's entry for a check-in: open, or needs
+// review when the technician is not assigned to the site.
+func (s *Store) insertCheckIn(ctx context.Context, tx *sql.Tx, wd string, req ledger.AttendanceRequest, at, now time.Time) (ledger.Entry, bool, error) {
+	as, err := s.assignment(ctx, tx, req.SiteCode, req.TechnicianID)
+	if err != nil {
+		return ledger.Entry{}, false, err
+	}
+	status := ledger.EntryStatusOpen
+	if as.missing() {
+		status = ledger.EntryStatusNeedsReview
+	}
+	e, err := s.insertEntry(ctx, tx, wd, req, at, time.Time{}, status, now)
+	return e, as.missing(), err
 }
 
 func (s *Store) entryFor(ctx context.Context, tx *sql.Tx, tech, site, wd string) (ledger.Entry, bool, error) {

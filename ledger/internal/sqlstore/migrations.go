@@ -115,6 +115,21 @@ var migrations = []migration{
 	{2, "corrections: event detail", []string{
 		`ALTER TABLE attendance_events ADD COLUMN detail TEXT NOT NULL DEFAULT ''`,
 	}},
+	{3, "phone entry: security code attempts; events by technician and day", []string{
+		// One row per security code keyed from an unregistered phone; the
+		// code itself is never stored.
+		`CREATE TABLE code_attempts (
+			id {{ID}},
+			technician_id TEXT NOT NULL,
+			caller TEXT NOT NULL DEFAULT '',
+			call_id TEXT NOT NULL DEFAULT '',
+			at {{TS}} NOT NULL,
+			ok BOOLEAN NOT NULL,
+			locked_until {{TS}}
+		)`,
+		`CREATE INDEX code_attempts_technician ON code_attempts(technician_id, id)`,
+		`CREATE INDEX attendance_events_technician ON attendance_events(technician_id, work_date)`,
+	}},
 }
 
 // SchemaVersion is the newest migration version in this binary.
