@@ -120,12 +120,12 @@ type Guard struct {
 func New(cfg Config) (*Guard, error) {
 	g := &Guard{
 		secrets:  cfg.Secrets,
-		realm:    cmp(cfg.Realm, DefaultRealm),
+		realm:    orDefault(cfg.Realm, DefaultRealm),
 		algs:     slices.Clone(cfg.Algorithms),
-		lifetime: cmp(cfg.NonceLifetime, DefaultNonceLifetime),
-		banAuth:  cmp(cfg.BanAfterAuthFailures, DefaultBanAfterAuthFailures),
-		banDrops: cmp(cfg.BanAfterDrops, DefaultBanAfterDrops),
-		options:  cmp(cfg.UntrustedOptions, OptionsAnswer),
+		lifetime: orDefault(cfg.NonceLifetime, DefaultNonceLifetime),
+		banAuth:  orDefault(cfg.BanAfterAuthFailures, DefaultBanAfterAuthFailures),
+		banDrops: orDefault(cfg.BanAfterDrops, DefaultBanAfterDrops),
+		options:  orDefault(cfg.UntrustedOptions, OptionsAnswer),
 		seed:     maphash.MakeSeed(),
 	}
 	for _, p := range cfg.Trust {
@@ -168,8 +168,8 @@ func New(cfg Config) (*Guard, error) {
 			return nil, fmt.Errorf("%w: negative duration %v", ErrBadConfig, d)
 		}
 	}
-	g.floodWindow = int64(cmp(cfg.FloodWindow, DefaultFloodWindow))
-	g.banFor = int64(cmp(cfg.BanFor, DefaultBanFor))
+	g.floodWindow = int64(orDefault(cfg.FloodWindow, DefaultFloodWindow))
+	g.banFor = int64(orDefault(cfg.BanFor, DefaultBanFor))
 	if cfg.NonceKey != nil {
 		if len(cfg.NonceKey) < 16 {
 			return nil, fmt.Errorf("%w: nonce key shorter than 16 bytes", ErrBadConfig)
@@ -179,7 +179,7 @@ func New(cfg Config) (*Guard, error) {
 		g.key = make([]byte, 32)
 		rand.Read(g.key) // never fails (crypto/rand documents it)
 	}
-	maxSources := cmp(cfg.MaxSources, DefaultMaxSources)
+	maxSources := orDefault(cfg.MaxSources, DefaultMaxSources)
 	if maxSources < 0 {
 		return nil, fmt.Errorf("%w: MaxSources %d", ErrBadConfig, maxSources)
 	}
@@ -195,8 +195,8 @@ func New(cfg Config) (*Guard, error) {
 	return g, nil
 }
 
-// cmp returns v, or def for the zero value.
-func cmp[T comparable](v, def T) T {
+// orDefault returns v, or def for the zero value.
+func orDefault[T comparable](v, def T) T {
 	var zero T
 	if v == zero {
 		return def
@@ -208,11 +208,22 @@ func limit(name string, rate, burst, defRate, defBurst float64) (float64, float6
 	if rate < 0 || burst < 0 || math.IsNaN(rate) || math.IsNaN(burst) {
 		return 0, 0, fmt.Errorf("%w: %s rate %v burst %v", ErrBadConfig, name, rate, burst)
 	}
-	rate, burst = cmp(rate, defRate), cmp(burst, defBurst)
+	rate, burst = orDefault(rate, defRate), orDefault(burst, defBurst)
 	if !math.IsInf(rate, 1) && burst < 1 {
 		return 0, 0, fmt.Errorf("%w: %s burst %v below 1", ErrBadConfig, name, burst)
 	}
 	return rate, burst, nil
+}
+
+// sourceKey is the address the rate limits, failure counts and bans are
+// kept for: the address itself for IPv4, its /64 for IPv6 (one host
+// usually has a whole /64, so per-address state would let one scanner
+// rotate through 2^64 identities and evict everyone else).
+func sourceKey(src netip.Addr) netip.Addr {
+	if src.Is6() {
+		return netip.PrefixFrom(src, 64).Masked().Addr()
+	}
+	return src
 }
 
 // Trusted reports whether src is in the trust list.
@@ -230,6 +241,9 @@ func (g *Guard) shard(a netip.Addr) *shard {
 // Request-URI (as on the request line; "" skips the digest-uri check). For
 // Challenge it also returns the WWW-Authenticate header values to send, one
 // per algorithm, preferred first; otherwise nil.
+//
+// Untrusted IPv6 sources are limited and banned per /64 (see sourceKey);
+// a nonce is bound to the full address.
 //
 // The rules, in order:
 //   - an invalid src: Drop;
@@ -290,10 +304,11 @@ func (g *Guard) check(now time.Time, src netip.Addr, method, authorization, requ
 		return Allow, nil
 	}
 
-	sh := g.shard(src)
+	key := sourceKey(src)
+	sh := g.shard(key)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	s := sh.get(src)
+	s := sh.get(key)
 	if s.bannedUntil != 0 {
 		if t < s.bannedUntil {
 			return Drop, nil

@@ -361,6 +361,39 @@ func TestRegisterScannerBanned(t *testing.T) {
 	}
 }
 
+// An IPv6 scanner cannot step around a ban inside its /64.
+func TestIPv6BannedPer64(t *testing.T) {
+	g := newGuard(t, testConfig())
+	first := netip.MustParseAddr("2001:db8:1:2::1")
+	for i := range DefaultBanAfterAuthFailures {
+		src := netip.AddrFrom16(first.As16())
+		b := src.As16()
+		b[15] = byte(i)
+		g.Check(t0, netip.AddrFrom16(b), "REGISTER", "", "sip:x")
+	}
+	for _, tc := range []struct {
+		src  string
+		want Verdict
+	}{
+		{"2001:db8:1:2::1", Drop},
+		{"2001:db8:1:2:ffff:ffff:ffff:ffff", Drop},
+		{"2001:db8:1:3::1", Allow},
+		{"2001:db8:1:1::1", Allow},
+	} {
+		if v, _ := g.Check(t0, netip.MustParseAddr(tc.src), "OPTIONS", "", ""); v != tc.want {
+			t.Errorf("%s: %v, want %v", tc.src, v, tc.want)
+		}
+	}
+	// A nonce issued to one address of the /64 is not good for another.
+	a := auth(authOpts{src: netip.MustParseAddr("2001:db8:5::1")})
+	if v, _ := g.Check(t0, netip.MustParseAddr("2001:db8:5::2"), "INVITE", a, inviteTo); v != Challenge {
+		t.Errorf("nonce from a neighbour: %v", v)
+	}
+	if v, _ := g.Check(t0, netip.MustParseAddr("2001:db8:5::1"), "INVITE", a, inviteTo); v != Allow {
+		t.Errorf("nonce from its address: %v", v)
+	}
+}
+
 // One source floods at one instant: the burst passes, the rest is dropped,
 // it is banned after BanAfterDrops drops, and the trunk's calls all go
 // through in between.
@@ -650,4 +683,32 @@ func TestStatsCounters(t *testing.T) {
 	if st != want {
 		t.Errorf("stats\n got %+v\nwant %+v", st, want)
 	}
+}
+
+// FuzzCheck: any Authorization value and method from an untrusted source
+// gives a verdict, never a panic, and never Allow for an INVITE unless
+// the header carries the right response.
+func FuzzCheck(f *testing.F) {
+	f.Add("INVITE", auth(authOpts{}))
+	f.Add("INVITE", auth(authOpts{alg: MD5, qop: "none"}))
+	f.Add("INVITE", `Digest username="1001", realm="asterisk", nonce="1638357472/b0b4b9a06b4c7e5b", uri="sip:1002@10.0.0.1", response="0ec26a9b3fe8de4bb6bd1b1a5b0d5f21", algorithm=MD5, opaque="6b6f3c4a5e0e1b2f"`)
+	f.Add("INVITE", `Digest realm="dezura",nonce="AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",username="pbx",uri="sip:0501234567@192.0.2.1:5060",response="x",qop=auth,nc=00000001,cnonce="1"`)
+	f.Add("REGISTER", `Digest username="100", realm="dezura", nonce="x", uri="sip:192.0.2.1", response="y"`)
+	f.Add("OPTIONS", "")
+	f.Fuzz(func(t *testing.T, method, authz string) {
+		g, err := New(Config{Secrets: Secrets{"pbx": "s3cret"}, NonceKey: testKey})
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, ch := g.Check(t0, peer, method, authz, inviteTo)
+		if v == Unknown || (v == Challenge) != (ch != nil) {
+			t.Fatalf("verdict %v with %d challenges", v, len(ch))
+		}
+		if v == Allow && method == "INVITE" {
+			c, err := ParseCredentials(authz)
+			if err != nil || !responseEqual(c.Response, DigestResponse(c, "s3cret", "INVITE")) {
+				t.Fatalf("INVITE allowed with %q", authz)
+			}
+		}
+	})
 }

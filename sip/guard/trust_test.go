@@ -78,3 +78,31 @@ func TestDefaultTrustIsLoopback(t *testing.T) {
 		t.Error("DefaultTrust not stable")
 	}
 }
+
+// FuzzParseTrust: no panic; whatever is accepted is a valid, masked prefix
+// that ParseTrust reads back unchanged.
+func FuzzParseTrust(f *testing.F) {
+	for _, seed := range []string{"", "127.0.0.0/8,::1", "203.0.113.7", "::ffff:192.0.2.0/120", "10.0.0.1,,x", "fe80::1%eth0", "1.2.3.4/33", "0.0.0.0/0"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		ps, err := ParseTrust(in)
+		if err != nil {
+			if !errors.Is(err, ErrBadTrust) {
+				t.Fatalf("error %v does not wrap ErrBadTrust", err)
+			}
+			return
+		}
+		var s []string
+		for _, p := range ps {
+			if !p.IsValid() || p != p.Masked() || p.Addr().Is4In6() || p.Addr().Zone() != "" {
+				t.Fatalf("%q gave %v", in, p)
+			}
+			s = append(s, p.String())
+		}
+		again, err := ParseTrust(strings.Join(s, ","))
+		if err != nil || !slices.Equal(again, ps) {
+			t.Fatalf("%q: %v reads back as %v, %v", in, ps, again, err)
+		}
+	})
+}
