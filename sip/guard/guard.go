@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"hash/maphash"
+	"maps"
 	"math"
 	"net/netip"
 	"slices"
@@ -119,7 +120,7 @@ type Guard struct {
 // ErrBadConfig.
 func New(cfg Config) (*Guard, error) {
 	g := &Guard{
-		secrets:  cfg.Secrets,
+		secrets:  maps.Clone(cfg.Secrets),
 		realm:    orDefault(cfg.Realm, DefaultRealm),
 		algs:     slices.Clone(cfg.Algorithms),
 		lifetime: orDefault(cfg.NonceLifetime, DefaultNonceLifetime),
@@ -327,7 +328,7 @@ func (g *Guard) check(now time.Time, src netip.Addr, method, authorization, requ
 		// Nobody can register here, so a REGISTER from outside is a
 		// scanner or a guess at credentials: count it like a failed
 		// digest (fail2ban does the same for a registrar).
-		g.authFailed(s, now, src)
+		g.failed(s, t)
 		return Forbid, nil
 	case "OPTIONS":
 		if g.options == OptionsIgnore {
@@ -361,24 +362,30 @@ func (g *Guard) ban(s *source, t int64) {
 	g.bans.Add(1)
 }
 
-// authFailed counts a failed attempt; it returns Forbid when the source is
-// now banned, else Challenge (a fresh nonce: the client may have a typo
-// fixed by its user, and a scanner learns nothing).
-func (g *Guard) authFailed(s *source, now time.Time, src netip.Addr) (Verdict, []string) {
+// failed counts a failed attempt and reports whether it banned the source.
+func (g *Guard) failed(s *source, t int64) bool {
 	g.authFailures.Add(1)
-	t := now.UnixNano()
-	if g.banAuth >= 0 {
-		if t-s.lastFailure > g.banFor {
-			s.failures = 0
-		}
-		s.failures++
-		s.lastFailure = t
-		if s.failures >= g.banAuth {
-			g.ban(s, t)
-			return Forbid, nil
-		}
+	if g.banAuth < 0 {
+		return false
 	}
-	if len(g.secrets) == 0 {
+	if t-s.lastFailure > g.banFor {
+		s.failures = 0
+	}
+	s.failures++
+	s.lastFailure = t
+	if s.failures >= g.banAuth {
+		g.ban(s, t)
+		return true
+	}
+	return false
+}
+
+// authFailed counts a failed INVITE attempt: Forbid when that banned the
+// source or no secrets are configured, else Challenge with a fresh nonce
+// (the client may retry with its user's typo fixed; a scanner learns
+// nothing).
+func (g *Guard) authFailed(s *source, now time.Time, src netip.Addr) (Verdict, []string) {
+	if g.failed(s, now.UnixNano()) || len(g.secrets) == 0 {
 		return Forbid, nil
 	}
 	return Challenge, g.challenges(now, src, false)
