@@ -1,0 +1,145 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/dezura/dezura/ledger"
+	"github.com/dezura/dezura/sip"
+)
+
+// readyProbeTimeout bounds the store check of /readyz.
+const readyProbeTimeout = 2 * time.Second
+
+// probeNumber is a well-formed E.164 number no one has (+81 0...: a
+// national prefix digit right after the country code is never assigned).
+const probeNumber = "+810000000000"
+
+// httpTargets is what the HTTP endpoints report on.
+type httpTargets struct {
+	SIP     *sip.Server
+	Store   ledger.Store // probed by /readyz
+	Metrics *serviceMetrics
+}
+
+// httpServer serves /metrics, /healthz and /readyz (--http).
+type httpServer struct {
+	srv  *http.Server
+	addr net.Addr
+	done chan error
+}
+
+// startHTTP listens on addr and serves the operator endpoints:
+//
+//	/metrics  Prometheus text format
+//	/healthz  200 while the process runs
+//	/readyz   200 when SIP listens, the server is not draining and the
+//	          store answers; 503 with the reason otherwise
+//
+// It registers the SIP and store collectors with t.Metrics.
+func startHTTP(addr string, t httpTargets, logger *slog.Logger) (*httpServer, error) {
+	if t.SIP == nil || t.Store == nil || t.Metrics == nil {
+		return nil, errors.New("start HTTP: SIP server, store and metrics are all needed")
+	}
+	t.Metrics.watchSIP(t.SIP)
+	t.Metrics.watchStore(t.Store)
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(t.Metrics.reg, promhttp.HandlerOpts{
+		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if err := ready(r.Context(), t.SIP, t.Store); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintln(w, "not ready:", err)
+			return
+		}
+		fmt.Fprintln(w, "ready")
+	})
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--http %s: %w", addr, err)
+	}
+	h := &httpServer{
+		srv: &http.Server{
+			Handler:           mux,
+			ReadHeaderTimeout: 5 * time.Second,
+			ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		},
+		addr: ln.Addr(),
+		done: make(chan error, 1),
+	}
+	go func() {
+		err := h.srv.Serve(ln)
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		h.done <- err
+	}()
+	logger.Info("HTTP listening", "addr", h.addr.String())
+	return h, nil
+}
+
+// Addr is the address the endpoints listen on (port 0 resolved).
+func (h *httpServer) Addr() net.Addr { return h.addr }
+
+// Close stops the HTTP server, letting requests in progress finish until
+// ctx ends, and waits for its goroutine.
+func (h *httpServer) Close(ctx context.Context) error {
+	err := h.srv.Shutdown(ctx)
+	if err != nil {
+		_ = h.srv.Close()
+	}
+	if serr := <-h.done; serr != nil && err == nil {
+		err = serr
+	}
+	return err
+}
+
+// Readiness errors, as /readyz reports them.
+var (
+	errSIPNotListening = errors.New("SIP is not listening yet")
+	errDraining        = errors.New("draining: not taking new calls")
+)
+
+// ready checks that srv takes calls and store answers.
+func ready(ctx context.Context, srv *sip.Server, store ledger.Store) error {
+	select {
+	case <-srv.Ready():
+	default:
+		return errSIPNotListening
+	}
+	if srv.Draining() {
+		return errDraining
+	}
+	ctx, cancel := context.WithTimeout(ctx, readyProbeTimeout)
+	defer cancel()
+	if err := probeStore(ctx, store); err != nil {
+		return fmt.Errorf("store does not answer: %w", err)
+	}
+	return nil
+}
+
+// probeStore asks the store something cheap: Ping if it has one, else a
+// lookup of a number no one has (not found is an answer).
+func probeStore(ctx context.Context, store ledger.Store) error {
+	if p, ok := store.(interface{ Ping(context.Context) error }); ok {
+		return p.Ping(ctx)
+	}
+	_, err := store.TechnicianByPhone(ctx, probeNumber)
+	if err == nil || errors.Is(err, ledger.ErrNotFound) || errors.Is(err, ledger.ErrUnknownTechnician) {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,293 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dezura/dezura/ivr"
+	"github.com/dezura/dezura/ledger"
+	"github.com/dezura/dezura/prompts"
+	"github.com/dezura/dezura/simulator"
+	"github.com/dezura/dezura/sip"
+)
+
+// httpRig is a real service wired by hand the way serve wires it: SQLite
+// store with demo data behind the timing decorator, flow, SIP on
+// 127.0.0.1:0, and the HTTP endpoints on 127.0.0.1:0.
+type httpRig struct {
+	store  ledger.Store
+	srv    *sip.Server
+	http   *httpServer
+	base   string
+	served chan error
+}
+
+func startHTTPRig(t *testing.T) *httpRig {
+	t.Helper()
+	ctx := context.Background()
+	logger := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	store, err := ledger.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "dezura.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	if err := store.(ledger.Admin).SeedDemo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	m := newServiceMetrics()
+	timed := m.timeStore(store)
+	cat, err := prompts.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	flow, err := ivr.New(ivr.Config{FirstDigitTimeout: 10 * time.Second, InterDigitTimeout: 5 * time.Second, MaxTries: 3, Logger: logger},
+		timed, timed, cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := sip.NewServer(sip.Config{Listen: "127.0.0.1:0", Logger: logger},
+		func(ctx context.Context, c *sip.Call) { flow.Handle(ctx, c) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &httpRig{store: store, srv: srv, served: make(chan error, 1)}
+	sctx, cancel := context.WithCancel(ctx)
+	go func() { r.served <- srv.Serve(sctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-r.served; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	})
+	<-srv.Ready()
+	r.http, err = startHTTP("127.0.0.1:0", httpTargets{SIP: srv, Store: store, Metrics: m}, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cctx, ccancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer ccancel()
+		if err := r.http.Close(cctx); err != nil {
+			t.Errorf("HTTP close: %v", err)
+		}
+	})
+	r.base = "http://" + r.http.Addr().String()
+	return r
+}
+
+func (r *httpRig) get(t *testing.T, path string) (int, string) {
+	t.Helper()
+	res, err := http.Get(r.base + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.StatusCode, string(b)
+}
+
+// metric returns the value of the sample named exactly series (name and
+// labels as Prometheus writes them, labels sorted), and whether it is there.
+func metric(body, series string) (float64, bool) {
+	sc := bufio.NewScanner(strings.NewReader(body))
+	for sc.Scan() {
+		name, val, ok := strings.Cut(sc.Text(), " ")
+		if !ok || name != series {
+			continue
+		}
+		v, err := strconv.ParseFloat(val, 64)
+		return v, err == nil
+	}
+	return 0, false
+}
+
+// TestMetricsAfterACall places a real check-in call and reads the call,
+// digit, RTP, ledger and process metrics from /metrics.
+func TestMetricsAfterACall(t *testing.T) {
+	r := startHTTPRig(t)
+	res, err := simulator.Call(context.Background(), simulator.Options{
+		To: "sip:ivr@" + r.srv.Addr().String(), From: "09012345678", Keys: []string{"1234#", "1"},
+		DiscardAudio: true, MaxDuration: 60 * time.Second,
+	})
+	if err != nil || res.Status != 200 {
+		t.Fatalf("call: %+v %v", res, err)
+	}
+	want := []struct {
+		series string
+		min    float64 // at least
+		exact  bool
+	}{
+		{`dezura_sip_calls_answered_total`, 1, true},
+		{`dezura_sip_calls_ended_total{reason="hangup"}`, 1, true},
+		{`dezura_sip_calls_rejected_total{reason="overload"}`, 0, true},
+		{`dezura_sip_active_calls`, 0, true},
+		{`dezura_sip_draining`, 0, true},
+		{`dezura_sip_call_setup_seconds_count`, 1, true},
+		{`dezura_dtmf_digits_total{transport="rfc4733"}`, 6, true}, // 1234# and 1
+		{`dezura_dtmf_digits_total{transport="inband"}`, 0, true},
+		{`dezura_rtp_packets_sent_total`, 50, false},
+		{`dezura_rtp_packets_received_total`, 50, false},
+		{`dezura_rtp_packets_lost_total`, 0, true},
+		{`dezura_rtp_jitter_seconds_count`, 1, true},
+		{`dezura_media_ticks_total`, 50, false},
+		{`dezura_media_frames_skipped_total`, 0, false},
+		{`dezura_ledger_write_seconds_count{op="attendance",result="ok"}`, 1, true},
+		{`dezura_ledger_write_seconds_count{op="call",result="ok"}`, 1, true},
+		{`process_cpu_seconds_total`, 0, false},
+		{`go_goroutines`, 1, false},
+	}
+	var body string
+	// The call record is written just after the service's BYE.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		var code int
+		code, body = r.get(t, "/metrics")
+		if code != 200 {
+			t.Fatalf("/metrics: %d", code)
+		}
+		if v, _ := metric(body, `dezura_ledger_write_seconds_count{op="call",result="ok"}`); v == 1 || time.Now().After(deadline) {
+			break
+		}
+	}
+	for _, w := range want {
+		v, ok := metric(body, w.series)
+		switch {
+		case !ok:
+			t.Errorf("%s missing", w.series)
+		case w.exact && v != w.min:
+			t.Errorf("%s = %v, want %v", w.series, v, w.min)
+		case !w.exact && v < w.min:
+			t.Errorf("%s = %v, want at least %v", w.series, v, w.min)
+		}
+	}
+	if t.Failed() {
+		t.Log(body)
+	}
+}
+
+// TestHealthAndReadiness walks /healthz and /readyz through the states an
+// operator sees: ready, draining, store gone.
+func TestHealthAndReadiness(t *testing.T) {
+	r := startHTTPRig(t)
+	steps := []struct {
+		name       string
+		do         func(t *testing.T)
+		health     int
+		ready      int
+		readyWords string
+	}{
+		{"serving", func(*testing.T) {}, 200, 200, "ready"},
+		{"draining", func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := r.srv.Shutdown(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}, 200, 503, "draining"},
+		{"store closed", func(t *testing.T) {
+			if err := r.store.Close(); err != nil {
+				t.Fatal(err)
+			}
+		}, 200, 503, "draining"}, // still draining: the first reason is reported
+	}
+	for _, s := range steps {
+		s.do(t)
+		if code, _ := r.get(t, "/healthz"); code != s.health {
+			t.Errorf("%s: /healthz %d, want %d", s.name, code, s.health)
+		}
+		code, body := r.get(t, "/readyz")
+		if code != s.ready || !strings.Contains(body, s.readyWords) {
+			t.Errorf("%s: /readyz %d %q, want %d with %q", s.name, code, body, s.ready, s.readyWords)
+		}
+	}
+	if _, body := r.get(t, "/metrics"); !strings.Contains(body, "dezura_sip_draining 1") {
+		t.Errorf("/metrics does not say draining")
+	}
+}
+
+// TestReadyNeedsTheStore: a store that does not answer makes the service
+// not ready while SIP is up.
+func TestReadyNeedsTheStore(t *testing.T) {
+	r := startHTTPRig(t)
+	if err := r.store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	code, body := r.get(t, "/readyz")
+	if code != 503 || !strings.Contains(body, "store does not answer") {
+		t.Errorf("/readyz %d %q", code, body)
+	}
+}
+
+// TestTimedStoreKeepsErrorsAndResults: the decorator returns what the
+// store returned and labels failures.
+func TestTimedStoreKeepsErrorsAndResults(t *testing.T) {
+	ctx := context.Background()
+	store, err := ledger.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "dezura.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	if err := store.(ledger.Admin).SeedDemo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	m := newServiceMetrics()
+	timed := m.timeStore(store)
+	if _, ok := timed.(ledger.FlowStore); ok != isFlowStore(store) {
+		t.Errorf("decorator hides or invents FlowStore")
+	}
+	at := time.Now()
+	tests := []struct {
+		name    string
+		req     ledger.AttendanceRequest
+		wantErr bool
+	}{
+		{"check-in", ledger.AttendanceRequest{TechnicianID: ledger.DemoTechnicianID, SiteCode: "1234", Action: ledger.ActionCheckIn, At: at, CallID: "c1", IdempotencyKey: "k1"}, false},
+		{"unknown site", ledger.AttendanceRequest{TechnicianID: ledger.DemoTechnicianID, SiteCode: "9999", Action: ledger.ActionCheckIn, At: at, CallID: "c2", IdempotencyKey: "k2"}, true},
+	}
+	for _, tt := range tests {
+		res, err := timed.RecordAttendance(ctx, tt.req)
+		if (err != nil) != tt.wantErr {
+			t.Errorf("%s: err %v", tt.name, err)
+		}
+		if !tt.wantErr && res.Entry.SiteCode != "1234" {
+			t.Errorf("%s: result %+v", tt.name, res)
+		}
+	}
+	mfs, err := m.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]uint64{}
+	for _, mf := range mfs {
+		if mf.GetName() != "dezura_ledger_write_seconds" {
+			continue
+		}
+		for _, s := range mf.GetMetric() {
+			key := ""
+			for _, l := range s.GetLabel() {
+				key += l.GetName() + "=" + l.GetValue() + ","
+			}
+			got[key] = s.GetHistogram().GetSampleCount()
+		}
+	}
+	want := map[string]uint64{"op=attendance,result=ok,": 1, "op=attendance,result=error,": 1}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("ledger write counts %v, want %v", got, want)
+	}
+}
+
+func isFlowStore(s ledger.Store) bool {
+	_, ok := s.(ledger.FlowStore)
+	return ok
+}
