@@ -2,6 +2,7 @@ package simulator
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/dezura/dezura/dtmf"
 	"github.com/pion/rtp"
@@ -12,8 +13,7 @@ const (
 	keyToneSlots    = 5                   // 100 ms tone
 	keyGapSlots     = 5                   // 100 ms gap before the next key
 	keySlots        = keyToneSlots + keyGapSlots
-	endRetransmits  = 2 // the end packet is sent 3 times in all (RFC 4733 §2.5.1.4)
-	eventVolume     = 10
+	keyTone         = keyToneSlots * ptime * time.Millisecond
 )
 
 // slotResult says what happened in one 20 ms slot besides the packet.
@@ -28,10 +28,11 @@ type slotResult struct {
 // sends the packets.
 //
 // RFC 3550 §5.1: one SSRC, sequence number +1 per packet, timestamp +160
-// per 20 ms of audio at 8 kHz. RFC 4733 §2.5: an event's packets all carry
-// the timestamp of the event's start, the duration grows by one packet time
-// per packet, the first has the marker bit, the last has the E bit and is
-// sent three times; the media clock keeps running meanwhile.
+// per 20 ms of audio at 8 kHz. RFC 4733 §2.5: the telephone-event packets
+// of a key press come from dtmf.EventPackets (timestamp of the event's
+// start, growing duration, marker on the first, E bit on the last, sent
+// three times); they take the place of audio in their slots while the
+// media clock keeps running.
 type outStream struct {
 	codec   Codec
 	pt      uint8
@@ -45,6 +46,7 @@ type outStream struct {
 	keys    []byte // keys of the current group still to send (first in progress)
 	slot    int    // slot within the current key
 	eventTS uint32
+	events  []dtmf.GeneratedPacket // telephone-event packets of the current key
 	tone    toneGen
 	pcm     [samplesPerFrame]int16
 	sent    []byte // keys begun so far
@@ -95,21 +97,23 @@ func (o *outStream) next(dst []byte) ([]byte, slotResult, error) {
 			o.sent = append(o.sent, k)
 			o.eventTS = o.ts
 			o.tone, _ = newToneGen(k)
+			if o.mode == dtmf.TransportRFC4733 {
+				var err error
+				if o.events, err = dtmf.EventPackets(k, keyTone, 8000); err != nil {
+					return dst, res, fmt.Errorf("simulator: key %q: %w", k, err)
+				}
+			}
 		}
 		switch {
-		case o.mode == dtmf.TransportRFC4733 && o.slot < keyToneSlots+endRetransmits:
-			ev, _ := dtmf.EventForKey(k)
-			n := min(o.slot+1, keyToneSlots)
-			te := dtmf.TelephoneEvent{
-				Event:    ev,
-				End:      o.slot >= keyToneSlots-1,
-				Volume:   eventVolume,
-				Duration: uint16(n * samplesPerFrame),
-			}
+		case o.mode == dtmf.TransportRFC4733 && len(o.events) > 0 && o.events[0].Slot <= o.slot:
+			// One packet per slot; should the generator ever put two in
+			// one slot, the second goes in the next.
+			ev := o.events[0]
+			o.events = o.events[1:]
 			h.PayloadType = o.eventPT
-			h.Timestamp = o.eventTS
-			h.Marker = o.slot == 0
-			o.payload = te.Marshal(o.payload)
+			h.Timestamp = o.eventTS + ev.Timestamp
+			h.Marker = ev.Marker
+			o.payload = append(o.payload, ev.Payload...)
 			silence = false
 		case o.mode == dtmf.TransportInband && o.slot < keyToneSlots:
 			o.tone.fill(o.pcm[:])
@@ -117,7 +121,7 @@ func (o *outStream) next(dst []byte) ([]byte, slotResult, error) {
 			silence = false
 		}
 		o.slot++
-		if o.slot == keySlots {
+		if o.slot >= keySlots && len(o.events) == 0 {
 			o.keys, o.slot = o.keys[1:], 0
 			res.GroupDone = len(o.keys) == 0
 		}

@@ -64,11 +64,13 @@ func TestOutStreamRFC4733(t *testing.T) {
 	ev := func(ts uint32, m, e bool, d uint16, code uint8) want { return want{96, ts, m, e, d, code} }
 	au := func(slot int) want { return want{pt: 0, ts: 1000 + uint32(2+slot)*160} }
 	k1, k2 := uint32(1000+2*160), uint32(1000+12*160)
+	// RFC 4733 §2.5.1: start (marker, duration 0), updates every 20 ms,
+	// three end packets with the final 100 ms duration, then audio.
 	wants := []want{
-		ev(k1, true, false, 160, 5), ev(k1, false, false, 320, 5), ev(k1, false, false, 480, 5), ev(k1, false, false, 640, 5),
-		ev(k1, false, true, 800, 5), ev(k1, false, true, 800, 5), ev(k1, false, true, 800, 5), au(7), au(8), au(9),
-		ev(k2, true, false, 160, 11), ev(k2, false, false, 320, 11), ev(k2, false, false, 480, 11), ev(k2, false, false, 640, 11),
-		ev(k2, false, true, 800, 11), ev(k2, false, true, 800, 11), ev(k2, false, true, 800, 11), au(17), au(18), au(19), au(20),
+		ev(k1, true, false, 0, 5), ev(k1, false, false, 160, 5), ev(k1, false, false, 320, 5), ev(k1, false, false, 480, 5),
+		ev(k1, false, false, 640, 5), ev(k1, false, true, 800, 5), ev(k1, false, true, 800, 5), ev(k1, false, true, 800, 5), au(8), au(9),
+		ev(k2, true, false, 0, 11), ev(k2, false, false, 160, 11), ev(k2, false, false, 320, 11), ev(k2, false, false, 480, 11),
+		ev(k2, false, false, 640, 11), ev(k2, false, true, 800, 11), ev(k2, false, true, 800, 11), ev(k2, false, true, 800, 11), au(18), au(19), au(20),
 	}
 	for i, p := range ps {
 		w := wants[i]
@@ -86,7 +88,7 @@ func TestOutStreamRFC4733(t *testing.T) {
 		if err := te.Unmarshal(p.Payload); err != nil {
 			t.Fatal(err)
 		}
-		if te.Event != w.event || te.End != w.end || te.Duration != w.dur || te.Volume != eventVolume {
+		if te.Event != w.event || te.End != w.end || te.Duration != w.dur || te.Volume != 10 {
 			t.Errorf("slot %d: event %+v, want %+v", i, te, w)
 		}
 	}
