@@ -14,6 +14,7 @@ const (
 	keyGapSlots     = 5                   // 100 ms gap before the next key
 	keySlots        = keyToneSlots + keyGapSlots
 	keyTone         = keyToneSlots * ptime * time.Millisecond
+	toneDBm0        = -10 // level of each in-band tone
 )
 
 // slotResult says what happened in one 20 ms slot besides the packet.
@@ -47,9 +48,8 @@ type outStream struct {
 	slot    int    // slot within the current key
 	eventTS uint32
 	events  []dtmf.GeneratedPacket // telephone-event packets of the current key
-	tone    toneGen
-	pcm     [samplesPerFrame]int16
-	sent    []byte // keys begun so far
+	tone    []int16                // in-band: the current key's 100 ms of tone
+	sent    []byte                 // keys begun so far
 	payload []byte
 }
 
@@ -96,7 +96,13 @@ func (o *outStream) next(dst []byte) ([]byte, slotResult, error) {
 			res.KeyStarted = k
 			o.sent = append(o.sent, k)
 			o.eventTS = o.ts
-			o.tone, _ = newToneGen(k)
+			if o.mode == dtmf.TransportInband {
+				// ITU-T Q.24 levels: about -10 dBm0 per tone, no twist.
+				o.tone = make([]int16, keyToneSlots*samplesPerFrame)
+				if err := dtmf.AddTone(o.tone, k, dtmf.ToneOptions{LowDBm0: toneDBm0, HighDBm0: toneDBm0}); err != nil {
+					return dst, res, fmt.Errorf("simulator: key %q: %w", k, err)
+				}
+			}
 			if o.mode == dtmf.TransportRFC4733 {
 				var err error
 				if o.events, err = dtmf.EventPackets(k, keyTone, 8000); err != nil {
@@ -116,8 +122,8 @@ func (o *outStream) next(dst []byte) ([]byte, slotResult, error) {
 			o.payload = append(o.payload, ev.Payload...)
 			silence = false
 		case o.mode == dtmf.TransportInband && o.slot < keyToneSlots:
-			o.tone.fill(o.pcm[:])
-			o.payload = o.codec.encode(o.payload, o.pcm[:])
+			frame := o.tone[o.slot*samplesPerFrame : (o.slot+1)*samplesPerFrame]
+			o.payload = o.codec.encode(o.payload, frame)
 			silence = false
 		}
 		o.slot++

@@ -92,6 +92,20 @@ func TestOutStreamRFC4733(t *testing.T) {
 			t.Errorf("slot %d: event %+v, want %+v", i, te, w)
 		}
 	}
+	// The service's RFC 4733 receiver gets each key once.
+	rcv := dtmf.NewReceiver(8000)
+	var got []byte
+	for _, p := range ps {
+		if p.PayloadType != 96 {
+			continue
+		}
+		if ev, ok := rcv.Process(dtmf.Packet{SSRC: p.SSRC, Seq: p.SequenceNumber, Timestamp: p.Timestamp, Marker: p.Marker, Payload: p.Payload}); ok {
+			got = append(got, ev.Key)
+		}
+	}
+	if string(got) != "5#" {
+		t.Errorf("receiver got %q, want 5#", got)
+	}
 	if rs[0].KeyStarted != '5' || rs[10].KeyStarted != '#' || !rs[19].GroupDone || rs[9].GroupDone || o.busy() {
 		t.Errorf("slot results %+v", rs)
 	}
@@ -117,6 +131,10 @@ func TestOutStreamInband(t *testing.T) {
 		if tone && (low < 1e11 || high < 1e11 || other > low/100) {
 			t.Errorf("slot %d: 852 Hz %.3g, 1477 Hz %.3g, others %.3g", i, low, high, other)
 		}
+		// About -10 dBm0 per tone: RMS of the pair near 7018 (0 dBm0 peak 22194).
+		if rms := frameRMS(pcm); tone && (rms < 7018*0.88 || rms > 7018*1.12) {
+			t.Errorf("slot %d: RMS %.0f", i, rms)
+		}
 		if !tone && frameRMS(pcm) != 0 {
 			t.Errorf("slot %d: gap not silent", i)
 		}
@@ -126,21 +144,25 @@ func TestOutStreamInband(t *testing.T) {
 	}
 }
 
-func TestToneLevel(t *testing.T) {
-	// Each tone about -10 dBm0: peak within 1 dB of 7020 (G.711 0 dBm0 = 22194).
-	g, ok := newToneGen('1')
-	if !ok {
-		t.Fatal("no tone for 1")
-	}
-	x := make([]int16, 8000)
-	g.fill(x)
-	rms := frameRMS(x)
-	want := 7020.0 // RMS of two sines of peak A is A
-	if rms < want*0.89 || rms > want*1.12 {
-		t.Errorf("RMS %.0f, want about %.0f", rms, want)
-	}
-	if _, ok := newToneGen('x'); ok {
-		t.Error("tone for x")
+func TestOutStreamInbandDetected(t *testing.T) {
+	// The service's own in-band detector hears every key of the stream.
+	for _, c := range []Codec{CodecPCMU, CodecPCMA} {
+		o := newOutStream(c, c.PayloadType(), 101, dtmf.TransportInband, 1, 0, 0)
+		const keys = "0123456789*#"
+		if err := o.startGroup(keys); err != nil {
+			t.Fatal(err)
+		}
+		ps, _ := slots(t, o, len(keys)*keySlots+keySlots)
+		det := dtmf.NewDetector()
+		var got []byte
+		for _, p := range ps {
+			if ev, ok := det.Process(c.decode(nil, p.Payload)); ok {
+				got = append(got, ev.Key)
+			}
+		}
+		if string(got) != keys {
+			t.Errorf("%v: detector heard %q, want %q", c, got, keys)
+		}
 	}
 }
 
