@@ -2,6 +2,7 @@ package sip
 
 import (
 	"fmt"
+	"github.com/dezura/dezura/sip/guard"
 	"log/slog"
 	"net/netip"
 	"time"
@@ -70,6 +71,9 @@ type Config struct {
 	MaxCalls int
 	// Logger receives the server's and the calls' logs (default: discard).
 	Logger *slog.Logger
+	// Guard decides which requests are served (trust list, digest
+	// authentication, rate limits, bans; see sip/guard). nil serves all.
+	Guard *guard.Guard
 }
 
 // settings is a validated Config.

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/dezura/dezura/sip/guard"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -38,6 +39,9 @@ type Server struct {
 	sched    *scheduler
 	schedPtr atomic.Pointer[scheduler]
 	dialogs  *sipgo.DialogUA
+
+	guard       *guard.Guard // nil: every request is served
+	gateDropped atomic.Uint64
 
 	draining atomic.Bool
 	active   atomic.Int64 // INVITEs being answered + calls up
@@ -74,6 +78,7 @@ func NewServer(cfg Config, handle func(ctx context.Context, c *Call)) (*Server, 
 		calls:   make(map[string]*Call),
 		serving: make(chan struct{}),
 		stats:   newServerStats(),
+		guard:   cfg.Guard,
 	}, nil
 }
 
@@ -190,14 +195,14 @@ func (s *Server) Serve(ctx context.Context) error {
 		// address in its Contact (the signalling twin of symmetric RTP).
 		RewriteContact: true,
 	}
-	srv.OnInvite(s.onInvite)
-	srv.OnAck(s.onAck)
-	srv.OnBye(s.onBye)
-	srv.OnCancel(s.onCancel)
-	srv.OnOptions(s.onOptions)
-	srv.OnRegister(s.onRegister)
-	srv.OnInfo(s.onInfo)
-	srv.OnUpdate(s.onUpdate)
+	srv.OnInvite(s.gated(s.onInvite))
+	srv.OnAck(s.gated(s.onAck))
+	srv.OnBye(s.gated(s.onBye))
+	srv.OnCancel(s.gated(s.onCancel))
+	srv.OnOptions(s.gated(s.onOptions))
+	srv.OnRegister(s.gated(s.onRegister))
+	srv.OnInfo(s.gated(s.onInfo))
+	srv.OnUpdate(s.gated(s.onUpdate))
 
 	s.sched = newScheduler(0)
 	s.schedPtr.Store(s.sched)
