@@ -2,6 +2,7 @@ package ivr
 
 import (
 	"context"
+	"time"
 
 	"github.com/dezura/dezura/ledger"
 	"github.com/dezura/dezura/prompts"
@@ -25,4 +26,8 @@ type Recorder interface {
 type Prompts interface {
 	Clip(lang, name string) (*prompts.Clip, error)
 	Digits(lang, s string) ([]*prompts.Clip, error)
+	// Time reads a clock time as a native speaker says it (in t's location).
+	Time(lang string, t time.Time) ([]*prompts.Clip, error)
+	// Number reads a cardinal number (0..9999).
+	Number(lang string, n int) ([]*prompts.Clip, error)
 }

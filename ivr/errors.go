@@ -9,4 +9,6 @@ var (
 	errTooManyTries = errors.New("ivr: too many tries")
 	// errNoInput: the caller keyed nothing, try after try.
 	errNoInput = errors.New("ivr: no input")
+	// errLocked: phone entry by security code is locked for the technician.
+	errLocked = errors.New("ivr: phone entry locked")
 )

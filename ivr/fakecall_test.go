@@ -43,7 +43,13 @@ type fakeCall struct {
 var fakeCallIDs atomic.Int64
 
 func newFakeCall(caller string, script ...reaction) *fakeCall {
-	return &fakeCall{id: fmt.Sprintf("call-%d-%s", fakeCallIDs.Add(1), caller), caller: caller, called: "ivr",
+	return newFakeCallTo(caller, "ivr", script...)
+}
+
+// newFakeCallTo is a call to the number called (a site's own number, or
+// "ivr" for the general one).
+func newFakeCallTo(caller, called string, script ...reaction) *fakeCall {
+	return &fakeCall{id: fmt.Sprintf("call-%d-%s", fakeCallIDs.Add(1), caller), caller: caller, called: called,
 		keys: make(chan byte, 64), done: make(chan struct{}), script: script}
 }
 

@@ -18,6 +18,18 @@ type Config struct {
 	MaxTries          int           // tries per step before apologising (default 3)
 	MaxSiteCodeLen    int           // longest site code (default 8)
 	Language          string        // default prompt language (default "ja")
+	// UndoWindow is how long after the undo offer starts the caller of the
+	// one-call path can press 9 (default 3 s); UndoGrace the least time
+	// left after the offer has been said (default 1.5 s).
+	UndoWindow time.Duration
+	UndoGrace  time.Duration
+	// LanguageKeyWindow is how long after the greeting's "For English,
+	// press 9" the flow waits for the 9 before going on (default 1 s);
+	// another key goes on as type-ahead.
+	LanguageKeyWindow time.Duration
+	// MaxStatusReadbacks bounds how often one call may hear today's
+	// entries (default 3).
+	MaxStatusReadbacks int
 	// Now is the clock (default time.Now); work dates and call records use it.
 	Now func() time.Time
 	// NormalizePhone turns a presented caller number into E.164 (default
@@ -40,7 +52,19 @@ func (c *Config) setDefaults() {
 		c.MaxSiteCodeLen = 8
 	}
 	if c.Language == "" {
-		c.Language = "ja"
+		c.Language = prompts.Japanese
+	}
+	if c.UndoWindow <= 0 {
+		c.UndoWindow = 3 * time.Second
+	}
+	if c.UndoGrace <= 0 {
+		c.UndoGrace = 1500 * time.Millisecond
+	}
+	if c.LanguageKeyWindow <= 0 {
+		c.LanguageKeyWindow = time.Second
+	}
+	if c.MaxStatusReadbacks <= 0 {
+		c.MaxStatusReadbacks = 3
 	}
 	if c.Now == nil {
 		c.Now = time.Now
@@ -56,12 +80,16 @@ func (c *Config) setDefaults() {
 // technicianIDLen is the length of a CCUS technician ID (技能者ID).
 const technicianIDLen = 14
 
-// Flow runs dezura's check-in/check-out call flow.
+// Flow runs dezura's check-in/check-out call flows.
 type Flow struct {
 	cfg     Config
 	dir     Directory
 	rec     Recorder
 	prompts Prompts
+	// fs is the rest of the ledger (site numbers, security codes, foreman
+	// phones, today's entries, undo) when dir offers it; without it the
+	// flow is the basic one: ID, site code, 1 or 2.
+	fs ledger.FlowStore
 }
 
 // flowClips are the clips the flow plays; New checks each exists in the
@@ -73,20 +101,33 @@ var flowClips = []string{
 	prompts.InvalidKey, prompts.NoInput, prompts.SiteCodeIs, prompts.ActionCheckIn,
 	prompts.ActionCheckOut, prompts.Registered, prompts.AlreadyRegistered,
 	prompts.CheckoutWithoutIn, prompts.Goodbye, prompts.TooManyErrors, prompts.SystemError,
+	prompts.GreetingShort, prompts.EnglishOffer, prompts.EnterIDLong, prompts.EnterSiteLong,
+	prompts.ChooseActionMore, prompts.SameSiteOffer, prompts.EnterSecurityCode,
+	prompts.WrongSecurityCode, prompts.Locked, prompts.TooShort, prompts.TechnicianIDIs,
+	prompts.RecordedCheckIn, prompts.RecordedCheckOut, prompts.NotAssigned, prompts.UndoOffer,
+	prompts.Undone, prompts.ForemanEnterID, prompts.ForemanNext, prompts.ForemanDone,
+	prompts.TodaysEntries, prompts.NoEntriesToday, prompts.EntryCancelled,
+	prompts.NothingToCancel, prompts.CountRegistered,
 }
 
-// New returns a flow over the given directory, recorder and prompts.
+// New returns a flow over the given directory, recorder and prompts. When
+// dir also implements ledger.FlowStore (both SQL stores and the spool do),
+// the flow offers the one-call path, security codes, foreman entry,
+// today's entries and undo.
 func New(cfg Config, dir Directory, rec Recorder, p Prompts) (*Flow, error) {
 	cfg.setDefaults()
-	for _, name := range flowClips {
-		if _, err := p.Clip(cfg.Language, name); err != nil {
-			return nil, fmt.Errorf("ivr: prompt %q: %w", name, err)
+	for _, lang := range []string{cfg.Language, prompts.English} {
+		for _, name := range flowClips {
+			if _, err := p.Clip(lang, name); err != nil {
+				return nil, fmt.Errorf("ivr: prompt %q: %w", name, err)
+			}
+		}
+		if _, err := p.Digits(lang, "0123456789"); err != nil {
+			return nil, fmt.Errorf("ivr: digit prompts: %w", err)
 		}
 	}
-	if _, err := p.Digits(cfg.Language, "0123456789"); err != nil {
-		return nil, fmt.Errorf("ivr: digit prompts: %w", err)
-	}
-	return &Flow{cfg: cfg, dir: dir, rec: rec, prompts: p}, nil
+	fs, _ := dir.(ledger.FlowStore)
+	return &Flow{cfg: cfg, dir: dir, rec: rec, prompts: p, fs: fs}, nil
 }
 
 // session is the state of one call.
@@ -99,6 +140,9 @@ type session struct {
 	// lastWrong is the clip that said what was wrong with the last rejected
 	// entry; after the last try it is played before the apology.
 	lastWrong string
+	// pending are keys read but not used yet (a key after the greeting
+	// that was not the language key): the next gather takes them first.
+	pending []byte
 }
 
 // Handle runs the flow for one answered call and returns when the call is
@@ -108,10 +152,16 @@ func (f *Flow) Handle(ctx context.Context, call Call) {
 		log: f.cfg.Logger.With("call_id", call.ID())}
 	now := f.cfg.Now()
 	s.rec = ledger.CallRecord{CallID: call.ID(), Called: call.Called(), ArrivedAt: now, AnsweredAt: now, Language: s.lang}
+	if a, ok := call.(interface{ ArrivedAt() time.Time }); ok && !a.ArrivedAt().IsZero() {
+		s.rec.ArrivedAt = a.ArrivedAt()
+	}
 	if e164, err := f.cfg.NormalizePhone(call.Caller()); err == nil {
 		s.rec.Caller = e164
 	} else {
 		s.rec.Caller = call.Caller()
+	}
+	if e164, err := f.cfg.NormalizePhone(call.Called()); err == nil {
+		s.rec.Called = e164
 	}
 	s.log.Info("call started", "caller", maskNumber(s.rec.Caller))
 
@@ -134,92 +184,125 @@ func (f *Flow) Handle(ctx context.Context, call Call) {
 
 // run is the flow from greeting to hang-up, top to bottom like a dialplan.
 func (s *session) run(ctx context.Context) (Outcome, string) {
-	lead := []string{prompts.Greeting}
-	s.step("greeting")
+	s.step("answered")
 
-	// 1. Who is calling: caller ID, or the 14-digit technician ID.
+	// 0. What the dialled and the calling numbers say, before a word is
+	// played: a site's own number, a registered technician, a foreman.
+	didSite, hasDID := s.siteByDID(ctx)
 	tech, err := s.f.dir.TechnicianByPhone(ctx, s.rec.Caller)
-	switch {
-	case err == nil && !tech.Disabled:
-		s.step("identified_by_phone")
-	case err == nil || errors.Is(err, ledger.ErrNotFound) || errors.Is(err, ledger.ErrUnknownTechnician):
+	registered := err == nil && !tech.Disabled
+	if err != nil && !notFound(err) {
+		return s.fail(ctx, fmt.Errorf("look up caller: %w", err))
+	}
+	if registered {
+		s.identified(tech, "identified_by_phone")
+		if hasDID {
+			// 1a. The one-call path: no keys at all.
+			return s.oneCall(ctx, tech, didSite)
+		}
+	}
+	foreman, isForeman := s.foremanPhone(ctx, registered)
+
+	// 1. Greeting: short for a caller we know (his language is stored),
+	// else with "For English, press 9".
+	lead, err := s.greet(ctx, registered)
+	if err != nil {
+		return s.fail(ctx, err)
+	}
+	if isForeman {
+		return s.foreman(ctx, foreman, didSite, hasDID, lead)
+	}
+
+	// 2. Who is calling: the 14-digit technician ID and, from a phone that
+	// is not registered, the security code on the back of the CCUS card.
+	if !registered {
 		tech, err = s.askTechnician(ctx, lead)
 		lead = nil
 		if err != nil {
 			return s.fail(ctx, err)
 		}
-		s.step("identified_by_id")
-	default:
-		return s.fail(ctx, fmt.Errorf("look up caller: %w", err))
+		s.identified(tech, "identified_by_id")
+		if err := s.checkSecurityCode(ctx, tech); err != nil {
+			return s.fail(ctx, err)
+		}
 	}
+
+	// 3. Which site: the dialled site, the last site (1), or a site code.
+	var site ledger.Site
+	if hasDID {
+		site = didSite
+		s.step("site_by_did")
+	} else {
+		site, err = s.chooseSite(ctx, tech, lead)
+		if err != nil {
+			return s.fail(ctx, err)
+		}
+		s.step("site")
+	}
+	s.rec.SiteCode = site.Code
+
+	// 4. Check-in, check-out, today's entries, cancel the last entry.
+	return s.menu(ctx, tech, site)
+}
+
+// identified records who the caller is and switches to his language.
+func (s *session) identified(tech ledger.Technician, step string) {
+	s.step(step)
 	s.rec.TechnicianID = tech.ID
 	if tech.Language != "" {
 		s.lang = tech.Language
 	}
-
-	// 2. Which site.
-	site, err := s.askSite(ctx, lead)
-	if err != nil {
-		return s.fail(ctx, err)
-	}
-	s.rec.SiteCode = site.Code
-	s.step("site")
-
-	// 3. Check-in or check-out.
-	action, err := s.askAction(ctx)
-	if err != nil {
-		return s.fail(ctx, err)
-	}
-	s.step("action")
-
-	// 4. Read back while committing; "registered" only once durable.
-	return s.commit(ctx, tech, site, action)
 }
 
-func (s *session) askTechnician(ctx context.Context, lead []string) (ledger.Technician, error) {
-	var tech ledger.Technician
-	spec := s.spec(technicianIDLen, '#')
-	_, err := s.ask(ctx, prompts.EnterID, spec, lead, func(digits string) (string, error) {
-		if len(digits) != technicianIDLen {
-			return prompts.WrongLengthID, nil
-		}
-		t, err := s.f.dir.Technician(ctx, digits)
-		switch {
-		case errors.Is(err, ledger.ErrNotFound), errors.Is(err, ledger.ErrUnknownTechnician):
-			return prompts.UnknownID, nil
-		case err != nil:
-			return "", fmt.Errorf("look up technician: %w", err)
-		case t.Disabled:
-			return prompts.UnknownID, nil
-		}
-		tech = t
-		return "", nil
-	})
-	return tech, err
+// siteByDID returns the site whose own number was dialled, if any.
+func (s *session) siteByDID(ctx context.Context) (ledger.Site, bool) {
+	if s.f.fs == nil || s.call.Called() == "" {
+		return ledger.Site{}, false
+	}
+	st, err := s.f.fs.SiteByDID(ctx, s.call.Called())
+	switch {
+	case err == nil && !st.Disabled:
+		return st, true
+	case err == nil, notFound(err), errors.Is(err, ledger.ErrInvalidPhone):
+	default:
+		// Logged, not fatal: the caller can still key the site code.
+		s.log.Warn("look up called number", "err", err)
+	}
+	return ledger.Site{}, false
 }
 
-func (s *session) askSite(ctx context.Context, lead []string) (ledger.Site, error) {
-	var site ledger.Site
-	spec := s.spec(s.f.cfg.MaxSiteCodeLen, '#')
-	_, err := s.ask(ctx, prompts.EnterSite, spec, lead, func(digits string) (string, error) {
-		st, err := s.f.dir.SiteByCode(ctx, digits)
-		switch {
-		case errors.Is(err, ledger.ErrNotFound), errors.Is(err, ledger.ErrUnknownSite):
-			return prompts.UnknownSite, nil
-		case err != nil:
-			return "", fmt.Errorf("look up site: %w", err)
-		}
-		if !siteOpen(st, s.f.cfg.Now()) {
-			return prompts.SiteClosed, nil
-		}
-		site = st
-		return "", nil
-	})
-	return site, err
+// greet plays the greeting. A known caller hears the short one, as the
+// lead of the next prompt; anyone else hears the full greeting and "For
+// English, press 9", and a 9 then switches the call to English.
+func (s *session) greet(ctx context.Context, known bool) ([]string, error) {
+	if known {
+		return []string{prompts.GreetingShort}, nil
+	}
+	s.step("greeting")
+	clips, err := s.clips(prompts.Greeting, prompts.EnglishOffer)
+	if err != nil {
+		return nil, err
+	}
+	spec := GatherSpec{Max: 1, FirstTimeout: s.f.cfg.LanguageKeyWindow, InterTimeout: s.f.cfg.LanguageKeyWindow}
+	res, err := s.gather(ctx, clips, spec)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case res.digits == "9":
+		s.lang = prompts.English
+		s.step("english")
+	case res.digits != "":
+		s.pending = append(s.pending, res.digits...) // type-ahead for the next step
+	}
+	return nil, nil
 }
 
 // siteOpen reports whether the site takes entries on the Tokyo date of now.
 func siteOpen(st ledger.Site, now time.Time) bool {
+	if st.Disabled {
+		return false
+	}
 	day := ledger.WorkDate(now)
 	if !st.OpensOn.IsZero() && day < st.OpensOn.Format(time.DateOnly) {
 		return false
@@ -230,186 +313,8 @@ func siteOpen(st ledger.Site, now time.Time) bool {
 	return true
 }
 
-func (s *session) askAction(ctx context.Context) (ledger.Action, error) {
-	var action ledger.Action
-	_, err := s.ask(ctx, prompts.ChooseAction, s.spec(1, 0), nil, func(digits string) (string, error) {
-		switch digits {
-		case "1":
-			action = ledger.ActionCheckIn
-		case "2":
-			action = ledger.ActionCheckOut
-		default:
-			return prompts.InvalidKey, nil
-		}
-		return "", nil
-	})
-	return action, err
-}
-
-func (s *session) spec(max int, term byte) GatherSpec {
-	return GatherSpec{Max: max, Terminator: term,
-		FirstTimeout: s.f.cfg.FirstDigitTimeout, InterTimeout: s.f.cfg.InterDigitTimeout}
-}
-
-// ask plays prompt (after lead) and gathers an entry, up to MaxTries times.
-// check returns "" when the entry is good, or the name of the clip that says
-// what was wrong.
-func (s *session) ask(ctx context.Context, prompt string, spec GatherSpec, lead []string,
-	check func(digits string) (string, error)) (string, error) {
-	pre := lead
-	noInput := 0
-	for try := 1; try <= s.f.cfg.MaxTries; try++ {
-		clips, err := s.clips(append(pre, prompt)...)
-		if err != nil {
-			return "", err
-		}
-		res, err := s.gather(ctx, clips, spec)
-		if err != nil {
-			return "", err
-		}
-		if res.outcome == GatherNoInput {
-			noInput++
-			pre = []string{prompts.NoInput}
-			s.lastWrong = prompts.NoInput
-			continue
-		}
-		wrong, err := check(res.digits)
-		if err != nil {
-			return "", err
-		}
-		if wrong == "" {
-			return res.digits, nil
-		}
-		// A mistake often comes with stray keys behind it: start the next
-		// try clean rather than let them cascade.
-		s.flushKeys()
-		s.log.Info("entry rejected", "prompt", prompt, "reason", wrong, "try", try)
-		pre = []string{wrong}
-		s.lastWrong = wrong
-	}
-	if noInput == s.f.cfg.MaxTries {
-		return "", errNoInput
-	}
-	return "", errTooManyTries
-}
-
-type gatherResult struct {
-	outcome GatherOutcome
-	digits  string
-}
-
-// gather plays clips and collects keys as the gatherer says, until it is
-// done, the call ends or ctx ends.
-func (s *session) gather(ctx context.Context, clips []*prompts.Clip, spec GatherSpec) (gatherResult, error) {
-	g := newGatherer(spec)
-	played := s.call.Play(clips)
-	timer := time.NewTimer(time.Hour)
-	timer.Stop()
-	defer timer.Stop()
-	var timerC <-chan time.Time
-	for {
-		var st gatherStep
-		select {
-		case <-ctx.Done():
-			s.call.StopPlayback()
-			return gatherResult{}, ctx.Err()
-		case <-s.call.Done():
-			return gatherResult{}, ErrHangup
-		case k := <-s.call.Keys():
-			st = g.step(gatherEvent{kind: evKey, key: k})
-		case <-played:
-			played = nil
-			st = g.step(gatherEvent{kind: evPromptEnded})
-		case <-timerC:
-			timerC = nil
-			st = g.step(gatherEvent{kind: evTimeout})
-		}
-		if st.stopPrompt {
-			s.call.StopPlayback()
-		}
-		if st.disarm {
-			timer.Stop()
-			timerC = nil
-		}
-		if st.arm > 0 {
-			timer.Reset(st.arm)
-			timerC = timer.C
-		}
-		if st.done {
-			if played != nil {
-				s.call.StopPlayback()
-			}
-			return gatherResult{outcome: st.outcome, digits: st.digits}, nil
-		}
-	}
-}
-
-func (s *session) flushKeys() {
-	for {
-		select {
-		case <-s.call.Keys():
-		default:
-			return
-		}
-	}
-}
-
-// commit reads back the site and action while the entry is written, then
-// says what was recorded and hangs up.
-func (s *session) commit(ctx context.Context, tech ledger.Technician, site ledger.Site, action ledger.Action) (Outcome, string) {
-	select {
-	case <-s.call.Done():
-		return OutcomeAbandoned, "hangup before commit"
-	default:
-	}
-	actionClip := prompts.ActionCheckIn
-	if action == ledger.ActionCheckOut {
-		actionClip = prompts.ActionCheckOut
-	}
-	readback, err := s.clips(prompts.SiteCodeIs)
-	if err != nil {
-		return s.fail(ctx, err)
-	}
-	digits, err := s.f.prompts.Digits(s.lang, site.Code)
-	if err != nil {
-		return s.fail(ctx, fmt.Errorf("prompts: %w", err))
-	}
-	ac, err := s.clips(actionClip)
-	if err != nil {
-		return s.fail(ctx, err)
-	}
-	readback = append(append(readback, digits...), ac...)
-	played := s.call.Play(readback)
-
-	res, err := s.f.rec.RecordAttendance(ctx, ledger.AttendanceRequest{
-		TechnicianID:   tech.ID,
-		SiteCode:       site.Code,
-		Action:         action,
-		At:             s.f.cfg.Now(),
-		CallID:         s.call.ID(),
-		IdempotencyKey: s.call.ID() + "/attendance",
-	})
-	if err != nil {
-		s.waitPlayed(played)
-		return s.fail(ctx, fmt.Errorf("record attendance: %w", err))
-	}
-	s.step("committed")
-	outcome := OutcomeRegistered
-	result := prompts.Registered
-	switch {
-	case res.AlreadyRegistered:
-		outcome, result = OutcomeAlreadyRegistered, prompts.AlreadyRegistered
-	case action == ledger.ActionCheckOut && res.Entry.Status == ledger.EntryStatusNeedsReview:
-		result = prompts.CheckoutWithoutIn
-	}
-	if !res.AlreadyRegistered {
-		s.rec.EntryIDs = append(s.rec.EntryIDs, res.Entry.ID)
-	}
-	s.log.Info("attendance recorded", "site", site.Code, "entry_id", res.Entry.ID,
-		"action", actionName(action), "already", res.AlreadyRegistered)
-	s.waitPlayed(played)
-	s.say(result, prompts.Goodbye)
-	return outcome, ""
+func notFound(err error) bool {
+	return errors.Is(err, ledger.ErrNotFound) || errors.Is(err, ledger.ErrUnknownTechnician) || errors.Is(err, ledger.ErrUnknownSite)
 }
 
 // fail tells the caller why the flow is giving up (if they are still there)
@@ -426,6 +331,9 @@ func (s *session) fail(ctx context.Context, err error) (Outcome, string) {
 	case errors.Is(err, errTooManyTries):
 		s.say(s.lastWrong, prompts.TooManyErrors)
 		return OutcomeFailed, "too_many_errors"
+	case errors.Is(err, errLocked):
+		s.say(prompts.Locked)
+		return OutcomeFailed, "locked"
 	}
 	s.log.Error("call failed", "err", err)
 	s.say(prompts.SystemError)
@@ -438,6 +346,10 @@ func (s *session) say(names ...string) {
 	if err == nil {
 		s.waitPlayed(s.call.Play(clips))
 	}
+	s.hangup()
+}
+
+func (s *session) hangup() {
 	if err := s.call.Hangup(); err != nil {
 		s.log.Debug("hang up", "err", err)
 	}
@@ -462,6 +374,14 @@ func (s *session) clips(names ...string) ([]*prompts.Clip, error) {
 	return out, nil
 }
 
+func (s *session) digitClips(digits string) ([]*prompts.Clip, error) {
+	c, err := s.f.prompts.Digits(s.lang, digits)
+	if err != nil {
+		return nil, fmt.Errorf("prompts: %w", err)
+	}
+	return c, nil
+}
+
 func (s *session) step(name string) { s.rec.Steps = append(s.rec.Steps, name) }
 
 func actionName(a ledger.Action) string {
@@ -469,6 +389,13 @@ func actionName(a ledger.Action) string {
 		return "check-out"
 	}
 	return "check-in"
+}
+
+func actionClip(a ledger.Action) string {
+	if a == ledger.ActionCheckOut {
+		return prompts.ActionCheckOut
+	}
+	return prompts.ActionCheckIn
 }
 
 // maskNumber keeps the last 4 digits of a phone number for logs.

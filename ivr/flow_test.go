@@ -30,6 +30,7 @@ type flowEnv struct {
 	store ledger.Store
 	admin ledger.Admin
 	cat   *prompts.Catalogue
+	cfg   Config // for New; Now is set by runCall
 }
 
 func newFlowEnv(t *testing.T) *flowEnv {
@@ -57,11 +58,19 @@ func newFlowEnv(t *testing.T) *flowEnv {
 // call is given as the arguments of newFakeCall.
 func (e *flowEnv) runCall(t *testing.T, at time.Time, caller string, script ...reaction) *fakeCall {
 	t.Helper()
+	return e.runCallTo(t, at, caller, "ivr", script...)
+}
+
+// runCallTo is runCall to the number called.
+func (e *flowEnv) runCallTo(t *testing.T, at time.Time, caller, called string, script ...reaction) *fakeCall {
+	t.Helper()
 	var c *fakeCall
 	synctest.Test(t, func(t *testing.T) {
-		c = newFakeCall(caller, script...)
+		c = newFakeCallTo(caller, called, script...)
 		start := time.Now()
-		f, err := New(Config{Now: func() time.Time { return at.Add(time.Since(start)) }}, e.store, e.store, e.cat)
+		cfg := e.cfg
+		cfg.Now = func() time.Time { return at.Add(time.Since(start)) }
+		f, err := New(cfg, e.store, e.store, e.cat)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -119,9 +128,9 @@ func TestFlowRegisteredCallerChecksIn(t *testing.T) {
 	e := newFlowEnv(t)
 	c := e.runCall(t, jstMorning, demoCaller,
 		reaction{after: prompts.EnterSite, keys: "1234#"},
-		reaction{after: prompts.ChooseAction, keys: "1"})
+		reaction{after: prompts.ChooseActionMore, keys: "1"})
 
-	want := seq(prompts.Greeting, prompts.EnterSite, prompts.ChooseAction,
+	want := seq(prompts.GreetingShort, prompts.EnterSite, prompts.ChooseActionMore,
 		prompts.SiteCodeIs, "digits:1234", prompts.ActionCheckIn, prompts.Registered, prompts.Goodbye)
 	if got := c.heard(); got != want {
 		t.Fatalf("heard\n %s\nwant\n %s", got, want)
@@ -147,11 +156,13 @@ func TestFlowRegisteredCallerChecksIn(t *testing.T) {
 
 func TestFlowCheckInTwiceThenCheckOut(t *testing.T) {
 	e := newFlowEnv(t)
-	in := []reaction{
-		{after: prompts.EnterSite, keys: "1234#"},
-		{after: prompts.ChooseAction, keys: "1"}}
-	e.runCall(t, jstMorning, demoCaller, in...)
-	second := e.runCall(t, jstMorning.Add(time.Hour), demoCaller, in...)
+	e.runCall(t, jstMorning, demoCaller,
+		reaction{after: prompts.EnterSite, keys: "1234#"},
+		reaction{after: prompts.ChooseActionMore, keys: "1"})
+	// Later calls are offered the same site.
+	second := e.runCall(t, jstMorning.Add(time.Hour), demoCaller,
+		reaction{after: prompts.SameSiteOffer, keys: "1"},
+		reaction{after: prompts.ChooseActionMore, keys: "1"})
 	if !strings.Contains(second.heard(), prompts.AlreadyRegistered) {
 		t.Errorf("second check-in heard %q, want %s", second.heard(), prompts.AlreadyRegistered)
 	}
@@ -159,8 +170,8 @@ func TestFlowCheckInTwiceThenCheckOut(t *testing.T) {
 		t.Errorf("outcome = %s", rec.Outcome)
 	}
 	out := e.runCall(t, jstMorning.Add(10*time.Hour), demoCaller,
-		reaction{after: prompts.EnterSite, keys: "1234#"},
-		reaction{after: prompts.ChooseAction, keys: "2"})
+		reaction{after: prompts.SameSiteOffer, keys: "1"},
+		reaction{after: prompts.ChooseActionMore, keys: "2"})
 	if !strings.Contains(out.heard(), prompts.ActionCheckOut+" "+prompts.Registered) {
 		t.Errorf("check-out heard %q", out.heard())
 	}
@@ -174,12 +185,12 @@ func TestFlowUnregisteredCallerKeysID(t *testing.T) {
 	e := newFlowEnv(t)
 	c := e.runCall(t, jstMorning, otherCaller,
 		reaction{after: prompts.EnterID, keys: "1234567890123"}, // 13 digits, then the timeout
-		reaction{after: prompts.EnterID, keys: "99999999999999"},
-		reaction{after: prompts.EnterID, keys: "12345678901234"},
+		reaction{after: prompts.EnterIDLong, keys: "99999999999999"},
+		reaction{after: prompts.EnterIDLong, keys: "12345678901234"},
 		reaction{after: prompts.EnterSite, keys: "1234#"},
-		reaction{after: prompts.ChooseAction, keys: "1"})
-	want := seq(prompts.Greeting, prompts.EnterID, prompts.WrongLengthID, prompts.EnterID,
-		prompts.UnknownID, prompts.EnterID, prompts.EnterSite, prompts.ChooseAction,
+		reaction{after: prompts.ChooseActionMore, keys: "1"})
+	want := seq(prompts.Greeting, prompts.EnglishOffer, prompts.EnterID, prompts.TooShort, prompts.EnterIDLong,
+		prompts.UnknownID, prompts.EnterIDLong, prompts.EnterSite, prompts.ChooseActionMore,
 		prompts.SiteCodeIs, "digits:1234", prompts.ActionCheckIn, prompts.Registered, prompts.Goodbye)
 	if got := c.heard(); got != want {
 		t.Fatalf("heard\n %s\nwant\n %s", got, want)
@@ -193,11 +204,11 @@ func TestFlowWrongSiteThenRightAndWrongKey(t *testing.T) {
 	e := newFlowEnv(t)
 	c := e.runCall(t, jstMorning, demoCaller,
 		reaction{after: prompts.EnterSite, keys: "9999#"},
-		reaction{after: prompts.EnterSite, keys: "1234#"},
-		reaction{after: prompts.ChooseAction, keys: "7"},
-		reaction{after: prompts.ChooseAction, keys: "1"})
-	want := seq(prompts.Greeting, prompts.EnterSite, prompts.UnknownSite, prompts.EnterSite,
-		prompts.ChooseAction, prompts.InvalidKey, prompts.ChooseAction,
+		reaction{after: prompts.EnterSiteLong, keys: "1234#"},
+		reaction{after: prompts.ChooseActionMore, keys: "7"},
+		reaction{after: prompts.ChooseActionMore, keys: "1"})
+	want := seq(prompts.GreetingShort, prompts.EnterSite, prompts.UnknownSite, prompts.EnterSiteLong,
+		prompts.ChooseActionMore, prompts.InvalidKey, prompts.ChooseActionMore,
 		prompts.SiteCodeIs, "digits:1234", prompts.ActionCheckIn, prompts.Registered, prompts.Goodbye)
 	if got := c.heard(); got != want {
 		t.Fatalf("heard\n %s\nwant\n %s", got, want)
@@ -207,8 +218,8 @@ func TestFlowWrongSiteThenRightAndWrongKey(t *testing.T) {
 func TestFlowNoKeysAtAll(t *testing.T) {
 	e := newFlowEnv(t)
 	c := e.runCall(t, jstMorning, demoCaller)
-	want := seq(prompts.Greeting, prompts.EnterSite, prompts.NoInput, prompts.EnterSite,
-		prompts.NoInput, prompts.EnterSite, prompts.TooManyErrors)
+	want := seq(prompts.GreetingShort, prompts.EnterSite, prompts.NoInput, prompts.EnterSiteLong,
+		prompts.NoInput, prompts.EnterSiteLong, prompts.TooManyErrors)
 	if got := c.heard(); got != want {
 		t.Fatalf("heard\n %s\nwant\n %s", got, want)
 	}
@@ -227,8 +238,8 @@ func TestFlowTooManyWrongSites(t *testing.T) {
 	e := newFlowEnv(t)
 	c := e.runCall(t, jstMorning, demoCaller,
 		reaction{after: prompts.EnterSite, keys: "1#"},
-		reaction{after: prompts.EnterSite, keys: "2#"},
-		reaction{after: prompts.EnterSite, keys: "3#"})
+		reaction{after: prompts.EnterSiteLong, keys: "2#"},
+		reaction{after: prompts.EnterSiteLong, keys: "3#"})
 	if got := c.heard(); !strings.HasSuffix(got, prompts.UnknownSite+" "+prompts.TooManyErrors) {
 		t.Fatalf("heard %s", got)
 	}
@@ -241,7 +252,7 @@ func TestFlowHangupMidFlowLeavesNoEntry(t *testing.T) {
 	e := newFlowEnv(t)
 	c := e.runCall(t, jstMorning, demoCaller,
 		reaction{after: prompts.EnterSite, keys: "1234#"},
-		reaction{after: prompts.ChooseAction, hangup: true})
+		reaction{after: prompts.ChooseActionMore, hangup: true})
 	if strings.Contains(c.heard(), prompts.SiteCodeIs) {
 		t.Errorf("read back after the caller hung up: %s", c.heard())
 	}
@@ -278,7 +289,7 @@ func TestFlowStoreFailureNeverSaysRegistered(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		c = newFakeCall(demoCaller,
 			reaction{after: prompts.EnterSite, keys: "1234#"},
-			reaction{after: prompts.ChooseAction, keys: "1"})
+			reaction{after: prompts.ChooseActionMore, keys: "1"})
 		start := time.Now()
 		f, err := New(Config{Now: func() time.Time { return jstMorning.Add(time.Since(start)) }},
 			e.store, failingRecorder{e.store}, e.cat)

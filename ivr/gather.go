@@ -10,6 +10,9 @@ type GatherSpec struct {
 	// Terminator ends the entry early ('#'), but only after at least one
 	// digit; 0 means no terminator.
 	Terminator byte
+	// EmptyTerminates makes the terminator alone end the entry with no
+	// digits (GatherTerminated, ""): the foreman's "# alone to finish".
+	EmptyTerminates bool
 	// FirstTimeout is how long to wait for the first key after the prompt
 	// has ended; InterTimeout the wait between keys.
 	FirstTimeout, InterTimeout time.Duration
@@ -97,7 +100,7 @@ func (g *gatherer) step(ev gatherEvent) gatherStep {
 			st.arm = g.spec.FirstTimeout
 			return st
 		case g.spec.Terminator != 0 && ev.key == g.spec.Terminator:
-			if len(g.digits) == 0 {
+			if len(g.digits) == 0 && !g.spec.EmptyTerminates {
 				// A terminator alone means nothing; keep waiting.
 				st.arm = g.spec.FirstTimeout
 				return st

@@ -8,10 +8,12 @@ const (
 	OutcomeRegistered                // an attendance event was written
 	OutcomeAlreadyRegistered         // a repeated check-in: nothing new written
 	OutcomeAbandoned                 // the caller hung up before the entry was committed
-	OutcomeFailed                    // the flow gave up (too many errors, no input, system error)
+	OutcomeFailed                    // the flow gave up (too many errors, no input, locked, system error)
+	OutcomeCancelled                 // the caller undid the entry just made, or cancelled his last one
+	OutcomeStatus                    // the caller only heard today's entries
 )
 
-var outcomeNames = [...]string{"unknown", "registered", "already_registered", "abandoned", "failed"}
+var outcomeNames = [...]string{"unknown", "registered", "already_registered", "abandoned", "failed", "cancelled", "status"}
 
 func (o Outcome) String() string {
 	if int(o) < len(outcomeNames) {
