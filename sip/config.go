@@ -2,10 +2,11 @@ package sip
 
 import (
 	"fmt"
-	"github.com/dezura/dezura/sip/guard"
 	"log/slog"
 	"net/netip"
 	"time"
+
+	"github.com/dezura/dezura/sip/guard"
 )
 
 // DTMFMode selects which digit transports a call listens to.

@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"github.com/dezura/dezura/sip/guard"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/dezura/dezura/dtmf"
+	"github.com/dezura/dezura/sip/guard"
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 )
