@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -30,7 +31,7 @@ func startTestService(t *testing.T, mod func(*serveConfig)) *testService {
 		SIP: "127.0.0.1:0", RTPPorts: "0-0", DTMF: "auto",
 		FirstDigitTimeout: 10 * time.Second, InterDigitTimeout: 5 * time.Second, MaxTries: 3,
 		RTPTimeout: 30 * time.Second, DrainTimeout: 5 * time.Second, LogLevel: "warn", LogFormat: "text",
-		BillingAt: "0 3 * * *",
+		BillingAt: "0 3 * * *", Trust: "127.0.0.0/8,::1", UntrustedOptions: "answer",
 	}
 	if mod != nil {
 		mod(&cfg)
@@ -260,5 +261,62 @@ func TestE2EServeRunsBillingAtStartup(t *testing.T) {
 		if inv.Total != 16500 {
 			t.Errorf("invoice %s total %d, want 16500", inv.Number, inv.Total)
 		}
+	}
+}
+
+func TestE2EUntrustedCallerForbidden(t *testing.T) {
+	t.Parallel()
+	// This service trusts 10.0.0.0/8 only (no traffic goes there); the
+	// simulator on 127.0.0.1 is a stranger and has no digest secret.
+	s := startTestService(t, func(c *serveConfig) { c.Trust = "10.0.0.0/8" })
+	res := s.call(t, simulator.Options{From: "09012345678", Keys: []string{"1234#", "1"}})
+	if res.Status != 403 || res.EndedBy != simulator.EndedRejected {
+		t.Fatalf("status %d ended by %q, want 403", res.Status, res.EndedBy)
+	}
+	if es := s.entries(t); len(es) != 0 {
+		t.Fatalf("entries = %+v", es)
+	}
+}
+
+func TestServeConfigValidate(t *testing.T) {
+	base := func() serveConfig {
+		var c serveConfig
+		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+		c.flags(fs)
+		if err := fs.Parse(nil); err != nil {
+			t.Fatal(err)
+		}
+		c.DB = "sqlite:x.db"
+		return c
+	}
+	c := base()
+	if err := c.Validate(); err != nil {
+		t.Fatalf("defaults do not validate: %v", err)
+	}
+	tests := []struct {
+		name string
+		mod  func(*serveConfig)
+		want string
+	}{
+		{"sip", func(c *serveConfig) { c.SIP = "5060" }, "--sip"},
+		{"rtp ports", func(c *serveConfig) { c.RTPPorts = "20000-10000" }, "--rtp-ports"},
+		{"dtmf", func(c *serveConfig) { c.DTMF = "tones" }, "--dtmf"},
+		{"trust", func(c *serveConfig) { c.Trust = "10.0.0.0/33" }, "--trust"},
+		{"options", func(c *serveConfig) { c.UntrustedOptions = "maybe" }, "--untrusted-options"},
+		{"issuer half", func(c *serveConfig) { c.IssuerName = "出面" }, "both --issuer-name"},
+		{"issuer check digit", func(c *serveConfig) { c.IssuerName, c.IssuerReg = "出面", "T1000012050002" }, "--issuer-registration"},
+		{"billing spec", func(c *serveConfig) { c.BillingAt = "" }, "--billing-at"},
+		{"tries", func(c *serveConfig) { c.MaxTries = 0 }, "--max-tries"},
+		{"log level", func(c *serveConfig) { c.LogLevel = "loud" }, "--log-level"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := base()
+			tt.mod(&c)
+			err := c.Validate()
+			if err == nil || !strings.Contains(err.Error(), tt.want) || exitCode(err) != 2 {
+				t.Fatalf("Validate() = %v, want a usage error naming %s", err, tt.want)
+			}
+		})
 	}
 }

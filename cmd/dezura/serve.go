@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +20,7 @@ import (
 	_ "github.com/dezura/dezura/ledger/sqlite" // registers sqlite: with ledger.Open
 	"github.com/dezura/dezura/prompts"
 	"github.com/dezura/dezura/sip"
+	"github.com/dezura/dezura/sip/guard"
 )
 
 // serveConfig is everything `dezura serve` is told on its command line.
@@ -41,6 +43,10 @@ type serveConfig struct {
 	LogLevel          string
 	LogFormat         string
 	Spool             string
+	Trust             string
+	PeerSecrets       string
+	UntrustedOptions  string
+	trust             []netip.Prefix
 	BillingAt         string
 	IssuerName        string
 	IssuerReg         string
@@ -63,6 +69,9 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.AnswerDelay, "answer-delay", 0, "ring this long before answering (0: answer at once)")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "text or json")
+	fs.StringVar(&c.Trust, "trust", "127.0.0.0/8,::1", "addresses whose INVITEs are taken without a challenge (the trunk's), CIDR,...")
+	fs.StringVar(&c.PeerSecrets, "peer-secrets", "", "file of user:secret lines (mode 0600) for peers that authenticate by digest")
+	fs.StringVar(&c.UntrustedOptions, "untrusted-options", "answer", "OPTIONS from untrusted sources: answer (bare 200) or ignore")
 	fs.StringVar(&c.Spool, "spool", "", "file where confirmed entries wait while the database is unreachable (default: beside the SQLite file, or dezura.spool)")
 	fs.StringVar(&c.BillingAt, "billing-at", "0 3 * * *", `when the billing run starts each day, cron syntax in Asia/Tokyo ("off": no scheduler)`)
 	fs.StringVar(&c.IssuerName, "issuer-name", "", "invoice issuer name (qualified invoices); the scheduler runs only with both issuer flags")
@@ -105,6 +114,14 @@ func (c *serveConfig) Validate() error {
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("--log-format %q: use text or json", c.LogFormat))
+	}
+	if tr, err := guard.ParseTrust(c.Trust); err != nil {
+		errs = append(errs, fmt.Errorf("--trust: %w", err))
+	} else {
+		c.trust = tr
+	}
+	if _, err := guard.ParseOptionsPolicy(c.UntrustedOptions); err != nil {
+		errs = append(errs, fmt.Errorf("--untrusted-options %q: use answer or ignore", c.UntrustedOptions))
 	}
 	if c.BillingAt == "" {
 		errs = append(errs, errors.New(`--billing-at is empty: give a cron spec such as "0 3 * * *", or "off"`))
@@ -177,6 +194,25 @@ func serveCmd(ctx context.Context, env cliEnv, args []string) error {
 	}
 	fmt.Fprintf(env.Stdout, "place a test call:\n  go run ./cmd/dezura-sim call --to sip:ivr@%s --from 09012345678 --keys 1234#,1\n", sipAddr)
 	return svc.wait(ctx, cfg.DrainTimeout)
+}
+
+// guard builds the request guard from --trust, --peer-secrets and
+// --untrusted-options (Validate has checked them).
+func (c *serveConfig) guard() (*guard.Guard, error) {
+	var secrets guard.Secrets
+	if c.PeerSecrets != "" {
+		s, err := guard.LoadSecrets(c.PeerSecrets)
+		if err != nil {
+			return nil, fmt.Errorf("--peer-secrets: %w", err)
+		}
+		secrets = s
+	}
+	opts, _ := guard.ParseOptionsPolicy(c.UntrustedOptions)
+	g, err := guard.New(guard.Config{Trust: c.trust, Secrets: secrets, UntrustedOptions: opts})
+	if err != nil {
+		return nil, fmt.Errorf("request guard: %w", err)
+	}
+	return g, nil
 }
 
 // spoolPath is --spool, or a default beside the SQLite file.
@@ -273,7 +309,12 @@ func startService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (*s
 	if err != nil {
 		return nil, err
 	}
+	g, err := cfg.guard()
+	if err != nil {
+		return nil, err
+	}
 	srv, err := sip.NewServer(sip.Config{
+		Guard:       g,
 		Listen:      cfg.SIP,
 		RTPPortMin:  cfg.rtpMin,
 		RTPPortMax:  cfg.rtpMax,
