@@ -45,7 +45,12 @@ var talkoffVoices = []struct {
 func TestTalkOff(t *testing.T) {
 	for _, tool := range []string{"espeak-ng", "sox"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Fatalf("talk-off test needs %s (apt-get install espeak-ng sox): %v", tool, err)
+			// CI installs both (.ci/run) and must run this test; a fresh
+			// developer machine with only Go may not have them.
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("talk-off test needs %s (apt-get install espeak-ng sox): %v", tool, err)
+			}
+			t.Skipf("talk-off test needs %s: apt-get install espeak-ng sox (CI runs it)", tool)
 		}
 	}
 	target := 3 * time.Minute
