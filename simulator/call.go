@@ -133,7 +133,12 @@ func dial(ctx context.Context, c config, recipient sip.Uri, local netip.Addr) (*
 		sipgo.WithUserAgent("dezura-sim"),
 		sipgo.WithUserAgentHostname(host),
 		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(lg)),
-		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(lg)),
+		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(lg),
+			// Retransmitted responses to finished transactions: sipgo's
+			// default handler would log them on the process's default logger.
+			sip.WithTransactionLayerUnhandledResponseHandler(func(r *sip.Response) {
+				lg.Debug("unmatched SIP response (retransmission)", "status", r.StatusCode)
+			})),
 	)
 	if err != nil {
 		cl.closeSockets()
