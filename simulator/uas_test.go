@@ -79,7 +79,8 @@ func startUAS(t *testing.T, cfg uasConfig) *testUAS {
 	lg := slog.New(slog.DiscardHandler)
 	ua, err := sipgo.NewUA(sipgo.WithUserAgent("test-uas"),
 		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(lg)),
-		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(lg)))
+		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(lg),
+			sip.WithTransactionLayerUnhandledResponseHandler(func(*sip.Response) {})))
 	if err != nil {
 		t.Fatal(err)
 	}
