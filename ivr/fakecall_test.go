@@ -32,6 +32,7 @@ type fakeCall struct {
 	mu      sync.Mutex
 	script  []reaction
 	played  []string // every clip name, in play order
+	clips   []*prompts.Clip
 	stopped int      // playlists stopped early
 	stop    chan struct{}
 	hungUp  bool
@@ -67,6 +68,7 @@ func (c *fakeCall) Play(clips []*prompts.Clip) <-chan struct{} {
 	var d time.Duration
 	for _, cl := range clips {
 		c.played = append(c.played, cl.Name)
+		c.clips = append(c.clips, cl)
 		d += time.Duration(cl.Frames()) * 20 * time.Millisecond
 	}
 	var r *reaction
@@ -145,4 +147,22 @@ func (c *fakeCall) heard() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return strings.Join(c.played, " ")
+}
+
+// languages returns, for every clip played, the language of the catalogue
+// it came from ("ja", "en"; "?" if neither: a clip of both is "ja").
+func (c *fakeCall) languages(cat *prompts.Catalogue) []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]string, len(c.clips))
+	for i, cl := range c.clips {
+		out[i] = "?"
+		for _, lang := range []string{prompts.Japanese, prompts.English} {
+			if k, err := cat.Clip(lang, cl.Name); err == nil && k == cl {
+				out[i] = lang
+				break
+			}
+		}
+	}
+	return out
 }

@@ -143,6 +143,9 @@ type session struct {
 	// pending are keys read but not used yet (a key after the greeting
 	// that was not the language key): the next gather takes them first.
 	pending []byte
+	// langChosen: the caller picked the language in this call (9 at the
+	// greeting); it then wins over the technician's stored one.
+	langChosen bool
 }
 
 // Handle runs the flow for one answered call and returns when the call is
@@ -249,7 +252,7 @@ func (s *session) run(ctx context.Context) (Outcome, string) {
 func (s *session) identified(tech ledger.Technician, step string) {
 	s.step(step)
 	s.rec.TechnicianID = tech.ID
-	if tech.Language != "" {
+	if tech.Language != "" && !s.langChosen {
 		s.lang = tech.Language
 	}
 }
@@ -290,7 +293,7 @@ func (s *session) greet(ctx context.Context, known bool) ([]string, error) {
 	}
 	switch {
 	case res.digits == "9":
-		s.lang = prompts.English
+		s.lang, s.langChosen = prompts.English, true
 		s.step("english")
 	case res.digits != "":
 		s.pending = append(s.pending, res.digits...) // type-ahead for the next step
