@@ -33,7 +33,7 @@ type fakeCall struct {
 	script  []reaction
 	played  []string // every clip name, in play order
 	clips   []*prompts.Clip
-	stopped int      // playlists stopped early
+	stopped int // playlists stopped early
 	stop    chan struct{}
 	hungUp  bool
 	wg      sync.WaitGroup
