@@ -60,12 +60,14 @@ func (s *session) foreman(ctx context.Context, phone ledger.Phone, didSite ledge
 	spec.EmptyTerminates = true
 	mistakes, silent := 0, 0
 	var endLead []string // what was wrong, when too many mistakes end the entry
+	var readback []*prompts.Clip // the last entry's read-back, played before the next prompt
 	for {
 		clips, err := s.clips(prompt...)
 		if err != nil {
 			return s.fail(ctx, err)
 		}
-		res, err := s.gather(ctx, clips, spec)
+		res, err := s.gather(ctx, append(readback, clips...), spec)
+		readback = nil
 		if err != nil {
 			if count > 0 {
 				return OutcomeRegistered, "hangup during foreman entry"
@@ -115,9 +117,9 @@ func (s *session) foreman(ctx context.Context, phone ledger.Phone, didSite ledge
 			count++
 		}
 		// Read back: technician ID 1 2 3 ..., check-in, registered; then
-		// the next prompt, which the foreman may key over.
-		readback, err := s.clips(prompts.TechnicianIDIs)
-		if err != nil {
+		// the next prompt. A foreman who knows the drill keys the next ID
+		// over both (barge-in).
+		if readback, err = s.clips(prompts.TechnicianIDIs); err != nil {
 			return s.fail(ctx, err)
 		}
 		d, err := s.digitClips(tech.ID)
@@ -128,9 +130,7 @@ func (s *session) foreman(ctx context.Context, phone ledger.Phone, didSite ledge
 		if err != nil {
 			return s.fail(ctx, err)
 		}
-		if err := s.playClips(append(append(readback, d...), rest...)); err != nil {
-			return OutcomeRegistered, "hangup during foreman entry"
-		}
+		readback = append(append(readback, d...), rest...)
 		prompt = []string{prompts.ForemanNext}
 	}
 	s.step("foreman_done")
