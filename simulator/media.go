@@ -40,7 +40,7 @@ type conversation struct {
 func (cl *caller) converse(ctx context.Context, sess *sipgo.DialogClientSession, ans answer, deadline time.Time, lg *slog.Logger) conversation {
 	mctx, stop := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	out := newOutStream(ans.Codec, ans.PT, ans.EventPT, cl.cfg.mode, rand.Uint32(), uint16(rand.Uint32()), rand.Uint32())
+	out := newStyledOutStream(ans.Codec, ans.PT, ans.EventPT, cl.cfg.mode, rand.Uint32(), uint16(rand.Uint32()), rand.Uint32(), cl.cfg.Digits)
 	in := newInStream(ans.Codec, ans.PT, cl.cfg.Silence)
 	in.keep = !cl.cfg.DiscardAudio
 	groups := make(chan string, 1)

@@ -21,6 +21,7 @@ type Options struct {
 	From             string        // caller number used as the From user part; "" calls anonymously (RFC 3323)
 	Keys             []string      // key groups; group i is keyed after the i-th prompt the caller hears
 	DTMF             string        // "rfc4733" (default), "inband" or "info"
+	Digits           DigitStyle    // how keys are pressed: durations, RFC 4733 variants, in-band level, twist, shift, noise
 	Codecs           []string      // offer order, default ["PCMU","PCMA"]
 	EventPT          uint8         // telephone-event payload type to offer (default 101)
 	Record           string        // write what was heard to this WAV file (8 kHz mono 16-bit PCM)

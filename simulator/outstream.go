@@ -2,6 +2,7 @@ package simulator
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"github.com/dezura/dezura/dtmf"
@@ -16,6 +17,61 @@ const (
 	keyTone         = keyToneSlots * ptime * time.Millisecond
 	toneDBm0        = -10 // level of each in-band tone
 )
+
+// DigitStyle shapes how keys are sent, for the awkward ways real phones and
+// carriers send them (issue 3). The zero value is a clean press: 100 ms
+// tone, 100 ms gap, RFC 4733 by the book, in-band at -10 dBm0 per tone.
+type DigitStyle struct {
+	Tone time.Duration // how long each key is held (default 100 ms; 2 s is a long press)
+	Gap  time.Duration // pause after each key (default 100 ms)
+
+	// RFC 4733 variants (dtmf.EventPackets options).
+	NoMarker          bool // no marker bit on the first packet
+	LostFirst         int  // the first N packets of each press never sent
+	SingleEnd         bool // one end packet instead of three
+	RetimestampedEnds bool // each end packet stamped with its own send time, as some relays do
+
+	// In-band variants.
+	LowDBm0, HighDBm0 float64 // tone levels (default -10 each; twist = High - Low)
+	Shift             float64 // relative frequency error of both tones, e.g. 0.015
+	NoiseDBm0         float64 // white noise over all outgoing audio at this level (0: none)
+	NoiseSeed         uint64  // seeds the noise
+}
+
+func (d DigitStyle) withDefaults() DigitStyle {
+	if d.Tone <= 0 {
+		d.Tone = keyTone
+	}
+	if d.Gap <= 0 {
+		d.Gap = keyGapSlots * ptime * time.Millisecond
+	}
+	if d.LowDBm0 == 0 && d.HighDBm0 == 0 {
+		d.LowDBm0, d.HighDBm0 = toneDBm0, toneDBm0
+	}
+	return d
+}
+
+// slots is how many 20 ms slots d lasts, rounded up.
+func slotsOf(d time.Duration) int {
+	return int((d + ptime*time.Millisecond - 1) / (ptime * time.Millisecond))
+}
+
+func (d DigitStyle) sendOptions() []dtmf.SendOption {
+	var o []dtmf.SendOption
+	if d.NoMarker {
+		o = append(o, dtmf.WithoutMarker())
+	}
+	if d.LostFirst > 0 {
+		o = append(o, dtmf.WithLostFirst(d.LostFirst))
+	}
+	if d.SingleEnd {
+		o = append(o, dtmf.WithSingleEnd())
+	}
+	if d.RetimestampedEnds {
+		o = append(o, dtmf.WithRetimestampedEnds())
+	}
+	return o
+}
 
 // slotResult says what happened in one 20 ms slot besides the packet.
 type slotResult struct {
@@ -51,11 +107,29 @@ type outStream struct {
 	tone    []int16                // in-band: the current key's 100 ms of tone
 	sent    []byte                 // keys begun so far
 	payload []byte
+
+	style     DigitStyle
+	toneSlots int // slots of tone per key
+	keySlots  int // slots per key, tone and gap
+	noise     *rand.Rand
+	frame     []int16 // scratch for noisy audio
 }
 
 func newOutStream(codec Codec, pt, eventPT uint8, mode dtmf.Transport, ssrc uint32, seq uint16, ts uint32) *outStream {
-	return &outStream{codec: codec, pt: pt, eventPT: eventPT, mode: mode, ssrc: ssrc, seq: seq, ts: ts,
-		payload: make([]byte, 0, samplesPerFrame)}
+	return newStyledOutStream(codec, pt, eventPT, mode, ssrc, seq, ts, DigitStyle{})
+}
+
+func newStyledOutStream(codec Codec, pt, eventPT uint8, mode dtmf.Transport, ssrc uint32, seq uint16, ts uint32, style DigitStyle) *outStream {
+	style = style.withDefaults()
+	o := &outStream{codec: codec, pt: pt, eventPT: eventPT, mode: mode, ssrc: ssrc, seq: seq, ts: ts,
+		payload: make([]byte, 0, samplesPerFrame), style: style,
+		toneSlots: slotsOf(style.Tone)}
+	o.keySlots = o.toneSlots + slotsOf(style.Gap)
+	if style.NoiseDBm0 != 0 {
+		o.noise = rand.New(rand.NewPCG(style.NoiseSeed, 0x64657a757261))
+		o.frame = make([]int16, samplesPerFrame)
+	}
+	return o
 }
 
 // startGroup queues a group of keys; it returns an error when a group is
@@ -97,15 +171,16 @@ func (o *outStream) next(dst []byte) ([]byte, slotResult, error) {
 			o.sent = append(o.sent, k)
 			o.eventTS = o.ts
 			if o.mode == dtmf.TransportInband {
-				// ITU-T Q.24 levels: about -10 dBm0 per tone, no twist.
-				o.tone = make([]int16, keyToneSlots*samplesPerFrame)
-				if err := dtmf.AddTone(o.tone, k, dtmf.ToneOptions{LowDBm0: toneDBm0, HighDBm0: toneDBm0}); err != nil {
+				o.tone = make([]int16, o.toneSlots*samplesPerFrame)
+				st := o.style
+				if err := dtmf.AddTone(o.tone, k, dtmf.ToneOptions{LowDBm0: st.LowDBm0, HighDBm0: st.HighDBm0,
+					LowShift: st.Shift, HighShift: st.Shift}); err != nil {
 					return dst, res, fmt.Errorf("simulator: key %q: %w", k, err)
 				}
 			}
 			if o.mode == dtmf.TransportRFC4733 {
 				var err error
-				if o.events, err = dtmf.EventPackets(k, keyTone, 8000); err != nil {
+				if o.events, err = dtmf.EventPackets(k, o.style.Tone, 8000, o.style.sendOptions()...); err != nil {
 					return dst, res, fmt.Errorf("simulator: key %q: %w", k, err)
 				}
 			}
@@ -121,18 +196,27 @@ func (o *outStream) next(dst []byte) ([]byte, slotResult, error) {
 			h.Marker = ev.Marker
 			o.payload = append(o.payload, ev.Payload...)
 			silence = false
-		case o.mode == dtmf.TransportInband && o.slot < keyToneSlots:
+		case o.mode == dtmf.TransportInband && o.slot < o.toneSlots:
 			frame := o.tone[o.slot*samplesPerFrame : (o.slot+1)*samplesPerFrame]
+			if o.noise != nil {
+				copy(o.frame, frame)
+				dtmf.AddNoise(o.frame, o.style.NoiseDBm0, o.noise)
+				frame = o.frame
+			}
 			o.payload = o.codec.encode(o.payload, frame)
 			silence = false
 		}
 		o.slot++
-		if o.slot >= keySlots && len(o.events) == 0 {
+		if o.slot >= o.keySlots && len(o.events) == 0 {
 			o.keys, o.slot = o.keys[1:], 0
 			res.GroupDone = len(o.keys) == 0
 		}
 	}
-	if silence {
+	if silence && o.noise != nil {
+		clear(o.frame)
+		dtmf.AddNoise(o.frame, o.style.NoiseDBm0, o.noise)
+		o.payload = o.codec.encode(o.payload, o.frame)
+	} else if silence {
 		for range samplesPerFrame {
 			o.payload = append(o.payload, o.codec.silenceByte())
 		}
