@@ -75,6 +75,14 @@ type Config struct {
 	// Guard decides which requests are served (trust list, digest
 	// authentication, rate limits, bans; see sip/guard). nil serves all.
 	Guard *guard.Guard
+	// SessionExpires is the session interval we ask for and the longest
+	// we accept (RFC 4028; default DefaultSessionExpires, at least
+	// MinSessionExpires). See sessiontimer.go for the refresh policy.
+	SessionExpires time.Duration
+
+	// timerFloor replaces MinSessionExpires as our Min-SE (tests only,
+	// set through export_test.go, so a session expires in seconds).
+	timerFloor time.Duration
 }
 
 // settings is a validated Config.
@@ -88,6 +96,7 @@ type settings struct {
 	rtpTimeout  time.Duration
 	maxCalls    int
 	log         *slog.Logger
+	timers      timerPolicy
 }
 
 // DefaultRTPTimeout is used when Config.RTPTimeout is 0.
@@ -128,6 +137,16 @@ func (c Config) validate() (settings, error) {
 	}
 	if s.rtpTimeout == 0 {
 		s.rtpTimeout = DefaultRTPTimeout
+	}
+	s.timers = timerPolicy{expires: c.SessionExpires, minSE: MinSessionExpires}
+	if c.timerFloor > 0 {
+		s.timers.minSE = c.timerFloor
+	}
+	if s.timers.expires == 0 {
+		s.timers.expires = DefaultSessionExpires
+	}
+	if s.timers.expires < s.timers.minSE {
+		return s, fmt.Errorf("%w: SessionExpires %v is below the Min-SE of %v (RFC 4028 §4)", ErrBadConfig, c.SessionExpires, s.timers.minSE)
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

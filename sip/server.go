@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -46,6 +47,9 @@ type Server struct {
 	draining atomic.Bool
 	active   atomic.Int64 // INVITEs being answered + calls up
 	stats    *serverStats
+
+	timers     sessionTimers // RFC 4028 timers of the calls that have one
+	timerStats timerCounters
 
 	mu      sync.Mutex
 	closed  bool             // Serve is stopping: no new call goroutines
@@ -350,6 +354,22 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	caller := callerNumber(req)
 	log := s.log.With("call_id", callID, "caller", MaskNumber(caller))
 
+	// RFC 3261 §8.2.2.3: an extension we lack is refused before anything.
+	if bad := unsupportedRequired(req); len(bad) > 0 {
+		log.Info("INVITE requires unsupported extensions", "require", bad)
+		respond(tx, req, 420, "Bad Extension", sip.NewHeader("Unsupported", strings.Join(bad, ", ")))
+		return
+	}
+	timer := s.cfg.timers.negotiate(req)
+	if timer.tooSmall {
+		respond(tx, req, 422, "Session Interval Too Small", sip.NewHeader("Min-SE", strconv.Itoa(int(timer.minSE/time.Second))))
+		return
+	}
+	// With Require: 100rel we send no 1xx but 100 Trying, so none needs to
+	// be reliable (RFC 3262 §3) and no PRACK arises; with Supported: 100rel
+	// our 180 is simply unreliable.
+	no1xx := requires100rel(req)
+
 	dlg, err := s.dialogs.ReadInvite(req, tx)
 	if err != nil {
 		log.Info("INVITE rejected", "error", err)
@@ -407,7 +427,9 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 
 	if s.cfg.answerDelay > 0 {
-		_ = dlg.Respond(sip.StatusRinging, "Ringing", nil)
+		if !no1xx {
+			_ = dlg.Respond(sip.StatusRinging, "Ringing", nil)
+		}
 		t := time.NewTimer(s.cfg.answerDelay)
 		select {
 		case <-t.C:
@@ -465,7 +487,8 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 			err = ErrServerClosed
 		}
 	default:
-		err = dlg.RespondSDP(answer)
+		err = dlg.Respond(sip.StatusOK, "OK", answer,
+			append(timer.headers(), sip.NewHeader("Content-Type", "application/sdp"))...)
 	}
 	if err != nil {
 		c.log.Warn("answer failed", "error", err)
@@ -488,6 +511,15 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		c.log.Info("call answered", "called", c.called, "codec", m.CodecName(),
 			"events_pt", m.EventPT, "events", m.Events, "late_offer", lateOffer)
 	}
+	if c.EndReason() == EndUnknown && timer.active {
+		refreshes := s.timers.add(c)
+		defer s.timers.remove(c)
+		method := refreshInvite
+		if hasTag(optionTags(req, "Allow"), "update") {
+			method = refreshUpdate // RFC 4028 §7.1: UPDATE only if allowed
+		}
+		readers.Go(func() { s.runSessionTimer(c, timer, refreshes, method) })
+	}
 	// The handler starts once the ACK came (RFC 3261 §13.3.1.4: no BYE
 	// before it), and the call is hung up when it returns.
 	if c.EndReason() == EndUnknown {
@@ -506,33 +538,48 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 // onReinvite answers a re-INVITE in an existing dialog (session refresh,
 // RFC 4028, or hold) with the same answer; the media does not change.
 func (s *Server) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
-	c := s.match(req)
-	if c == nil {
-		respond(tx, req, 481, "Call/Transaction Does Not Exist")
-		return
-	}
-	c.infoSkip(req.CSeq().SeqNo, time.Now())
-	res := sip.NewSDPResponseFromRequest(req, c.localSDP)
-	res.AppendHeader(sip.HeaderClone(&s.dialogs.ContactHDR))
-	_ = tx.Respond(res)
+	s.onRefresh(req, tx, true)
 }
 
-// onUpdate answers UPDATE (RFC 3311) in a dialog: session refresh only.
+// onUpdate answers UPDATE (RFC 3311) in a dialog: session refresh only;
+// an offer in it gets our unchanged answer.
 func (s *Server) onUpdate(req *sip.Request, tx sip.ServerTransaction) {
+	s.onRefresh(req, tx, len(req.Body()) > 0)
+}
+
+// onRefresh answers a re-INVITE or UPDATE with our SDP when withSDP and
+// the session timer headers of RFC 4028 §9, and restarts the call's
+// session timer (§10: any 2xx to a refresh refreshes the session).
+func (s *Server) onRefresh(req *sip.Request, tx sip.ServerTransaction, withSDP bool) {
 	c := s.match(req)
 	if c == nil {
 		respond(tx, req, 481, "Call/Transaction Does Not Exist")
 		return
 	}
 	c.infoSkip(req.CSeq().SeqNo, time.Now())
+	if bad := unsupportedRequired(req); len(bad) > 0 {
+		respond(tx, req, 420, "Bad Extension", sip.NewHeader("Unsupported", strings.Join(bad, ", ")))
+		return
+	}
+	timer := s.cfg.timers.negotiate(req)
+	if timer.tooSmall {
+		respond(tx, req, 422, "Session Interval Too Small", sip.NewHeader("Min-SE", strconv.Itoa(int(timer.minSE/time.Second))))
+		return
+	}
 	var res *sip.Response
-	if len(req.Body()) > 0 {
+	if withSDP {
 		res = sip.NewSDPResponseFromRequest(req, c.localSDP)
 	} else {
 		res = sip.NewResponseFromRequest(req, 200, "OK", nil)
 	}
 	res.AppendHeader(sip.HeaderClone(&s.dialogs.ContactHDR))
-	_ = tx.Respond(res)
+	for _, h := range timer.headers() {
+		res.AppendHeader(h)
+	}
+	if err := tx.Respond(res); err != nil {
+		return // the caller retransmits; its timer is refreshed then
+	}
+	s.timers.refreshed(c, timer)
 }
 
 // match finds the call of an in-dialog request.
