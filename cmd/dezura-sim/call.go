@@ -31,6 +31,7 @@ type callConfig struct {
 	Verbose  bool
 	HangupAt int
 	CancelAt time.Duration
+	Digits   simulator.DigitStyle
 }
 
 func parseCall(args []string, stderr io.Writer) (callConfig, error) {
@@ -52,6 +53,8 @@ func parseCall(args []string, stderr io.Writer) (callConfig, error) {
 	fs.DurationVar(&c.CancelAt, "cancel-after", 0, "send CANCEL this long after the INVITE if not yet answered (0: never)")
 	fs.BoolVar(&c.JSON, "json", false, "print the result as JSON")
 	fs.BoolVar(&c.Verbose, "v", false, "log SIP and media events to stderr")
+	var sf styleFlags
+	sf.register(fs)
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: dezura-sim call --to URI [--from NUMBER] [--keys 1234#,1] [flags]\n\n")
 		fs.PrintDefaults()
@@ -67,6 +70,11 @@ func parseCall(args []string, stderr io.Writer) (callConfig, error) {
 	}
 	c.Keys = splitList(keys)
 	c.Codecs = splitList(codecs)
+	st, err := sf.style()
+	if err != nil {
+		return c, err
+	}
+	c.Digits = st
 	return c, c.Validate()
 }
 
@@ -132,6 +140,7 @@ func (c callConfig) options(lg *slog.Logger) simulator.Options {
 		To: c.To, From: c.From, Keys: c.Keys, DTMF: c.DTMF, Codecs: c.Codecs,
 		EventPT: uint8(c.EventPT), Record: c.Record, Silence: c.Silence, KeyEarly: c.Early,
 		HangupAfterGroup: c.HangupAt, CancelAfter: c.CancelAt, MaxDuration: c.Timeout, Logger: lg,
+		Digits: c.Digits,
 	}
 }
 

@@ -37,6 +37,11 @@ func TestUsage(t *testing.T) {
 		{[]string{"call", "--to", "sip:ivr@127.0.0.1", "extra"}, exitUsage, "unexpected argument"},
 		{[]string{"call", "--bogus"}, exitUsage, "flag provided but not defined"},
 		{[]string{"call", "--to", "sip:ivr@127.0.0.1", "--cancel-after", "-1s"}, exitUsage, "must not be negative"},
+		{[]string{"call", "--to", "sip:ivr@127.0.0.1", "--rfc4733", "sloppy"}, exitUsage, "use no-marker"},
+		{[]string{"call", "--to", "sip:ivr@127.0.0.1", "--rfc4733", "lost-first=x"}, exitUsage, "lost-first=2"},
+		{[]string{"call", "--to", "sip:ivr@127.0.0.1", "--level", "-10"}, exitUsage, "LOW,HIGH"},
+		{[]string{"call", "--to", "sip:ivr@127.0.0.1", "--noise", "40"}, exitUsage, "negative"},
+		{[]string{"call", "--to", "sip:ivr@127.0.0.1", "--key-hold", "5ms"}, exitUsage, "at least 20ms"},
 		{[]string{"load", "-h"}, exitOK, "--concurrency"},
 		{[]string{"load"}, exitUsage, "--to is required"},
 		{[]string{"load", "--to", "sip:ivr@127.0.0.1", "--scenario", "lunch"}, exitUsage, "use one of checkin"},
@@ -67,6 +72,16 @@ func TestParseCall(t *testing.T) {
 	}
 	if strings.Join(c.Keys, "|") != "1234#|1" || strings.Join(c.Codecs, "|") != "pcma|PCMU" || c.DTMF != "inband" || c.Timeout != 5*time.Second || !c.JSON {
 		t.Errorf("config %+v", c)
+	}
+	c2, err := parseCall([]string{"--to", "sip:ivr@127.0.0.1", "--rfc4733", "no-marker,lost-first=2,single-end,retimestamp",
+		"--level", "-28,-25", "--shift", "0.015", "--noise", "-40", "--key-hold", "2s", "--key-gap", "60ms"}, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := simulator.DigitStyle{Tone: 2 * time.Second, Gap: 60 * time.Millisecond, NoMarker: true, LostFirst: 2, SingleEnd: true,
+		RetimestampedEnds: true, LowDBm0: -28, HighDBm0: -25, Shift: 0.015, NoiseDBm0: -40}
+	if c2.Digits != want || c2.options(nil).Digits != want {
+		t.Errorf("digit style %+v, want %+v", c2.Digits, want)
 	}
 	o := c.options(slog.New(slog.DiscardHandler))
 	if o.To != c.To || o.MaxDuration != 5*time.Second || len(o.Keys) != 2 || o.EventPT != 101 {
