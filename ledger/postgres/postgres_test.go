@@ -2,10 +2,7 @@ package postgres_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -13,74 +10,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/dezura/dezura/ledger"
 	"github.com/dezura/dezura/ledger/internal/sqlstore"
 	"github.com/dezura/dezura/ledger/postgres"
 	"github.com/dezura/dezura/ledger/storetest"
 )
 
-// serverURL returns the test server: DEZURA_TEST_POSTGRES, else the local
-// default. A test that cannot reach it skips on a developer's machine but
-// fails in CI (CI=true) or when DEZURA_TEST_POSTGRES names a server.
-func serverURL(t testing.TB) string {
-	t.Helper()
-	u := os.Getenv("DEZURA_TEST_POSTGRES")
-	explicit := u != ""
-	if !explicit {
-		u = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, u)
-	if err != nil {
-		if explicit || os.Getenv("CI") == "true" {
-			t.Fatalf("PostgreSQL at %s unreachable: %v", u, err)
-		}
-		t.Skipf("no PostgreSQL at %s (set DEZURA_TEST_POSTGRES; in CI this fails): %v", u, err)
-	}
-	conn.Close(ctx)
-	return u
-}
-
-// freshSchema creates an empty schema for one test, drops it afterwards,
-// and returns a URL whose connections use it.
-func freshSchema(t testing.TB) string {
-	t.Helper()
-	base := serverURL(t)
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "ledger_test_" + hex.EncodeToString(b)
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		conn, err := pgx.Connect(ctx, base)
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Error(err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
+// freshSchema gives one test an empty schema of its own (dropped when it
+// ends); without PostgreSQL it skips, except in CI where it fails.
+func freshSchema(t testing.TB) string { return storetest.PostgresSchema(t, "ledger_test") }
 
 func open(t testing.TB, u string) *postgres.Store {
 	t.Helper()
