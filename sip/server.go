@@ -40,6 +40,7 @@ type Server struct {
 	sched    *scheduler
 	schedPtr atomic.Pointer[scheduler]
 	dialogs  *sipgo.DialogUA
+	client   atomic.Pointer[sipgo.Client]
 
 	guard       *guard.Guard // nil: every request is served
 	gateDropped atomic.Uint64
@@ -96,6 +97,21 @@ func (s *Server) Addr() net.Addr {
 		return nil
 	}
 	return a
+}
+
+// Client is the server's SIP client after Ready (nil before). It sends
+// from the listening socket, so a trunk registration made with it
+// (sip/trunk) opens the NAT binding that the trunk's INVITEs come back
+// through, and its responses reach the right transaction.
+func (s *Server) Client() *sipgo.Client { return s.client.Load() }
+
+// ContactURI is where peers reach us (external IP and listen port) after
+// Ready; the zero Uri before.
+func (s *Server) ContactURI() sip.Uri {
+	if s.client.Load() == nil {
+		return sip.Uri{}
+	}
+	return *s.dialogs.ContactHDR.Address.Clone()
 }
 
 // ActiveCalls counts calls being answered or up.
@@ -224,6 +240,7 @@ func (s *Server) Serve(ctx context.Context) error {
 		time.Sleep(time.Millisecond)
 	}
 	s.addr.Store(local)
+	s.client.Store(cli)
 	close(s.ready)
 	s.log.Info("SIP listening", "addr", local.String(), "external_ip", s.extIP.String(),
 		"dtmf", s.cfg.dtmfMode.String(), "max_calls", s.cfg.maxCalls)
@@ -487,8 +504,8 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 			err = ErrServerClosed
 		}
 	default:
-		err = dlg.Respond(sip.StatusOK, "OK", answer,
-			append(timer.headers(), sip.NewHeader("Content-Type", "application/sdp"))...)
+		err = dlg.Respond(sip.StatusOK, "OK", answer, append(timer.headers(),
+			sip.NewHeader("Content-Type", "application/sdp"), sip.NewHeader("Allow", allowMethods))...)
 	}
 	if err != nil {
 		c.log.Warn("answer failed", "error", err)
