@@ -570,7 +570,7 @@ func (s *Server) onUpdate(req *sip.Request, tx sip.ServerTransaction) {
 func (s *Server) onRefresh(req *sip.Request, tx sip.ServerTransaction, withSDP bool) {
 	c := s.match(req)
 	if c == nil {
-		respond(tx, req, 481, "Call/Transaction Does Not Exist")
+		s.noDialog(req, tx)
 		return
 	}
 	c.infoSkip(req.CSeq().SeqNo, time.Now())
@@ -599,6 +599,18 @@ func (s *Server) onRefresh(req *sip.Request, tx sip.ServerTransaction, withSDP b
 	s.timers.refreshed(c, timer)
 }
 
+// noDialog answers an in-dialog request that matches no call: 481 (RFC
+// 3261 §12.2.2) to a trusted source, but 403 without detail to anyone
+// else, like the guard's answer to a stranger's INVITE, so that a scanner
+// cannot tell a dialog it guessed from one that does not exist.
+func (s *Server) noDialog(req *sip.Request, tx sip.ServerTransaction) {
+	if s.guard != nil && !s.guard.Trusted(sourceIP(req)) {
+		respond(tx, req, 403, "Forbidden")
+		return
+	}
+	respond(tx, req, 481, "Call/Transaction Does Not Exist")
+}
+
 // match finds the call of an in-dialog request.
 func (s *Server) match(req *sip.Request) *Call {
 	id, err := sip.DialogIDFromRequestUAS(req)
@@ -620,7 +632,7 @@ func (s *Server) onAck(req *sip.Request, tx sip.ServerTransaction) {
 func (s *Server) onBye(req *sip.Request, tx sip.ServerTransaction) {
 	c := s.match(req)
 	if c == nil {
-		respond(tx, req, 481, "Call/Transaction Does Not Exist")
+		s.noDialog(req, tx)
 		return
 	}
 	if err := c.dlg.ReadBye(req, tx); err != nil {
@@ -635,7 +647,7 @@ func (s *Server) onBye(req *sip.Request, tx sip.ServerTransaction) {
 // matching one is answered by the transaction layer, with 487 to the
 // INVITE; RFC 3261 §9.2).
 func (s *Server) onCancel(req *sip.Request, tx sip.ServerTransaction) {
-	respond(tx, req, 481, "Call/Transaction Does Not Exist")
+	s.noDialog(req, tx)
 }
 
 // onOptions answers 200 while taking calls and 503 while draining, so a
@@ -661,7 +673,7 @@ func (s *Server) onRegister(req *sip.Request, tx sip.ServerTransaction) {
 func (s *Server) onInfo(req *sip.Request, tx sip.ServerTransaction) {
 	c := s.match(req)
 	if c == nil {
-		respond(tx, req, 481, "Call/Transaction Does Not Exist")
+		s.noDialog(req, tx)
 		return
 	}
 	ct := ""

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/netip"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	sipmsg "github.com/emiago/sipgo/sip"
 
 	dsip "github.com/dezura/dezura/sip"
+	"github.com/dezura/dezura/sip/guard"
 )
 
 // timerPeer is a caller that also answers the server's in-dialog
@@ -366,5 +368,35 @@ func TestParseRefresher(t *testing.T) {
 	}
 	if dsip.RefresherUnknown.String() != "unknown" || dsip.Refresher(9).String() != "unknown" {
 		t.Error("unknown refresher names")
+	}
+}
+
+// A stranger's in-dialog request for a dialog that does not exist gets
+// 403 like its INVITE (nothing to tell guessed dialogs apart); a trusted
+// peer gets 481 (RFC 3261 §12.2.2).
+func TestStrayInDialogRequests(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		trust string
+		want  int
+	}{
+		{"stranger", "10.0.0.0/8", 403},
+		{"trusted", "127.0.0.0/8", 481},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g, err := guard.New(guard.Config{Trust: []netip.Prefix{netip.MustParsePrefix(tc.trust)}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := startServer(t, dsip.Config{Guard: g}, func(context.Context, *dsip.Call) {})
+			u := newUAC(t)
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			for _, m := range []sipmsg.RequestMethod{sipmsg.BYE, sipmsg.UPDATE, sipmsg.INFO, sipmsg.CANCEL} {
+				if res := u.request(ctx, m, srv.Addr()); res.StatusCode != tc.want {
+					t.Errorf("%s answered %d, want %d", m, res.StatusCode, tc.want)
+				}
+			}
+		})
 	}
 }
