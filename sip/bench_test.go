@@ -10,9 +10,9 @@ import (
 	"github.com/dezura/dezura/prompts"
 )
 
-func benchSockets(b *testing.B) (*net.UDPConn, netip.AddrPort) {
+func benchSockets(b *testing.B) (*rtpConn, netip.AddrPort) {
 	b.Helper()
-	send, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	send, err := listenRTP(netip.MustParseAddr("127.0.0.1"), 0)
 	if err != nil {
 		b.Fatal(err)
 	}

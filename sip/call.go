@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net"
 	"net/netip"
 	"sync"
 	"sync/atomic"
@@ -73,7 +72,7 @@ type Call struct {
 
 	dlg       *sipgo.DialogServerSession
 	localSDP  []byte
-	conn      *net.UDPConn
+	conn      *rtpConn
 	out       *outbound
 	removeOut func()
 

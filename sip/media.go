@@ -2,7 +2,6 @@ package sip
 
 import (
 	"bytes"
-	"net"
 	"net/netip"
 	"sync"
 	"sync/atomic"
@@ -40,7 +39,7 @@ type playlist struct {
 // numbering and a reused packet buffer. The scheduler calls tick every
 // 20 ms; Play and StopPlayback may be called from any goroutine.
 type outbound struct {
-	conn *net.UDPConn
+	conn *rtpConn
 	law  prompts.Law
 	pt   uint8
 
@@ -62,7 +61,7 @@ type outbound struct {
 	rx atomic.Pointer[pollState]
 }
 
-func newOutbound(conn *net.UDPConn, law prompts.Law, pt uint8, dest netip.AddrPort, st stream) *outbound {
+func newOutbound(conn *rtpConn, law prompts.Law, pt uint8, dest netip.AddrPort, st stream) *outbound {
 	return &outbound{conn: conn, law: law, pt: pt, dest: dest, st: st}
 }
 

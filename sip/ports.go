@@ -3,7 +3,6 @@ package sip
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/netip"
 	"sync"
 	"syscall"
@@ -28,9 +27,9 @@ func newPortAllocator(ip netip.Addr, lo, hi int) *portAllocator {
 }
 
 // listen binds a UDP socket for RTP.
-func (a *portAllocator) listen() (*net.UDPConn, error) {
+func (a *portAllocator) listen() (*rtpConn, error) {
 	if a.min == 0 && a.max == 0 {
-		c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(a.ip, 0)))
+		c, err := listenRTP(a.ip, 0)
 		if err != nil {
 			return nil, fmt.Errorf("sip: bind RTP socket: %w", err)
 		}
@@ -45,7 +44,7 @@ func (a *portAllocator) listen() (*net.UDPConn, error) {
 			a.next = a.min
 		}
 		a.mu.Unlock()
-		c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(a.ip, uint16(p))))
+		c, err := listenRTP(a.ip, p)
 		if err == nil {
 			return c, nil
 		}

@@ -1,8 +1,6 @@
 package sip
 
 import (
-	"errors"
-	"net"
 	"net/netip"
 	"sync"
 	"time"
@@ -102,20 +100,6 @@ func (r *rtpReceiver) packet(b []byte, from netip.AddrPort, now time.Time) bool 
 	return true
 }
 
-// readLoop runs the call's reception until the call ends, and ends the
-// call when no valid RTP arrives for timeout. Where the platform allows it
-// (Linux), the call's scheduler shard reads the socket without blocking
-// once per 20 ms tick (recvmmsg, a batch per call), so an incoming packet
-// wakes no goroutine; this goroutine only waits. Elsewhere it reads the
-// socket itself, blocking.
-func (c *Call) readLoop(timeout time.Duration) {
-	if p := newRTPPoller(c.conn); p != nil {
-		c.pollLoop(p, timeout)
-		return
-	}
-	c.blockingReadLoop(timeout)
-}
-
 // pollLoop hands the socket to the scheduler shard and waits for the call
 // to end or the shard to report an RTP timeout.
 func (c *Call) pollLoop(p *rtpPoller, timeout time.Duration) {
@@ -158,46 +142,6 @@ func (ps *pollState) poll(now time.Time) {
 	if now.Sub(ps.r.lastValid) >= ps.timeout {
 		ps.done = true
 		close(ps.timedOut)
-	}
-}
-
-// blockingReadLoop reads the call's RTP socket until it is closed. The
-// read deadline is moved forward at most every refresh (a syscall per
-// packet would be waste); when it fires early relative to the last valid
-// packet, it is set again from that packet.
-func (c *Call) blockingReadLoop(timeout time.Duration) {
-	buf := make([]byte, maxRTPPacket+1) // one more to see oversized datagrams
-	r := c.newReceiver(time.Now())
-	defer r.finish()
-	refresh := min(time.Second, timeout/4)
-	lastRefresh := r.lastValid
-	if err := c.conn.SetReadDeadline(r.lastValid.Add(timeout)); err != nil {
-		return // socket already closed: the call is ending
-	}
-	for {
-		n, from, err := c.conn.ReadFromUDPAddrPort(buf)
-		if err != nil {
-			var ne net.Error
-			if !errors.As(err, &ne) || !ne.Timeout() {
-				return // closed: the call is ending
-			}
-			if quiet := time.Since(r.lastValid); quiet < timeout {
-				if c.conn.SetReadDeadline(r.lastValid.Add(timeout)) != nil {
-					return
-				}
-				continue
-			}
-			c.log.Info("no RTP from caller", "timeout", timeout.String())
-			_ = c.terminate(EndRTPTimeout, true) // logged inside
-			return
-		}
-		now := time.Now()
-		if r.packet(buf[:n], from, now) && now.Sub(lastRefresh) >= refresh {
-			if err := c.conn.SetReadDeadline(now.Add(timeout)); err != nil {
-				return
-			}
-			lastRefresh = now
-		}
 	}
 }
 
