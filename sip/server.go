@@ -528,7 +528,8 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		c.log.Info("call answered", "called", c.called, "codec", m.CodecName(),
 			"events_pt", m.EventPT, "events", m.Events, "late_offer", lateOffer)
 	}
-	if c.EndReason() == EndUnknown && timer.active {
+	if c.EndReason() == EndUnknown {
+		// Also without a timer now: a re-INVITE or UPDATE may start one.
 		refreshes := s.timers.add(c)
 		defer s.timers.remove(c)
 		method := refreshInvite

@@ -340,9 +340,11 @@ var errDialogGone = errors.New("sip: dialog gone at the far end")
 // runSessionTimer runs a call's session timer (RFC 4028 §10) until the
 // call ends: refreshing at half the interval when we are the refresher,
 // else ending the call when the interval passes without a refresh.
-// refreshes carries decisions from the caller's refreshes.
+// refreshes carries decisions from the caller's re-INVITEs and UPDATEs,
+// which may also start a timer on a call that began without one.
 func (s *Server) runSessionTimer(c *Call, d timerDecision, refreshes <-chan timerDecision, method refreshMethod) {
 	t := time.NewTimer(time.Hour)
+	t.Stop()
 	defer t.Stop()
 	arm := func() {
 		if d.weRefresh() {
@@ -351,22 +353,26 @@ func (s *Server) runSessionTimer(c *Call, d timerDecision, refreshes <-chan time
 			t.Reset(d.interval)
 		}
 	}
-	if !d.active {
-		return
+	if d.active {
+		arm()
+		c.log.Info("session timer", "interval_s", int(d.interval/time.Second), "refresher", d.refresher.String())
 	}
-	arm()
-	c.log.Info("session timer", "interval_s", int(d.interval/time.Second), "refresher", d.refresher.String())
 	for {
 		select {
 		case <-c.ended:
 			return
 		case nd := <-refreshes:
 			if !nd.active {
-				// The caller dropped the timer: RTP timeout alone.
-				c.log.Info("session timer off")
+				if d.active {
+					// The caller dropped the timer: RTP timeout alone.
+					c.log.Info("session timer off")
+				}
 				t.Stop()
 				d = nd
 				continue
+			}
+			if !d.active {
+				c.log.Info("session timer", "interval_s", int(nd.interval/time.Second), "refresher", nd.refresher.String())
 			}
 			d = nd
 			arm()

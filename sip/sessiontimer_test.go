@@ -201,6 +201,7 @@ func hdr(res *sipmsg.Response, name string) string {
 // The caller refreshes with UPDATE every second of a 2 s session and the
 // call stays up; when it stops, the server hangs up after the interval.
 func TestSessionTimerCallerRefreshes(t *testing.T) {
+	t.Parallel() // waits out session intervals
 	srv, calls := timerServer(t, 30*time.Second)
 	p := newTimerPeer(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -245,6 +246,7 @@ func TestSessionTimerCallerRefreshes(t *testing.T) {
 // With the choice left to us we refresh at half the interval; refusals
 // and silence never end the call.
 func TestSessionTimerWeRefresh(t *testing.T) {
+	t.Parallel() // waits out session intervals
 	for _, tc := range []struct {
 		name               string
 		allow              string
@@ -398,5 +400,32 @@ func TestStrayInDialogRequests(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A call that began without a timer gets one from the caller's UPDATE,
+// and the server ends it when that timer's refreshes stop.
+func TestSessionTimerStartedMidCall(t *testing.T) {
+	t.Parallel() // waits out session intervals
+	srv, calls := timerServer(t, 30*time.Second)
+	p := newTimerPeer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	sess, res, _ := p.invite(ctx, srv.Addr())
+	if res.StatusCode != 200 || hdr(res, "Session-Expires") != "" {
+		t.Fatalf("INVITE answered %d with Session-Expires %q", res.StatusCode, hdr(res, "Session-Expires"))
+	}
+	c := waitCall(t, calls)
+	req := sipmsg.NewRequest(sipmsg.UPDATE, res.Contact().Address)
+	req.AppendHeader(sipmsg.NewHeader("Session-Expires", "2;refresher=uac"))
+	req.AppendHeader(sipmsg.NewHeader("Supported", "timer"))
+	ur, err := sess.Do(ctx, req)
+	if err != nil || ur.StatusCode != 200 || hdr(ur, "Session-Expires") != "2;refresher=uac" {
+		t.Fatalf("UPDATE: %v %v", ur, err)
+	}
+	waitClosed(t, p.byes, "BYE after the session expired")
+	waitClosed(t, c.Done(), "call end")
+	if st := srv.SessionTimerStats(); st.Expired != 1 {
+		t.Errorf("Expired = %d, want 1", st.Expired)
 	}
 }
