@@ -32,6 +32,7 @@ func startTestService(t *testing.T, mod func(*serveConfig)) *testService {
 		FirstDigitTimeout: 10 * time.Second, InterDigitTimeout: 5 * time.Second, MaxTries: 3,
 		RTPTimeout: 30 * time.Second, DrainTimeout: 5 * time.Second, LogLevel: "warn", LogFormat: "text",
 		BillingAt: "0 3 * * *", Trust: "127.0.0.0/8,::1", UntrustedOptions: "answer",
+		SessionExpires: 30 * time.Minute,
 	}
 	if mod != nil {
 		mod(&cfg)

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"github.com/dezura/dezura/prompts"
 	"github.com/dezura/dezura/sip"
 	"github.com/dezura/dezura/sip/guard"
+	"github.com/dezura/dezura/sip/trunk"
 )
 
 // serveConfig is everything `dezura serve` is told on its command line.
@@ -43,6 +45,10 @@ type serveConfig struct {
 	LogLevel          string
 	LogFormat         string
 	Spool             string
+	TrunkRegister     string
+	TrunkUser         string
+	TrunkPasswordFile string
+	SessionExpires    time.Duration
 	Trust             string
 	PeerSecrets       string
 	UntrustedOptions  string
@@ -72,6 +78,10 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Trust, "trust", "127.0.0.0/8,::1", "addresses whose INVITEs are taken without a challenge (the trunk's), CIDR,...")
 	fs.StringVar(&c.PeerSecrets, "peer-secrets", "", "file of user:secret lines (mode 0600) for peers that authenticate by digest")
 	fs.StringVar(&c.UntrustedOptions, "untrusted-options", "answer", "OPTIONS from untrusted sources: answer (bare 200) or ignore")
+	fs.StringVar(&c.TrunkRegister, "trunk-register", "", "register with a SIP trunk, sip:USER@HOST[:PORT] (add the trunk's addresses to --trust)")
+	fs.StringVar(&c.TrunkUser, "trunk-user", "", "digest user name for the trunk (default: USER of --trunk-register)")
+	fs.StringVar(&c.TrunkPasswordFile, "trunk-password-file", "", "file (mode 0600) holding the trunk password; or set DEZURA_TRUNK_PASSWORD")
+	fs.DurationVar(&c.SessionExpires, "session-expires", 30*time.Minute, "RFC 4028 session interval asked for and accepted (at least 90s)")
 	fs.StringVar(&c.Spool, "spool", "", "file where confirmed entries wait while the database is unreachable (default: beside the SQLite file, or dezura.spool)")
 	fs.StringVar(&c.BillingAt, "billing-at", "0 3 * * *", `when the billing run starts each day, cron syntax in Asia/Tokyo ("off": no scheduler)`)
 	fs.StringVar(&c.IssuerName, "issuer-name", "", "invoice issuer name (qualified invoices); the scheduler runs only with both issuer flags")
@@ -122,6 +132,12 @@ func (c *serveConfig) Validate() error {
 	}
 	if _, err := guard.ParseOptionsPolicy(c.UntrustedOptions); err != nil {
 		errs = append(errs, fmt.Errorf("--untrusted-options %q: use answer or ignore", c.UntrustedOptions))
+	}
+	if c.SessionExpires < 90*time.Second {
+		errs = append(errs, fmt.Errorf("--session-expires %v: at least 90s (RFC 4028 Min-SE)", c.SessionExpires))
+	}
+	if c.TrunkRegister == "" && (c.TrunkUser != "" || c.TrunkPasswordFile != "") {
+		errs = append(errs, errors.New("--trunk-user and --trunk-password-file need --trunk-register"))
 	}
 	if c.BillingAt == "" {
 		errs = append(errs, errors.New(`--billing-at is empty: give a cron spec such as "0 3 * * *", or "off"`))
@@ -239,6 +255,55 @@ type service struct {
 	logger    *slog.Logger
 	// stopBilling stops the billing scheduler (nil when it is off).
 	stopBilling func(context.Context) error
+	// trunk keeps the registration with the SIP trunk (nil without one);
+	// trunkDone is closed when its Run has returned (after unregistering).
+	trunk     *trunk.Registrar
+	trunkDone chan struct{}
+	stopTrunk context.CancelFunc
+}
+
+// endTrunk unregisters from the trunk (if registered) and waits for it.
+func (s *service) endTrunk() {
+	if s.stopTrunk != nil {
+		s.stopTrunk()
+		<-s.trunkDone
+	}
+}
+
+// startTrunk registers with the SIP trunk, if one is configured, from the
+// SIP socket, so the trunk's INVITEs come back through the same NAT
+// binding. The password comes from a file or the environment, never the
+// command line.
+func (s *service) startTrunk(ctx context.Context, cfg serveConfig) error {
+	if cfg.TrunkRegister == "" {
+		return nil
+	}
+	password := os.Getenv("DEZURA_TRUNK_PASSWORD")
+	if cfg.TrunkPasswordFile != "" {
+		p, err := trunk.ReadPasswordFile(cfg.TrunkPasswordFile)
+		if err != nil {
+			return fmt.Errorf("--trunk-password-file: %w", err)
+		}
+		password = p
+	}
+	r, err := trunk.New(trunk.Config{
+		AOR: cfg.TrunkRegister, Username: cfg.TrunkUser, Password: password,
+		Contact: s.sip.ContactURI(), Logger: s.logger.With("component", "trunk"),
+	}, s.sip.Client())
+	if err != nil {
+		return fmt.Errorf("--trunk-register: %w", err)
+	}
+	s.trunk, s.trunkDone = r, make(chan struct{})
+	// Its own context: on shutdown it unregisters while SIP still runs.
+	tctx, stop := context.WithCancel(ctx)
+	s.stopTrunk = stop
+	go func() {
+		defer close(s.trunkDone)
+		if err := r.Run(tctx); err != nil && !errors.Is(err, context.Canceled) {
+			s.logger.Error("trunk registration stopped", "err", err)
+		}
+	}()
+	return nil
 }
 
 // startBilling starts the daily billing run when the issuer is configured.
@@ -314,16 +379,17 @@ func startService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (*s
 		return nil, err
 	}
 	srv, err := sip.NewServer(sip.Config{
-		Guard:       g,
-		Listen:      cfg.SIP,
-		RTPPortMin:  cfg.rtpMin,
-		RTPPortMax:  cfg.rtpMax,
-		ExternalIP:  cfg.ExternalIP,
-		DTMFMode:    cfg.DTMF,
-		AnswerDelay: cfg.AnswerDelay,
-		RTPTimeout:  cfg.RTPTimeout,
-		MaxCalls:    cfg.MaxCalls,
-		Logger:      logger,
+		Guard:          g,
+		SessionExpires: cfg.SessionExpires,
+		Listen:         cfg.SIP,
+		RTPPortMin:     cfg.rtpMin,
+		RTPPortMax:     cfg.rtpMax,
+		ExternalIP:     cfg.ExternalIP,
+		DTMFMode:       cfg.DTMF,
+		AnswerDelay:    cfg.AnswerDelay,
+		RTPTimeout:     cfg.RTPTimeout,
+		MaxCalls:       cfg.MaxCalls,
+		Logger:         logger,
 	}, func(ctx context.Context, c *sip.Call) { flow.Handle(ctx, c) })
 	if err != nil {
 		return nil, fmt.Errorf("start SIP: %w", err)
@@ -351,6 +417,15 @@ func startService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (*s
 		<-svc.spoolDone
 		return nil, err
 	}
+	if err := svc.startTrunk(sctx, cfg); err != nil {
+		svc.cancel()
+		<-svc.served
+		<-svc.spoolDone
+		if svc.stopBilling != nil {
+			svc.stopBilling(context.Background())
+		}
+		return nil, err
+	}
 	ok = true
 	return svc, nil
 }
@@ -366,11 +441,13 @@ func (s *service) wait(ctx context.Context, drain time.Duration) error {
 		dctx, cancel := context.WithTimeout(context.Background(), drain)
 		err = s.sip.Shutdown(dctx)
 		cancel()
+		s.endTrunk()
 		s.cancel()
 		if serr := <-s.served; serr != nil && err == nil {
 			err = serr
 		}
 	}
+	s.endTrunk()
 	s.cancel()
 	<-s.spoolDone
 	if s.stopBilling != nil {
