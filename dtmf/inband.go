@@ -106,28 +106,33 @@ func init() {
 		t.cosTol = float32(math.Cos(dev))
 		t.h2coef = float32(2 * math.Cos(2*w))
 	}
+	for i := range 4 {
+		for j, sign := range [4]float32{1, -1, -1, 1} {
+			coefLo[4*i+j] = sign * tones[i].coef
+			coefHi[4*i+j] = sign * tones[4+i].coef
+		}
+	}
 }
 
 // subResult is one sub-block's analysis.
 type subResult struct {
 	xr, xi [numTones]float32 // DFT at each frequency, relative to the sub-block start
 	energy float32
+	peakLo float32 // largest |X|² of the low group
+	peakHi float32 // largest |X|² of the high group
 }
 
 // Detector is an in-band DTMF detector for 8 kHz linear PCM, normally fed
 // 20 ms frames (160 samples) decoded from G.711. One per call; not safe for
 // concurrent use. Process does not allocate.
 type Detector struct {
-	// Goertzel state of the sub-block in progress.
-	s1, s2 [numTones]float32
-	energy float32
-	pos    int // samples into the current sub-block
+	pos int // samples into the current sub-block
 
 	subs  [winSubs]subResult // ring of the last four sub-blocks
 	nsubs int                // sub-blocks completed (saturates)
 	subIx int                // index in subs of the next sub-block
 
-	hist   [winLen]int16 // last 160 samples, ring
+	hist   [winLen]int16 // last 160 samples, ring; sub-blocks at multiples of subLen
 	histIx int
 
 	// Timing state machine.
@@ -173,75 +178,113 @@ func (d *Detector) Process(frame []int16) (Event, bool) {
 // end of a key.
 func (d *Detector) feed(frame []int16, emit func(detection)) {
 	for len(frame) > 0 {
-		n := subLen - d.pos
-		if n > len(frame) {
-			n = len(frame)
-		}
-		d.goertzel(frame[:n])
+		// Sub-blocks sit at multiples of subLen in the history ring, so
+		// the one in progress is contiguous there.
+		n := copy(d.hist[d.histIx:d.histIx-d.pos+subLen], frame)
 		frame = frame[n:]
 		d.pos += n
+		d.histIx += n
 		d.samples += int64(n)
 		if d.pos == subLen {
-			d.finishSub(emit)
+			blk := (*[subLen]int16)(d.hist[d.histIx-subLen : d.histIx])
+			if d.histIx == winLen {
+				d.histIx = 0
+			}
+			d.pos = 0
+			d.finishSub(blk, emit)
 		}
 	}
 }
 
-// goertzel advances the eight filters and the energy over x. The filters
-// run in two passes of four so that their state stays in registers.
-func (d *Detector) goertzel(x []int16) {
-	// Keep the last 160 samples for the second-harmonic check.
-	for rest := x; len(rest) > 0; {
-		n := copy(d.hist[d.histIx:], rest)
-		rest = rest[n:]
-		d.histIx = (d.histIx + n) % winLen
-	}
-	e := d.energy
-	a0, b0 := d.s1[0], d.s2[0]
-	a1, b1 := d.s1[1], d.s2[1]
-	a2, b2 := d.s1[2], d.s2[2]
-	a3, b3 := d.s1[3], d.s2[3]
-	k0, k1, k2, k3 := tones[0].coef, tones[1].coef, tones[2].coef, tones[3].coef
-	for _, s := range x {
-		v := float32(s)
-		e += v * v
-		a0, b0 = v+k0*a0-b0, a0
-		a1, b1 = v+k1*a1-b1, a1
-		a2, b2 = v+k2*a2-b2, a2
-		a3, b3 = v+k3*a3-b3, a3
-	}
-	d.s1[0], d.s1[1], d.s1[2], d.s1[3] = a0, a1, a2, a3
-	d.s2[0], d.s2[1], d.s2[2], d.s2[3] = b0, b1, b2, b3
-	d.energy = e
+// quad is a sub-block as float32, four samples to a row.
+type quad [subLen / 4][4]float32
 
-	a0, b0 = d.s1[4], d.s2[4]
-	a1, b1 = d.s1[5], d.s2[5]
-	a2, b2 = d.s1[6], d.s2[6]
-	a3, b3 = d.s1[7], d.s2[7]
-	k0, k1, k2, k3 = tones[4].coef, tones[5].coef, tones[6].coef, tones[7].coef
-	for _, s := range x {
-		v := float32(s)
-		a0, b0 = v+k0*a0-b0, a0
-		a1, b1 = v+k1*a1-b1, a1
-		a2, b2 = v+k2*a2-b2, a2
-		a3, b3 = v+k3*a3-b3, a3
+// Goertzel coefficients k = 2 cos ω of each group, with the signs the four
+// steps of goertzel4 need: {+k, −k, −k, +k} for each of the four filters.
+var coefLo, coefHi [16]float32
+
+// goertzel4 runs four Goertzel filters (coefficients k, see coefLo) over a
+// sub-block and returns their final states s[N-1] and s[N-2].
+//
+// The recurrence s[n] = v + k·s[n-1] − s[n-2] normally costs a register
+// copy per filter and sample (s[n-2] ← s[n-1]), and Go's register
+// allocator spends several more on it. Here the new value overwrites the
+// dying s[n-2] in place, so no copy is needed: b −= k·a + v leaves −s[n]
+// in b, exactly (IEEE rounding is symmetric), and the signs come back to +
+// after four samples when the coefficient's sign follows the sign of the
+// state it multiplies. The results are bit for bit those of the plain
+// recurrence.
+func goertzel4(x *quad, k *[16]float32) (s1, s2 [4]float32) {
+	var a0, b0, a1, b1, a2, b2, a3, b3 float32
+	for j := range x {
+		q := &x[j]
+		// A = +s[m-1], B = +s[m-2].
+		v := q[0]
+		b0 -= a0*k[0] + v
+		b1 -= a1*k[4] + v
+		b2 -= a2*k[8] + v
+		b3 -= a3*k[12] + v
+		// A = +s[m-1], B = −s[m].
+		v = q[1]
+		a0 -= b0*k[1] + v
+		a1 -= b1*k[5] + v
+		a2 -= b2*k[9] + v
+		a3 -= b3*k[13] + v
+		// A = −s[m+1], B = −s[m].
+		v = q[2]
+		b0 += a0*k[2] + v
+		b1 += a1*k[6] + v
+		b2 += a2*k[10] + v
+		b3 += a3*k[14] + v
+		// A = −s[m+1], B = +s[m+2].
+		v = q[3]
+		a0 += b0*k[3] + v
+		a1 += b1*k[7] + v
+		a2 += b2*k[11] + v
+		a3 += b3*k[15] + v
+		// A = +s[m+3], B = +s[m+2].
 	}
-	d.s1[4], d.s1[5], d.s1[6], d.s1[7] = a0, a1, a2, a3
-	d.s2[4], d.s2[5], d.s2[6], d.s2[7] = b0, b1, b2, b3
+	return [4]float32{a0, a1, a2, a3}, [4]float32{b0, b1, b2, b3}
+}
+
+// toFloat converts a sub-block to float32 and returns its energy.
+func toFloat(dst *quad, src *[subLen]int16) float32 {
+	var e float32
+	for j := range dst {
+		q := &dst[j]
+		v := (*[4]int16)(src[4*j : 4*j+4])
+		q[0] = float32(v[0])
+		e += q[0] * q[0]
+		q[1] = float32(v[1])
+		e += q[1] * q[1]
+		q[2] = float32(v[2])
+		e += q[2] * q[2]
+		q[3] = float32(v[3])
+		e += q[3] * q[3]
+	}
+	return e
 }
 
 // finishSub closes a sub-block, judges the window ending with it and steps
 // the timing state machine.
-func (d *Detector) finishSub(emit func(detection)) {
+func (d *Detector) finishSub(blk *[subLen]int16, emit func(detection)) {
+	var x quad
+	e := toFloat(&x, blk)
+	var s1, s2 [numTones]float32
+	*(*[4]float32)(s1[0:4]), *(*[4]float32)(s2[0:4]) = goertzel4(&x, &coefLo)
+	*(*[4]float32)(s1[4:8]), *(*[4]float32)(s2[4:8]) = goertzel4(&x, &coefHi)
 	r := &d.subs[d.subIx]
+	var pw [numTones]float32
 	for i := range tones {
 		t := &tones[i]
-		s1, s2 := d.s1[i], d.s2[i]
-		r.xr[i] = t.c1r*s1 - t.c2r*s2
-		r.xi[i] = t.c1i*s1 - t.c2i*s2
+		xr := t.c1r*s1[i] - t.c2r*s2[i]
+		xi := t.c1i*s1[i] - t.c2i*s2[i]
+		r.xr[i], r.xi[i] = xr, xi
+		pw[i] = xr*xr + xi*xi
 	}
-	r.energy = d.energy
-	d.s1, d.s2, d.energy, d.pos = [numTones]float32{}, [numTones]float32{}, 0, 0
+	r.peakLo = max(pw[0], pw[1], pw[2], pw[3])
+	r.peakHi = max(pw[4], pw[5], pw[6], pw[7])
+	r.energy = e
 	d.subIx = (d.subIx + 1) % winSubs
 	if d.nsubs < winSubs {
 		d.nsubs++
@@ -262,6 +305,19 @@ func (d *Detector) judge() byte {
 	energy := s0.energy + s1.energy + s2.energy + s3.energy
 	// Two tones at the threshold give (2 × minAmp²/2) × 160.
 	if energy < minAmp*minAmp*winLen {
+		return 0
+	}
+	// Cheap bound first. The amplitude estimated below for tone i is
+	// (|H1|+|H2|)/80 ≤ Σ|X_s|/80 over the four sub-blocks, and by
+	// Cauchy-Schwarz its square is at most Σ|X_s|²/1600 ≤ Σ peak_s/1600.
+	// A window whose bound already fails the level or purity test is
+	// rejected without the full analysis (noise, speech pauses); the 1 %
+	// covers float32 rounding, so the verdict is the same as the full one.
+	sumLo := s0.peakLo + s1.peakLo + s2.peakLo + s3.peakLo
+	sumHi := s0.peakHi + s1.peakHi + s2.peakHi + s3.peakHi
+	const bound = 1.01 / (halfLen * halfLen / 4) // amp² ≤ bound·Σ peak
+	if bound*sumLo < minAmp*minAmp || bound*sumHi < minAmp*minAmp ||
+		bound*(sumLo+sumHi)/2 < minEnergyRatio*energy/winLen {
 		return 0
 	}
 
