@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/binary"
+	"flag"
 	"log/slog"
 	"path/filepath"
 	"slices"
@@ -350,13 +351,16 @@ func prefixed(p string, names []string) []string {
 // startBenchService is startTestService for a benchmark.
 func startBenchService(b *testing.B) *testService {
 	b.Helper()
-	cfg := serveConfig{
-		DB: "sqlite:" + filepath.Join(b.TempDir(), "dezura.db"), Demo: true,
-		SIP: "127.0.0.1:0", RTPPorts: "0-0", DTMF: "auto",
-		FirstDigitTimeout: 10 * time.Second, InterDigitTimeout: 5 * time.Second, MaxTries: 3,
-		RTPTimeout: 30 * time.Second, DrainTimeout: 5 * time.Second, LogLevel: "warn", LogFormat: "text",
-		BillingAt: "off",
+	// The flags' defaults, then what the end-to-end tests set.
+	var cfg serveConfig
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	cfg.flags(fs)
+	if err := fs.Parse(nil); err != nil {
+		b.Fatal(err)
 	}
+	cfg.DB, cfg.Demo = "sqlite:"+filepath.Join(b.TempDir(), "dezura.db"), true
+	cfg.SIP, cfg.RTPPorts, cfg.BillingAt, cfg.LogLevel = "127.0.0.1:0", "0-0", "off", "warn"
+	cfg.Trust, cfg.UntrustedOptions = "127.0.0.0/8,::1", "answer"
 	if err := cfg.Validate(); err != nil {
 		b.Fatal(err)
 	}
