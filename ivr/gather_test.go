@@ -1,6 +1,7 @@
 package ivr
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -105,4 +106,63 @@ func TestGatherOutcomeString(t *testing.T) {
 	if _, ok := ParseGatherOutcome("unknown"); ok {
 		t.Error("unknown parsed")
 	}
+}
+
+// FuzzGatherer feeds the step function arbitrary event sequences (keys
+// arrive from the network) and checks its invariants.
+func FuzzGatherer(f *testing.F) {
+	f.Add(uint8(14), true, []byte("12345678901234"))
+	f.Add(uint8(4), false, []byte("\x00\x01#12*34#"))
+	f.Add(uint8(1), false, []byte("\x02\x019"))
+	f.Fuzz(func(t *testing.T, max uint8, empty bool, in []byte) {
+		spec := GatherSpec{Max: int(max%16) + 1, Terminator: '#', EmptyTerminates: empty,
+			FirstTimeout: 10 * time.Second, InterTimeout: 5 * time.Second}
+		g := newGatherer(spec)
+		done := false
+		for _, b := range in {
+			var ev gatherEvent
+			switch b {
+			case 0:
+				ev = gatherEvent{kind: evPromptEnded}
+			case 1:
+				ev = gatherEvent{kind: evTimeout}
+			default:
+				ev = gatherEvent{kind: evKey, key: "0123456789*#"[int(b)%12]}
+			}
+			st := g.step(ev)
+			if done {
+				if !st.done || st.digits != "" || st.arm != 0 || st.stopPrompt {
+					t.Fatalf("step after done = %+v", st)
+				}
+				continue
+			}
+			if !st.done {
+				continue
+			}
+			done = true
+			if len(st.digits) > spec.Max || strings.ContainsAny(st.digits, "*#") {
+				t.Fatalf("digits %q with max %d", st.digits, spec.Max)
+			}
+			switch st.outcome {
+			case GatherComplete:
+				if len(st.digits) != spec.Max {
+					t.Fatalf("complete with %q", st.digits)
+				}
+			case GatherTerminated:
+				if st.digits == "" && !empty {
+					t.Fatal("# alone ended the entry")
+				}
+			case GatherTimedOut:
+				if st.digits == "" {
+					t.Fatal("timed out with no digits")
+				}
+			case GatherNoInput:
+				if st.digits != "" {
+					t.Fatalf("no input with %q", st.digits)
+				}
+			default:
+				t.Fatalf("outcome %v", st.outcome)
+			}
+		}
+	})
 }
