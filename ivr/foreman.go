@@ -59,7 +59,7 @@ func (s *session) foreman(ctx context.Context, phone ledger.Phone, didSite ledge
 	spec := s.spec(technicianIDLen, '#')
 	spec.EmptyTerminates = true
 	mistakes, silent := 0, 0
-	var endLead []string // what was wrong, when too many mistakes end the entry
+	var endLead []string         // what was wrong, when too many mistakes end the entry
 	var readback []*prompts.Clip // the last entry's read-back, played before the next prompt
 	for {
 		clips, err := s.clips(prompt...)
