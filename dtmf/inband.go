@@ -247,31 +247,53 @@ func goertzel4(x *quad, k *[16]float32) (s1, s2 [4]float32) {
 	return [4]float32{a0, a1, a2, a3}, [4]float32{b0, b1, b2, b3}
 }
 
-// toFloat converts a sub-block to float32 and returns its energy.
-func toFloat(dst *quad, src *[subLen]int16) float32 {
-	var e float32
+// goertzelLo is goertzel4 for the low group, reading the sub-block as
+// int16 and also storing it as float32 in dst for the high group and
+// returning its energy: one pass over the samples fewer.
+func goertzelLo(src *[subLen]int16, dst *quad) (s1, s2 [4]float32, e float32) {
+	k := &coefLo
+	var a0, b0, a1, b1, a2, b2, a3, b3 float32
 	for j := range dst {
 		q := &dst[j]
-		v := (*[4]int16)(src[4*j : 4*j+4])
-		q[0] = float32(v[0])
-		e += q[0] * q[0]
-		q[1] = float32(v[1])
-		e += q[1] * q[1]
-		q[2] = float32(v[2])
-		e += q[2] * q[2]
-		q[3] = float32(v[3])
-		e += q[3] * q[3]
+		v := float32(src[4*j])
+		q[0] = v
+		e += v * v
+		b0 -= a0*k[0] + v
+		b1 -= a1*k[4] + v
+		b2 -= a2*k[8] + v
+		b3 -= a3*k[12] + v
+		v = float32(src[4*j+1])
+		q[1] = v
+		e += v * v
+		a0 -= b0*k[1] + v
+		a1 -= b1*k[5] + v
+		a2 -= b2*k[9] + v
+		a3 -= b3*k[13] + v
+		v = float32(src[4*j+2])
+		q[2] = v
+		e += v * v
+		b0 += a0*k[2] + v
+		b1 += a1*k[6] + v
+		b2 += a2*k[10] + v
+		b3 += a3*k[14] + v
+		v = float32(src[4*j+3])
+		q[3] = v
+		e += v * v
+		a0 += b0*k[3] + v
+		a1 += b1*k[7] + v
+		a2 += b2*k[11] + v
+		a3 += b3*k[15] + v
 	}
-	return e
+	return [4]float32{a0, a1, a2, a3}, [4]float32{b0, b1, b2, b3}, e
 }
 
 // finishSub closes a sub-block, judges the window ending with it and steps
 // the timing state machine.
 func (d *Detector) finishSub(blk *[subLen]int16, emit func(detection)) {
 	var x quad
-	e := toFloat(&x, blk)
 	var s1, s2 [numTones]float32
-	*(*[4]float32)(s1[0:4]), *(*[4]float32)(s2[0:4]) = goertzel4(&x, &coefLo)
+	var e float32
+	*(*[4]float32)(s1[0:4]), *(*[4]float32)(s2[0:4]), e = goertzelLo(blk, &x)
 	*(*[4]float32)(s1[4:8]), *(*[4]float32)(s2[4:8]) = goertzel4(&x, &coefHi)
 	r := &d.subs[d.subIx]
 	var pw [numTones]float32
@@ -318,6 +340,18 @@ func (d *Detector) judge() byte {
 	const bound = 1.01 / (halfLen * halfLen / 4) // amp² ≤ bound·Σ peak
 	if bound*sumLo < minAmp*minAmp || bound*sumHi < minAmp*minAmp ||
 		bound*(sumLo+sumHi)/2 < minEnergyRatio*energy/winLen {
+		return 0
+	}
+	// The same for the balance test. With S = half1 + half2 = 80·(amp0 +
+	// amp1), the purity test needs S² ≥ (amp0² + amp1²)·6400 ≥
+	// 2·0.7·energy/160·6400 and the balance test half ≥ 0.65/1.65·S, so a
+	// half needs half² ≥ (0.65/1.65)²·56·energy; by Cauchy-Schwarz half² ≤
+	// 4·(its two sub-blocks' peaks of both groups). This rejects the windows
+	// a tone fills in one half only (the first and last of every press).
+	const halfBound = 4 * 1.01 / ((minBalance / (1 + minBalance)) * (minBalance / (1 + minBalance)) *
+		2 * minEnergyRatio * halfLen * halfLen / winLen)
+	if halfBound*(s0.peakLo+s0.peakHi+s1.peakLo+s1.peakHi) < energy ||
+		halfBound*(s2.peakLo+s2.peakHi+s3.peakLo+s3.peakHi) < energy {
 		return 0
 	}
 
