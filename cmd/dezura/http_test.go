@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -290,4 +293,159 @@ func TestTimedStoreKeepsErrorsAndResults(t *testing.T) {
 func isFlowStore(s ledger.Store) bool {
 	_, ok := s.(ledger.FlowStore)
 	return ok
+}
+
+// buildDezura builds this command into a temporary directory.
+func buildDezura(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "dezura")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// sipOptions sends one OPTIONS to addr over UDP and returns the status
+// code of the answer (0 if none came within a second).
+func sipOptions(t *testing.T, addr string) int {
+	t.Helper()
+	c, err := net.Dial("udp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	local := c.LocalAddr().String()
+	req := "OPTIONS sip:ivr@" + addr + " SIP/2.0\r\n" +
+		"Via: SIP/2.0/UDP " + local + ";branch=z9hG4bK" + strconv.FormatInt(time.Now().UnixNano(), 36) + "\r\n" +
+		"Max-Forwards: 70\r\nFrom: <sip:probe@" + local + ">;tag=p1\r\nTo: <sip:ivr@" + addr + ">\r\n" +
+		"Call-ID: probe-" + strconv.FormatInt(time.Now().UnixNano(), 36) + "\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+	if _, err := c.Write([]byte(req)); err != nil {
+		t.Fatal(err)
+	}
+	_ = c.SetReadDeadline(time.Now().Add(time.Second))
+	buf := make([]byte, 4096)
+	n, err := c.Read(buf)
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(buf[:n]))
+	if len(f) < 2 {
+		return 0
+	}
+	code, _ := strconv.Atoi(f[1])
+	return code
+}
+
+// TestSIGTERMDrains runs the dezura binary, starts a check-in call, sends
+// SIGTERM mid-call and checks what an operator relies on: OPTIONS and new
+// INVITEs get 503 at once, the call in progress goes on (and its entry is
+// recorded) or is hung up at --drain-timeout, and the process exits 0.
+func TestSIGTERMDrains(t *testing.T) {
+	bin := buildDezura(t)
+	tests := []struct {
+		name      string
+		drain     string
+		keys      []string // what the caller keys after each prompt
+		wantEntry bool
+		// cleanExit: the process must exit 0. When the deadline cuts
+		// calls off, serve returns the drain's error (exit 1); that case
+		// only has to exit.
+		cleanExit bool
+	}{
+		{"call finishes within the drain", "30s", []string{"1234#", "1"}, true, true},
+		{"drain deadline hangs up a silent caller", "1s", nil, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			db := "sqlite:" + filepath.Join(dir, "d.db")
+			cmd := exec.Command(bin, "--db", db, "serve", "--demo", "--sip", "127.0.0.1:0", "--rtp-ports", "0-0",
+				"--drain-timeout", tt.drain, "--first-digit-timeout", "20s", "--billing-at", "off", "--log-level", "warn")
+			stdout, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			cmd.Stderr = testWriter{t}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			exited := make(chan error, 1)
+			sipAddr := make(chan string, 1)
+			go func() {
+				sc := bufio.NewScanner(stdout)
+				for sc.Scan() {
+					if f := strings.Fields(sc.Text()); len(f) == 3 && f[0] == "SIP" && f[1] == "udp" {
+						sipAddr <- f[2]
+					}
+				}
+				exited <- cmd.Wait()
+			}()
+			t.Cleanup(func() {
+				_ = cmd.Process.Kill() // no-op once it has exited
+			})
+			var addr string
+			select {
+			case addr = <-sipAddr:
+			case err := <-exited:
+				t.Fatalf("dezura exited before listening: %v", err)
+			case <-time.After(30 * time.Second):
+				t.Fatal("dezura did not start")
+			}
+			if code := sipOptions(t, addr); code != 200 {
+				t.Fatalf("OPTIONS before SIGTERM: %d", code)
+			}
+
+			type callResult struct {
+				res simulator.Result
+				err error
+			}
+			inProgress := make(chan callResult, 1)
+			go func() {
+				res, err := simulator.Call(context.Background(), simulator.Options{
+					To: "sip:ivr@" + addr, From: "09012345678", Keys: tt.keys, DiscardAudio: true, MaxDuration: 60 * time.Second,
+				})
+				inProgress <- callResult{res, err}
+			}()
+			time.Sleep(time.Second) // the caller hears the first prompt
+			if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+				t.Fatal(err)
+			}
+			code := 0
+			for deadline := time.Now().Add(3 * time.Second); code != 503 && time.Now().Before(deadline); {
+				code = sipOptions(t, addr)
+			}
+			if code != 503 {
+				t.Errorf("OPTIONS while draining: %d, want 503", code)
+			}
+			res, err := simulator.Call(context.Background(), simulator.Options{To: "sip:ivr@" + addr, From: "09012345678", MaxDuration: 10 * time.Second})
+			if err != nil || res.Status != 503 {
+				t.Errorf("new call while draining: status %d err %v, want 503", res.Status, err)
+			}
+			cr := <-inProgress
+			if cr.err != nil || cr.res.Status != 200 || cr.res.EndedBy != simulator.EndedRemoteBye {
+				t.Errorf("call in progress: %+v %v, want answered and hung up by the service", cr.res, cr.err)
+			}
+			select {
+			case err := <-exited:
+				if err != nil && tt.cleanExit {
+					t.Errorf("dezura exit: %v", err)
+				}
+			case <-time.After(40 * time.Second):
+				t.Fatal("dezura did not exit after the drain")
+			}
+			store, err := ledger.Open(context.Background(), db)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer store.Close()
+			es, err := store.(ledger.Admin).ListEntries(context.Background(), ledger.EntryFilter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := len(es) == 1; got != tt.wantEntry {
+				t.Errorf("entries after the drain: %+v, want one: %v", es, tt.wantEntry)
+			}
+		})
+	}
 }
