@@ -218,38 +218,34 @@ func goertzel4(x *quad, k *[16]float32) (s1, s2 [4]float32) {
 	var a0, b0, a1, b1, a2, b2, a3, b3 float32
 	for j := range x {
 		q := &x[j]
-		// A = +s[m-1], B = +s[m-2].
+		// Signs of (a, b) before each sample: (+,+) (+,−) (−,−) (−,+).
 		v := q[0]
 		b0 -= a0*k[0] + v
 		b1 -= a1*k[4] + v
 		b2 -= a2*k[8] + v
 		b3 -= a3*k[12] + v
-		// A = +s[m-1], B = −s[m].
 		v = q[1]
 		a0 -= b0*k[1] + v
 		a1 -= b1*k[5] + v
 		a2 -= b2*k[9] + v
 		a3 -= b3*k[13] + v
-		// A = −s[m+1], B = −s[m].
 		v = q[2]
 		b0 += a0*k[2] + v
 		b1 += a1*k[6] + v
 		b2 += a2*k[10] + v
 		b3 += a3*k[14] + v
-		// A = −s[m+1], B = +s[m+2].
 		v = q[3]
 		a0 += b0*k[3] + v
 		a1 += b1*k[7] + v
 		a2 += b2*k[11] + v
 		a3 += b3*k[15] + v
-		// A = +s[m+3], B = +s[m+2].
 	}
 	return [4]float32{a0, a1, a2, a3}, [4]float32{b0, b1, b2, b3}
 }
 
 // goertzelLo is goertzel4 for the low group, reading the sub-block as
-// int16 and also storing it as float32 in dst for the high group and
-// returning its energy: one pass over the samples fewer.
+// int16, storing it as float32 in dst for the high group and returning its
+// energy: one pass over the samples fewer.
 func goertzelLo(src *[subLen]int16, dst *quad) (s1, s2 [4]float32, e float32) {
 	k := &coefLo
 	var a0, b0, a1, b1, a2, b2, a3, b3 float32
@@ -368,8 +364,8 @@ func (d *Detector) judge() byte {
 		pw[i] = yr*yr + yi*yi
 	}
 
-	lo := peak(pw[0:4])
-	hi := 4 + peak(pw[4:8])
+	lo := peak((*[4]float32)(pw[0:4]))
+	hi := 4 + peak((*[4]float32)(pw[4:8]))
 	if lo < 0 || hi < 4 {
 		return 0
 	}
@@ -444,17 +440,26 @@ var (
 
 // peak returns the index of the strongest of p if it stands relPeak over
 // each of the others, else -1.
-func peak(p []float32) int {
-	best := 0
-	for i := 1; i < len(p); i++ {
-		if p[i] > p[best] {
-			best = i
+func peak(p *[4]float32) int {
+	best, top := 0, p[0]
+	if p[1] > top {
+		best, top = 1, p[1]
+	}
+	if p[2] > top {
+		best, top = 2, p[2]
+	}
+	if p[3] > top {
+		best, top = 3, p[3]
+	}
+	// The strongest of the others.
+	var next float32
+	for i, v := range p {
+		if i != best && v > next {
+			next = v
 		}
 	}
-	for i := range p {
-		if i != best && p[i]*relPeak > p[best] {
-			return -1
-		}
+	if next*relPeak > top {
+		return -1
 	}
 	return best
 }
@@ -462,14 +467,26 @@ func peak(p []float32) int {
 // harmonic returns |DFT|² over the last 160 samples at twice tone i.
 func (d *Detector) harmonic(i int) float32 {
 	k := tones[i].h2coef
-	var a, b float32
-	for j := d.histIx; j < winLen; j++ {
-		a, b = float32(d.hist[j])+k*a-b, a
-	}
-	for j := 0; j < d.histIx; j++ {
-		a, b = float32(d.hist[j])+k*a-b, a
-	}
+	a, b := goertzel1(d.hist[d.histIx:], k, 0, 0)
+	a, b = goertzel1(d.hist[:d.histIx], k, a, b)
 	return a*a + b*b - k*a*b
+}
+
+// goertzel1 advances one Goertzel filter (state a = s[n-1], b = s[n-2])
+// over x, four samples at a time with the in-place updates of goertzel4.
+func goertzel1(x []int16, k, a, b float32) (float32, float32) {
+	nk := -k
+	for len(x) >= 4 {
+		b -= a*k + float32(x[0])
+		a -= b*nk + float32(x[1])
+		b += a*nk + float32(x[2])
+		a += b*k + float32(x[3])
+		x = x[4:]
+	}
+	for _, v := range x {
+		a, b = float32(v)+k*a-b, a
+	}
+	return a, b
 }
 
 func sqrt32(x float32) float32 { return float32(math.Sqrt(float64(x))) }
