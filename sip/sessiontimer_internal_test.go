@@ -122,3 +122,30 @@ func FuzzParseSessionExpires(f *testing.F) {
 		}
 	})
 }
+
+// FuzzNegotiate: whatever session timer headers arrive, the decision is
+// sane: a running timer is never shorter than our Min-SE nor longer than
+// the larger of our interval and the caller's Min-SE, and has a refresher.
+func FuzzNegotiate(f *testing.F) {
+	f.Add("1800;refresher=uac", "90", "timer", "")
+	f.Add("60", "", "", "timer")
+	f.Add("", "4294967295", "timer, 100rel", "100rel")
+	f.Add("x;refresher=uas", "-1", ",,", "precondition")
+	p := timerPolicy{expires: 1800 * time.Second, minSE: 90 * time.Second}
+	f.Fuzz(func(t *testing.T, se, minSE, supported, require string) {
+		d := p.negotiate(timerReq("Session-Expires", se, "Min-SE", minSE, "Supported", supported, "Require", require))
+		if d.tooSmall && d.active {
+			t.Fatal("both 422 and a running timer")
+		}
+		if !d.active {
+			return
+		}
+		if d.interval < p.minSE || d.refresher == RefresherUnknown {
+			t.Fatalf("decision %+v", d)
+		}
+		if d.interval > p.expires && d.interval > maxDeltaSeconds*time.Second {
+			t.Fatalf("interval %v", d.interval)
+		}
+		_ = d.headers()
+	})
+}
