@@ -106,10 +106,13 @@ func init() {
 		t.cosTol = float32(math.Cos(dev))
 		t.h2coef = float32(2 * math.Cos(2*w))
 	}
-	for i := range 4 {
-		for j, sign := range [4]float32{1, -1, -1, 1} {
-			coefLo[4*i+j] = sign * tones[i].coef
-			coefHi[4*i+j] = sign * tones[4+i].coef
+	for g, grp := range []*group{&groupLo, &groupHi} {
+		for i := range 4 {
+			t := &tones[4*g+i]
+			for j, sign := range [4]float32{1, -1, -1, 1} {
+				grp.k[4*i+j] = sign * t.coef
+			}
+			grp.c1r[i], grp.c1i[i], grp.c2r[i], grp.c2i[i] = t.c1r, t.c1i, t.c2r, t.c2i
 		}
 	}
 }
@@ -199,11 +202,31 @@ func (d *Detector) feed(frame []int16, emit func(detection)) {
 // quad is a sub-block as float32, four samples to a row.
 type quad [subLen / 4][4]float32
 
-// Goertzel coefficients k = 2 cos ω of each group, with the signs the four
-// steps of goertzel4 need: {+k, −k, −k, +k} for each of the four filters.
-var coefLo, coefHi [16]float32
+// group holds the constants of four Goertzel filters.
+type group struct {
+	// k = 2 cos ω with the signs the four steps of goertzel4 need:
+	// {+k, −k, −k, +k} for each of the four filters.
+	k [16]float32
+	// The DFT from the final states: X = c1·s[N-1] − c2·s[N-2].
+	c1r, c1i, c2r, c2i [4]float32
+}
 
-// goertzel4 runs four Goertzel filters (coefficients k, see coefLo) over a
+var groupLo, groupHi group
+
+// dft turns the final Goertzel states of the group into the sub-block's
+// DFT at each frequency (relative to the sub-block start) and returns the
+// largest |X|².
+func (g *group) dft(a0, a1, a2, a3, b0, b1, b2, b3 float32, xr, xi *[4]float32) float32 {
+	r0, i0 := g.c1r[0]*a0-g.c2r[0]*b0, g.c1i[0]*a0-g.c2i[0]*b0
+	r1, i1 := g.c1r[1]*a1-g.c2r[1]*b1, g.c1i[1]*a1-g.c2i[1]*b1
+	r2, i2 := g.c1r[2]*a2-g.c2r[2]*b2, g.c1i[2]*a2-g.c2i[2]*b2
+	r3, i3 := g.c1r[3]*a3-g.c2r[3]*b3, g.c1i[3]*a3-g.c2i[3]*b3
+	*xr = [4]float32{r0, r1, r2, r3}
+	*xi = [4]float32{i0, i1, i2, i3}
+	return max(r0*r0+i0*i0, r1*r1+i1*i1, r2*r2+i2*i2, r3*r3+i3*i3)
+}
+
+// goertzel4 runs four Goertzel filters (constants g) over a
 // sub-block and returns their final states s[N-1] and s[N-2].
 //
 // The recurrence s[n] = v + k·s[n-1] − s[n-2] normally costs a register
@@ -214,7 +237,8 @@ var coefLo, coefHi [16]float32
 // after four samples when the coefficient's sign follows the sign of the
 // state it multiplies. The results are bit for bit those of the plain
 // recurrence.
-func goertzel4(x *quad, k *[16]float32) (s1, s2 [4]float32) {
+func goertzel4(x *quad, g *group, xr, xi *[4]float32) (peak float32) {
+	k := &g.k
 	var a0, b0, a1, b1, a2, b2, a3, b3 float32
 	for j := range x {
 		q := &x[j]
@@ -240,14 +264,15 @@ func goertzel4(x *quad, k *[16]float32) (s1, s2 [4]float32) {
 		a2 += b2*k[11] + v
 		a3 += b3*k[15] + v
 	}
-	return [4]float32{a0, a1, a2, a3}, [4]float32{b0, b1, b2, b3}
+	return g.dft(a0, a1, a2, a3, b0, b1, b2, b3, xr, xi)
 }
 
 // goertzelLo is goertzel4 for the low group, reading the sub-block as
 // int16, storing it as float32 in dst for the high group and returning its
 // energy: one pass over the samples fewer.
-func goertzelLo(src *[subLen]int16, dst *quad) (s1, s2 [4]float32, e float32) {
-	k := &coefLo
+func goertzelLo(src *[subLen]int16, dst *quad, xr, xi *[4]float32) (peak, e float32) {
+	g := &groupLo
+	k := &g.k
 	var a0, b0, a1, b1, a2, b2, a3, b3 float32
 	for j := range dst {
 		q := &dst[j]
@@ -280,29 +305,16 @@ func goertzelLo(src *[subLen]int16, dst *quad) (s1, s2 [4]float32, e float32) {
 		a2 += b2*k[11] + v
 		a3 += b3*k[15] + v
 	}
-	return [4]float32{a0, a1, a2, a3}, [4]float32{b0, b1, b2, b3}, e
+	return g.dft(a0, a1, a2, a3, b0, b1, b2, b3, xr, xi), e
 }
 
 // finishSub closes a sub-block, judges the window ending with it and steps
 // the timing state machine.
 func (d *Detector) finishSub(blk *[subLen]int16, emit func(detection)) {
 	var x quad
-	var s1, s2 [numTones]float32
-	var e float32
-	*(*[4]float32)(s1[0:4]), *(*[4]float32)(s2[0:4]), e = goertzelLo(blk, &x)
-	*(*[4]float32)(s1[4:8]), *(*[4]float32)(s2[4:8]) = goertzel4(&x, &coefHi)
 	r := &d.subs[d.subIx]
-	var pw [numTones]float32
-	for i := range tones {
-		t := &tones[i]
-		xr := t.c1r*s1[i] - t.c2r*s2[i]
-		xi := t.c1i*s1[i] - t.c2i*s2[i]
-		r.xr[i], r.xi[i] = xr, xi
-		pw[i] = xr*xr + xi*xi
-	}
-	r.peakLo = max(pw[0], pw[1], pw[2], pw[3])
-	r.peakHi = max(pw[4], pw[5], pw[6], pw[7])
-	r.energy = e
+	r.peakLo, r.energy = goertzelLo(blk, &x, (*[4]float32)(r.xr[0:4]), (*[4]float32)(r.xi[0:4]))
+	r.peakHi = goertzel4(&x, &groupHi, (*[4]float32)(r.xr[4:8]), (*[4]float32)(r.xi[4:8]))
 	d.subIx = (d.subIx + 1) % winSubs
 	if d.nsubs < winSubs {
 		d.nsubs++
