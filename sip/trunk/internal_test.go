@@ -119,25 +119,34 @@ func TestReadPasswordFile(t *testing.T) {
 
 // fakeSender answers REGISTERs from a script, recording when they came.
 type fakeSender struct {
-	mu     sync.Mutex
-	status []int // per REGISTER; the last repeats
-	grant  string
-	times  []time.Time
-	exp    []string
+	mu      sync.Mutex
+	status  []int // per REGISTER; the last repeats
+	grant   string
+	times   []time.Time
+	exp     []string
+	deadKA  bool // OPTIONS get no answer
+	options int
 }
 
 func (f *fakeSender) Do(_ context.Context, req *sip.Request, _ ...sipgo.ClientRequestOption) (*sip.Response, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if req.Method != sip.REGISTER {
+		f.options++
+		if f.deadKA {
+			return nil, errors.New("transaction timed out")
+		}
 		return sip.NewResponseFromRequest(req, 200, "OK", nil), nil
 	}
 	f.times = append(f.times, time.Now())
 	f.exp = append(f.exp, req.GetHeader("Expires").Value())
 	code := f.status[min(len(f.times)-1, len(f.status)-1)]
 	res := sip.NewResponseFromRequest(req, code, "Scripted", nil)
-	if code == 200 {
+	switch code {
+	case 200:
 		res.AppendHeader(sip.NewHeader("Expires", f.grant))
+	case 423:
+		res.AppendHeader(sip.NewHeader("Min-Expires", "7200"))
 	}
 	return res, nil
 }
@@ -186,6 +195,62 @@ func TestScheduleSynctest(t *testing.T) {
 		}
 		if last := f.exp[len(f.exp)-1]; last != "0" {
 			t.Errorf("last REGISTER Expires %q, want 0", last)
+		}
+	})
+}
+
+// 423 Interval Too Brief: the next REGISTER asks for Min-Expires.
+func TestIntervalTooBrief(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := &fakeSender{status: []int{423, 200}, grant: "7200"}
+		r, err := New(Config{AOR: "sip:050@trunk.example", Contact: sip.Uri{Scheme: "sip", Host: "192.0.2.1"},
+			Expires: 60 * time.Second, KeepAlive: -1}, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error, 1)
+		go func() { done <- r.Run(ctx) }()
+		time.Sleep(time.Second)
+		synctest.Wait()
+		if st := r.Stats(); st.State != StateRegistered || st.Expires != 2*time.Hour {
+			t.Errorf("stats %+v", st)
+		}
+		cancel()
+		<-done
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if len(f.exp) < 2 || f.exp[0] != "60" || f.exp[1] != "7200" {
+			t.Errorf("Expires asked: %v", f.exp)
+		}
+	})
+}
+
+// Keep-alives unanswered three times in a row start a registration at
+// once, long before the refresh is due.
+func TestDeadKeepAliveReregisters(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := &fakeSender{status: []int{200}, grant: "3600", deadKA: true}
+		r, err := New(Config{AOR: "sip:050@trunk.example", Contact: sip.Uri{Scheme: "sip", Host: "192.0.2.1"},
+			KeepAlive: 30 * time.Second}, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error, 1)
+		start := time.Now()
+		go func() { done <- r.Run(ctx) }()
+		time.Sleep(100 * time.Second) // three keep-alives at 30, 60, 90 s
+		synctest.Wait()
+		cancel()
+		<-done
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if f.options != 3 || len(f.times) < 2 || f.times[1].Sub(start) != 90*time.Second {
+			t.Errorf("%d OPTIONS, REGISTERs at %v (want the second at 90s)", f.options, f.times)
+		}
+		if st := r.Stats(); st.KeepAliveFailures != 3 {
+			t.Errorf("stats %+v", st)
 		}
 	})
 }

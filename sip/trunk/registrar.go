@@ -109,7 +109,7 @@ func (r *Registrar) Run(ctx context.Context) error {
 		defer t.Stop()
 		keep = t.C
 	}
-	attempt := 0
+	attempt, missed := 0, 0
 	registered := false
 	for {
 		select {
@@ -119,8 +119,19 @@ func (r *Registrar) Run(ctx context.Context) error {
 			}
 			return nil
 		case <-keep:
-			if registered {
-				r.keepAlive(ctx)
+			if !registered {
+				continue
+			}
+			if r.keepAlive(ctx) {
+				missed = 0
+				continue
+			}
+			if missed++; missed >= keepAliveMisses && ctx.Err() == nil {
+				// The path or the NAT binding is gone: register again now
+				// rather than wait for the refresh.
+				r.log.Warn("trunk unreachable: registering again", "keepalives_missed", missed)
+				missed = 0
+				timer.Reset(0)
 			}
 		case <-timer.C:
 			if !registered {
@@ -241,9 +252,12 @@ func (r *Registrar) unregister(ctx context.Context) {
 	r.setState(StateUnknown, nil)
 }
 
-// keepAlive sends one OPTIONS to the trunk: its answer (any status)
-// shows the path and the NAT binding are open.
-func (r *Registrar) keepAlive(ctx context.Context) {
+// keepAliveMisses unanswered keep-alives in a row start a registration.
+const keepAliveMisses = 3
+
+// keepAlive sends one OPTIONS to the trunk and reports whether it was
+// answered: any status shows the path and the NAT binding are open.
+func (r *Registrar) keepAlive(ctx context.Context) bool {
 	req := r.request(sip.OPTIONS, r.registrar)
 	tctx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
 	defer cancel()
@@ -257,6 +271,7 @@ func (r *Registrar) keepAlive(ctx context.Context) {
 	if err != nil && ctx.Err() == nil {
 		r.log.Warn("trunk keep-alive unanswered", "error", err)
 	}
+	return err == nil
 }
 
 // grantedExpires is the lifetime of our binding in a 2xx to REGISTER:
