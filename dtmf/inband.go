@@ -223,7 +223,22 @@ func (g *group) dft(a0, a1, a2, a3, b0, b1, b2, b3 float32, xr, xi *[4]float32) 
 	r3, i3 := g.c1r[3]*a3-g.c2r[3]*b3, g.c1i[3]*a3-g.c2i[3]*b3
 	*xr = [4]float32{r0, r1, r2, r3}
 	*xi = [4]float32{i0, i1, i2, i3}
-	return max(r0*r0+i0*i0, r1*r1+i1*i1, r2*r2+i2*i2, r3*r3+i3*i3)
+	return max4(r0*r0+i0*i0, r1*r1+i1*i1, r2*r2+i2*i2, r3*r3+i3*i3)
+}
+
+// max4 is max for four values that are not NaN, without the builtin's NaN
+// and signed-zero handling.
+func max4(a, b, c, d float32) float32 {
+	if b > a {
+		a = b
+	}
+	if d > c {
+		c = d
+	}
+	if c > a {
+		a = c
+	}
+	return a
 }
 
 // goertzel4 runs four Goertzel filters (constants g) over a
