@@ -293,32 +293,32 @@ func goertzelLo(src *[subLen]int16, dst *quad, xr, xi *[4]float32) (peak, e floa
 		q := &dst[j]
 		v := float32(src[4*j])
 		q[0] = v
-		e += v * v
 		b0 -= a0*k[0] + v
 		b1 -= a1*k[4] + v
 		b2 -= a2*k[8] + v
 		b3 -= a3*k[12] + v
+		e += v * v
 		v = float32(src[4*j+1])
 		q[1] = v
-		e += v * v
 		a0 -= b0*k[1] + v
 		a1 -= b1*k[5] + v
 		a2 -= b2*k[9] + v
 		a3 -= b3*k[13] + v
+		e += v * v
 		v = float32(src[4*j+2])
 		q[2] = v
-		e += v * v
 		b0 += a0*k[2] + v
 		b1 += a1*k[6] + v
 		b2 += a2*k[10] + v
 		b3 += a3*k[14] + v
+		e += v * v
 		v = float32(src[4*j+3])
 		q[3] = v
-		e += v * v
 		a0 += b0*k[3] + v
 		a1 += b1*k[7] + v
 		a2 += b2*k[11] + v
 		a3 += b3*k[15] + v
+		e += v * v
 	}
 	return g.dft(a0, a1, a2, a3, b0, b1, b2, b3, xr, xi), e
 }
