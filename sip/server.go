@@ -179,7 +179,10 @@ func (s *Server) Serve(ctx context.Context) error {
 	}
 	s.ports = newPortAllocator(listenIP, s.cfg.portMin, s.cfg.portMax)
 
-	sipLog := s.log.With("component", "sipgo")
+	// sipgo logs each malformed packet with its bytes: at most 20 lines a
+	// second get through, so a flood cannot fill the disk with a
+	// scanner's text.
+	sipLog := slog.New(newLimitedHandler(s.log.Handler(), 20, time.Second)).With("component", "sipgo")
 	ua, err := sipgo.NewUA(
 		sipgo.WithUserAgent("dezura"),
 		sipgo.WithUserAgentHostname(s.extIP.String()),
