@@ -40,6 +40,7 @@ const (
 	winLen     = subLen * 4 // 160 samples, 20 ms
 	halfLen    = subLen * 2 // 80 samples, 10 ms
 	subDur     = 5 * time.Millisecond
+	histLen    = 2 * winLen // history ring, samples
 )
 
 // Level reference. G.711 (Table 5 and 6) puts the overload point of μ-law
@@ -135,8 +136,12 @@ type Detector struct {
 	nsubs int                // sub-blocks completed (saturates)
 	subIx int                // index in subs of the next sub-block
 
-	hist   [winLen]int16 // last 160 samples, ring; sub-blocks at multiples of subLen
-	histIx int
+	// Recent samples, ring: the window being judged and up to 160
+	// samples copied in ahead of it. Sub-blocks sit at multiples of
+	// subLen, so each is contiguous.
+	hist   [histLen]int16
+	histIx int  // where the sub-block in progress ends so far
+	x      quad // the sub-block as float32 (scratch)
 
 	// Timing state machine.
 	cur       byte  // key being held, 0 if none
@@ -181,20 +186,26 @@ func (d *Detector) Process(frame []int16) (Event, bool) {
 // end of a key.
 func (d *Detector) feed(frame []int16, emit func(detection)) {
 	for len(frame) > 0 {
-		// Sub-blocks sit at multiples of subLen in the history ring, so
-		// the one in progress is contiguous there.
-		n := copy(d.hist[d.histIx:d.histIx-d.pos+subLen], frame)
+		// Copy up to 160 samples (a whole frame, normally) at once: the
+		// ring has room for them beside the window the harmonic check
+		// reads.
+		n := copy(d.hist[d.histIx:min(d.histIx+winLen, histLen)], frame)
 		frame = frame[n:]
-		d.pos += n
-		d.histIx += n
-		d.samples += int64(n)
-		if d.pos == subLen {
-			blk := (*[subLen]int16)(d.hist[d.histIx-subLen : d.histIx])
-			if d.histIx == winLen {
-				d.histIx = 0
+		// Analyse every sub-block the copy completed.
+		for n > 0 {
+			m := min(n, subLen-d.pos)
+			n -= m
+			d.pos += m
+			d.histIx += m
+			d.samples += int64(m)
+			if d.pos == subLen {
+				blk := (*[subLen]int16)(d.hist[d.histIx-subLen : d.histIx])
+				if d.histIx == histLen {
+					d.histIx = 0
+				}
+				d.pos = 0
+				d.finishSub(blk, emit)
 			}
-			d.pos = 0
-			d.finishSub(blk, emit)
 		}
 	}
 }
@@ -326,10 +337,10 @@ func goertzelLo(src *[subLen]int16, dst *quad, xr, xi *[4]float32) (peak, e floa
 // finishSub closes a sub-block, judges the window ending with it and steps
 // the timing state machine.
 func (d *Detector) finishSub(blk *[subLen]int16, emit func(detection)) {
-	var x quad
+	x := &d.x
 	r := &d.subs[d.subIx]
-	r.peakLo, r.energy = goertzelLo(blk, &x, (*[4]float32)(r.xr[0:4]), (*[4]float32)(r.xi[0:4]))
-	r.peakHi = goertzel4(&x, &groupHi, (*[4]float32)(r.xr[4:8]), (*[4]float32)(r.xi[4:8]))
+	r.peakLo, r.energy = goertzelLo(blk, x, (*[4]float32)(r.xr[0:4]), (*[4]float32)(r.xi[0:4]))
+	r.peakHi = goertzel4(x, &groupHi, (*[4]float32)(r.xr[4:8]), (*[4]float32)(r.xi[4:8]))
 	d.subIx = (d.subIx + 1) % winSubs
 	if d.nsubs < winSubs {
 		d.nsubs++
@@ -494,8 +505,15 @@ func peak(p *[4]float32) int {
 // harmonic returns |DFT|² over the last 160 samples at twice tone i.
 func (d *Detector) harmonic(i int) float32 {
 	k := tones[i].h2coef
-	a, b := goertzel1(d.hist[d.histIx:], k, 0, 0)
-	a, b = goertzel1(d.hist[:d.histIx], k, a, b)
+	var a, b float32
+	if end := d.histIx; end == 0 {
+		a, b = goertzel1(d.hist[histLen-winLen:], k, 0, 0)
+	} else if end >= winLen {
+		a, b = goertzel1(d.hist[end-winLen:end], k, 0, 0)
+	} else {
+		a, b = goertzel1(d.hist[histLen-winLen+end:], k, 0, 0)
+		a, b = goertzel1(d.hist[:end], k, a, b)
+	}
 	return a*a + b*b - k*a*b
 }
 
