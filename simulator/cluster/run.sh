@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# Two dezura nodes on one PostgreSQL behind Kamailio's dispatcher, on this
+# machine's loopback addresses, and one of them SIGKILLed under load:
+#
+#   node A  127.0.0.2:$NODE_PORT   (dezura serve --demo)
+#   node B  127.0.0.3:$NODE_PORT   (dezura serve)
+#   Kamailio 127.0.0.1:$KAM_PORT   dispatcher set 1 = A, B; OPTIONS probe every 1 s
+#   PostgreSQL 127.0.0.1:5432      a fresh database per run, dropped at the end
+#
+# Phase 1 runs check-in calls through Kamailio and SIGKILLs node B in the
+# middle. Phase 2 starts after one probe interval and must have no failed
+# call: every new call reaches the survivor. Then the ledger is checked: no
+# work-history entry doubled (one per technician, site and work date), and
+# every entry a call confirmed ("registered") is there.
+#
+#   simulator/cluster/run.sh        # exit 0 when every check passes
+#
+# Needs kamailio (Debian: apt-get install -y kamailio), psql and a
+# PostgreSQL at 127.0.0.1:5432 that lets user postgres in (trust auth).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+KAM_PORT=${KAM_PORT:-5090}
+NODE_PORT=${NODE_PORT:-5062}
+CONCURRENCY=${CONCURRENCY:-20}
+CPS=${CPS:-4}
+PHASE1=${PHASE1:-16s}
+KILL_AFTER=${KILL_AFTER:-7}      # seconds into phase 1
+PHASE2=${PHASE2:-8s}
+PGHOST=${PGHOST:-127.0.0.1}
+MODULES=${MODULES:-$(dirname "$(find /usr/lib -name dispatcher.so -path '*kamailio*' | head -1)")}
+
+command -v kamailio >/dev/null || { echo "kamailio is not installed (apt-get install -y kamailio)" >&2; exit 1; }
+
+tmp=$(mktemp -d)
+db="dz_cluster_$$_$RANDOM"
+url="postgres://postgres@$PGHOST:5432/$db?sslmode=disable"
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do
+		kill "$p" 2>/dev/null || true
+	done
+	for p in "${pids[@]}"; do
+		wait "$p" 2>/dev/null || true
+	done
+	psql -q -h "$PGHOST" -U postgres -d test -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+	if [[ -n ${KEEP:-} ]]; then echo "logs kept in $tmp"; else rm -rf "$tmp"; fi
+}
+trap cleanup EXIT
+
+go build -o "$tmp/dezura" ./cmd/dezura
+go build -o "$tmp/dezura-sim" ./cmd/dezura-sim
+psql -q -h "$PGHOST" -U postgres -d test -c "CREATE DATABASE $db" >/dev/null
+"$tmp/dezura" --db "$url" migrate >/dev/null
+
+start_node() { # name ip rtp-ports extra-flags...
+	local name=$1 ip=$2 ports=$3
+	shift 3
+	"$tmp/dezura" --db "$url" serve --sip "$ip:$NODE_PORT" --rtp-ports "$ports" --billing-at off \
+		--drain-timeout 10s --log-level info "$@" >"$tmp/$name.log" 2>&1 &
+	local pid=$!
+	pids+=("$pid")
+	for _ in $(seq 100); do
+		grep -q "listening" "$tmp/$name.log" 2>/dev/null && break
+		kill -0 "$pid" 2>/dev/null || { cat "$tmp/$name.log"; exit 1; }
+		sleep 0.1
+	done
+	echo "$pid"
+}
+pidA=$(start_node nodeA 127.0.0.2 30000-34999 --demo)
+pidB=$(start_node nodeB 127.0.0.3 35000-39999)
+# start_node ran in a subshell: record the pids here too.
+pids+=("$pidA" "$pidB")
+
+printf '1 sip:127.0.0.2:%s\n1 sip:127.0.0.3:%s\n' "$NODE_PORT" "$NODE_PORT" >"$tmp/dispatcher.list"
+sed -e "s|LISTEN|udp:127.0.0.1:$KAM_PORT|" -e "s|DISPATCHER_LIST|$tmp/dispatcher.list|" -e "s|MODULES|$MODULES|" \
+	simulator/cluster/kamailio.cfg >"$tmp/kamailio.cfg"
+kamailio -f "$tmp/kamailio.cfg" -DD -E -Y "$tmp" >"$tmp/kamailio.log" 2>&1 &
+pids+=("$!")
+sleep 3 # first probes
+
+to="sip:ivr@127.0.0.1:$KAM_PORT"
+echo "machine: $(nproc) CPUs, $(uname -srm), $(date -u +%Y-%m-%dT%H:%MZ)"
+echo "== phase 1: check-in calls through Kamailio, node B SIGKILLed after ${KILL_AFTER}s"
+"$tmp/dezura-sim" load --to "$to" --scenario checkin --dtmf rfc4733 --concurrency "$CONCURRENCY" --cps "$CPS" \
+	--duration "$PHASE1" --timeout 30s --json >"$tmp/phase1.json" &
+load=$!
+sleep "$KILL_AFTER"
+kill -KILL "$pidB"
+echo "node B (pid $pidB) killed at $(date -u +%T)"
+wait "$load" || true
+sleep 2 # at least one probe interval after the kill
+marker=$(wc -l <"$tmp/kamailio.log")
+echo "== phase 2: new calls after the kill"
+phase2_ok=1
+"$tmp/dezura-sim" load --to "$to" --scenario checkin --dtmf rfc4733 --concurrency "$CONCURRENCY" --cps "$CPS" \
+	--duration "$PHASE2" --timeout 30s --json >"$tmp/phase2.json" || phase2_ok=0
+
+"$tmp/dezura" --db "$url" entries list --json >"$tmp/entries.json"
+"$tmp/dezura" --db "$url" calls list --json >"$tmp/calls.json"
+tail -n +"$((marker + 1))" "$tmp/kamailio.log" | grep -o 'INVITE [^ ]* to sip:[0-9.:]*' | awk '{print $4}' | sort | uniq -c >"$tmp/phase2-targets.txt" || true
+
+python3 - "$tmp" "$phase2_ok" <<'PY'
+import json, sys, collections
+tmp, phase2_ok = sys.argv[1], sys.argv[2] == "1"
+def load(name):
+    text = open(f"{tmp}/{name}").read().strip()
+    if not text:
+        return []
+    try:
+        v = json.loads(text)
+        return v if isinstance(v, list) else [v]
+    except json.JSONDecodeError:
+        return [json.loads(l) for l in text.splitlines() if l.strip()]
+p1, p2 = load("phase1.json")[0], load("phase2.json")[0]
+entries, calls = load("entries.json"), load("calls.json")
+ok = True
+def check(cond, msg):
+    global ok
+    print(("PASS " if cond else "FAIL ") + msg)
+    ok = ok and cond
+print(f"phase 1: attempted {p1['attempted']} answered {p1['answered']} completed {p1['completed']} failed {p1['failed']} {p1.get('failed_by')}")
+print(f"phase 2: attempted {p2['attempted']} answered {p2['answered']} completed {p2['completed']} failed {p2['failed']} {p2.get('failed_by')}")
+print("phase 2 INVITEs by node (Kamailio log):", open(f"{tmp}/phase2-targets.txt").read().strip().replace("\n", "; "))
+check(p1["completed"] > 0, "phase 1 completed calls before and after the kill")
+check(p2["attempted"] > 0 and p2["failed"] == 0, "phase 2: every new call completed on the survivor")
+targets = open(f"{tmp}/phase2-targets.txt").read()
+check("127.0.0.3" not in targets, "phase 2: no INVITE was sent to the dead node")
+keys = collections.Counter((e["technician_id"], e["site_code"], e["work_date"]) for e in entries if e.get("status") != "cancelled")
+doubled = {k: n for k, n in keys.items() if n > 1}
+check(not doubled, f"no entry doubled ({len(entries)} entries)")
+ids = {e["id"] for e in entries}
+confirmed = [c for c in calls if c.get("outcome") in ("registered", "already_registered")]
+missing = [c["call_id"] for c in confirmed for i in (c.get("entry_ids") or []) if i not in ids]
+check(not missing, f"every confirmed entry is in the ledger ({len(confirmed)} confirmed calls)")
+check(len(confirmed) > 0, "some calls were confirmed")
+sys.exit(0 if ok else 1)
+PY
