@@ -72,6 +72,9 @@ type Config struct {
 	MaxCalls int
 	// Logger receives the server's and the calls' logs (default: discard).
 	Logger *slog.Logger
+	// LogFullNumbers logs caller numbers whole; by default only their last
+	// 4 digits appear in logs (personal data).
+	LogFullNumbers bool
 	// Guard decides which requests are served (trust list, digest
 	// authentication, rate limits, bans; see sip/guard). nil serves all.
 	Guard *guard.Guard

@@ -41,21 +41,6 @@ func TestEndReasonRoundTrip(t *testing.T) {
 	}
 }
 
-func TestMaskNumber(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"09012345678", "*******5678"},
-		{"+819012345678", "*********5678"},
-		{"1234", "***4"},
-		{"12", "*2"},
-		{"", ""},
-	}
-	for _, tt := range tests {
-		if got := MaskNumber(tt.in); got != tt.want {
-			t.Errorf("MaskNumber(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}
-
 func TestConfigValidate(t *testing.T) {
 	tests := []struct {
 		name string

@@ -65,3 +65,12 @@ func (s *Server) GuardStats() guard.Stats {
 	}
 	return s.guard.Stats(time.Now())
 }
+
+// logNumber is how a caller number appears in logs: its last 4 digits,
+// unless Config.LogFullNumbers.
+func (s *Server) logNumber(n string) string {
+	if s.logFull {
+		return n
+	}
+	return guard.MaskNumber(n)
+}

@@ -43,6 +43,7 @@ type Server struct {
 	client   atomic.Pointer[sipgo.Client]
 
 	guard       *guard.Guard // nil: every request is served
+	logFull     bool         // Config.LogFullNumbers
 	gateDropped atomic.Uint64
 
 	draining atomic.Bool
@@ -84,6 +85,7 @@ func NewServer(cfg Config, handle func(ctx context.Context, c *Call)) (*Server, 
 		serving: make(chan struct{}),
 		stats:   newServerStats(),
 		guard:   cfg.Guard,
+		logFull: cfg.LogFullNumbers,
 	}, nil
 }
 
@@ -372,7 +374,7 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		callID = h.Value()
 	}
 	caller := callerNumber(req)
-	log := s.log.With("call_id", callID, "caller", MaskNumber(caller))
+	log := s.log.With("call_id", callID, "caller", s.logNumber(caller))
 
 	// RFC 3261 §8.2.2.3: an extension we lack is refused before anything.
 	if bad := unsupportedRequired(req); len(bad) > 0 {

@@ -44,6 +44,7 @@ type serveConfig struct {
 	AnswerDelay       time.Duration
 	LogLevel          string
 	LogFormat         string
+	LogFullNumbers    bool
 	Spool             string
 	TrunkRegister     string
 	TrunkUser         string
@@ -75,6 +76,7 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.AnswerDelay, "answer-delay", 0, "ring this long before answering (0: answer at once)")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "text or json")
+	fs.BoolVar(&c.LogFullNumbers, "log-full-numbers", false, "log caller numbers whole (default: only their last 4 digits)")
 	fs.StringVar(&c.Trust, "trust", "127.0.0.0/8,::1", "addresses whose INVITEs are taken without a challenge (the trunk's), CIDR,...")
 	fs.StringVar(&c.PeerSecrets, "peer-secrets", "", "file of user:secret lines (mode 0600) for peers that authenticate by digest")
 	fs.StringVar(&c.UntrustedOptions, "untrusted-options", "answer", "OPTIONS from untrusted sources: answer (bare 200) or ignore")
@@ -381,6 +383,7 @@ func startService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (*s
 	srv, err := sip.NewServer(sip.Config{
 		Guard:          g,
 		SessionExpires: cfg.SessionExpires,
+		LogFullNumbers: cfg.LogFullNumbers,
 		Listen:         cfg.SIP,
 		RTPPortMin:     cfg.rtpMin,
 		RTPPortMax:     cfg.rtpMax,
