@@ -98,3 +98,37 @@ func TestInboundEventsCountButDoNotJitter(t *testing.T) {
 		t.Errorf("expected %d lost %d jitter %v, want 50 0 0", exp, lost, j)
 	}
 }
+
+// FuzzInboundQuality feeds a stream whose sequence numbers, timestamps and
+// arrival times come from the input (8 bytes a packet) and checks the
+// loss and jitter figures stay sane: lost never exceeds expected, expected
+// covers at least one packet once any was accepted, jitter is not negative.
+func FuzzInboundQuality(f *testing.F) {
+	f.Add([]byte{0, 1, 0, 0, 0, 160, 0, 20, 0, 2, 0, 0, 1, 64, 0, 40})
+	f.Add([]byte{255, 255, 0, 0, 0, 0, 0, 0, 0, 0, 255, 255, 255, 0, 0, 5})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		in := newInbound(Media{PayloadType: 0, Events: true, EventPT: 101})
+		from := netip.MustParseAddrPort("127.0.0.1:4000")
+		t0 := time.Unix(1000, 0)
+		accepted := 0
+		for len(b) >= 8 && accepted < 500 {
+			seq := uint16(b[0])<<8 | uint16(b[1])
+			ts := uint32(b[2])<<24 | uint32(b[3])<<16 | uint32(b[4])<<8 | uint32(b[5])
+			at := t0.Add(time.Duration(uint16(b[6])<<8|uint16(b[7])) * time.Millisecond)
+			pt := uint8(0)
+			if b[7]&1 == 1 {
+				pt = 101
+			}
+			h := rtp.Header{Version: 2, PayloadType: pt, SequenceNumber: seq, Timestamp: ts, SSRC: 7}
+			pkt, _ := (&rtp.Packet{Header: h, Payload: make([]byte, 4)}).Marshal()
+			if v := in.handle(pkt, from, at); v.drop == dropNone {
+				accepted++
+			}
+			b = b[8:]
+		}
+		exp, lost, jit := in.quality()
+		if lost > exp || jit < 0 || (accepted > 0 && exp == 0) {
+			t.Fatalf("accepted %d: expected %d lost %d jitter %v", accepted, exp, lost, jit)
+		}
+	})
+}

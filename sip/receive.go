@@ -89,6 +89,10 @@ type inbound struct {
 // sampleRate is the RTP clock of G.711 (RFC 3551 §4.5.14).
 const sampleRate = 8000
 
+// maxTransitStep is the largest change of transit time (in samples, 10 s)
+// taken as jitter rather than a discontinuity.
+const maxTransitStep = 10 * sampleRate
+
 // track updates loss and jitter with one accepted packet.
 func (in *inbound) track(h *rtp.Header, audio bool, now time.Time) {
 	seq := uint32(h.SequenceNumber)
@@ -124,6 +128,9 @@ func (in *inbound) track(h *rtp.Header, audio bool, now time.Time) {
 	d = int64(int32(d))
 	if d < 0 {
 		d = -d
+	}
+	if d > maxTransitStep {
+		return // a timestamp discontinuity (a new stream, a clock jump), not jitter
 	}
 	in.jitter16 += d - ((in.jitter16 + 8) >> 4)
 }
