@@ -351,30 +351,45 @@ func (d *Detector) finishSub(blk *[subLen]int16, emit func(detection)) {
 	d.step(d.judge(), emit)
 }
 
+// window returns the sub-blocks of the last 20 ms window, oldest first,
+// and its energy.
+func (d *Detector) window() (s0, s1, s2, s3 *subResult, energy float32) {
+	s0 = &d.subs[d.subIx]
+	s1 = &d.subs[(d.subIx+1)%winSubs]
+	s2 = &d.subs[(d.subIx+2)%winSubs]
+	s3 = &d.subs[(d.subIx+3)%winSubs]
+	return s0, s1, s2, s3, s0.energy + s1.energy + s2.energy + s3.energy
+}
+
 // judge returns the key the last 20 ms window holds, or 0.
 func (d *Detector) judge() byte {
-	// Oldest to newest.
-	s0 := &d.subs[d.subIx]
-	s1 := &d.subs[(d.subIx+1)%winSubs]
-	s2 := &d.subs[(d.subIx+2)%winSubs]
-	s3 := &d.subs[(d.subIx+3)%winSubs]
-	energy := s0.energy + s1.energy + s2.energy + s3.energy
+	s0, s1, s2, s3, energy := d.window()
 	// Two tones at the threshold give (2 × minAmp²/2) × 160.
 	if energy < minAmp*minAmp*winLen {
 		return 0
 	}
-	// Cheap bound first. The amplitude estimated below for tone i is
+	if !plausible(s0, s1, s2, s3, energy) {
+		return 0
+	}
+	return d.analyse(s0, s1, s2, s3, energy)
+}
+
+// plausible reports whether the window of sub-blocks s0..s3 (oldest first)
+// could pass analyse, from bounds that cost a few additions; false means
+// analyse would return 0.
+func plausible(s0, s1, s2, s3 *subResult, energy float32) bool {
+	// The amplitude estimated by analyse for tone i is
 	// (|H1|+|H2|)/80 ≤ Σ|X_s|/80 over the four sub-blocks, and by
 	// Cauchy-Schwarz its square is at most Σ|X_s|²/1600 ≤ Σ peak_s/1600.
 	// A window whose bound already fails the level or purity test is
-	// rejected without the full analysis (noise, speech pauses); the 1 %
-	// covers float32 rounding, so the verdict is the same as the full one.
+	// rejected without analyse (noise, speech pauses); the 1 % covers
+	// float32 rounding, so the verdict is the same (TestPlausible).
 	sumLo := s0.peakLo + s1.peakLo + s2.peakLo + s3.peakLo
 	sumHi := s0.peakHi + s1.peakHi + s2.peakHi + s3.peakHi
 	const bound = 1.01 / (halfLen * halfLen / 4) // amp² ≤ bound·Σ peak
 	if bound*sumLo < minAmp*minAmp || bound*sumHi < minAmp*minAmp ||
 		bound*(sumLo+sumHi)/2 < minEnergyRatio*energy/winLen {
-		return 0
+		return false
 	}
 	// The same for the balance test. With S = half1 + half2 = 80·(amp0 +
 	// amp1), the purity test needs S² ≥ (amp0² + amp1²)·6400 ≥
@@ -386,9 +401,14 @@ func (d *Detector) judge() byte {
 		2 * minEnergyRatio * halfLen * halfLen / winLen)
 	if halfBound*(s0.peakLo+s0.peakHi+s1.peakLo+s1.peakHi) < energy ||
 		halfBound*(s2.peakLo+s2.peakHi+s3.peakLo+s3.peakHi) < energy {
-		return 0
+		return false
 	}
+	return true
+}
 
+// analyse judges the window of sub-blocks s0..s3 (oldest first) with the
+// window's energy: the key it holds, or 0.
+func (d *Detector) analyse(s0, s1, s2, s3 *subResult, energy float32) byte {
 	var h1r, h1i, h2r, h2i, pw [numTones]float32
 	for i := range tones {
 		t := &tones[i]
