@@ -35,6 +35,7 @@ Usage:
   dezura migrate                        apply database migrations and exit
   dezura entries list [--json]          work-history entries
   dezura calls list [--json]            call records
+  dezura report daily [--date D]        per site: entries, check-ins and -outs, calls by outcome
   dezura contractor|technician|phone|site|assign add|list|show|disable ...
   dezura billing ...                    annual billing (see: dezura billing -h)
   dezura dtmf detect [--json] FILE...   DTMF digits in 8 kHz WAV recordings
@@ -93,6 +94,8 @@ func run(ctx context.Context, args []string, env cliEnv) error {
 		return entriesCmd(ctx, env, rest)
 	case "calls":
 		return callsCmd(ctx, env, rest)
+	case "report":
+		return reportCmd(ctx, env, rest)
 	case "billing":
 		return billingCmd(ctx, env, rest)
 	case "dtmf":
