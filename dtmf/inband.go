@@ -499,20 +499,12 @@ var (
 // peak returns the index of the strongest of p if it stands relPeak over
 // each of the others, else -1.
 func peak(p *[4]float32) int {
-	best, top := 0, p[0]
-	if p[1] > top {
-		best, top = 1, p[1]
-	}
-	if p[2] > top {
-		best, top = 2, p[2]
-	}
-	if p[3] > top {
-		best, top = 3, p[3]
-	}
-	// The strongest of the others.
-	var next float32
-	for i, v := range p {
-		if i != best && v > next {
+	// The strongest (the first of equals) and the strongest of the others.
+	best, top, next := 0, p[0], float32(0)
+	for i := 1; i < 4; i++ {
+		if v := p[i]; v > top {
+			best, top, next = i, v, top
+		} else if v > next {
 			next = v
 		}
 	}
