@@ -266,8 +266,9 @@ func max4(a, b, c, d float32) float32 {
 func goertzel4(x *quad, g *group, xr, xi *[4]float32) (peak float32) {
 	k := &g.k
 	var a0, b0, a1, b1, a2, b2, a3, b3 float32
-	for j := range x {
-		q := &x[j]
+	xs := x[:] // a slice, not an array pointer: no nil check per iteration
+	for j := range xs {
+		q := &xs[j]
 		// Signs of (a, b) before each sample: (+,+) (+,−) (−,−) (−,+).
 		v := q[0]
 		b0 -= a0*k[0] + v
@@ -300,30 +301,32 @@ func goertzelLo(src *[subLen]int16, dst *quad, xr, xi *[4]float32) (peak, e floa
 	g := &groupLo
 	k := &g.k
 	var a0, b0, a1, b1, a2, b2, a3, b3 float32
-	for j := range dst {
-		q := &dst[j]
-		v := float32(src[4*j])
+	// Slices, not array pointers: no nil check per iteration.
+	xs, ss := dst[:], src[:]
+	for j := range xs {
+		q := &xs[j]
+		v := float32(ss[4*j])
 		q[0] = v
 		b0 -= a0*k[0] + v
 		b1 -= a1*k[4] + v
 		b2 -= a2*k[8] + v
 		b3 -= a3*k[12] + v
 		e += v * v
-		v = float32(src[4*j+1])
+		v = float32(ss[4*j+1])
 		q[1] = v
 		a0 -= b0*k[1] + v
 		a1 -= b1*k[5] + v
 		a2 -= b2*k[9] + v
 		a3 -= b3*k[13] + v
 		e += v * v
-		v = float32(src[4*j+2])
+		v = float32(ss[4*j+2])
 		q[2] = v
 		b0 += a0*k[2] + v
 		b1 += a1*k[6] + v
 		b2 += a2*k[10] + v
 		b3 += a3*k[14] + v
 		e += v * v
-		v = float32(src[4*j+3])
+		v = float32(ss[4*j+3])
 		q[3] = v
 		a0 += b0*k[3] + v
 		a1 += b1*k[7] + v
