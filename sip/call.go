@@ -218,6 +218,7 @@ func (c *Call) terminate(reason EndReason, bye bool) error {
 	c.log.Info("call ended", "reason", reason.String(),
 		"rtp_sent", c.out.sent.Load(), "rtp_send_errors", c.out.sendErrs.Load(),
 		"rtp_received", c.rxAccepted.Load(), "rtp_dropped", c.rxDropped.Load(),
+		"rtp_lost", c.rxLost.Load(), "rtp_jitter", time.Duration(c.rxJitter.Load()).Round(time.Microsecond).String(),
 		"keys_dropped", c.keysDropped.Load())
 	c.stats.callEnded(reason, c.RTPStats(), c.keysDropped.Load())
 	close(c.done)
