@@ -170,13 +170,16 @@ func TestE2ESecurityCodeAndLockout(t *testing.T) {
 	ctx := context.Background()
 	s.must(t, s.admin.AddTechnician(ctx, ledger.Technician{ID: e2eCodeTech, Name: "暗証 一郎", ContractorID: ledger.DemoContractorID}, "4321"))
 	s.must(t, s.admin.AddTechnician(ctx, ledger.Technician{ID: "22222222222223", Name: "暗証 二郎", ContractorID: ledger.DemoContractorID}, "8765"))
-	s.must(t, s.admin.Assign(ctx, ledger.Assignment{SiteCode: ledger.DemoSiteCode, TechnicianID: "22222222222223"}))
 
-	// The right code registers.
+	// The right code registers. Site 1234 keeps assignments, none of them
+	// his: he is told, and the entry waits for the contractor's review.
 	res := s.call(t, simulator.Options{From: "0311112222", Keys: []string{"22222222222223", "8765", "1234#", "1"}})
 	wantAnsweredAndHungUp(t, res)
-	if es := s.entries(t); len(es) != 1 || es[0].TechnicianID != "22222222222223" {
-		t.Fatalf("entries = %+v", es)
+	if es := s.entries(t); len(es) != 1 || es[0].TechnicianID != "22222222222223" || es[0].Status != ledger.EntryStatusNeedsReview {
+		t.Fatalf("entries = %+v, want one needs_review", es)
+	}
+	if !slices.Contains(heardClips(t, e2eCatalogue(t), res), "ja:"+prompts.NotAssigned) {
+		t.Error("the caller was not told he is not assigned")
 	}
 	if cr := s.callRecord(t, res.CallID); cr.Outcome != "registered" || !slices.Contains(cr.Steps, "security_code_ok") {
 		t.Errorf("call record = %+v", cr)
@@ -329,20 +332,6 @@ func TestE2EKeysDuringEveryPrompt(t *testing.T) {
 	}
 	if cr := s.callRecord(t, res.CallID); cr.Outcome != "registered" {
 		t.Errorf("call record = %+v", cr)
-	}
-}
-
-func TestE2ENotAssigned(t *testing.T) {
-	t.Parallel()
-	s := startTestService(t, nil)
-	s.must(t, s.admin.AddTechnician(context.Background(), ledger.Technician{ID: e2eCodeTech, Name: "応援", ContractorID: ledger.DemoContractorID}, ""))
-	res := s.call(t, simulator.Options{From: "0311112222", Keys: []string{e2eCodeTech, "1234#", "1"}})
-	wantAnsweredAndHungUp(t, res)
-	if !slices.Contains(heardClips(t, e2eCatalogue(t), res), "ja:"+prompts.NotAssigned) {
-		t.Error("the caller was not told he is not assigned")
-	}
-	if es := s.entries(t); len(es) != 1 || es[0].Status != ledger.EntryStatusNeedsReview {
-		t.Fatalf("entries = %+v, want one needs_review", es)
 	}
 }
 
