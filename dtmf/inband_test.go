@@ -315,3 +315,38 @@ func TestDetectorNoiseShortTones(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkDetectorHeldKey is the worst case: a key held throughout, so
+// every window gets the full analysis.
+func BenchmarkDetectorHeldKey(b *testing.B) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	buf := make([]int16, 8000)
+	if err := AddTone(buf, '5', nominal(-15)); err != nil {
+		b.Fatal(err)
+	}
+	AddNoise(buf, -40, rng)
+	frames := len(buf) / 160
+	d := NewDetector()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		j := i % frames
+		d.Process(buf[j*160 : j*160+160])
+	}
+}
+
+// BenchmarkDetectorNoise is line noise alone at -40 dBm0: no window gets
+// past plausible.
+func BenchmarkDetectorNoise(b *testing.B) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	buf := make([]int16, 8000)
+	AddNoise(buf, -40, rng)
+	frames := len(buf) / 160
+	d := NewDetector()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		j := i % frames
+		d.Process(buf[j*160 : j*160+160])
+	}
+}
