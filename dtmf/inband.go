@@ -130,6 +130,27 @@ type subResult struct {
 	energy float32
 	peakLo float32 // largest |X|² of the low group
 	peakHi float32 // largest |X|² of the high group
+
+	// The 10 ms DFT of the previous sub-block and this one (relative to
+	// the previous one's start), once analyse has needed it: the second
+	// half of one window is the first half of the window two sub-blocks
+	// later, which a held key analyses too.
+	hr, hi [numTones]float32
+	hOK    bool
+}
+
+// half returns the 10 ms DFT of sub-blocks prev and cur, from cur's cache
+// or computed into it: H = X_prev + X_cur·e^{-jω·40}.
+func (cur *subResult) half(prev *subResult) (hr, hi *[numTones]float32) {
+	if !cur.hOK {
+		for i := range tones {
+			t := &tones[i]
+			cur.hr[i] = prev.xr[i] + cur.xr[i]*t.r40r - cur.xi[i]*t.r40i
+			cur.hi[i] = prev.xi[i] + cur.xr[i]*t.r40i + cur.xi[i]*t.r40r
+		}
+		cur.hOK = true
+	}
+	return &cur.hr, &cur.hi
 }
 
 // Detector is an in-band DTMF detector for 8 kHz linear PCM, normally fed
@@ -349,6 +370,7 @@ func goertzelLo(src *[subLen]int16, dst *quad, xr, xi *[4]float32) (peak, e floa
 func (d *Detector) finishSub(blk *[subLen]int16, emit func(detection)) {
 	x := &d.x
 	r := &d.subs[d.subIx]
+	r.hOK = false
 	r.peakLo, r.energy = goertzelLo(blk, x, (*[4]float32)(r.xr[0:4]), (*[4]float32)(r.xi[0:4]))
 	r.peakHi = goertzel4(x, &groupHi, (*[4]float32)(r.xr[4:8]), (*[4]float32)(r.xi[4:8]))
 	d.subIx = (d.subIx + 1) % winSubs
@@ -419,14 +441,12 @@ func plausible(s0, s1, s2, s3 *subResult, energy float32) bool {
 // analyse judges the window of sub-blocks s0..s3 (oldest first) with the
 // window's energy: the key it holds, or 0.
 func (d *Detector) analyse(s0, s1, s2, s3 *subResult, energy float32) byte {
-	var h1r, h1i, h2r, h2i, pw [numTones]float32
+	// H1 = X0 + X1·r40, H2 = X2 + X3·r40 (10 ms DFTs), Y = H1 + H2·r80.
+	h1r, h1i := s1.half(s0)
+	h2r, h2i := s3.half(s2)
+	var pw [numTones]float32
 	for i := range tones {
 		t := &tones[i]
-		// H1 = X0 + X1·r40, H2 = X2 + X3·r40 (10 ms DFTs), Y = H1 + H2·r80.
-		h1r[i] = s0.xr[i] + s1.xr[i]*t.r40r - s1.xi[i]*t.r40i
-		h1i[i] = s0.xi[i] + s1.xr[i]*t.r40i + s1.xi[i]*t.r40r
-		h2r[i] = s2.xr[i] + s3.xr[i]*t.r40r - s3.xi[i]*t.r40i
-		h2i[i] = s2.xi[i] + s3.xr[i]*t.r40i + s3.xi[i]*t.r40r
 		yr := h1r[i] + h2r[i]*t.r80r - h2i[i]*t.r80i
 		yi := h1i[i] + h2r[i]*t.r80i + h2i[i]*t.r80r
 		pw[i] = yr*yr + yi*yi
