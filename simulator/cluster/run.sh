@@ -7,6 +7,9 @@
 #   Kamailio 127.0.0.1:$KAM_PORT   dispatcher set 1 = A, B; OPTIONS probe every 1 s
 #   PostgreSQL 127.0.0.1:5432      a fresh database per run, dropped at the end
 #
+# Phase 0 is a rolling restart: node A gets SIGTERM under load; it answers
+# OPTIONS and INVITEs with 503, so Kamailio sends new calls to B, and A's
+# calls finish before it exits: no call may fail. A is started again.
 # Phase 1 runs check-in calls through Kamailio and SIGKILLs node B in the
 # middle. Phase 2 starts after one probe interval and must have no failed
 # call: every new call reaches the survivor. Then the ledger is checked: no
@@ -27,6 +30,8 @@ CPS=${CPS:-4}
 PHASE1=${PHASE1:-16s}
 KILL_AFTER=${KILL_AFTER:-7}      # seconds into phase 1
 PHASE2=${PHASE2:-8s}
+PHASE0=${PHASE0:-8s}
+TERM_AFTER=${TERM_AFTER:-3}      # seconds into phase 0
 PGHOST=${PGHOST:-127.0.0.1}
 MODULES=${MODULES:-$(dirname "$(find /usr/lib -name dispatcher.so -path '*kamailio*' | head -1)")}
 
@@ -81,6 +86,22 @@ sleep 3 # first probes
 
 to="sip:ivr@127.0.0.1:$KAM_PORT"
 echo "machine: $(nproc) CPUs, $(uname -srm), $(date -u +%Y-%m-%dT%H:%MZ)"
+echo "== phase 0: rolling restart, node A gets SIGTERM after ${TERM_AFTER}s"
+"$tmp/dezura-sim" load --to "$to" --scenario checkin --dtmf rfc4733 --concurrency "$CONCURRENCY" --cps "$CPS" \
+	--duration "$PHASE0" --timeout 30s --json >"$tmp/phase0.json" &
+load=$!
+sleep "$TERM_AFTER"
+kill -TERM "$pidA"
+term_marker=$(wc -l <"$tmp/kamailio.log")
+echo "node A (pid $pidA) got SIGTERM at $(date -u +%T)"
+wait "$load" || true
+for _ in $(seq 300); do kill -0 "$pidA" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$pidA" 2>/dev/null; then echo "node A did not exit after its drain" >&2; exit 1; fi
+tail -n +"$((term_marker + 1))" "$tmp/kamailio.log" | grep -o 'INVITE [^ ]* to sip:[0-9.:]*' | awk '{print $4}' | sort | uniq -c >"$tmp/phase0-targets.txt" || true
+tail -n +"$((term_marker + 1))" "$tmp/kamailio.log" | grep -c 'failed over to' >"$tmp/phase0-failovers.txt" || true
+pidA=$(start_node nodeA2 127.0.0.2 30000-34999)
+pids+=("$pidA")
+sleep 3 # a probe or two: A is back in the set
 echo "== phase 1: check-in calls through Kamailio, node B SIGKILLed after ${KILL_AFTER}s"
 "$tmp/dezura-sim" load --to "$to" --scenario checkin --dtmf rfc4733 --concurrency "$CONCURRENCY" --cps "$CPS" \
 	--duration "$PHASE1" --timeout 30s --json >"$tmp/phase1.json" &
@@ -112,16 +133,24 @@ def load(name):
         return v if isinstance(v, list) else [v]
     except json.JSONDecodeError:
         return [json.loads(l) for l in text.splitlines() if l.strip()]
-p1, p2 = load("phase1.json")[0], load("phase2.json")[0]
+p0, p1, p2 = load("phase0.json")[0], load("phase1.json")[0], load("phase2.json")[0]
 entries, calls = load("entries.json"), load("calls.json")
 ok = True
 def check(cond, msg):
     global ok
     print(("PASS " if cond else "FAIL ") + msg)
     ok = ok and cond
+print(f"phase 0: attempted {p0['attempted']} answered {p0['answered']} completed {p0['completed']} failed {p0['failed']} {p0.get('failed_by')}")
+print("phase 0 INVITEs by node after the SIGTERM (Kamailio log):", open(f"{tmp}/phase0-targets.txt").read().strip().replace("\n", "; "))
 print(f"phase 1: attempted {p1['attempted']} answered {p1['answered']} completed {p1['completed']} failed {p1['failed']} {p1.get('failed_by')}")
 print(f"phase 2: attempted {p2['attempted']} answered {p2['answered']} completed {p2['completed']} failed {p2['failed']} {p2.get('failed_by')}")
 print("phase 2 INVITEs by node (Kamailio log):", open(f"{tmp}/phase2-targets.txt").read().strip().replace("\n", "; "))
+check(p0["attempted"] > 0 and p0["failed"] == 0, "phase 0: no call failed while node A drained and exited")
+# An INVITE that reached A before a probe saw its 503 must have failed
+# over to B (A answers it 503); none may have been taken by A.
+to_a = sum(int(l.split()[0]) for l in open(f"{tmp}/phase0-targets.txt") if "127.0.0.2" in l)
+failovers = int(open(f"{tmp}/phase0-failovers.txt").read().strip() or 0)
+check(to_a <= failovers, f"phase 0: no new call was taken by the draining node ({to_a} sent to it, {failovers} failed over)")
 check(p1["completed"] > 0, "phase 1 completed calls before and after the kill")
 check(p2["attempted"] > 0 and p2["failed"] == 0, "phase 2: every new call completed on the survivor")
 targets = open(f"{tmp}/phase2-targets.txt").read()
