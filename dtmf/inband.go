@@ -526,17 +526,25 @@ var (
 	twistMax = float32(math.Pow(10, maxNormalTwist/20))
 )
 
-// peak returns the index of the strongest of p if it stands relPeak over
+// peak returns the index of the strongest of p (powers, never negative) if it stands relPeak over
 // each of the others, else -1.
 func peak(p *[4]float32) int {
 	// The strongest (the first of equals) and the strongest of the others.
 	best, top, next := 0, p[0], float32(0)
-	for i := 1; i < 4; i++ {
-		if v := p[i]; v > top {
-			best, top, next = i, v, top
-		} else if v > next {
-			next = v
-		}
+	if v := p[1]; v > top {
+		best, top, next = 1, v, top
+	} else {
+		next = v
+	}
+	if v := p[2]; v > top {
+		best, top, next = 2, v, top
+	} else if v > next {
+		next = v
+	}
+	if v := p[3]; v > top {
+		best, top, next = 3, v, top
+	} else if v > next {
+		next = v
 	}
 	if next*relPeak > top {
 		return -1
