@@ -526,8 +526,8 @@ var (
 	twistMax = float32(math.Pow(10, maxNormalTwist/20))
 )
 
-// peak returns the index of the strongest of p (powers, never negative) if it stands relPeak over
-// each of the others, else -1.
+// peak returns the index of the strongest of p (powers, never negative)
+// if it stands relPeak over each of the others, else -1.
 func peak(p *[4]float32) int {
 	// The strongest (the first of equals) and the strongest of the others.
 	best, top, next := 0, p[0], float32(0)
