@@ -166,7 +166,9 @@ func (f *Flow) Handle(ctx context.Context, call Call) {
 	if e164, err := f.cfg.NormalizePhone(call.Called()); err == nil {
 		s.rec.Called = e164
 	}
-	s.log.Info("call started", "caller", maskNumber(s.rec.Caller))
+	// The caller's number is logged (masked unless --log-full-numbers) by
+	// the SIP layer under the same call_id; the flow does not repeat it.
+	s.log.Info("flow started")
 
 	outcome, reason := s.run(ctx)
 	s.rec.Outcome, s.rec.Reason = outcome.String(), reason
@@ -399,12 +401,4 @@ func actionClip(a ledger.Action) string {
 		return prompts.ActionCheckOut
 	}
 	return prompts.ActionCheckIn
-}
-
-// maskNumber keeps the last 4 digits of a phone number for logs.
-func maskNumber(n string) string {
-	if len(n) <= 4 {
-		return "****"
-	}
-	return "****" + n[len(n)-4:]
 }
