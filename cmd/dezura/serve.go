@@ -30,6 +30,7 @@ type serveConfig struct {
 	DB                string
 	Demo              bool
 	SIP               string
+	HTTP              string
 	RTPPorts          string
 	rtpMin, rtpMax    int
 	ExternalIP        string
@@ -63,6 +64,7 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.DB, "db", c.DB, "store: sqlite:PATH or postgres://... (also DEZURA_DB)")
 	fs.BoolVar(&c.Demo, "demo", false, "add the demo contractor, site 1234 and technician 12345678901234 (phone 090-1234-5678)")
 	fs.StringVar(&c.SIP, "sip", "127.0.0.1:5060", "UDP address for SIP")
+	fs.StringVar(&c.HTTP, "http", "", "TCP address for /metrics, /healthz and /readyz, e.g. 127.0.0.1:9090 (empty: off)")
 	fs.StringVar(&c.RTPPorts, "rtp-ports", "10000-20000", "UDP port range for RTP, MIN-MAX")
 	fs.StringVar(&c.ExternalIP, "external-ip", "", "address announced in SDP and Contact (default: the SIP address)")
 	fs.StringVar(&c.PromptsDir, "prompts", "", "directory of WAV files (LANG/NAME.wav) overriding built-in prompts")
@@ -98,6 +100,11 @@ func (c *serveConfig) Validate() error {
 	}
 	if _, _, err := net.SplitHostPort(c.SIP); err != nil {
 		errs = append(errs, fmt.Errorf("--sip %q is not HOST:PORT (e.g. 127.0.0.1:5060)", c.SIP))
+	}
+	if c.HTTP != "" {
+		if _, _, err := net.SplitHostPort(c.HTTP); err != nil {
+			errs = append(errs, fmt.Errorf("--http %q is not HOST:PORT (e.g. 127.0.0.1:9090)", c.HTTP))
+		}
 	}
 	lo, hi, err := parsePortRange(c.RTPPorts)
 	if err != nil {
@@ -207,6 +214,9 @@ func serveCmd(ctx context.Context, env cliEnv, args []string) error {
 	}
 	sipAddr := svc.sip.Addr().String()
 	fmt.Fprintf(env.Stdout, "dezura is listening\n  SIP  udp %s\n  RTP  udp ports %s\n  store %s\n", sipAddr, cfg.RTPPorts, redactURL(cfg.DB))
+	if svc.http != nil {
+		fmt.Fprintf(env.Stdout, "  HTTP tcp %s (/metrics, /healthz, /readyz)\n", svc.http.Addr())
+	}
 	if cfg.Demo {
 		fmt.Fprintf(env.Stdout, "demo data: site 1234, technician 12345678901234, phone 090-1234-5678\n")
 	}
@@ -252,7 +262,9 @@ type service struct {
 	admin     ledger.Admin
 	spoolDone chan struct{}
 	sip       *sip.Server
-	served    chan error
+	http      *httpServer   // nil without --http
+	serveDone chan struct{} // closed when Serve has returned serveErr
+	serveErr  error
 	cancel    context.CancelFunc // ends Serve
 	logger    *slog.Logger
 	// stopBilling stops the billing scheduler (nil when it is off).
@@ -367,12 +379,14 @@ func startService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (*s
 	if err != nil {
 		return nil, fmt.Errorf("load prompts: %w", err)
 	}
+	metrics := newServiceMetrics()
+	timed := metrics.timeStore(store) // times RecordAttendance and RecordCall
 	flow, err := ivr.New(ivr.Config{
 		FirstDigitTimeout: cfg.FirstDigitTimeout,
 		InterDigitTimeout: cfg.InterDigitTimeout,
 		MaxTries:          cfg.MaxTries,
 		Logger:            logger,
-	}, store, store, cat)
+	}, timed, timed, cat)
 	if err != nil {
 		return nil, err
 	}
@@ -400,66 +414,90 @@ func startService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (*s
 	// Calls outlive a SIGTERM on ctx: Serve runs on its own context, ended
 	// by wait after Shutdown has drained the calls.
 	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	svc := &service{store: store, admin: admin, sip: srv, served: make(chan error, 1), logger: logger, cancel: cancel,
+	svc := &service{store: store, admin: admin, sip: srv, serveDone: make(chan struct{}), logger: logger, cancel: cancel,
 		spoolDone: make(chan struct{})}
 	go func() {
 		defer close(svc.spoolDone)
 		spooled.Run(sctx, 5*time.Second)
 	}()
-	go func() { svc.served <- srv.Serve(sctx) }()
+	go func() {
+		defer close(svc.serveDone)
+		svc.serveErr = srv.Serve(sctx)
+	}()
 	select {
 	case <-srv.Ready():
-	case err := <-svc.served:
-		cancel()
-		<-svc.spoolDone
-		return nil, fmt.Errorf("start SIP on %s: %w", cfg.SIP, err)
+	case <-svc.serveDone:
+		svc.teardown(0)
+		return nil, fmt.Errorf("start SIP on %s: %w", cfg.SIP, svc.serveErr)
 	}
-	if err := svc.startBilling(sctx, cfg); err != nil {
-		svc.cancel()
-		<-svc.served
-		<-svc.spoolDone
-		return nil, err
-	}
-	if err := svc.startTrunk(sctx, cfg); err != nil {
-		svc.cancel()
-		<-svc.served
-		<-svc.spoolDone
-		if svc.stopBilling != nil {
-			svc.stopBilling(context.Background())
-		}
+	if err := svc.startAround(sctx, cfg, metrics); err != nil {
+		svc.teardown(0)
 		return nil, err
 	}
 	ok = true
 	return svc, nil
 }
 
-// wait runs until ctx ends, then drains calls for up to drain and closes
-// the store.
-func (s *service) wait(ctx context.Context, drain time.Duration) error {
-	var err error
-	select {
-	case err = <-s.served:
-	case <-ctx.Done():
-		s.logger.Info("shutting down: draining calls", "deadline", drain)
-		dctx, cancel := context.WithTimeout(context.Background(), drain)
-		err = s.sip.Shutdown(dctx)
-		cancel()
-		s.endTrunk()
-		s.cancel()
-		if serr := <-s.served; serr != nil && err == nil {
-			err = serr
+// startAround starts what runs beside the calls once SIP listens: the
+// HTTP endpoints, the billing scheduler and the trunk registration.
+func (s *service) startAround(ctx context.Context, cfg serveConfig, metrics *serviceMetrics) error {
+	if cfg.HTTP != "" {
+		h, err := startHTTP(cfg.HTTP, httpTargets{SIP: s.sip, Store: s.store, Metrics: metrics}, s.logger)
+		if err != nil {
+			return err
 		}
+		s.http = h
 	}
+	if err := s.startBilling(ctx, cfg); err != nil {
+		return err
+	}
+	return s.startTrunk(ctx, cfg)
+}
+
+// teardown stops, in order, everything started beside the store: the trunk
+// registration (unregistering while SIP still runs), SIP and the spool's
+// replay loop, the billing scheduler (a run in progress may take up to
+// billingWait to finish), and the HTTP endpoints. It may be called on a
+// half-started service and returns the first error.
+func (s *service) teardown(billingWait time.Duration) error {
 	s.endTrunk()
 	s.cancel()
+	<-s.serveDone
 	<-s.spoolDone
+	err := s.serveErr
 	if s.stopBilling != nil {
-		bctx, cancel := context.WithTimeout(context.Background(), drain+30*time.Second)
+		bctx, cancel := context.WithTimeout(context.Background(), billingWait)
 		if berr := s.stopBilling(bctx); berr != nil && err == nil {
 			err = fmt.Errorf("stop billing: %w", berr)
 		}
 		cancel()
 	}
+	if s.http != nil { // last: /readyz said 503 all through the drain
+		hctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if herr := s.http.Close(hctx); herr != nil {
+			s.logger.Warn("HTTP server close", "error", herr)
+		}
+		cancel()
+	}
+	return err
+}
+
+// wait runs until ctx ends, then stops taking calls, lets the calls in
+// progress finish for up to drain (hanging up the rest), stops everything
+// else and closes the store. Calls cut off at the deadline are logged, not
+// an error: the stop was asked for and went as configured.
+func (s *service) wait(ctx context.Context, drain time.Duration) error {
+	select {
+	case <-s.serveDone:
+	case <-ctx.Done():
+		s.logger.Info("shutting down: draining calls", "deadline", drain, "active", s.sip.ActiveCalls())
+		dctx, cancel := context.WithTimeout(context.Background(), drain)
+		if err := s.sip.Shutdown(dctx); err != nil {
+			s.logger.Warn("drain deadline passed: remaining calls hung up", "err", err)
+		}
+		cancel()
+	}
+	err := s.teardown(drain + 30*time.Second)
 	if cerr := s.store.Close(); cerr != nil && err == nil {
 		err = cerr
 	}
