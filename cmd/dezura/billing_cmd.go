@@ -766,20 +766,21 @@ func billingTransferResult(ctx context.Context, env cliEnv, name string, args []
 // startBilling is for serve: it opens billing on dbURL and starts its
 // scheduler (spec in Asia/Tokyo, e.g. "0 3 * * *"; one run at start-up).
 // attendance may be nil while no plan charges per attendance. The returned
-// stop waits for a running billing run and closes the store.
-func startBilling(ctx context.Context, dbURL, spec string, issuer billing.Issuer, attendance billing.AttendanceCounter, logger *slog.Logger) (stop func(context.Context) error, err error) {
+// stop waits for a running billing run and closes the store; stats reads
+// the scheduler's counters (for /metrics).
+func startBilling(ctx context.Context, dbURL, spec string, issuer billing.Issuer, attendance billing.AttendanceCounter, logger *slog.Logger) (stop func(context.Context) error, stats func() billing.SchedulerStats, err error) {
 	b, err := billing.Open(ctx, dbURL)
 	if err != nil {
-		return nil, fmt.Errorf("open billing store: %w", err)
+		return nil, nil, fmt.Errorf("open billing store: %w", err)
 	}
 	s, err := b.Scheduler(spec, logger.With("component", "billing"), issuer, billing.WithAttendance(attendance))
 	if err != nil {
 		b.Close()
-		return nil, err
+		return nil, nil, err
 	}
 	s.Start(ctx)
 	return func(ctx context.Context) error {
 		err := s.Stop(ctx)
 		return errors.Join(err, b.Close())
-	}, nil
+	}, s.Stats, nil
 }

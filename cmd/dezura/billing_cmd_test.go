@@ -130,7 +130,7 @@ func TestStartBilling(t *testing.T) {
 	db := "sqlite:" + filepath.Join(t.TempDir(), "dezura.db")
 	billingOK(t, db, "subscribe", "--contractor", "C1", "--start", "2024-01-01")
 	iss := billing.Issuer{Name: "株式会社デズラ", Registration: "T7000012050002"}
-	stop, err := startBilling(t.Context(), db, "0 3 * * *", iss, nil, slog.New(slog.DiscardHandler))
+	stop, _, err := startBilling(t.Context(), db, "0 3 * * *", iss, nil, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +139,7 @@ func TestStartBilling(t *testing.T) {
 	}
 	// The start-up run issued everything due up to today.
 	wantIn(t, billingOK(t, db, "invoice", "list"), "2024-01-01 – 2024-12-31  16,500", "2025-01-01 – 2025-12-31  16,500")
-	if _, err := startBilling(t.Context(), db, "never", iss, nil, slog.New(slog.DiscardHandler)); err == nil {
+	if _, _, err := startBilling(t.Context(), db, "never", iss, nil, slog.New(slog.DiscardHandler)); err == nil {
 		t.Error("bad spec accepted")
 	}
 }

@@ -321,7 +321,7 @@ func (s *service) startTrunk(ctx context.Context, cfg serveConfig) error {
 }
 
 // startBilling starts the daily billing run when the issuer is configured.
-func (s *service) startBilling(ctx context.Context, cfg serveConfig) error {
+func (s *service) startBilling(ctx context.Context, cfg serveConfig, metrics *serviceMetrics) error {
 	if cfg.BillingAt == "off" {
 		s.logger.Info("billing scheduler off (--billing-at off)")
 		return nil
@@ -334,12 +334,13 @@ func (s *service) startBilling(ctx context.Context, cfg serveConfig) error {
 	if s.admin != nil {
 		counter = attendanceCounter{s.admin}
 	}
-	stop, err := startBilling(ctx, cfg.DB, cfg.BillingAt,
+	stop, stats, err := startBilling(ctx, cfg.DB, cfg.BillingAt,
 		billing.Issuer{Name: cfg.IssuerName, Registration: cfg.IssuerReg}, counter, s.logger)
 	if err != nil {
 		return fmt.Errorf("start billing scheduler: %w", err)
 	}
 	s.stopBilling = stop
+	metrics.watchBilling(stats)
 	return nil
 }
 
@@ -448,7 +449,7 @@ func (s *service) startAround(ctx context.Context, cfg serveConfig, metrics *ser
 		}
 		s.http = h
 	}
-	if err := s.startBilling(ctx, cfg); err != nil {
+	if err := s.startBilling(ctx, cfg, metrics); err != nil {
 		return err
 	}
 	return s.startTrunk(ctx, cfg)
