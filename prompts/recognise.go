@@ -1,6 +1,7 @@
 package prompts
 
 import (
+	"bytes"
 	"sort"
 
 	"github.com/zaf/g711"
@@ -29,17 +30,31 @@ type Heard struct {
 // It is meant for tests that check a call played the right prompts; it costs
 // a map lookup per byte of the recording.
 func (c *Catalogue) Recognise(law Law, audio []byte) []Heard {
+	return c.recognise(law, audio, false)
+}
+
+// recognise is Recognise; with ulawZero the clips' μ-law negative zero
+// (0x7F) is read as positive zero (0xFF), as it comes back from linear PCM.
+func (c *Catalogue) recognise(law Law, audio []byte, ulawZero bool) []Heard {
 	type candidate struct {
-		lang string
-		clip *Clip
+		lang  string
+		clip  *Clip
+		audio []byte // the clip's bytes in law, canonical if ulawZero
 	}
 	starts := map[string][]candidate{}
 	for _, lang := range c.Languages() {
 		names, _ := c.Names(lang)
 		for _, name := range names {
 			cl := c.langs[lang].clips[name]
-			first := string(cl.Frame(law, 0))
-			starts[first] = append(starts[first], candidate{lang, cl})
+			b := cl.Ulaw
+			if law == Alaw {
+				b = cl.Alaw
+			}
+			if ulawZero {
+				b = bytes.ReplaceAll(b, []byte{0x7F}, []byte{0xFF})
+			}
+			first := string(b[:FrameSize])
+			starts[first] = append(starts[first], candidate{lang, cl, b})
 		}
 	}
 	for _, cs := range starts {
@@ -61,7 +76,7 @@ func (c *Catalogue) Recognise(law Law, audio []byte) []Heard {
 		for _, cand := range cs {
 			k := 1
 			for k < cand.clip.Frames() && i+(k+1)*FrameSize <= len(audio) &&
-				string(audio[i+k*FrameSize:i+(k+1)*FrameSize]) == string(cand.clip.Frame(law, k)) {
+				string(audio[i+k*FrameSize:i+(k+1)*FrameSize]) == string(cand.audio[k*FrameSize:(k+1)*FrameSize]) {
 				k++
 			}
 			h := Heard{Lang: cand.lang, Name: cand.clip.Name, Offset: i, Frames: k, Complete: k == cand.clip.Frames()}
@@ -77,11 +92,12 @@ func (c *Catalogue) Recognise(law Law, audio []byte) []Heard {
 
 // RecognisePCM is Recognise for a recording kept as 16-bit little-endian
 // linear PCM (a WAV file's data), decoded from G.711 in law: it encodes the
-// audio back, which restores the frames exactly (μ-law's negative zero 0x7F
-// comes back as 0xFF, and no generated clip contains it).
+// audio back, which restores the frames exactly but for μ-law's negative
+// zero: 0x7F and 0xFF both decode to 0 and encode back as 0xFF, so the
+// clips are compared with 0x7F read as 0xFF.
 func (c *Catalogue) RecognisePCM(law Law, pcm []byte) []Heard {
 	if law == Alaw {
 		return c.Recognise(law, g711.EncodeAlaw(pcm))
 	}
-	return c.Recognise(law, g711.EncodeUlaw(pcm))
+	return c.recognise(law, g711.EncodeUlaw(pcm), true)
 }

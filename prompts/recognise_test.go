@@ -106,3 +106,33 @@ func TestClipsAreDistinct(t *testing.T) {
 		}
 	}
 }
+
+// TestRecognisePCMUlawNegativeZero: a μ-law clip with negative zeros
+// (0x7F, which decodes to 0 like 0xFF) is still recognised in a recording
+// kept as linear PCM, as the simulator keeps what it heard.
+func TestRecognisePCMUlawNegativeZero(t *testing.T) {
+	c, err := Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var clip *Clip
+	for _, name := range []string{Greeting, EnterSite, ChooseAction, Registered, Goodbye, EnterID} {
+		cl, err := c.Clip(Japanese, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.IndexByte(cl.Ulaw, 0x7F) >= 0 {
+			clip = cl
+			break
+		}
+	}
+	if clip == nil {
+		t.Fatal("no clip with a μ-law negative zero to test with")
+	}
+	silence := bytes.Repeat([]byte{0xFF}, 4*FrameSize)
+	rec := append(append(append([]byte{}, silence...), clip.Ulaw...), silence...)
+	h := c.RecognisePCM(Ulaw, g711.DecodeUlaw(rec))
+	if len(h) != 1 || h[0].Name != clip.Name || !h[0].Complete {
+		t.Fatalf("RecognisePCM = %+v, want %s complete", h, clip.Name)
+	}
+}
