@@ -132,6 +132,16 @@ type rxEvent struct {
 
 const rxHistory = 8
 
+// rxSources is how many SSRCs the receiver remembers the newest event of.
+const rxSources = 4
+
+// rxTop is the timestamp of the newest event start seen from one SSRC.
+type rxTop struct {
+	ssrc uint32
+	ts   uint32
+	used bool
+}
+
 // Receiver turns a stream of telephone-event packets into digits. It is a
 // pure step function: Process for every packet, Tick when time passes.
 // A Receiver is not safe for concurrent use; use one per call.
@@ -158,6 +168,11 @@ type Receiver struct {
 	window    time.Duration
 	hist      [rxHistory]rxEvent // ring of recent events
 	head      int                // index of the newest event
+	// tops remembers, per SSRC, the newest event timestamp: a packet of an
+	// older event is never a new digit, even when the event itself has left
+	// the ring.
+	tops    [rxSources]rxTop
+	topNext int
 }
 
 // NewReceiver returns a receiver for a stream with the given clock rate
@@ -220,9 +235,13 @@ func (r *Receiver) Process(p Packet) (Event, bool) {
 			r.push(p.SSRC, p.Timestamp, te, now)
 			return Event{}, false
 		}
-		// A packet of an event older than the current one that we never
-		// saw (reordering): reporting it now would put it out of order.
-		if int32(delta) < 0 && -int64(int32(delta)) < int64(r.clockRate)*10 {
+	}
+	// A packet of an event no newer than the newest one of this SSRC that
+	// is not in the ring (reordered, or long gone): reporting it now would
+	// put it out of order or count it twice. A jump back of more than 10 s
+	// is a new stream, not an old event.
+	if top := r.top(p.SSRC); top != nil {
+		if d := int32(p.Timestamp - top.ts); d <= 0 && -int64(d) < int64(r.clockRate)*10 {
 			return Event{}, false
 		}
 	}
@@ -270,6 +289,8 @@ func (r *Receiver) Active() bool {
 func (r *Receiver) Reset() {
 	r.hist = [rxHistory]rxEvent{}
 	r.head = 0
+	r.tops = [rxSources]rxTop{}
+	r.topNext = 0
 }
 
 func (r *Receiver) duration(units uint16) time.Duration {
@@ -291,4 +312,22 @@ func (r *Receiver) push(ssrc, ts uint32, te TelephoneEvent, now time.Time) {
 		r.head = (r.head + 1) % rxHistory
 	}
 	r.hist[r.head] = rxEvent{ssrc: ssrc, ts: ts, code: te.Event, last: now, dur: te.Duration, ended: te.End, used: true}
+	if top := r.top(ssrc); top != nil {
+		if int32(ts-top.ts) > 0 || int64(int32(top.ts-ts)) >= int64(r.clockRate)*10 {
+			top.ts = ts
+		}
+		return
+	}
+	r.tops[r.topNext] = rxTop{ssrc: ssrc, ts: ts, used: true}
+	r.topNext = (r.topNext + 1) % rxSources
+}
+
+// top is the newest-event record of ssrc, or nil.
+func (r *Receiver) top(ssrc uint32) *rxTop {
+	for i := range r.tops {
+		if r.tops[i].used && r.tops[i].ssrc == ssrc {
+			return &r.tops[i]
+		}
+	}
+	return nil
 }
