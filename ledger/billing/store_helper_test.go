@@ -2,14 +2,11 @@ package billing
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
-	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/dezura/dezura/ledger/storetest"
 )
 
 // testIssuer uses the National Tax Agency's registration number, whose
@@ -18,54 +15,10 @@ var testIssuer = Issuer{Name: "株式会社デズラ", Registration: "T700001205
 
 var fixedClock = func() time.Time { return time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC) }
 
-// pgURL is the PostgreSQL server tests use. DEZURA_TEST_PG=off skips the
-// PostgreSQL half explicitly (never silently; and never when CI=true).
-func pgURL() string {
-	if u := os.Getenv("DEZURA_TEST_PG"); u != "" {
-		return u
-	}
-	return "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-}
-
-// newPGSchema creates a fresh schema and returns a URL whose search_path is
-// it; the schema is dropped when the test ends.
-func newPGSchema(t testing.TB) string {
-	t.Helper()
-	base := pgURL()
-	if base == "off" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("DEZURA_TEST_PG=off is not allowed when CI=true")
-		}
-		t.Skip("PostgreSQL half disabled by DEZURA_TEST_PG=off")
-	}
-	ctx := context.Background()
-	db, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatalf("PostgreSQL at %s: %v", base, err)
-	}
-	defer db.Close()
-	if err := db.PingContext(ctx); err != nil {
-		t.Fatalf("PostgreSQL at %s unreachable (set DEZURA_TEST_PG=off to skip outside CI): %v", base, err)
-	}
-	var buf [6]byte
-	rand.Read(buf[:])
-	schema := "billing_test_" + hex.EncodeToString(buf[:])
-	if _, err := db.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		db, err := sql.Open("pgx", base)
-		if err == nil {
-			db.Exec("DROP SCHEMA " + schema + " CASCADE")
-			db.Close()
-		}
-	})
-	sep := "?"
-	if strings.Contains(base, "?") {
-		sep = "&"
-	}
-	return base + sep + "search_path=" + schema
-}
+// newPGSchema gives a test a fresh PostgreSQL schema of its own (dropped
+// when it ends): DEZURA_TEST_POSTGRES or the local server; without one the
+// test skips on a developer's machine and fails in CI.
+func newPGSchema(t testing.TB) string { return storetest.PostgresSchema(t, "billing_test") }
 
 type backend struct {
 	name string
