@@ -6,7 +6,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -107,36 +106,23 @@ func billingCommand(name string) (billingFunc, bool) {
 	return nil, false
 }
 
-// billingFlags is one subcommand's flags: --db plus its own.
+// billingFlags is one subcommand's flags: --db plus its own, parsed as the
+// ledger commands' are.
 type billingFlags struct {
-	*flag.FlagSet
+	ledgerFlags
 	env cliEnv
-	db  *string
 }
 
 func newBillingFlags(name string, env cliEnv) billingFlags {
-	fs := flag.NewFlagSet("billing "+name, flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	return billingFlags{fs, env, fs.String("db", env.DB, "store URL: sqlite:PATH or postgres://...")}
+	return billingFlags{newLedgerFlags("billing "+name, env), env}
 }
 
 // parse accepts flags before, between or after positional arguments and
 // checks the number of positional arguments.
 func (f billingFlags) parse(args []string, positional int) ([]string, error) {
-	var pos []string
-	for {
-		if err := f.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, err
-			}
-			return nil, fmt.Errorf("%w: %s: %v", errUsage, f.Name(), err)
-		}
-		args = f.Args()
-		if len(args) == 0 {
-			break
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
+	pos, err := f.ledgerFlags.parse(args)
+	if err != nil {
+		return nil, err
 	}
 	if len(pos) != positional {
 		return nil, fmt.Errorf("%w: %s takes %d argument(s), got %d: %q", errUsage, f.Name(), positional, len(pos), pos)
