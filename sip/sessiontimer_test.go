@@ -38,26 +38,7 @@ type timerPeer struct {
 
 func newTimerPeer(t *testing.T) *timerPeer {
 	t.Helper()
-	ua, err := sipgo.NewUA(sipgo.WithUserAgent("timer-peer"), sipgo.WithUserAgentHostname("127.0.0.1"),
-		sipgo.WithUserAgentTransactionLayerOptions(sipmsg.WithTransactionLayerLogger(quiet)),
-		sipgo.WithUserAgentTransportLayerOptions(sipmsg.WithTransportLayerLogger(quiet)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := sipgo.NewServer(ua, sipgo.WithServerLogger(quiet))
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := conn.LocalAddr().(*net.UDPAddr).Port
-	cli, err := sipgo.NewClient(ua, sipgo.WithClientLogger(quiet), sipgo.WithClientConnectionAddr(conn.LocalAddr().String()),
-		sipgo.WithClientHostname("127.0.0.1"), sipgo.WithClientPort(port))
-	if err != nil {
-		t.Fatal(err)
-	}
+	ua, srv, cli, conn, port := newEndpoint(t, "timer-peer")
 	p := &timerPeer{
 		t: t, ua: ua, conn: conn, rtpPort: 40000,
 		dc:     sipgo.NewDialogClientCache(cli, sipmsg.ContactHeader{Address: sipmsg.Uri{Scheme: "sip", User: "peer", Host: "127.0.0.1", Port: port}}),

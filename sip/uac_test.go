@@ -71,26 +71,7 @@ func (u *uac) close() {
 
 func newUACNoCleanup(t *testing.T) *uac {
 	t.Helper()
-	ua, err := sipgo.NewUA(sipgo.WithUserAgent("test-uac"), sipgo.WithUserAgentHostname("127.0.0.1"),
-		sipgo.WithUserAgentTransactionLayerOptions(sipmsg.WithTransactionLayerLogger(quiet)),
-		sipgo.WithUserAgentTransportLayerOptions(sipmsg.WithTransportLayerLogger(quiet)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := sipgo.NewServer(ua, sipgo.WithServerLogger(quiet))
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := conn.LocalAddr().(*net.UDPAddr).Port
-	cli, err := sipgo.NewClient(ua, sipgo.WithClientLogger(quiet), sipgo.WithClientConnectionAddr(conn.LocalAddr().String()),
-		sipgo.WithClientHostname("127.0.0.1"), sipgo.WithClientPort(port))
-	if err != nil {
-		t.Fatal(err)
-	}
+	ua, srv, cli, conn, port := newEndpoint(t, "test-uac")
 	rtpConn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		t.Fatal(err)
@@ -333,4 +314,32 @@ func (u *uac) info(ctx context.Context, sess *sipgo.DialogClientSession, content
 		u.t.Fatalf("INFO: %v", err)
 	}
 	return res.StatusCode
+}
+
+// newEndpoint is a quiet sipgo user agent on its own UDP socket on
+// 127.0.0.1 (port chosen at run time), with a server and a client that
+// send from that socket: the base of the test callers and peers.
+func newEndpoint(t *testing.T, name string) (*sipgo.UserAgent, *sipgo.Server, *sipgo.Client, *net.UDPConn, int) {
+	t.Helper()
+	ua, err := sipgo.NewUA(sipgo.WithUserAgent(name), sipgo.WithUserAgentHostname("127.0.0.1"),
+		sipgo.WithUserAgentTransactionLayerOptions(sipmsg.WithTransactionLayerLogger(quiet)),
+		sipgo.WithUserAgentTransportLayerOptions(sipmsg.WithTransportLayerLogger(quiet)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := sipgo.NewServer(ua, sipgo.WithServerLogger(quiet))
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := conn.LocalAddr().(*net.UDPAddr).Port
+	cli, err := sipgo.NewClient(ua, sipgo.WithClientLogger(quiet), sipgo.WithClientConnectionAddr(conn.LocalAddr().String()),
+		sipgo.WithClientHostname("127.0.0.1"), sipgo.WithClientPort(port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ua, srv, cli, conn, port
 }
