@@ -156,7 +156,9 @@ type Admin interface {
 	ExportEntries(ctx context.Context, f EntryFilter, markExported bool, sink ExportSink) (int, error)
 
 	// SeedDemo adds the demo data (contractor "demo", site 1234 デモ現場,
-	// technician 12345678901234 on +819012345678); running it again changes nothing.
+	// technician 12345678901234 on +819012345678, the contractor's foreman
+	// phone +819012340000 and the crew DemoCrew assigned to site 1234);
+	// running it again changes nothing.
 	SeedDemo(ctx context.Context) error
 }
 
@@ -167,4 +169,14 @@ const (
 	DemoCCUSSiteID   = "00000000001234"
 	DemoTechnicianID = "12345678901234"
 	DemoPhone        = "+819012345678"
+	// DemoForemanPhone is the demo contractor's foreman (a phone with a
+	// contractor and no technician): calls from it enter a crew (代理登録).
+	DemoForemanPhone = "+819012340000"
 )
+
+// DemoCrew is the demo contractor's crew that SeedDemo assigns to site
+// 1234 for the foreman to enter: technician IDs (14 digits), in order.
+// It is a function so that callers cannot change the list.
+func DemoCrew() []string {
+	return []string{"12345678900001", "12345678900002", "12345678900003"}
+}

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -140,8 +141,63 @@ func testSeedDemoLookups(t *testing.T, s store) {
 	must(t, err)
 	ps, err := s.Phones(ctx(t))
 	must(t, err)
-	if len(cs) != 1 || len(ts) != 1 || len(ps) != 1 {
-		t.Errorf("after two SeedDemo: %d contractors, %d technicians, %d phones; want 1 each", len(cs), len(ts), len(ps))
+	crew := ledger.DemoCrew()
+	if len(cs) != 1 || len(ts) != 1+len(crew) || len(ps) != 2 {
+		t.Errorf("after two SeedDemo: %d contractors, %d technicians, %d phones; want 1, %d, 2", len(cs), len(ts), len(ps), 1+len(crew))
+	}
+
+	// The foreman: a phone of the demo contractor with no technician, so
+	// that a call from it is proxy entry (ivr's foremanPhone).
+	fp, err := s.Phone(ctx(t), ledger.DemoForemanPhone)
+	must(t, err)
+	if fp.E164 != ledger.DemoForemanPhone || fp.ContractorID != ledger.DemoContractorID || fp.TechnicianID != "" || fp.Disabled {
+		t.Errorf("Phone(DemoForemanPhone) = %+v", fp)
+	}
+	if _, err := s.TechnicianByPhone(ctx(t), ledger.DemoForemanPhone); !errors.Is(err, ledger.ErrNotFound) {
+		t.Errorf("TechnicianByPhone(DemoForemanPhone): err %v, want ErrNotFound (a foreman is no technician)", err)
+	}
+	// The crew: distinct 14-digit technicians of the demo contractor,
+	// enabled and assigned to the demo site.
+	if len(crew) < 2 {
+		t.Fatalf("DemoCrew = %v: a crew is at least two", crew)
+	}
+	as, err := s.Assignments(ctx(t), ledger.DemoSiteCode)
+	must(t, err)
+	assigned := map[string]bool{}
+	for _, a := range as {
+		if a.Disabled {
+			t.Errorf("assignment %+v is disabled", a)
+		}
+		if assigned[a.TechnicianID] {
+			t.Errorf("technician %s assigned to site %s twice", a.TechnicianID, a.SiteCode)
+		}
+		assigned[a.TechnicianID] = true
+	}
+	if len(as) != 1+len(crew) || !assigned[ledger.DemoTechnicianID] {
+		t.Errorf("assignments of site %s = %+v, want the demo technician and the crew", ledger.DemoSiteCode, as)
+	}
+	seen := map[string]bool{}
+	for _, id := range crew {
+		if len(id) != 14 || strings.Trim(id, "0123456789") != "" || seen[id] || id == ledger.DemoTechnicianID {
+			t.Errorf("crew member %q: want a distinct 14-digit technician ID", id)
+		}
+		seen[id] = true
+		tech, err := s.Technician(ctx(t), id)
+		if err != nil {
+			t.Errorf("crew member %s: %v", id, err)
+			continue
+		}
+		if tech.ContractorID != ledger.DemoContractorID || tech.Disabled || tech.Name == "" {
+			t.Errorf("crew member %s = %+v", id, tech)
+		}
+		if !assigned[id] {
+			t.Errorf("crew member %s is not assigned to site %s", id, ledger.DemoSiteCode)
+		}
+	}
+	// DemoCrew hands out a copy: changing it changes nothing.
+	crew[0] = "x"
+	if ledger.DemoCrew()[0] == "x" {
+		t.Error("DemoCrew returned a shared slice")
 	}
 }
 
@@ -499,15 +555,15 @@ func testImportAllOrNothing(t *testing.T, s store) {
 	}
 	ts, err := s.Technicians(ctx(t), "")
 	must(t, err)
-	if len(ts) != 1 {
-		t.Errorf("%d technicians after a failed import, want 1", len(ts))
+	if want := 1 + len(ledger.DemoCrew()); len(ts) != want {
+		t.Errorf("%d technicians after a failed import, want %d (the demo ones)", len(ts), want)
 	}
 	if _, err := s.Phone(ctx(t), "08030000001"); !errors.Is(err, ledger.ErrNotFound) {
 		t.Errorf("phone of a failed import: err %v", err)
 	}
 	must(t, s.ImportTechnicians(ctx(t), rows[:2]))
-	if ts, _ := s.Technicians(ctx(t), ledger.DemoContractorID); len(ts) != 2 {
-		t.Errorf("%d technicians of the demo contractor, want 2", len(ts))
+	if ts, _ := s.Technicians(ctx(t), ledger.DemoContractorID); len(ts) != 2+len(ledger.DemoCrew()) {
+		t.Errorf("%d technicians of the demo contractor, want %d", len(ts), 2+len(ledger.DemoCrew()))
 	}
 	if got, err := s.TechnicianByPhone(ctx(t), "+818030000001"); err != nil || got.ID != "30000000000001" {
 		t.Errorf("imported phone: %+v, %v", got, err)

@@ -462,15 +462,29 @@ func (s *Store) DisableAssignment(ctx context.Context, siteCode, technicianID st
 		`UPDATE assignments SET disabled = TRUE WHERE site_code = ? AND technician_id = ?`, siteCode, technicianID)
 }
 
-// SeedDemo adds the demo contractor, site 1234 and technician
-// 12345678901234 on +819012345678; a second run changes nothing.
+// demoCrewNames are the names of ledger.DemoCrew, in the same order.
+var demoCrewNames = []string{"出面 次郎", "出面 三郎", "出面 四郎"}
+
+// SeedDemo adds the demo contractor, site 1234, technician
+// 12345678901234 on +819012345678, the contractor's foreman phone
+// +819012340000 and the demo crew assigned to site 1234; a second run
+// changes nothing.
 func (s *Store) SeedDemo(ctx context.Context) error {
 	now := s.now().UTC()
+	type stmt struct {
+		q    string
+		args []any
+	}
+	var crew []stmt
+	for i, id := range ledger.DemoCrew() {
+		crew = append(crew,
+			stmt{`INSERT INTO technicians (id, name, contractor_id, language, security_code_hash, disabled, created_at) VALUES (?, ?, ?, 'ja', '', FALSE, ?) ON CONFLICT DO NOTHING`,
+				[]any{id, demoCrewNames[i], ledger.DemoContractorID, now}},
+			stmt{`INSERT INTO assignments (site_code, technician_id, trade, role, disabled, created_at) VALUES (?, ?, ?, ?, FALSE, ?) ON CONFLICT DO NOTHING`,
+				[]any{ledger.DemoSiteCode, id, "とび工", "", now}})
+	}
 	err := s.tryTx(ctx, func(tx *sql.Tx) error {
-		stmts := []struct {
-			q    string
-			args []any
-		}{
+		stmts := []stmt{
 			{`INSERT INTO contractors (id, name, ccus_business_id, disabled, created_at) VALUES (?, ?, ?, FALSE, ?) ON CONFLICT DO NOTHING`,
 				[]any{ledger.DemoContractorID, "デモ工務店", "000000000001", now}},
 			{`INSERT INTO sites (code, ccus_site_id, name, contractor_id, opens_on, closes_on, disabled, created_at) VALUES (?, ?, ?, ?, '', '', FALSE, ?) ON CONFLICT DO NOTHING`,
@@ -481,7 +495,10 @@ func (s *Store) SeedDemo(ctx context.Context) error {
 				[]any{ledger.DemoPhone, ledger.DemoTechnicianID, now}},
 			{`INSERT INTO assignments (site_code, technician_id, trade, role, disabled, created_at) VALUES (?, ?, ?, ?, FALSE, ?) ON CONFLICT DO NOTHING`,
 				[]any{ledger.DemoSiteCode, ledger.DemoTechnicianID, "とび工", "職長", now}},
+			{`INSERT INTO phones (e164, contractor_id, disabled, created_at) VALUES (?, ?, FALSE, ?) ON CONFLICT DO NOTHING`,
+				[]any{ledger.DemoForemanPhone, ledger.DemoContractorID, now}},
 		}
+		stmts = append(stmts, crew...)
 		for _, st := range stmts {
 			if _, err := tx.ExecContext(ctx, s.q(st.q), st.args...); err != nil {
 				return err
