@@ -3,6 +3,7 @@ package sip
 import (
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dezura/dezura/dtmf"
@@ -100,10 +101,14 @@ func (r *rtpReceiver) packet(b []byte, from netip.AddrPort, now time.Time) bool 
 	return true
 }
 
+// pollPhase spreads calls over the phases of pollEvery.
+var pollPhase atomic.Uint32
+
 // pollLoop hands the socket to the scheduler shard and waits for the call
 // to end or the shard to report an RTP timeout.
 func (c *Call) pollLoop(p *rtpPoller, timeout time.Duration) {
-	ps := &pollState{p: p, r: c.newReceiver(time.Now()), timeout: timeout, timedOut: make(chan struct{})}
+	ps := &pollState{p: p, r: c.newReceiver(time.Now()), timeout: timeout, timedOut: make(chan struct{}),
+		phase: uint8(pollPhase.Add(1) % pollEvery)}
 	c.out.rx.Store(ps)
 	select {
 	case <-c.ended:
@@ -121,6 +126,7 @@ func (c *Call) pollLoop(p *rtpPoller, timeout time.Duration) {
 type pollState struct {
 	mu       sync.Mutex // the shard polls, the call's goroutine finishes
 	done     bool
+	phase    uint8 // the shard reads the socket on ticks n with (n+phase) % pollEvery == 0
 	p        *rtpPoller
 	r        *rtpReceiver
 	timeout  time.Duration

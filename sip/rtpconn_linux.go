@@ -120,9 +120,11 @@ func (c *rtpConn) WriteToUDPAddrPort(b []byte, to netip.AddrPort) (int, error) {
 }
 
 // pollBatch is how many datagrams one recvmmsg(2) takes from a call's
-// socket: a caller sends one packet per 20 ms, so one call normally costs
-// one syscall per tick, whatever it received.
-const pollBatch = 4
+// socket: a caller sends one packet per 20 ms and the socket is read every
+// pollEvery ticks, so one read normally takes all that arrived (the
+// packets of pollEvery frames, or a few more with an RFC 4733 event's
+// repeated end packets).
+const pollBatch = 8
 
 // pollRounds bounds the batches read from one socket per tick, so a
 // flooded socket cannot hold up the shard (the rest waits for the next
