@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dezura/dezura/ledger/billing"
 )
@@ -130,16 +131,31 @@ func TestStartBilling(t *testing.T) {
 	db := "sqlite:" + filepath.Join(t.TempDir(), "dezura.db")
 	billingOK(t, db, "subscribe", "--contractor", "C1", "--start", "2024-01-01")
 	iss := billing.Issuer{Name: "株式会社デズラ", Registration: "T7000012050002"}
-	stop, _, err := startBilling(t.Context(), db, "0 3 * * *", iss, nil, slog.New(slog.DiscardHandler))
+	node, err := startBilling(t.Context(), db, "0 3 * * *", 50*time.Millisecond, iss, nil, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := stop(t.Context()); err != nil { // waits for the start-up run
+	// The only node is elected and its scheduler's start-up run issues
+	// everything due up to today.
+	for deadline := time.Now().Add(20 * time.Second); node.Stats().Runs == 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no start-up run; leader %v", node.Leader())
+		}
+	}
+	if !node.Leader() {
+		t.Error("the only node does not lead")
+	}
+	if err := node.Stop(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	// The start-up run issued everything due up to today.
+	if node.Leader() {
+		t.Error("still leads after Stop")
+	}
+	if st := node.Stats(); st.Runs != 1 || st.Invoices < 2 {
+		t.Errorf("stats after stop %+v, want one run and the invoices up to today", st)
+	}
 	wantIn(t, billingOK(t, db, "invoice", "list"), "2024-01-01 – 2024-12-31  16,500", "2025-01-01 – 2025-12-31  16,500")
-	if _, _, err := startBilling(t.Context(), db, "never", iss, nil, slog.New(slog.DiscardHandler)); err == nil {
+	if _, err := startBilling(t.Context(), db, "never", 0, iss, nil, slog.New(slog.DiscardHandler)); err == nil {
 		t.Error("bad spec accepted")
 	}
 }

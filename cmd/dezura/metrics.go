@@ -60,9 +60,18 @@ func (m *serviceMetrics) watchStore(store ledger.Store) {
 	}, func() float64 { return float64(s.Len()) }))
 }
 
-// watchBilling exports the billing scheduler's run results.
-func (m *serviceMetrics) watchBilling(stats func() billing.SchedulerStats) {
-	m.reg.MustRegister(billingCollector{stats})
+// watchBilling exports the billing scheduler's run results (summed over
+// the times this node led) and whether this node leads billing.
+func (m *serviceMetrics) watchBilling(stats func() billing.SchedulerStats, leader func() bool) {
+	m.reg.MustRegister(billingCollector{stats}, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "dezura_billing_leader",
+		Help: "1 while this node leads billing and runs the scheduler (one node among those on one database), else 0.",
+	}, func() float64 {
+		if leader() {
+			return 1
+		}
+		return 0
+	}))
 }
 
 // Metric descriptions of the SIP collector.

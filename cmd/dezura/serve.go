@@ -56,8 +56,11 @@ type serveConfig struct {
 	UntrustedOptions  string
 	trust             []netip.Prefix
 	BillingAt         string
-	IssuerName        string
-	IssuerReg         string
+	// BillingLeaderInterval: how often a node tries to lead billing and
+	// the leader checks its hold (0: billing.DefaultLeaderInterval).
+	BillingLeaderInterval time.Duration
+	IssuerName            string
+	IssuerReg             string
 }
 
 func (c *serveConfig) flags(fs *flag.FlagSet) {
@@ -88,6 +91,8 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.SessionExpires, "session-expires", 30*time.Minute, "RFC 4028 session interval asked for and accepted (at least 90s)")
 	fs.StringVar(&c.Spool, "spool", "", "file where confirmed entries wait while the database is unreachable (default: beside the SQLite file, or dezura.spool)")
 	fs.StringVar(&c.BillingAt, "billing-at", "0 3 * * *", `when the billing run starts each day, cron syntax in Asia/Tokyo ("off": no scheduler)`)
+	fs.DurationVar(&c.BillingLeaderInterval, "billing-leader-interval", billing.DefaultLeaderInterval,
+		"with several nodes on one PostgreSQL only the leader runs billing: how often a node tries to become it, and the leader checks it still is")
 	fs.StringVar(&c.IssuerName, "issuer-name", "", "invoice issuer name (qualified invoices); the scheduler runs only with both issuer flags")
 	fs.StringVar(&c.IssuerReg, "issuer-registration", "", "invoice issuer registration number, T and 13 digits")
 }
@@ -150,6 +155,11 @@ func (c *serveConfig) Validate() error {
 	}
 	if c.BillingAt == "" {
 		errs = append(errs, errors.New(`--billing-at is empty: give a cron spec such as "0 3 * * *", or "off"`))
+	}
+	// 0 is the default (a config built without flags); below 10ms the
+	// checks would only load the database.
+	if c.BillingLeaderInterval < 0 || (c.BillingLeaderInterval > 0 && c.BillingLeaderInterval < 10*time.Millisecond) || c.BillingLeaderInterval > time.Hour {
+		errs = append(errs, fmt.Errorf("--billing-leader-interval %v: give a duration from 10ms to 1h, such as 5s", c.BillingLeaderInterval))
 	}
 	if (c.IssuerName == "") != (c.IssuerReg == "") {
 		errs = append(errs, errors.New("give both --issuer-name and --issuer-registration, or neither"))
@@ -267,7 +277,8 @@ type service struct {
 	serveErr  error
 	cancel    context.CancelFunc // ends Serve
 	logger    *slog.Logger
-	// stopBilling stops the billing scheduler (nil when it is off).
+	// stopBilling leaves the billing leadership election, stopping the
+	// scheduler if this node leads (nil when billing is off).
 	stopBilling func(context.Context) error
 	// trunk keeps the registration with the SIP trunk (nil without one);
 	// trunkDone is closed when its Run has returned (after unregistering).
@@ -320,7 +331,9 @@ func (s *service) startTrunk(ctx context.Context, cfg serveConfig) error {
 	return nil
 }
 
-// startBilling starts the daily billing run when the issuer is configured.
+// startBilling starts the daily billing run when the issuer is configured:
+// the node runs the scheduler while it leads billing (one node at a time
+// among those on one database; see billing.Leadership).
 func (s *service) startBilling(ctx context.Context, cfg serveConfig, metrics *serviceMetrics) error {
 	if cfg.BillingAt == "off" {
 		s.logger.Info("billing scheduler off (--billing-at off)")
@@ -334,13 +347,13 @@ func (s *service) startBilling(ctx context.Context, cfg serveConfig, metrics *se
 	if s.admin != nil {
 		counter = attendanceCounter{s.admin}
 	}
-	stop, stats, err := startBilling(ctx, cfg.DB, cfg.BillingAt,
+	node, err := startBilling(ctx, cfg.DB, cfg.BillingAt, cfg.BillingLeaderInterval,
 		billing.Issuer{Name: cfg.IssuerName, Registration: cfg.IssuerReg}, counter, s.logger)
 	if err != nil {
 		return fmt.Errorf("start billing scheduler: %w", err)
 	}
-	s.stopBilling = stop
-	metrics.watchBilling(stats)
+	s.stopBilling = node.Stop
+	metrics.watchBilling(node.Stats, node.Leader)
 	return nil
 }
 
