@@ -82,6 +82,11 @@ type Config struct {
 	// we accept (RFC 4028; default DefaultSessionExpires, at least
 	// MinSessionExpires). See sessiontimer.go for the refresh policy.
 	SessionExpires time.Duration
+	// SendWithSendto sends each RTP packet with its own sendto(2) instead
+	// of one io_uring submission per 20 ms tick for all of a shard's
+	// calls. The ring is used only where the kernel allows it; this is
+	// for comparing the two and for kernels whose io_uring misbehaves.
+	SendWithSendto bool
 
 	// timerFloor replaces MinSessionExpires as our Min-SE (tests only,
 	// set through export_test.go, so a session expires in seconds).
@@ -100,6 +105,7 @@ type settings struct {
 	maxCalls    int
 	log         *slog.Logger
 	timers      timerPolicy
+	sendRing    bool
 }
 
 // DefaultRTPTimeout is used when Config.RTPTimeout is 0.
@@ -115,6 +121,7 @@ func (c Config) validate() (settings, error) {
 		rtpTimeout:  c.RTPTimeout,
 		maxCalls:    c.MaxCalls,
 		log:         c.Logger,
+		sendRing:    !c.SendWithSendto,
 	}
 	if s.listen == "" {
 		return s, fmt.Errorf("%w: empty Listen address", ErrBadConfig)

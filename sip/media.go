@@ -51,6 +51,7 @@ type outbound struct {
 	// Touched only by the scheduler goroutine that owns this call.
 	st  stream
 	buf [rtpHeaderSize + prompts.FrameSize]byte
+	tx  sendMsg // the packet's sendmsg header while a send ring holds it
 
 	sent     atomic.Uint64
 	sendErrs atomic.Uint64
@@ -168,20 +169,34 @@ func (o *outbound) nextFrame() (payload []byte, dest netip.AddrPort, ok bool) {
 // tick sends one frame; skipped is the number of earlier frames the
 // scheduler could not send in time. It allocates nothing.
 func (o *outbound) tick(skipped int) {
+	pkt, dest, ok := o.nextPacket(skipped)
+	if !ok {
+		return
+	}
+	o.sendResult(o.conn.WriteToUDPAddrPort(pkt, dest))
+}
+
+// nextPacket accounts for skipped frames and builds this tick's packet
+// into the reused buffer; ok is false when there is nothing to send.
+func (o *outbound) nextPacket(skipped int) (pkt []byte, dest netip.AddrPort, ok bool) {
 	if skipped > 0 {
 		o.st.skip(skipped)
 		o.skipped.Add(uint64(skipped))
 	}
 	payload, dest, ok := o.nextFrame()
 	if !ok {
-		return
+		return nil, dest, false
 	}
 	if !dest.IsValid() {
 		o.st.skip(1) // nowhere to send yet (c=0.0.0.0, not latched)
-		return
+		return nil, dest, false
 	}
-	pkt := o.packet(payload)
-	if _, err := o.conn.WriteToUDPAddrPort(pkt, dest); err != nil {
+	return o.packet(payload), dest, true
+}
+
+// sendResult counts one send.
+func (o *outbound) sendResult(_ int, err error) {
+	if err != nil {
 		o.sendErrs.Add(1)
 		return
 	}

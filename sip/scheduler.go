@@ -18,6 +18,7 @@ const maxBurst = 3
 // frame of every call in the shard. There is no timer per call.
 type scheduler struct {
 	shards []*shard
+	ring   bool // shards send through an io_uring send ring when they can
 	rr     atomic.Uint32
 	wg     sync.WaitGroup
 }
@@ -29,19 +30,30 @@ type shard struct {
 	scratch []*outbound
 	wake    chan struct{}
 
+	// The send ring, owned by the shard goroutine (nil: sendto per
+	// packet), and the calls and results of the sends it holds.
+	ring    *sendRing
+	queued  []*outbound
+	results []int32
+
 	ticks   atomic.Uint64
 	skipped atomic.Uint64
 	late    atomic.Uint64 // ticks sent more than lateAfter past their deadline
+
+	ringUsed   atomic.Bool   // the shard sends through io_uring
+	ringErrors atomic.Uint64 // ring failures (the shard then uses sendto)
 }
 
 // lateAfter is how far past its deadline a tick counts as late.
 const lateAfter = FramePeriod / 4
 
-func newScheduler(shards int) *scheduler {
+// newScheduler returns a scheduler of shards goroutines (0: one per
+// CPU); ring asks them to send through io_uring where it can be set up.
+func newScheduler(shards int, ring bool) *scheduler {
 	if shards <= 0 {
 		shards = runtime.GOMAXPROCS(0)
 	}
-	s := &scheduler{}
+	s := &scheduler{ring: ring}
 	for range shards {
 		s.shards = append(s.shards, &shard{wake: make(chan struct{}, 1)})
 	}
@@ -51,7 +63,20 @@ func newScheduler(shards int) *scheduler {
 // start runs the shard goroutines until ctx ends; wait waits for them.
 func (s *scheduler) start(ctx context.Context) {
 	for _, sh := range s.shards {
-		s.wg.Go(func() { sh.run(ctx) })
+		s.wg.Go(func() {
+			if s.ring {
+				if r, err := newSendRing(sendRingEntries); err == nil {
+					sh.ring = r
+					sh.ringUsed.Store(true)
+					defer func() {
+						if sh.ring != nil {
+							sh.ring.close()
+						}
+					}()
+				}
+			}
+			sh.run(ctx)
+		})
 	}
 }
 
@@ -158,8 +183,12 @@ func (sh *shard) tick(skipped int) {
 	sh.mu.Lock()
 	sh.scratch = append(sh.scratch[:0], sh.calls...)
 	sh.mu.Unlock()
-	for _, o := range sh.scratch {
-		o.tick(skipped)
+	if sh.ring != nil {
+		sh.tickRing(skipped)
+	} else {
+		for _, o := range sh.scratch {
+			o.tick(skipped)
+		}
 	}
 	clear(sh.scratch)
 	sh.ticks.Add(1)

@@ -125,6 +125,8 @@ type MediaStats struct {
 	FramesSkipped uint64 // ticks skipped after a stall (counted, never silent)
 	FramesLate    uint64 // ticks sent more than 5 ms after their deadline
 	Shards        int
+	RingShards    int    // shards sending through io_uring (the rest use sendto)
+	RingErrors    uint64 // io_uring failures (that shard went back to sendto)
 }
 
 // MediaStats returns the scheduler's counters (zero before Serve).
@@ -138,6 +140,10 @@ func (s *Server) MediaStats() MediaStats {
 		st.Ticks += sh.ticks.Load()
 		st.FramesSkipped += sh.skipped.Load()
 		st.FramesLate += sh.late.Load()
+		st.RingErrors += sh.ringErrors.Load()
+		if sh.ringUsed.Load() {
+			st.RingShards++
+		}
 	}
 	return st
 }
@@ -229,7 +235,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	srv.OnInfo(s.gated(s.onInfo))
 	srv.OnUpdate(s.gated(s.onUpdate))
 
-	s.sched = newScheduler(0)
+	s.sched = newScheduler(0, s.cfg.sendRing)
 	s.schedPtr.Store(s.sched)
 	s.sched.start(runCtx)
 
@@ -247,8 +253,16 @@ func (s *Server) Serve(ctx context.Context) error {
 	s.addr.Store(local)
 	s.client.Store(cli)
 	close(s.ready)
+	rtpSend := "sendto"
+	if s.cfg.sendRing {
+		if err := sendRingSupported(); err != nil {
+			s.log.Warn("io_uring unavailable: RTP is sent with one sendto per packet", "err", err)
+		} else {
+			rtpSend = "io_uring"
+		}
+	}
 	s.log.Info("SIP listening", "addr", local.String(), "external_ip", s.extIP.String(),
-		"dtmf", s.cfg.dtmfMode.String(), "max_calls", s.cfg.maxCalls)
+		"dtmf", s.cfg.dtmfMode.String(), "max_calls", s.cfg.maxCalls, "rtp_send", rtpSend)
 
 	<-runCtx.Done()
 

@@ -30,85 +30,105 @@ func testClip(frames int) *prompts.Clip {
 
 // TestCallPlaysAndTakesDigits: 200 with a correct answer, paced RTP that
 // carries the clip, RFC 4733 digits out of Keys, BYE from the caller.
+// callCase is one SDP offer of TestCallPlaysAndTakesDigits.
+type callCase struct {
+	name    string
+	formats string
+	attrs   []string
+	law     prompts.Law
+	answer  []string // lines the SDP answer must have
+}
+
 func TestCallPlaysAndTakesDigits(t *testing.T) {
-	type result struct {
-		keys      string
-		transport string
-		reason    dsip.EndReason
-		caller    string
-	}
-	tests := []struct {
-		name    string
-		formats string
-		attrs   []string
-		law     prompts.Law
-		answer  []string // lines the SDP answer must have
-	}{
+	tests := []callCase{
 		{name: "PCMU, te 101", formats: "0 8 101", attrs: []string{"a=rtpmap:101 telephone-event/8000", "a=fmtp:101 0-16"},
 			law: prompts.Ulaw, answer: []string{"m=audio", "a=rtpmap:0 PCMU/8000", "a=rtpmap:101 telephone-event/8000", "a=fmtp:101 0-16", "a=ptime:20"}},
 		{name: "PCMA preferred, te 96", formats: "8 0 96", attrs: []string{"a=rtpmap:96 telephone-event/8000"},
 			law: prompts.Alaw, answer: []string{"a=rtpmap:8 PCMA/8000", "a=rtpmap:96 telephone-event/8000", "a=ptime:20"}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			const frames = 25
-			res := make(chan result, 1)
-			played := make(chan struct{})
-			srv := startServer(t, dsip.Config{}, func(ctx context.Context, c *dsip.Call) {
-				<-c.Play([]*prompts.Clip{testClip(frames)})
-				close(played)
-				var keys []byte
-				for len(keys) < 3 {
-					select {
-					case k := <-c.Keys():
-						keys = append(keys, k)
-					case <-c.Done():
-						res <- result{keys: string(keys), reason: c.EndReason()}
-						return
-					}
-				}
-				<-c.Done()
-				res <- result{keys: string(keys), transport: c.DTMFTransport(), reason: c.EndReason(), caller: c.Caller()}
+		// The media goes out through the io_uring send ring by default,
+		// and with one sendto per packet when asked.
+		for _, sendto := range []bool{false, true} {
+			send := "io_uring"
+			if sendto {
+				send = "sendto"
+			}
+			t.Run(tt.name+"/"+send, func(t *testing.T) {
+				testCallPlaysAndTakesDigits(t, dsip.Config{SendWithSendto: sendto}, tt)
 			})
-			u := newUAC(t)
-			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-			defer cancel()
-			sess, media := u.call(ctx, srv.Addr(), u.offer(tt.formats, tt.attrs...))
-			body := sess.InviteResponse.Body()
-			for _, l := range tt.answer {
-				if l == "m=audio" {
-					continue
-				}
-				if !hasLine(body, l) {
-					t.Errorf("answer lacks %q:\n%s", l, body)
-				}
-			}
-			u.sendAudio(media)
-			waitClosed(t, played, "playlist")
-			time.Sleep(100 * time.Millisecond) // a few silence frames after the clip
-			ptEvents := uint8(101)
-			if tt.formats[0] == '8' {
-				ptEvents = 96
-			}
-			seq := uint16(5000)
-			for i, k := range []byte("1#5") {
-				u.sendDigit(media, ptEvents, k, &seq, uint32(100000+i*8000))
-			}
-			time.Sleep(100 * time.Millisecond)
-			if err := sess.Bye(ctx); err != nil {
-				t.Fatalf("BYE: %v", err)
-			}
-			var r result
+		}
+	}
+}
+
+// testCallPlaysAndTakesDigits is one case of TestCallPlaysAndTakesDigits.
+func testCallPlaysAndTakesDigits(t *testing.T, cfg dsip.Config, tt callCase) {
+	type result struct {
+		keys      string
+		transport string
+		reason    dsip.EndReason
+		caller    string
+	}
+	const frames = 25
+	res := make(chan result, 1)
+	played := make(chan struct{})
+	srv := startServer(t, cfg, func(ctx context.Context, c *dsip.Call) {
+		<-c.Play([]*prompts.Clip{testClip(frames)})
+		close(played)
+		var keys []byte
+		for len(keys) < 3 {
 			select {
-			case r = <-res:
-			case <-ctx.Done():
-				t.Fatal("handler did not finish")
+			case k := <-c.Keys():
+				keys = append(keys, k)
+			case <-c.Done():
+				res <- result{keys: string(keys), reason: c.EndReason()}
+				return
 			}
-			if r.keys != "1#5" || r.transport != "rfc4733" || r.reason != dsip.EndRemoteBye || r.caller != "09012345678" {
-				t.Errorf("got %+v", r)
-			}
-			checkRTP(t, u.received(), tt.law, frames)
-		})
+		}
+		<-c.Done()
+		res <- result{keys: string(keys), transport: c.DTMFTransport(), reason: c.EndReason(), caller: c.Caller()}
+	})
+	u := newUAC(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	sess, media := u.call(ctx, srv.Addr(), u.offer(tt.formats, tt.attrs...))
+	body := sess.InviteResponse.Body()
+	for _, l := range tt.answer {
+		if l == "m=audio" {
+			continue
+		}
+		if !hasLine(body, l) {
+			t.Errorf("answer lacks %q:\n%s", l, body)
+		}
+	}
+	u.sendAudio(media)
+	waitClosed(t, played, "playlist")
+	time.Sleep(100 * time.Millisecond) // a few silence frames after the clip
+	ptEvents := uint8(101)
+	if tt.formats[0] == '8' {
+		ptEvents = 96
+	}
+	seq := uint16(5000)
+	for i, k := range []byte("1#5") {
+		u.sendDigit(media, ptEvents, k, &seq, uint32(100000+i*8000))
+	}
+	time.Sleep(100 * time.Millisecond)
+	if err := sess.Bye(ctx); err != nil {
+		t.Fatalf("BYE: %v", err)
+	}
+	var r result
+	select {
+	case r = <-res:
+	case <-ctx.Done():
+		t.Fatal("handler did not finish")
+	}
+	if r.keys != "1#5" || r.transport != "rfc4733" || r.reason != dsip.EndRemoteBye || r.caller != "09012345678" {
+		t.Errorf("got %+v", r)
+	}
+	checkRTP(t, u.received(), tt.law, frames)
+	ms := srv.MediaStats()
+	if ring := ms.RingShards == ms.Shards && ms.Shards > 0; ring == cfg.SendWithSendto || ms.RingErrors != 0 {
+		t.Errorf("SendWithSendto %v: %d of %d shards on the io_uring ring, %d ring errors", cfg.SendWithSendto, ms.RingShards, ms.Shards, ms.RingErrors)
 	}
 }
 
