@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dezura/dezura/ledger"
 	"github.com/dezura/dezura/simulator"
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
@@ -45,7 +46,9 @@ func TestUsage(t *testing.T) {
 		{[]string{"load", "-h"}, exitOK, "--concurrency"},
 		{[]string{"load"}, exitUsage, "--to is required"},
 		{[]string{"load", "--to", "sip:ivr@127.0.0.1", "--scenario", "lunch"}, exitUsage, "use one of checkin"},
-		{[]string{"load", "--to", "sip:ivr@127.0.0.1", "--scenario", "foreman"}, exitUsage, "not built yet"},
+		{[]string{"load", "--to", "sip:ivr@127.0.0.1", "--scenario", "foreman", "--crew", "9"}, exitUsage, "the demo crew has 3"},
+		{[]string{"load", "--to", "sip:ivr@127.0.0.1", "--scenario", "foreman", "--crew", "-1"}, exitUsage, "the demo crew has 3"},
+		{[]string{"load", "--to", "sip:ivr@127.0.0.1", "--crew", "2"}, exitUsage, "--crew is for --scenario foreman"},
 		{[]string{"load", "--to", "sip:ivr@127.0.0.1", "--concurrency", "0"}, exitUsage, "at least 1"},
 		{[]string{"load", "--to", "sip:ivr@127.0.0.1", "--cps", "-1"}, exitUsage, "0 or more"},
 		{[]string{"load", "--to", "sip:ivr@127.0.0.1", "--site", "12a"}, exitUsage, "a site code is digits"},
@@ -86,6 +89,39 @@ func TestParseCall(t *testing.T) {
 	o := c.options(slog.New(slog.DiscardHandler))
 	if o.To != c.To || o.MaxDuration != 5*time.Second || len(o.Keys) != 2 || o.EventPT != 101 {
 		t.Errorf("options %+v", o)
+	}
+}
+
+func TestParseLoadScenarios(t *testing.T) {
+	crew := ledger.DemoCrew()
+	tests := []struct {
+		args     []string
+		from     string
+		keys     string
+		keyEarly bool
+	}{
+		{[]string{"--scenario", "checkin"}, "09012345678", "1234#|1", false},
+		{[]string{"--scenario", "checkout", "--site", "55"}, "09012345678", "55#|2", false},
+		{[]string{"--scenario", "foreman"}, "09012340000", "1234#1|" + strings.Join(crew, "|") + "|#", true},
+		{[]string{"--scenario", "foreman", "--crew", "1", "--site", "55"}, "09012340000", "55#1|" + crew[0] + "|#", true},
+		{[]string{"--scenario", "foreman", "--from", "0312345678"}, "0312345678", "1234#1|" + strings.Join(crew, "|") + "|#", true},
+		{[]string{"--from", "09012340000", "--scenario", "foreman", "--crew", "3"}, "09012340000", "1234#1|" + strings.Join(crew, "|") + "|#", true},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			c, err := parseLoad(append([]string{"--to", "sip:ivr@127.0.0.1"}, tt.args...), &bytes.Buffer{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			o := c.options(nil)
+			if o.Call.From != tt.from || strings.Join(o.Call.Keys, "|") != tt.keys || o.Call.KeyEarly != tt.keyEarly {
+				t.Errorf("from %q keys %q early %v; want %q %q %v", o.Call.From, strings.Join(o.Call.Keys, "|"), o.Call.KeyEarly, tt.from, tt.keys, tt.keyEarly)
+			}
+		})
+	}
+	// The foreman's number is the demo foreman's, in national form.
+	if n, err := ledger.NormalizePhone(defaultForemanFrom); err != nil || n != ledger.DemoForemanPhone {
+		t.Errorf("NormalizePhone(%s) = %s, %v; want %s", defaultForemanFrom, n, err, ledger.DemoForemanPhone)
 	}
 }
 

@@ -13,11 +13,20 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dezura/dezura/ledger"
 	"github.com/dezura/dezura/simulator"
 )
 
 // scenarios are the call flows a load run can place.
-var scenarios = []string{"checkin", "checkout", "one-call"}
+var scenarios = []string{"checkin", "checkout", "one-call", "foreman"}
+
+// Callers of the scenarios, in the national form a carrier sends: the demo
+// technician (ledger.DemoPhone) and the demo contractor's foreman
+// (ledger.DemoForemanPhone).
+const (
+	defaultFrom        = "09012345678"
+	defaultForemanFrom = "09012340000"
+)
 
 // loadConfig is the "load" command line.
 type loadConfig struct {
@@ -25,6 +34,7 @@ type loadConfig struct {
 	From        string
 	Site        string
 	Scenario    string
+	Crew        int // foreman: how many of ledger.DemoCrew to key; 0 all
 	DTMF        string
 	Concurrency int
 	CPS         float64
@@ -41,9 +51,11 @@ func parseLoad(args []string, stderr io.Writer) (loadConfig, error) {
 	fs := flag.NewFlagSet("load", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.To, "to", "", "SIP URI to call, e.g. sip:ivr@127.0.0.1:5060 (required)")
-	fs.StringVar(&c.From, "from", "09012345678", "caller number of every call")
-	fs.StringVar(&c.Site, "site", "1234", "site code keyed in the checkin and checkout scenarios")
-	fs.StringVar(&c.Scenario, "scenario", "checkin", "call flow: "+strings.Join(scenarios, ", ")+" (one-call: answer, listen --hold, hang up)")
+	fs.StringVar(&c.From, "from", defaultFrom, "caller number of every call (foreman scenario: "+defaultForemanFrom+", the demo foreman)")
+	fs.StringVar(&c.Site, "site", "1234", "site code keyed in the checkin, checkout and foreman scenarios")
+	fs.StringVar(&c.Scenario, "scenario", "checkin", "call flow: "+strings.Join(scenarios, ", ")+
+		" (one-call: answer, listen --hold, hang up; foreman: check in the demo crew, each ID read back, # to finish)")
+	fs.IntVar(&c.Crew, "crew", 0, fmt.Sprintf("foreman scenario: key the first N of the %d demo crew IDs (0: all)", len(ledger.DemoCrew())))
 	fs.StringVar(&c.DTMF, "dtmf", "rfc4733", "how to key digits: rfc4733, inband or info")
 	fs.IntVar(&c.Concurrency, "concurrency", 10, "most calls at once")
 	fs.Float64Var(&c.CPS, "cps", 5, "new calls a second (0: start one whenever one ends)")
@@ -66,6 +78,11 @@ func parseLoad(args []string, stderr io.Writer) (loadConfig, error) {
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("%w: unexpected argument %q (flags start with --)", errUsage, fs.Arg(0))
 	}
+	fromSet := false
+	fs.Visit(func(f *flag.Flag) { fromSet = fromSet || f.Name == "from" })
+	if c.Scenario == "foreman" && !fromSet {
+		c.From = defaultForemanFrom
+	}
 	return c, c.Validate()
 }
 
@@ -74,9 +91,6 @@ func (c loadConfig) Validate() error {
 	base := callConfig{To: c.To, From: c.From, DTMF: c.DTMF, Codecs: []string{"PCMU"}, Timeout: c.Timeout, Silence: time.Second, EventPT: 101}
 	if err := base.Validate(); err != nil {
 		return err
-	}
-	if c.Scenario == "foreman" {
-		return fmt.Errorf("%w: --scenario foreman is not built yet; use one of %s", errUsage, strings.Join(scenarios, ", "))
 	}
 	if !slices.Contains(scenarios, c.Scenario) {
 		return fmt.Errorf("%w: --scenario %q: use one of %s", errUsage, c.Scenario, strings.Join(scenarios, ", "))
@@ -91,7 +105,13 @@ func (c loadConfig) Validate() error {
 		return fmt.Errorf("%w: --cps %g: use 0 or more calls a second", errUsage, c.CPS)
 	}
 	if c.DB != "" && c.Scenario == "one-call" {
-		return fmt.Errorf("%w: --db checks check-in and check-out calls; the one-call scenario keys nothing", errUsage)
+		return fmt.Errorf("%w: --db checks what the calls keyed; the one-call scenario keys nothing", errUsage)
+	}
+	if n := len(ledger.DemoCrew()); c.Crew < 0 || c.Crew > n {
+		return fmt.Errorf("%w: --crew %d: the demo crew has %d technicians; use 1 to %d, or 0 for all", errUsage, c.Crew, n, n)
+	}
+	if c.Crew != 0 && c.Scenario != "foreman" {
+		return fmt.Errorf("%w: --crew is for --scenario foreman", errUsage)
 	}
 	if c.Duration <= 0 || c.Hold <= 0 {
 		return fmt.Errorf("%w: --duration and --hold must be positive durations such as 60s", errUsage)
@@ -109,6 +129,18 @@ func (c loadConfig) options(lg *slog.Logger) simulator.LoadOptions {
 		call.Keys = []string{c.Site + "#", "1"}
 	case "checkout":
 		call.Keys = []string{c.Site + "#", "2"}
+	case "foreman":
+		// Site and check-in, then each ID alone: 14 digits end an entry,
+		// so a # after one would be taken as the next entry, "# alone:
+		// done". A foreman knows the drill: he keys each group as its
+		// prompt starts, over the read-back of the one before (barge-in);
+		// waiting out every read-back takes some 16 s a technician. Site
+		// and check-in go in one group: the service stops the action
+		// prompt at the 1 and starts the next without a pause, which the
+		// simulator would not hear as a new prompt.
+		call.Keys = append([]string{c.Site + "#1"}, c.crew()...)
+		call.Keys = append(call.Keys, "#")
+		call.KeyEarly = true
 	case "one-call":
 		call.HangupAfter = c.Hold
 		completed = func(r simulator.Result) bool {
@@ -116,6 +148,24 @@ func (c loadConfig) options(lg *slog.Logger) simulator.LoadOptions {
 		}
 	}
 	return simulator.LoadOptions{Call: call, Concurrency: c.Concurrency, CPS: c.CPS, Duration: c.Duration, Completed: completed, Logger: lg}
+}
+
+// crew is the technician IDs the foreman scenario keys.
+func (c loadConfig) crew() []string {
+	crew := ledger.DemoCrew()
+	if c.Crew > 0 {
+		crew = crew[:c.Crew]
+	}
+	return crew
+}
+
+// expect is what the service's records must show for each completed call.
+func (c loadConfig) expect() expectation {
+	e := expectation{Site: c.Site}
+	if c.Scenario == "foreman" {
+		e.Crew = c.crew()
+	}
+	return e
 }
 
 // loadOutput is the JSON form of a load run.
@@ -133,7 +183,7 @@ func runLoad(ctx context.Context, c loadConfig, stdout io.Writer, lg *slog.Logge
 	out := loadOutput{LoadReport: rep}
 	var verr error
 	if c.DB != "" && err == nil {
-		v, e := verifyCalls(ctx, c.DB, start, rep.Calls, c.Site, 3*time.Second)
+		v, e := verifyCalls(ctx, c.DB, start, rep.Calls, c.expect(), 3*time.Second)
 		if e != nil {
 			verr = e
 		} else {
@@ -150,6 +200,10 @@ func runLoad(ctx context.Context, c loadConfig, stdout io.Writer, lg *slog.Logge
 		fmt.Fprint(stdout, loadSummary(rep))
 		if v := out.Records; v != nil {
 			fmt.Fprintf(stdout, "records:    %d checked, %d match what was keyed, %d mismatched, %d missing\n", v.Checked, v.Matched, v.Mismatch, v.Missing)
+			if cr := v.Crew; cr != nil {
+				fmt.Fprintf(stdout, "crew:       %d of %d entries recorded once (%s), %d missing, %d doubled\n",
+					cr.Recorded, cr.Expected, strings.Join(cr.WorkDates, ", "), cr.Missing, cr.Doubled)
+			}
 			for _, e := range v.Examples {
 				fmt.Fprintf(stdout, "  %s\n", e)
 			}
@@ -168,8 +222,13 @@ func runLoad(ctx context.Context, c loadConfig, stdout io.Writer, lg *slog.Logge
 		return fmt.Errorf("%d of %d calls failed (%s)", rep.Failed, rep.Attempted, strings.Join(parts, ", "))
 	case rep.Attempted == 0:
 		return fmt.Errorf("no call was started; raise --duration or --cps")
-	case out.Records != nil && (out.Records.Mismatch > 0 || out.Records.Missing > 0):
-		return fmt.Errorf("the service's records disagree with what was keyed: %d mismatched, %d missing", out.Records.Mismatch, out.Records.Missing)
+	case out.Records != nil && !out.Records.Passed:
+		v := out.Records
+		msg := fmt.Sprintf("the service's records disagree with what was keyed: %d mismatched, %d missing", v.Mismatch, v.Missing)
+		if v.Crew != nil {
+			msg += fmt.Sprintf("; crew entries: %d missing, %d doubled", v.Crew.Missing, v.Crew.Doubled)
+		}
+		return errors.New(msg)
 	}
 	return nil
 }
