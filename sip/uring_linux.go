@@ -185,7 +185,11 @@ func (r *sendRing) submit(done func(userData uint64, res int32)) error {
 	}
 	r.queued = 0
 	for {
-		_, _, e := syscall.Syscall6(sysIOUringEnter, uintptr(r.fd), uintptr(n), uintptr(n), ioringEnterGetevents, 0, 0)
+		// RawSyscall: the sends complete inside the call (MSG_DONTWAIT),
+		// so it never blocks; entering a scheduler syscall instead made
+		// sysmon hand the P off on every tick (a tenth of the service's
+		// CPU under load).
+		_, _, e := syscall.RawSyscall6(sysIOUringEnter, uintptr(r.fd), uintptr(n), uintptr(n), ioringEnterGetevents, 0, 0)
 		if e == syscall.EINTR {
 			// Submitted or not, entries already consumed are not
 			// submitted twice: retry only what the kernel left.
