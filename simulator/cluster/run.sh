@@ -2,19 +2,28 @@
 # Two dezura nodes on one PostgreSQL behind Kamailio's dispatcher, on this
 # machine's loopback addresses, and one of them SIGKILLed under load:
 #
-#   node A  127.0.0.2:$NODE_PORT   (dezura serve --demo)
-#   node B  127.0.0.3:$NODE_PORT   (dezura serve)
+#   node A  127.0.0.2:$NODE_PORT   (dezura serve --demo), /metrics on 127.0.0.2:$HTTP_PORT
+#   node B  127.0.0.3:$NODE_PORT   (dezura serve),        /metrics on 127.0.0.3:$HTTP_PORT
 #   Kamailio 127.0.0.1:$KAM_PORT   dispatcher set 1 = A, B; OPTIONS probe every 1 s
 #   PostgreSQL 127.0.0.1:5432      a fresh database per run, dropped at the end
 #
 # Phase 0 is a rolling restart: node A gets SIGTERM under load; it answers
 # OPTIONS and INVITEs with 503, so Kamailio sends new calls to B, and A's
 # calls finish before it exits: no call may fail. A is started again.
-# Phase 1 runs check-in calls through Kamailio and SIGKILLs node B in the
-# middle. Phase 2 starts after one probe interval and must have no failed
-# call: every new call reaches the survivor. Then the ledger is checked: no
-# work-history entry doubled (one per technician, site and work date), and
-# every entry a call confirmed ("registered") is there.
+# Phase 1 runs check-in calls through Kamailio and SIGKILLs, in the middle,
+# the node that is the billing leader at that moment. Phase 2 starts after
+# one probe interval and must have no failed call: every new call reaches
+# the survivor. Then the ledger is checked: no work-history entry doubled
+# (one per technician, site and work date), and every entry a call
+# confirmed ("registered") is there.
+#
+# Both nodes run billing (a daily run at 03:00 that does not fire during the
+# test, plus the run each new leader makes at once); the demo contractor is
+# subscribed a year and a day ago, so the first year and one renewal are
+# due. Checked: before the kill exactly one node reports
+# dezura_billing_leader 1; within a few seconds of the kill the survivor
+# does and logs "billing leadership acquired"; and billing issued exactly
+# those two invoices, none twice (billing_invoices in the cluster database).
 #
 #   simulator/cluster/run.sh        # exit 0 when every check passes
 #
@@ -25,6 +34,8 @@ cd "$(dirname "$0")/../.."
 
 KAM_PORT=${KAM_PORT:-5090}
 NODE_PORT=${NODE_PORT:-5062}
+HTTP_PORT=${HTTP_PORT:-9190}     # /metrics of each node, on its own address
+TAKEOVER=${TAKEOVER:-10}         # seconds the survivor may take to lead billing
 CONCURRENCY=${CONCURRENCY:-20}
 CPS=${CPS:-4}
 PHASE1=${PHASE1:-16s}
@@ -57,11 +68,15 @@ go build -o "$tmp/dezura" ./cmd/dezura
 go build -o "$tmp/dezura-sim" ./cmd/dezura-sim
 psql -q -h "$PGHOST" -U postgres -d test -c "CREATE DATABASE $db" >/dev/null
 "$tmp/dezura" --db "$url" migrate >/dev/null
+"$tmp/dezura" --db "$url" billing subscribe --contractor demo \
+	--start "$(TZ=Asia/Tokyo date -d '1 year ago 1 day ago' +%F)" >/dev/null
 
 start_node() { # name ip rtp-ports extra-flags...
 	local name=$1 ip=$2 ports=$3
 	shift 3
-	"$tmp/dezura" --db "$url" serve --sip "$ip:$NODE_PORT" --rtp-ports "$ports" --billing-at off \
+	"$tmp/dezura" --db "$url" serve --sip "$ip:$NODE_PORT" --rtp-ports "$ports" --http "$ip:$HTTP_PORT" \
+		--billing-at "0 3 * * *" --billing-leader-interval 1s \
+		--issuer-name 'テスト建設' --issuer-registration T7000012050002 \
 		--drain-timeout 10s --log-level info "$@" >"$tmp/$name.log" 2>&1 &
 	local pid=$!
 	pids+=("$pid")
@@ -76,6 +91,12 @@ pidA=$(start_node nodeA 127.0.0.2 30000-34999 --demo)
 pidB=$(start_node nodeB 127.0.0.3 35000-39999)
 # start_node ran in a subshell: record the pids here too.
 pids+=("$pidA" "$pidB")
+logA=nodeA logB=nodeB
+
+# leader_gauge IP: the node's dezura_billing_leader (- when it does not answer).
+leader_gauge() {
+	{ curl -s --max-time 2 "http://$1:$HTTP_PORT/metrics" || true; } | awk '$1 == "dezura_billing_leader" {print $2; found=1} END {if (!found) print "-"}'
+}
 
 printf '1 sip:127.0.0.2:%s\n1 sip:127.0.0.3:%s\n' "$NODE_PORT" "$NODE_PORT" >"$tmp/dispatcher.list"
 sed -e "s|LISTEN|udp:127.0.0.1:$KAM_PORT|" -e "s|DISPATCHER_LIST|$tmp/dispatcher.list|" -e "s|MODULES|$MODULES|" \
@@ -101,14 +122,37 @@ tail -n +"$((term_marker + 1))" "$tmp/kamailio.log" | grep -o 'INVITE [^ ]* to s
 tail -n +"$((term_marker + 1))" "$tmp/kamailio.log" | grep -c 'failed over to' >"$tmp/phase0-failovers.txt" || true
 pidA=$(start_node nodeA2 127.0.0.2 30000-34999)
 pids+=("$pidA")
+logA=nodeA2
 sleep 3 # a probe or two: A is back in the set
-echo "== phase 1: check-in calls through Kamailio, node B SIGKILLed after ${KILL_AFTER}s"
+echo "== phase 1: check-in calls through Kamailio, the billing leader SIGKILLed after ${KILL_AFTER}s"
 "$tmp/dezura-sim" load --to "$to" --scenario checkin --dtmf rfc4733 --concurrency "$CONCURRENCY" --cps "$CPS" \
 	--duration "$PHASE1" --timeout 30s --json >"$tmp/phase1.json" &
 load=$!
 sleep "$KILL_AFTER"
-kill -KILL "$pidB"
-echo "node B (pid $pidB) killed at $(date -u +%T)"
+gaugeA=$(leader_gauge 127.0.0.2)
+gaugeB=$(leader_gauge 127.0.0.3)
+# Kill the leader; if the gauges do not name exactly one (a failed check
+# below), kill B as before so that the rest still runs.
+if [[ $gaugeA == 1 && $gaugeB != 1 ]]; then
+	dead=A deadIP=127.0.0.2 deadPid=$pidA survivor=B survivorIP=127.0.0.3 survivorLog=$logB
+else
+	dead=B deadIP=127.0.0.3 deadPid=$pidB survivor=A survivorIP=127.0.0.2 survivorLog=$logA
+fi
+acquired_before=$(grep -c "billing leadership acquired" "$tmp/$survivorLog.log" || true)
+kill -KILL "$deadPid"
+killed_at=$(date +%s.%N)
+echo "billing leader before the kill: A=$gaugeA B=$gaugeB"
+echo "node $dead (pid $deadPid) killed at $(date -u +%T)"
+takeover=-1
+for _ in $(seq $((TAKEOVER * 10))); do
+	if [[ $(leader_gauge "$survivorIP") == 1 ]]; then
+		takeover=$(printf '%.1f' "$(echo "$(date +%s.%N) - $killed_at" | bc)")
+		break
+	fi
+	sleep 0.1
+done
+acquired_after=$(grep -c "billing leadership acquired" "$tmp/$survivorLog.log" || true)
+echo "node $survivor leads billing ${takeover}s after the kill (-1: not within ${TAKEOVER}s)"
 wait "$load" || true
 sleep 2 # at least one probe interval after the kill
 marker=$(wc -l <"$tmp/kamailio.log")
@@ -118,12 +162,17 @@ phase2_ok=1
 	--duration "$PHASE2" --timeout 30s --json >"$tmp/phase2.json" || phase2_ok=0
 
 "$tmp/dezura" --db "$url" entries list --json >"$tmp/entries.json"
+psql -At -h "$PGHOST" -U postgres -d "$db" -c "SELECT count(*) FROM billing_invoices" >"$tmp/invoices.txt"
+psql -At -h "$PGHOST" -U postgres -d "$db" -c "SELECT count(*) FROM (SELECT subscription_id, kind, period_start, credit_of
+	FROM billing_invoices GROUP BY 1, 2, 3, 4 HAVING count(*) > 1) AS twice" >>"$tmp/invoices.txt"
+printf '%s\n' "$gaugeA" "$gaugeB" "$dead" "$deadIP" "$survivor" "$takeover" "$acquired_before" "$acquired_after" \
+	"$(leader_gauge "$survivorIP")" >"$tmp/billing.txt"
 "$tmp/dezura" --db "$url" calls list --json >"$tmp/calls.json"
 tail -n +"$((marker + 1))" "$tmp/kamailio.log" | grep -o 'INVITE [^ ]* to sip:[0-9.:]*' | awk '{print $4}' | sort | uniq -c >"$tmp/phase2-targets.txt" || true
 
-python3 - "$tmp" "$phase2_ok" <<'PY'
+python3 - "$tmp" "$phase2_ok" "$TAKEOVER" <<'PY'
 import json, sys, collections
-tmp, phase2_ok = sys.argv[1], sys.argv[2] == "1"
+tmp, phase2_ok, takeover_limit = sys.argv[1], sys.argv[2] == "1", float(sys.argv[3])
 def load(name):
     text = open(f"{tmp}/{name}").read().strip()
     if not text:
@@ -153,8 +202,15 @@ failovers = int(open(f"{tmp}/phase0-failovers.txt").read().strip() or 0)
 check(to_a <= failovers, f"phase 0: no new call was taken by the draining node ({to_a} sent to it, {failovers} failed over)")
 check(p1["completed"] > 0, "phase 1 completed calls before and after the kill")
 check(p2["attempted"] > 0 and p2["failed"] == 0, "phase 2: every new call completed on the survivor")
+gauge_a, gauge_b, dead, dead_ip, survivor, takeover, acq_before, acq_after, gauge_end = open(f"{tmp}/billing.txt").read().split("\n")[:9]
 targets = open(f"{tmp}/phase2-targets.txt").read()
-check("127.0.0.3" not in targets, "phase 2: no INVITE was sent to the dead node")
+check(dead_ip not in targets, f"phase 2: no INVITE was sent to the dead node ({dead})")
+check(sorted([gauge_a, gauge_b]) == ["0", "1"], f"before the kill exactly one node led billing (dezura_billing_leader A={gauge_a} B={gauge_b}); node {dead} was killed")
+took = float(takeover)
+check(0 <= took <= takeover_limit and gauge_end == "1", f"the survivor {survivor} led billing {took:.1f}s after the kill (limit {takeover_limit:.0f}s) and still does (gauge {gauge_end})" if took >= 0 else f"the survivor {survivor} did not lead billing within {takeover_limit:.0f}s")
+check(int(acq_after or 0) > int(acq_before or 0), f"the survivor {survivor} logged \"billing leadership acquired\" after the kill ({acq_before} before, {acq_after} after)")
+n_invoices, twice = (int(x) for x in open(f"{tmp}/invoices.txt").read().split())
+check(twice == 0 and n_invoices == 2, f"billing issued no invoice twice: {n_invoices} invoices (want 2: first year and renewal), {twice} subscription periods invoiced more than once")
 keys = collections.Counter((e["technician_id"], e["site_code"], e["work_date"]) for e in entries if e.get("status") != "cancelled")
 doubled = {k: n for k, n in keys.items() if n > 1}
 check(not doubled, f"no entry doubled ({len(entries)} entries)")
