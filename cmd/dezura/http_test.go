@@ -146,6 +146,8 @@ func TestMetricsAfterACall(t *testing.T) {
 		{`dezura_rtp_jitter_seconds_count`, 1, true},
 		{`dezura_media_ticks_total`, 50, false},
 		{`dezura_media_frames_skipped_total`, 0, false},
+		{`dezura_media_ring_shards`, 1, false}, // io_uring on this kernel
+		{`dezura_media_ring_errors_total`, 0, true},
 		{`dezura_ledger_write_seconds_count{op="attendance",result="ok"}`, 1, true},
 		{`dezura_ledger_write_seconds_count{op="call",result="ok"}`, 1, true},
 		{`process_cpu_seconds_total`, 0, false},

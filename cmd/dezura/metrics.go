@@ -96,6 +96,8 @@ var (
 	descLate        = prometheus.NewDesc("dezura_media_ticks_late_total", "Media ticks sent more than 5 ms after their deadline.", nil, nil)
 	descCallSkipped = prometheus.NewDesc("dezura_rtp_frames_skipped_total", "Frames not sent after a stall, summed over ended calls.", nil, nil)
 	descShards      = prometheus.NewDesc("dezura_media_shards", "Media scheduler shards (goroutines).", nil, nil)
+	descRingShards  = prometheus.NewDesc("dezura_media_ring_shards", "Media shards sending through an io_uring send ring (the others send with sendto).", nil, nil)
+	descRingErrors  = prometheus.NewDesc("dezura_media_ring_errors_total", "io_uring send ring failures (that shard went back to sendto).", nil, nil)
 )
 
 // sipCollector reads sip.Server.Stats once per scrape.
@@ -104,7 +106,7 @@ type sipCollector struct{ srv *sip.Server }
 func (c sipCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descActive, descDraining, descAnswered, descRejected, descEnded, descSetup,
 		descDigits, descKeysDropped, descRTPSent, descRTPSendErr, descRTPRecv, descRTPDropped, descRTPExpected,
-		descRTPLost, descJitter, descTicks, descSkipped, descLate, descCallSkipped, descShards} {
+		descRTPLost, descJitter, descTicks, descSkipped, descLate, descCallSkipped, descShards, descRingShards, descRingErrors} {
 		ch <- d
 	}
 }
@@ -146,6 +148,8 @@ func (c sipCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(descSkipped, st.Media.FramesSkipped)
 	counter(descLate, st.Media.FramesLate)
 	gauge(descShards, float64(st.Media.Shards))
+	gauge(descRingShards, float64(st.Media.RingShards))
+	counter(descRingErrors, st.Media.RingErrors)
 }
 
 var (

@@ -51,6 +51,7 @@ type serveConfig struct {
 	TrunkUser         string
 	TrunkPasswordFile string
 	SessionExpires    time.Duration
+	RTPSendto         bool
 	Trust             string
 	PeerSecrets       string
 	UntrustedOptions  string
@@ -65,7 +66,7 @@ type serveConfig struct {
 
 func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.DB, "db", c.DB, "store: sqlite:PATH or postgres://... (also DEZURA_DB)")
-	fs.BoolVar(&c.Demo, "demo", false, "add the demo contractor, site 1234 and technician 12345678901234 (phone 090-1234-5678)")
+	fs.BoolVar(&c.Demo, "demo", false, "add the demo contractor, site 1234, technician 12345678901234 (phone 090-1234-5678), foreman phone 090-1234-0000 and a crew of three")
 	fs.StringVar(&c.SIP, "sip", "127.0.0.1:5060", "UDP address for SIP")
 	fs.StringVar(&c.HTTP, "http", "", "TCP address for /metrics, /healthz and /readyz, e.g. 127.0.0.1:9090 (empty: off)")
 	fs.StringVar(&c.RTPPorts, "rtp-ports", "10000-20000", "UDP port range for RTP, MIN-MAX")
@@ -89,6 +90,7 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.TrunkUser, "trunk-user", "", "digest user name for the trunk (default: USER of --trunk-register)")
 	fs.StringVar(&c.TrunkPasswordFile, "trunk-password-file", "", "file (mode 0600) holding the trunk password; or set DEZURA_TRUNK_PASSWORD")
 	fs.DurationVar(&c.SessionExpires, "session-expires", 30*time.Minute, "RFC 4028 session interval asked for and accepted (at least 90s)")
+	fs.BoolVar(&c.RTPSendto, "rtp-sendto", false, "send each RTP packet with its own sendto(2) instead of one io_uring submission per 20 ms for all calls (io_uring is used only where the kernel allows it)")
 	fs.StringVar(&c.Spool, "spool", "", "file where confirmed entries wait while the database is unreachable (default: beside the SQLite file, or dezura.spool)")
 	fs.StringVar(&c.BillingAt, "billing-at", "0 3 * * *", `when the billing run starts each day, cron syntax in Asia/Tokyo ("off": no scheduler)`)
 	fs.DurationVar(&c.BillingLeaderInterval, "billing-leader-interval", billing.DefaultLeaderInterval,
@@ -228,7 +230,7 @@ func serveCmd(ctx context.Context, env cliEnv, args []string) error {
 		fmt.Fprintf(env.Stdout, "  HTTP tcp %s (/metrics, /healthz, /readyz)\n", svc.http.Addr())
 	}
 	if cfg.Demo {
-		fmt.Fprintf(env.Stdout, "demo data: site 1234, technician 12345678901234, phone 090-1234-5678\n")
+		fmt.Fprintf(env.Stdout, "demo data: site 1234, technician 12345678901234, phone 090-1234-5678; foreman phone 090-1234-0000 with a crew of three\n")
 	}
 	fmt.Fprintf(env.Stdout, "place a test call:\n  go run ./cmd/dezura-sim call --to sip:ivr@%s --from 09012345678 --keys 1234#,1\n", sipAddr)
 	return svc.wait(ctx, cfg.DrainTimeout)
@@ -411,6 +413,7 @@ func startService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (*s
 	srv, err := sip.NewServer(sip.Config{
 		Guard:          g,
 		SessionExpires: cfg.SessionExpires,
+		SendWithSendto: cfg.RTPSendto,
 		LogFullNumbers: cfg.LogFullNumbers,
 		Listen:         cfg.SIP,
 		RTPPortMin:     cfg.rtpMin,
