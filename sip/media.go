@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 
 	"github.com/dezura/dezura/prompts"
+	"github.com/dezura/dezura/sip/uring"
 )
 
 // rtpHeaderSize is the size of the RTP fixed header we send (no CSRC, no
@@ -51,7 +52,7 @@ type outbound struct {
 	// Touched only by the scheduler goroutine that owns this call.
 	st  stream
 	buf [rtpHeaderSize + prompts.FrameSize]byte
-	tx  sendMsg // the packet's sendmsg header while a send ring holds it
+	tx  uring.Msg // the packet's sendmsg header while a send ring holds it
 
 	sent     atomic.Uint64
 	sendErrs atomic.Uint64

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/dezura/dezura/sip/uring"
 )
 
 // maxBurst is how many late ticks a shard sends back to back after a stall
@@ -32,7 +34,7 @@ type shard struct {
 
 	// The send ring, owned by the shard goroutine (nil: sendto per
 	// packet), and the calls and results of the sends it holds.
-	ring    *sendRing
+	ring    *uring.Ring
 	queued  []*outbound
 	results []int32
 
@@ -46,6 +48,10 @@ type shard struct {
 
 // lateAfter is how far past its deadline a tick counts as late.
 const lateAfter = FramePeriod / 4
+
+// sendRingEntries is a shard's send ring size: a tick submits at most
+// this many sends per io_uring_enter, and more calls take more of them.
+const sendRingEntries = 512
 
 // newScheduler returns a scheduler of shards goroutines (0: one per
 // CPU); ring asks them to send through io_uring where it can be set up.
@@ -65,12 +71,12 @@ func (s *scheduler) start(ctx context.Context) {
 	for _, sh := range s.shards {
 		s.wg.Go(func() {
 			if s.ring {
-				if r, err := newSendRing(sendRingEntries); err == nil {
+				if r, err := uring.New(sendRingEntries); err == nil {
 					sh.ring = r
 					sh.ringUsed.Store(true)
 					defer func() {
 						if sh.ring != nil {
-							sh.ring.close()
+							sh.ring.Close()
 						}
 					}()
 				}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/dezura/dezura/dtmf"
 	"github.com/dezura/dezura/sip/guard"
+	"github.com/dezura/dezura/sip/uring"
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 )
@@ -255,7 +256,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	close(s.ready)
 	rtpSend := "sendto"
 	if s.cfg.sendRing {
-		if err := sendRingSupported(); err != nil {
+		if err := uring.Supported(); err != nil {
 			s.log.Warn("io_uring unavailable: RTP is sent with one sendto per packet", "err", err)
 		} else {
 			rtpSend = "io_uring"

@@ -1,6 +1,24 @@
 //go:build linux && (amd64 || arm64)
 
-package sip
+// Package uring sends UDP datagrams in batches through io_uring(7): one
+// IORING_OP_SENDMSG entry per datagram, each on its own socket, and one
+// io_uring_enter(2) that submits them all and collects their completions.
+// dezura's media loop and the load generator send one packet per call
+// every 20 ms; on a virtual machine where a syscall's entry and exit cost
+// about a microsecond, a sendto(2) per packet was half of the service's
+// CPU, and the ring sends the same packets from the same sockets (so
+// symmetric RTP and NAT bindings are untouched) for a third of that
+// (sip's BenchmarkShardTick500).
+//
+// Only the part of io_uring needed is written out: a ring set up with
+// default flags, the single-mmap layout (kernel 5.4+), SENDMSG with
+// MSG_DONTWAIT so a full socket buffer completes with EAGAIN at once
+// instead of waiting, and completions read right after the enter call.
+// No io_uring module is served by this project's module proxy, and these
+// few calls are all that is needed. Where io_uring is missing or forbidden
+// (old kernel, seccomp, io_uring_disabled) New fails and callers send
+// with sendto.
+package uring
 
 import (
 	"encoding/binary"
@@ -11,22 +29,6 @@ import (
 	"syscall"
 	"unsafe"
 )
-
-// A send ring batches a shard's RTP sends through io_uring(7): every call
-// of the shard gets one IORING_OP_SENDMSG entry, and one io_uring_enter(2)
-// per tick submits them all and waits for their completions. On this kind
-// of virtual machine a syscall's entry and exit cost about a microsecond,
-// and a sendto(2) per packet was half of the service's CPU under load;
-// the ring sends the same packets from the same per-call sockets (so
-// symmetric RTP and NAT bindings are untouched) for about a third less
-// (BenchmarkShardTickRing against BenchmarkShardTickSendto).
-//
-// Only the part of io_uring used here is written out: a ring set up with
-// default flags, the single-mmap layout (kernel 5.4+), SENDMSG with
-// MSG_DONTWAIT so a full socket buffer completes with EAGAIN at once
-// instead of waiting, and completions read right after the enter call.
-// Where io_uring is missing or forbidden (old kernel, seccomp,
-// io_uring_disabled) newSendRing fails and the shard sends with sendto.
 
 const (
 	sysIOUringSetup = 425 // the same number on amd64 and arm64
@@ -41,10 +43,6 @@ const (
 	sqeSize = 64
 	cqeSize = 16
 )
-
-// sendRingEntries is the submission queue size: a tick submits at most
-// this many sends per enter call, and more calls take more calls.
-const sendRingEntries = 512
 
 type ioSQRingOffsets struct {
 	head, tail, ringMask, ringEntries, flags, dropped, array, resv1 uint32
@@ -89,8 +87,9 @@ type ioUringCQE struct {
 	flags    uint32
 }
 
-// sendRing is one io_uring used by one shard goroutine at a time.
-type sendRing struct {
+// Ring is one io_uring for UDP sends. It is not safe for concurrent use:
+// one goroutine queues, submits and reads completions.
+type Ring struct {
 	fd      int
 	rings   []byte // SQ and CQ rings, one mapping
 	sqes    []byte
@@ -104,28 +103,29 @@ type sendRing struct {
 	queued uint32
 }
 
-// newSendRing sets up a ring with room for entries sends per submission.
-func newSendRing(entries uint32) (*sendRing, error) {
+// New sets up a ring with room for entries sends per submission (the
+// kernel rounds up to a power of two).
+func New(entries uint32) (*Ring, error) {
 	var p ioUringParams
 	fd, _, e := syscall.Syscall(sysIOUringSetup, uintptr(entries), uintptr(unsafe.Pointer(&p)), 0)
 	if e != 0 {
 		return nil, fmt.Errorf("io_uring_setup: %w", e)
 	}
-	r := &sendRing{fd: int(fd), entries: p.sqEntries}
+	r := &Ring{fd: int(fd), entries: p.sqEntries}
 	if p.features&ioringFeatSingleMmap == 0 {
-		r.close()
+		r.Close()
 		return nil, errors.New("io_uring: kernel without IORING_FEAT_SINGLE_MMAP (before 5.4)")
 	}
 	size := max(p.sqOff.array+p.sqEntries*4, p.cqOff.cqes+p.cqEntries*cqeSize)
 	var err error
 	r.rings, err = syscall.Mmap(r.fd, ioringOffSQRing, int(size), syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED|syscall.MAP_POPULATE)
 	if err != nil {
-		r.close()
+		r.Close()
 		return nil, fmt.Errorf("io_uring rings mmap: %w", err)
 	}
 	r.sqes, err = syscall.Mmap(r.fd, ioringOffSQEs, int(p.sqEntries*sqeSize), syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED|syscall.MAP_POPULATE)
 	if err != nil {
-		r.close()
+		r.Close()
 		return nil, fmt.Errorf("io_uring SQE mmap: %w", err)
 	}
 	base := unsafe.Pointer(&r.rings[0])
@@ -137,8 +137,9 @@ func newSendRing(entries uint32) (*sendRing, error) {
 	return r, nil
 }
 
-// close unmaps the rings and closes the ring's descriptor.
-func (r *sendRing) close() {
+// Close unmaps the rings and closes the ring's descriptor; it may be
+// called more than once.
+func (r *Ring) Close() {
 	if r.sqes != nil {
 		syscall.Munmap(r.sqes) //nolint:errcheck // nothing to do about it
 		r.sqes = nil
@@ -153,19 +154,19 @@ func (r *sendRing) close() {
 	}
 }
 
-// full reports whether the next queue call would not fit.
-func (r *sendRing) full() bool { return r.queued >= r.entries }
+// Full reports whether the next Queue would not fit: Submit first.
+func (r *Ring) Full() bool { return r.queued >= r.entries }
 
-// queue adds a sendmsg of msg on fd; msg and everything it points to must
-// stay alive and unchanged, and fd open, until submit returns.
-func (r *sendRing) queue(fd int, msg *syscall.Msghdr, userData uint64) {
+// Queue adds a sendmsg of m on fd; m and the packet it points to must
+// stay alive and unchanged, and fd open, until Submit returns.
+func (r *Ring) Queue(fd int, m *Msg, userData uint64) {
 	tail := atomic.LoadUint32(r.sqTail)
 	idx := tail & *r.sqMask
 	sqe := (*ioUringSQE)(unsafe.Pointer(&r.sqes[uintptr(idx)*sqeSize]))
 	*sqe = ioUringSQE{
 		opcode:   ioringOpSendmsg,
 		fd:       int32(fd),
-		addr:     uint64(uintptr(unsafe.Pointer(msg))),
+		addr:     uint64(uintptr(unsafe.Pointer(&m.hdr))),
 		len:      1,
 		msgFlags: syscall.MSG_DONTWAIT,
 		userData: userData,
@@ -175,10 +176,11 @@ func (r *sendRing) queue(fd int, msg *syscall.Msghdr, userData uint64) {
 	r.queued++
 }
 
-// submit hands every queued send to the kernel and waits for all of them
+// Submit hands every queued send to the kernel and waits for all of them
 // (each completes at once: MSG_DONTWAIT), then calls done with each
-// send's user data and result (bytes sent, or -errno).
-func (r *sendRing) submit(done func(userData uint64, res int32)) error {
+// send's user data and result (bytes sent, or -errno). After an error the
+// ring should not be used again.
+func (r *Ring) Submit(done func(userData uint64, res int32)) error {
 	n := r.queued
 	if n == 0 {
 		return nil
@@ -210,7 +212,7 @@ func (r *sendRing) submit(done func(userData uint64, res int32)) error {
 }
 
 // reap reads every completion waiting.
-func (r *sendRing) reap(done func(userData uint64, res int32)) {
+func (r *Ring) reap(done func(userData uint64, res int32)) {
 	head := atomic.LoadUint32(r.cqHead)
 	tail := atomic.LoadUint32(r.cqTail)
 	mask := *r.cqMask
@@ -221,16 +223,17 @@ func (r *sendRing) reap(done func(userData uint64, res int32)) {
 	atomic.StoreUint32(r.cqHead, head)
 }
 
-// sendMsg is the sendmsg(2) header of a call's next packet, kept with the
-// call so it stays put while the ring holds a pointer to it.
-type sendMsg struct {
+// Msg is the sendmsg(2) header of one packet, kept by its sender so it
+// stays put while the ring holds a pointer to it.
+type Msg struct {
 	hdr syscall.Msghdr
 	iov syscall.Iovec
 	sa  syscall.RawSockaddrInet6 // room for IPv4 and IPv6
 }
 
-// set points the header at pkt for to; v6 is the socket's family.
-func (m *sendMsg) set(pkt []byte, to netip.AddrPort, v6 bool) bool {
+// Set points the header at pkt (not empty) for to; v6 is the socket's
+// family. It reports false for an IPv6 destination on an IPv4 socket.
+func (m *Msg) Set(pkt []byte, to netip.AddrPort, v6 bool) bool {
 	m.iov.Base = &pkt[0]
 	m.iov.SetLen(len(pkt))
 	m.hdr.Iov = &m.iov
@@ -252,73 +255,12 @@ func (m *sendMsg) set(pkt []byte, to netip.AddrPort, v6 bool) bool {
 	return true
 }
 
-// sendRingSupported reports whether io_uring can be set up here.
-func sendRingSupported() error {
-	r, err := newSendRing(1)
+// Supported reports whether a ring can be set up here (nil) or why not.
+func Supported() error {
+	r, err := New(1)
 	if err != nil {
 		return err
 	}
-	r.close()
+	r.Close()
 	return nil
-}
-
-// noCompletion marks a queued send whose completion has not been read.
-const noCompletion = -1 << 31
-
-// tickRing sends one frame for every call in sh.scratch through the
-// shard's ring. Each socket's read lock is held from queueing to
-// completion, so a call hanging up meanwhile cannot close the descriptor
-// (and a new socket reuse its number) under a queued send.
-func (sh *shard) tickRing(skipped int) {
-	for _, o := range sh.scratch {
-		pkt, dest, ok := o.nextPacket(skipped)
-		if !ok {
-			continue
-		}
-		c := o.conn
-		c.mu.RLock()
-		if c.fd < 0 || !o.tx.set(pkt, dest, c.v6) {
-			c.mu.RUnlock()
-			o.sendErrs.Add(1) // closed under us, or an IPv6 peer on an IPv4 socket
-			continue
-		}
-		if sh.ring.full() {
-			sh.flushRing()
-		}
-		sh.ring.queue(c.fd, &o.tx.hdr, uint64(len(sh.queued)))
-		sh.queued = append(sh.queued, o)
-		sh.results = append(sh.results, noCompletion)
-	}
-	sh.flushRing()
-}
-
-// flushRing submits the queued sends, counts each one's result, and lets
-// go of the sockets. A send with no completion (the ring failed) counts
-// as a send error, never as sent; after a ring failure the shard goes
-// back to sendto for good.
-func (sh *shard) flushRing() {
-	if len(sh.queued) == 0 {
-		return
-	}
-	err := sh.ring.submit(func(ud uint64, res int32) {
-		if ud < uint64(len(sh.results)) {
-			sh.results[ud] = res
-		}
-	})
-	for i, o := range sh.queued {
-		if res := sh.results[i]; res >= 0 {
-			o.sent.Add(1)
-		} else {
-			o.sendErrs.Add(1)
-		}
-		o.conn.mu.RUnlock()
-		sh.queued[i] = nil
-	}
-	sh.queued, sh.results = sh.queued[:0], sh.results[:0]
-	if err != nil {
-		sh.ringErrors.Add(1)
-		sh.ringUsed.Store(false)
-		sh.ring.close()
-		sh.ring = nil
-	}
 }

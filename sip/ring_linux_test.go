@@ -10,19 +10,20 @@ import (
 	"time"
 
 	"github.com/dezura/dezura/prompts"
+	"github.com/dezura/dezura/sip/uring"
 	"github.com/pion/rtp"
 )
 
 // mustRing sets up a send ring; io_uring is part of every kernel this
 // service targets, so a failure is a failure, except where an operator
 // has switched it off (io_uring_disabled), which the test names.
-func mustRing(t testing.TB) *sendRing {
+func mustRing(t testing.TB) *uring.Ring {
 	t.Helper()
-	r, err := newSendRing(sendRingEntries)
+	r, err := uring.New(sendRingEntries)
 	if err != nil {
 		t.Fatalf("io_uring send ring on this machine: %v (is /proc/sys/kernel/io_uring_disabled set?)", err)
 	}
-	t.Cleanup(r.close)
+	t.Cleanup(r.Close)
 	return r
 }
 
