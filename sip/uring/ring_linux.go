@@ -1,8 +1,9 @@
 //go:build linux && (amd64 || arm64)
 
-// Package uring sends UDP datagrams in batches through io_uring(7): one
-// IORING_OP_SENDMSG entry per datagram, each on its own socket, and one
-// io_uring_enter(2) that submits them all and collects their completions.
+// Package uring sends and receives UDP datagrams in batches through
+// io_uring(7): one IORING_OP_SENDMSG or IORING_OP_RECVMSG entry per
+// datagram, each on its own socket, and one io_uring_enter(2) that submits
+// them all and collects their completions.
 // dezura's media loop and the load generator send one packet per call
 // every 20 ms; on a virtual machine where a syscall's entry and exit cost
 // about a microsecond, a sendto(2) per packet was half of the service's
@@ -27,6 +28,7 @@ import (
 	"net/netip"
 	"sync/atomic"
 	"syscall"
+	"time"
 	"unsafe"
 )
 
@@ -35,6 +37,7 @@ const (
 	sysIOUringEnter = 426
 
 	ioringOpSendmsg      = 9
+	ioringOpRecvmsg      = 10
 	ioringEnterGetevents = 1 << 0
 	ioringFeatSingleMmap = 1 << 0
 	ioringOffSQRing      = 0
@@ -160,13 +163,27 @@ func (r *Ring) Full() bool { return r.queued >= r.entries }
 // Queue adds a sendmsg of m on fd; m and the packet it points to must
 // stay alive and unchanged, and fd open, until Submit returns.
 func (r *Ring) Queue(fd int, m *Msg, userData uint64) {
+	r.push(ioringOpSendmsg, fd, &m.hdr, userData)
+}
+
+// QueueRecv adds a recvmsg into m on fd that takes one datagram if one is
+// waiting and completes with -EAGAIN if not; m must stay alive, and fd
+// open, until Submit returns.
+func (r *Ring) QueueRecv(fd int, m *RecvMsg, userData uint64) {
+	m.reset()
+	r.push(ioringOpRecvmsg, fd, &m.hdr, userData)
+}
+
+// push fills the next submission entry. MSG_DONTWAIT: the operation
+// completes inside io_uring_enter, never parked waiting for the socket.
+func (r *Ring) push(op uint8, fd int, hdr *syscall.Msghdr, userData uint64) {
 	tail := atomic.LoadUint32(r.sqTail)
 	idx := tail & *r.sqMask
 	sqe := (*ioUringSQE)(unsafe.Pointer(&r.sqes[uintptr(idx)*sqeSize]))
 	*sqe = ioUringSQE{
-		opcode:   ioringOpSendmsg,
+		opcode:   op,
 		fd:       int32(fd),
-		addr:     uint64(uintptr(unsafe.Pointer(&m.hdr))),
+		addr:     uint64(uintptr(unsafe.Pointer(hdr))),
 		len:      1,
 		msgFlags: syscall.MSG_DONTWAIT,
 		userData: userData,
@@ -263,4 +280,65 @@ func Supported() error {
 	}
 	r.Close()
 	return nil
+}
+
+// RecvMsg is the recvmsg(2) header and buffers for one datagram, with its
+// source address and, when the socket has SO_TIMESTAMPNS on, the kernel's
+// arrival stamp. Buf is the datagram buffer (set it before the first
+// QueueRecv; a datagram longer than Buf is cut, see Truncated).
+type RecvMsg struct {
+	Buf []byte
+
+	hdr syscall.Msghdr
+	iov syscall.Iovec
+	sa  syscall.RawSockaddrInet6
+	oob [oobSize]byte
+}
+
+// oobSize holds one SCM_TIMESTAMPNS control message (cmsghdr 16 bytes +
+// struct timespec 16 bytes).
+const oobSize = 32
+
+func (m *RecvMsg) reset() {
+	m.iov.Base = &m.Buf[0]
+	m.iov.SetLen(len(m.Buf))
+	m.hdr.Iov = &m.iov
+	m.hdr.Iovlen = 1
+	m.hdr.Name = (*byte)(unsafe.Pointer(&m.sa))
+	m.hdr.Namelen = syscall.SizeofSockaddrInet6
+	m.hdr.Control = &m.oob[0]
+	m.hdr.SetControllen(oobSize)
+	m.hdr.Flags = 0
+}
+
+// From is the source of the datagram received.
+func (m *RecvMsg) From() netip.AddrPort {
+	port := binary.BigEndian.Uint16((*[2]byte)(unsafe.Pointer(&m.sa.Port))[:])
+	switch m.sa.Family {
+	case syscall.AF_INET:
+		sa4 := (*syscall.RawSockaddrInet4)(unsafe.Pointer(&m.sa))
+		return netip.AddrPortFrom(netip.AddrFrom4(sa4.Addr), port)
+	case syscall.AF_INET6:
+		return netip.AddrPortFrom(netip.AddrFrom16(m.sa.Addr), port)
+	}
+	return netip.AddrPort{}
+}
+
+// Truncated reports whether the datagram was longer than Buf.
+func (m *RecvMsg) Truncated() bool { return m.hdr.Flags&syscall.MSG_TRUNC != 0 }
+
+// Stamp is the kernel's arrival time of the datagram (SCM_TIMESTAMPNS),
+// if the socket asked for it.
+func (m *RecvMsg) Stamp() (time.Time, bool) {
+	if m.hdr.Controllen < oobSize {
+		return time.Time{}, false
+	}
+	level := int32(binary.NativeEndian.Uint32(m.oob[8:12]))
+	typ := int32(binary.NativeEndian.Uint32(m.oob[12:16]))
+	if level != syscall.SOL_SOCKET || typ != syscall.SCM_TIMESTAMPNS {
+		return time.Time{}, false
+	}
+	sec := int64(binary.NativeEndian.Uint64(m.oob[16:24]))
+	nsec := int64(binary.NativeEndian.Uint64(m.oob[24:32]))
+	return time.Unix(sec, nsec), true
 }

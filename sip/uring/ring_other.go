@@ -5,6 +5,7 @@ package uring
 import (
 	"errors"
 	"net/netip"
+	"time"
 )
 
 // Ring is not available here: New always fails.
@@ -35,3 +36,18 @@ func (*Ring) Submit(func(uint64, int32)) error { return errUnsupported }
 
 // Set reports false.
 func (*Msg) Set([]byte, netip.AddrPort, bool) bool { return false }
+
+// RecvMsg is a datagram buffer; there is no ring to fill it here.
+type RecvMsg struct{ Buf []byte }
+
+// QueueRecv does nothing.
+func (*Ring) QueueRecv(int, *RecvMsg, uint64) {}
+
+// From is the zero address.
+func (*RecvMsg) From() netip.AddrPort { return netip.AddrPort{} }
+
+// Truncated is false.
+func (*RecvMsg) Truncated() bool { return false }
+
+// Stamp is unknown.
+func (*RecvMsg) Stamp() (time.Time, bool) { return time.Time{}, false }

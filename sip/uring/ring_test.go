@@ -141,3 +141,52 @@ func TestErrorsComeBackPerSend(t *testing.T) {
 		t.Fatalf("results %v, want 1: -EBADF (%d), 2: 5", got, -int32(syscall.EBADF))
 	}
 }
+
+// TestRecvTakesWaitingDatagrams: receives queued with sends in one
+// submission take the datagrams waiting (source, bytes and the kernel's
+// arrival stamp) and complete with -EAGAIN on an empty socket.
+func TestRecvTakesWaitingDatagrams(t *testing.T) {
+	r := newRing(t, 8)
+	a, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	defer b.Close()
+	if err := syscall.SetsockoptInt(sockFD(t, b), syscall.SOL_SOCKET, syscall.SO_TIMESTAMPNS, 1); err != nil {
+		t.Fatal(err)
+	}
+	before := time.Now()
+	for _, p := range []string{"one", "two!"} {
+		if _, err := a.WriteToUDPAddrPort([]byte(p), b.LocalAddr().(*net.UDPAddr).AddrPort()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(10 * time.Millisecond) // loopback delivery is synchronous; this is margin
+	msgs := make([]uring.RecvMsg, 3)
+	for i := range msgs {
+		msgs[i].Buf = make([]byte, 3) // "two!" is cut
+		r.QueueRecv(sockFD(t, b), &msgs[i], uint64(i))
+	}
+	got := map[uint64]int32{}
+	if err := r.Submit(func(ud uint64, res int32) { got[ud] = res }); err != nil {
+		t.Fatal(err)
+	}
+	if got[0] != 3 || got[1] != 3 || got[2] != -int32(syscall.EAGAIN) {
+		t.Fatalf("results %v, want 3 (one), 3 (two! cut), -EAGAIN", got)
+	}
+	if string(msgs[0].Buf[:got[0]]) != "one" || msgs[0].Truncated() || !msgs[1].Truncated() {
+		t.Errorf("first %q truncated %v, second truncated %v", msgs[0].Buf[:got[0]], msgs[0].Truncated(), msgs[1].Truncated())
+	}
+	if from, want := msgs[0].From(), a.LocalAddr().(*net.UDPAddr).AddrPort(); from != want {
+		t.Errorf("from %s, want %s", from, want)
+	}
+	at, ok := msgs[0].Stamp()
+	if !ok || at.Before(before.Add(-time.Second)) || at.After(time.Now()) {
+		t.Errorf("arrival stamp %v (%v), want between %v and now", at, ok, before)
+	}
+}
