@@ -45,19 +45,23 @@ func (cl *caller) converse(ctx context.Context, sess *sipgo.DialogClientSession,
 	in.keep = !cl.cfg.DiscardAudio
 	groups := make(chan string, 1)
 	done := make(chan struct{}, 1)
-	vadCh := make(chan vadEvent, 16)
+	vadCh := make(chan vadEvent, 64)
 	var (
 		infoMu   sync.Mutex
 		infoSent []byte // keys acknowledged by SIP INFO
 	)
 	var paced *pacedStream
+	pacerReads := false
 	if p := cl.cfg.Pacer; p != nil {
 		paced = &pacedStream{conn: cl.rtpConn, raddr: ans.Addr, out: out, groups: groups, done: done, lg: lg}
+		pacerReads = p.receives() && paced.prepareRing(in, vadCh)
 		p.add(paced)
 	} else {
 		wg.Go(func() { sendLoop(mctx, cl.rtpConn, ans.Addr, out, groups, done, lg) })
 	}
-	wg.Go(func() { recvLoop(mctx, cl.rtpConn, in, vadCh) })
+	if !pacerReads {
+		wg.Go(func() { recvLoop(mctx, cl.rtpConn, in, vadCh) })
+	}
 
 	var (
 		conv     = conversation{in: in}
