@@ -127,7 +127,6 @@ type pollState struct {
 	mu       sync.Mutex // the shard polls, the call's goroutine finishes
 	done     bool
 	phase    uint8 // the shard reads the socket on ticks n with (n+phase) % pollEvery == 0
-	more     bool  // the last read through the ring filled every buffer
 	p        *rtpPoller
 	r        *rtpReceiver
 	timeout  time.Duration

@@ -11,8 +11,6 @@ import (
 	"syscall"
 	"time"
 	"unsafe"
-
-	"github.com/dezura/dezura/sip/uring"
 )
 
 // rtpConn is a call's RTP socket. On Linux it is a plain non-blocking UDP
@@ -154,15 +152,7 @@ type rtpPoller struct {
 	names [pollBatch]syscall.RawSockaddrInet6 // room for IPv4 and IPv6
 	oob   [pollBatch][oobSize]byte
 	bufs  [pollBatch][maxRTPPacket + 1]byte // one more to see oversized datagrams
-
-	// ring is the same buffers as receives through a shard's io_uring.
-	ring [ringReads]uring.RecvMsg
 }
-
-// ringReads is how many datagrams a shard's ring takes from a call's
-// socket per turn: the packets of pollEvery frames, and one more; a call
-// whose reads all came back full is drained with recvmmsg at once.
-const ringReads = pollEvery + 1
 
 // newRTPPoller prepares batched reads on c.
 func newRTPPoller(c *rtpConn) *rtpPoller {
@@ -175,9 +165,6 @@ func newRTPPoller(c *rtpConn) *rtpPoller {
 		h.Iov = &p.iov[i]
 		h.Iovlen = 1
 		h.Control = &p.oob[i][0]
-	}
-	for i := range p.ring {
-		p.ring[i].Buf = p.bufs[i][:]
 	}
 	return p
 }

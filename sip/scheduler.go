@@ -37,7 +37,6 @@ type shard struct {
 	ring    *uring.Ring
 	queued  []*outbound
 	results []int32
-	polled  []*pollState
 
 	ticks   atomic.Uint64
 	skipped atomic.Uint64
@@ -217,13 +216,9 @@ func (sh *shard) poll(now time.Time, n uint64) {
 	sh.mu.Lock()
 	sh.scratch = append(sh.scratch[:0], sh.calls...)
 	sh.mu.Unlock()
-	if sh.ring != nil {
-		sh.pollRing(now, n)
-	} else {
-		for _, o := range sh.scratch {
-			if ps := o.rx.Load(); ps != nil && (n+uint64(ps.phase))%pollEvery == 0 {
-				ps.poll(now)
-			}
+	for _, o := range sh.scratch {
+		if ps := o.rx.Load(); ps != nil && (n+uint64(ps.phase))%pollEvery == 0 {
+			ps.poll(now)
 		}
 	}
 	clear(sh.scratch)

@@ -160,9 +160,6 @@ func (r *Ring) Close() {
 // Full reports whether the next Queue would not fit: Submit first.
 func (r *Ring) Full() bool { return r.queued >= r.entries }
 
-// Room is how many more operations fit before Submit.
-func (r *Ring) Room() int { return int(r.entries - r.queued) }
-
 // Queue adds a sendmsg of m on fd; m and the packet it points to must
 // stay alive and unchanged, and fd open, until Submit returns.
 func (r *Ring) Queue(fd int, m *Msg, userData uint64) {

@@ -28,9 +28,6 @@ func (*Ring) Close() {}
 // Full is always true.
 func (*Ring) Full() bool { return true }
 
-// Room is none.
-func (*Ring) Room() int { return 0 }
-
 // Queue does nothing.
 func (*Ring) Queue(int, *Msg, uint64) {}
 
