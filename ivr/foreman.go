@@ -54,7 +54,7 @@ func (s *session) foreman(ctx context.Context, phone ledger.Phone, didSite ledge
 	s.step("action")
 	enteredBy := "foreman:" + phone.ContractorID + ":" + phone.E164
 
-	count := 0
+	count, already := 0, 0 // entries written; IDs already checked in today
 	prompt := []string{prompts.ForemanEnterID}
 	spec := s.spec(technicianIDLen, '#')
 	spec.EmptyTerminates = true
@@ -113,7 +113,9 @@ func (s *session) foreman(ctx context.Context, phone ledger.Phone, didSite ledge
 		if err != nil {
 			return s.fail(ctx, err)
 		}
-		if !r.AlreadyRegistered {
+		if r.AlreadyRegistered {
+			already++
+		} else {
 			count++
 		}
 		// Read back: technician ID 1 2 3 ..., check-in, registered; then
@@ -149,8 +151,11 @@ func (s *session) foreman(ctx context.Context, phone ledger.Phone, didSite ledge
 	}
 	s.waitPlayed(s.call.Play(append(n, end...)))
 	s.hangup()
-	if count == 0 {
-		return OutcomeFailed, "no_entries"
+	switch {
+	case count > 0:
+		return OutcomeRegistered, ""
+	case already > 0:
+		return OutcomeAlreadyRegistered, "" // each heard "already registered"
 	}
-	return OutcomeRegistered, ""
+	return OutcomeFailed, "no_entries"
 }

@@ -344,6 +344,22 @@ func TestFlowForemanEntersCrew(t *testing.T) {
 	if rec.Outcome != OutcomeRegistered.String() || len(rec.EntryIDs) != 5 || !hasStep(rec, "foreman") || !hasStep(rec, "foreman_done") {
 		t.Errorf("call record = %+v", rec)
 	}
+
+	// The foreman calls again for the same crew: each is read back as
+	// already registered, nothing new is written, and the call is recorded
+	// as already_registered, not as a failure.
+	again := []reaction{{after: prompts.EnterSite, keys: "1234#"}, {after: prompts.ChooseAction, keys: "1"},
+		{after: prompts.ForemanEnterID, keys: ids[0]}, {after: prompts.ForemanNext, keys: "#"}}
+	c = e.runCall(t, jstMorning.Add(time.Hour), foremanTel, again...)
+	if got := c.heard(); !strings.Contains(got, seq(readback(ids[0], prompts.AlreadyRegistered)...)) {
+		t.Errorf("repeat call heard\n %s\nwant the read-back with %s", got, prompts.AlreadyRegistered)
+	}
+	if es := e.entries(t); len(es) != 5 {
+		t.Errorf("after the repeat call %d entries, want 5", len(es))
+	}
+	if rec := e.lastCall(t); rec.Outcome != OutcomeAlreadyRegistered.String() || len(rec.EntryIDs) != 0 {
+		t.Errorf("repeat call record = %+v, want already_registered with no entries", rec)
+	}
 }
 
 func TestFlowStatusAndCancel(t *testing.T) {

@@ -140,8 +140,8 @@ func mismatch(r ledger.CallRecord, want expectation) string {
 	}
 	// A foreman's call: each crew ID went to the ledger ("committed"),
 	// none was refused, and the entry ended with "# alone". A call that
-	// only keyed people already checked in today registers nothing new,
-	// which the service records as failed, no_entries.
+	// only keyed people already checked in today registers nothing new:
+	// already_registered.
 	committed, rejected := 0, 0
 	for _, st := range r.Steps {
 		switch st {
@@ -160,7 +160,7 @@ func mismatch(r ledger.CallRecord, want expectation) string {
 		return fmt.Sprintf("%d of %d technician IDs recorded", committed, len(want.Crew))
 	case !slices.Contains(r.Steps, "foreman_done"):
 		return "crew entry not finished"
-	case r.Outcome != "registered" && (r.Outcome != "failed" || r.Reason != "no_entries"):
+	case r.Outcome != "registered" && r.Outcome != "already_registered":
 		return "not registered"
 	case len(r.EntryIDs) > len(want.Crew):
 		return fmt.Sprintf("%d entries for a crew of %d", len(r.EntryIDs), len(want.Crew))

@@ -75,7 +75,7 @@ func TestVerifyForemanCalls(t *testing.T) {
 	}
 	for _, r := range []ledger.CallRecord{
 		{CallID: "fm-ok", Steps: steps("committed", "committed", "foreman_done"), Outcome: "registered", EntryIDs: []int64{1, 2}},
-		{CallID: "fm-again", Steps: steps("committed", "committed", "foreman_done"), Outcome: "failed", Reason: "no_entries"},
+		{CallID: "fm-again", Steps: steps("committed", "committed", "foreman_done"), Outcome: "already_registered"},
 		{CallID: "fm-short", Steps: steps("committed", "foreman_done"), Outcome: "registered", EntryIDs: []int64{1}},
 		{CallID: "fm-refused", Steps: steps("committed", "foreman_rejected", "committed", "foreman_done"), Outcome: "registered"},
 		{CallID: "fm-hangup", Steps: steps("committed", "committed"), Outcome: "registered"},
