@@ -53,6 +53,8 @@ func TestUsage(t *testing.T) {
 		{[]string{"load", "--to", "sip:ivr@127.0.0.1", "--cps", "-1"}, exitUsage, "0 or more"},
 		{[]string{"load", "--to", "sip:ivr@127.0.0.1", "--site", "12a"}, exitUsage, "a site code is digits"},
 		{[]string{"load", "--to", "sip:ivr@127.0.0.1", "--dtmf", "x"}, exitUsage, "use rfc4733"},
+		{[]string{"load", "--to", "sip:ivr@127.0.0.1", "--callers", "0"}, exitUsage, "--callers 0: at least 1"},
+		{[]string{"load", "--to", "sip:ivr@127.0.0.1", "--from", "99999999990", "--callers", "11"}, exitUsage, "stay 11 digits long"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -118,6 +120,19 @@ func TestParseLoadScenarios(t *testing.T) {
 				t.Errorf("from %q keys %q early %v; want %q %q %v", o.Call.From, strings.Join(o.Call.Keys, "|"), o.Call.KeyEarly, tt.from, tt.keys, tt.keyEarly)
 			}
 		})
+	}
+	// --callers spreads the calls over consecutive numbers, zeros kept.
+	c, err := parseLoad([]string{"--to", "sip:ivr@127.0.0.1", "--from", "09000000998", "--callers", "3"}, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := c.options(nil)
+	var got []string
+	for i := range 4 {
+		got = append(got, o.From(i))
+	}
+	if want := "09000000998 09000000999 09000001000 09000000998"; strings.Join(got, " ") != want {
+		t.Errorf("--callers 3 numbers %q, want %q", strings.Join(got, " "), want)
 	}
 	// The foreman's number is the demo foreman's, in national form.
 	if n, err := ledger.NormalizePhone(defaultForemanFrom); err != nil || n != ledger.DemoForemanPhone {

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -35,6 +36,7 @@ type loadConfig struct {
 	Site        string
 	Scenario    string
 	Crew        int // foreman: how many of ledger.DemoCrew to key; 0 all
+	Callers     int // spread the calls over this many numbers from From on
 	DTMF        string
 	Concurrency int
 	CPS         float64
@@ -52,6 +54,7 @@ func parseLoad(args []string, stderr io.Writer) (loadConfig, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.To, "to", "", "SIP URI to call, e.g. sip:ivr@127.0.0.1:5060 (required)")
 	fs.StringVar(&c.From, "from", defaultFrom, "caller number of every call (foreman scenario: "+defaultForemanFrom+", the demo foreman)")
+	fs.IntVar(&c.Callers, "callers", 1, "spread the calls over N caller numbers: --from and the N-1 numbers after it (register them first, as simulator/bench.sh does)")
 	fs.StringVar(&c.Site, "site", "1234", "site code keyed in the checkin, checkout and foreman scenarios")
 	fs.StringVar(&c.Scenario, "scenario", "checkin", "call flow: "+strings.Join(scenarios, ", ")+
 		" (one-call: answer, listen --hold, hang up; foreman: check in the demo crew, each ID read back, # to finish)")
@@ -110,6 +113,12 @@ func (c loadConfig) Validate() error {
 	if n := len(ledger.DemoCrew()); c.Crew < 0 || c.Crew > n {
 		return fmt.Errorf("%w: --crew %d: the demo crew has %d technicians; use 1 to %d, or 0 for all", errUsage, c.Crew, n, n)
 	}
+	if c.Callers < 1 {
+		return fmt.Errorf("%w: --callers %d: at least 1", errUsage, c.Callers)
+	}
+	if _, ok := nthNumber(c.From, c.Callers-1); !ok {
+		return fmt.Errorf("%w: --from %s --callers %d: the numbers must be digits and stay %d digits long", errUsage, c.From, c.Callers, len(c.From))
+	}
 	if c.Crew != 0 && c.Scenario != "foreman" {
 		return fmt.Errorf("%w: --crew is for --scenario foreman", errUsage)
 	}
@@ -147,7 +156,31 @@ func (c loadConfig) options(lg *slog.Logger) simulator.LoadOptions {
 			return r.Status == 200 && (r.EndedBy == simulator.EndedLocalBye || r.EndedBy == simulator.EndedRemoteBye)
 		}
 	}
-	return simulator.LoadOptions{Call: call, Concurrency: c.Concurrency, CPS: c.CPS, Duration: c.Duration, Completed: completed, Logger: lg}
+	o := simulator.LoadOptions{Call: call, Concurrency: c.Concurrency, CPS: c.CPS, Duration: c.Duration, Completed: completed, Logger: lg}
+	if c.Callers > 1 {
+		o.From = func(i int) string {
+			n, _ := nthNumber(c.From, i%c.Callers) // checked by Validate
+			return n
+		}
+	}
+	return o
+}
+
+// nthNumber is the phone number k after from, as many digits long (leading
+// zeros kept); ok is false if from is not digits or the sum is longer.
+func nthNumber(from string, k int) (string, bool) {
+	if from == "" || strings.Trim(from, "0123456789") != "" || len(from) > 18 {
+		return "", false
+	}
+	n, err := strconv.ParseUint(from, 10, 64)
+	if err != nil {
+		return "", false
+	}
+	s := strconv.FormatUint(n+uint64(k), 10)
+	if len(s) > len(from) {
+		return "", false
+	}
+	return strings.Repeat("0", len(from)-len(s)) + s, true
 }
 
 // crew is the technician IDs the foreman scenario keys.
