@@ -38,6 +38,8 @@ HTTP_PORT=${HTTP_PORT:-9190}     # /metrics of each node, on its own address
 TAKEOVER=${TAKEOVER:-10}         # seconds the survivor may take to lead billing
 CONCURRENCY=${CONCURRENCY:-20}
 CPS=${CPS:-4}
+CALLERS=${CALLERS:-30}          # technicians calling (imported); fewer than the calls, so
+                                # the same technician checks in again, at times through both nodes at once
 PHASE1=${PHASE1:-16s}
 KILL_AFTER=${KILL_AFTER:-7}      # seconds into phase 1
 PHASE2=${PHASE2:-8s}
@@ -68,6 +70,13 @@ go build -o "$tmp/dezura" ./cmd/dezura
 go build -o "$tmp/dezura-sim" ./cmd/dezura-sim
 psql -q -h "$PGHOST" -U postgres -d test -c "CREATE DATABASE $db" >/dev/null
 "$tmp/dezura" --db "$url" migrate >/dev/null
+python3 -c "
+import sys
+print('technician_id,name,phone')
+for i in range(int(sys.argv[1])):
+    print(f'{90000000000000 + i},クラスタ 試験{i},{9000000000 + i:011d}')
+" "$CALLERS" >"$tmp/technicians.csv"
+"$tmp/dezura" --db "$url" technician import "$tmp/technicians.csv" >/dev/null
 "$tmp/dezura" --db "$url" billing subscribe --contractor demo \
 	--start "$(TZ=Asia/Tokyo date -d '1 year ago 1 day ago' +%F)" >/dev/null
 
@@ -109,6 +118,7 @@ to="sip:ivr@127.0.0.1:$KAM_PORT"
 echo "machine: $(nproc) CPUs, $(uname -srm), $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "== phase 0: rolling restart, node A gets SIGTERM after ${TERM_AFTER}s"
 "$tmp/dezura-sim" load --to "$to" --scenario checkin --dtmf rfc4733 --concurrency "$CONCURRENCY" --cps "$CPS" \
+	--from 09000000000 --callers "$CALLERS" \
 	--duration "$PHASE0" --timeout 30s --json >"$tmp/phase0.json" &
 load=$!
 sleep "$TERM_AFTER"
@@ -126,6 +136,7 @@ logA=nodeA2
 sleep 3 # a probe or two: A is back in the set
 echo "== phase 1: check-in calls through Kamailio, the billing leader SIGKILLed after ${KILL_AFTER}s"
 "$tmp/dezura-sim" load --to "$to" --scenario checkin --dtmf rfc4733 --concurrency "$CONCURRENCY" --cps "$CPS" \
+	--from 09000000000 --callers "$CALLERS" \
 	--duration "$PHASE1" --timeout 30s --json >"$tmp/phase1.json" &
 load=$!
 sleep "$KILL_AFTER"
@@ -159,6 +170,7 @@ marker=$(wc -l <"$tmp/kamailio.log")
 echo "== phase 2: new calls after the kill"
 phase2_ok=1
 "$tmp/dezura-sim" load --to "$to" --scenario checkin --dtmf rfc4733 --concurrency "$CONCURRENCY" --cps "$CPS" \
+	--from 09000000000 --callers "$CALLERS" \
 	--duration "$PHASE2" --timeout 30s --json >"$tmp/phase2.json" || phase2_ok=0
 
 "$tmp/dezura" --db "$url" entries list --json >"$tmp/entries.json"
@@ -218,6 +230,9 @@ ids = {e["id"] for e in entries}
 confirmed = [c for c in calls if c.get("outcome") in ("registered", "already_registered")]
 missing = [c["call_id"] for c in confirmed for i in (c.get("entry_ids") or []) if i not in ids]
 check(not missing, f"every confirmed entry is in the ledger ({len(confirmed)} confirmed calls)")
+callers = {c["technician_id"] for c in confirmed if c.get("technician_id")}
+with_entry = {e["technician_id"] for e in entries if e.get("status") != "cancelled"}
+check(callers and callers <= with_entry, f"every technician with a confirmed call has an entry ({len(callers)} technicians, {len(with_entry)} with entries)")
 check(len(confirmed) > 0, "some calls were confirmed")
 sys.exit(0 if ok else 1)
 PY
