@@ -6,7 +6,6 @@ import (
 	"net"
 	"net/netip"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/dezura/dezura/sip/uring"
@@ -86,15 +85,14 @@ type pacedStream struct {
 // prepareRing readies s for the ring: its descriptor, kernel receive
 // stamps, and buffers. in and vad take what the pacer receives.
 func (s *pacedStream) prepareRing(in *inStream, vad chan<- vadEvent) bool {
+	if !enableRxTimestamps(s.conn) {
+		return false
+	}
 	rc, err := s.conn.SyscallConn()
 	if err != nil {
 		return false
 	}
-	var serr error
-	if err := rc.Control(func(fd uintptr) {
-		s.fd = int(fd)
-		serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_TIMESTAMPNS, 1)
-	}); err != nil || serr != nil {
+	if err := rc.Control(func(fd uintptr) { s.fd = int(fd) }); err != nil {
 		return false
 	}
 	if la, ok := s.conn.LocalAddr().(*net.UDPAddr); ok {
@@ -207,23 +205,29 @@ func (p *Pacer) ringSlot(n int) {
 	for s := range p.streams {
 		var ok bool
 		if s.pkt, ok = s.build(s.pkt[:0]); ok && s.tx.Set(s.pkt, s.raddr, s.v6) {
-			p.push(func(ud uint64) { p.ring.Queue(s.fd, &s.tx, ud) }, s, opSend)
+			p.push(s, opSend)
 		}
 		if s.more || (n+s.phase)%rxEvery == 0 {
 			for k := range s.rx {
-				p.push(func(ud uint64) { p.ring.QueueRecv(s.fd, &s.rx[k], ud) }, s, 1+k)
+				p.push(s, 1+k)
 			}
 		}
 	}
 	p.flush(now)
 }
 
-// push queues one operation of s, submitting first if the ring is full.
-func (p *Pacer) push(queue func(ud uint64), s *pacedStream, kind int) {
+// push queues one operation of s (its packet, or a receive into
+// rx[kind-1]), submitting first if the ring is full.
+func (p *Pacer) push(s *pacedStream, kind int) {
 	if p.ring.Full() {
 		p.flush(time.Now())
 	}
-	queue(uint64(len(p.queued)*opKinds + kind))
+	ud := uint64(len(p.queued)*opKinds + kind)
+	if kind == opSend {
+		p.ring.Queue(s.fd, &s.tx, ud)
+	} else {
+		p.ring.QueueRecv(s.fd, &s.rx[kind-1], ud)
+	}
 	p.queued = append(p.queued, s)
 }
 

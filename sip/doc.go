@@ -22,26 +22,31 @@
 //
 // # Media
 //
-// There is no timer per call. A scheduler runs one goroutine per CPU
-// (shard); each wakes on a drift-free deadline (start + n·20 ms on the
-// monotonic clock) and, for every call on it, sends the next pre-encoded
-// frame (prompts.Clip.Frame: no transcoding) built into the call's own
-// packet buffer: no allocation per packet. A wake-up later than three
-// ticks skips the missed frames, counts them (MediaStats, RTPStats) and
-// advances the RTP timestamp so the receiver sees a gap, not a burst.
-// Sequence numbers count packets, timestamps count samples, one random
-// SSRC per call, marker bit on the first packet.
+// There is no timer per call. A scheduler runs one goroutine per Go
+// processor (shard); each wakes on a drift-free deadline (start + n·20 ms
+// on the monotonic clock) and, for every call on it, sends the next
+// pre-encoded frame (prompts.Clip.Frame: no transcoding) built into the
+// call's own packet buffer: no allocation per packet. On Linux the shard
+// hands all of a tick's sends to the kernel in one io_uring submission
+// (package uring), each from the call's own socket; elsewhere, or with
+// Config.SendWithSendto, it sends with one sendto per packet. A wake-up
+// later than three ticks skips the missed frames, counts them
+// (MediaStats, RTPStats) and advances the RTP timestamp so the receiver
+// sees a gap, not a burst. Sequence numbers count packets, timestamps count
+// samples, one random SSRC per call, marker bit on the first packet.
 //
-// Receiving is one goroutine per call blocked on its RTP socket. The first
-// valid packet from the SDP address or the INVITE's source IP latches the
-// stream (symmetric RTP, RFC 4961): our packets go there from then on and
-// packets from anywhere else are dropped, as are packets of another
-// payload type, short, malformed or oversized ones, and a new SSRC while
-// the latched one is still talking. No valid packet for RTPTimeout ends
-// the call with BYE.
+// Receiving: on Linux the shard reads each call's non-blocking socket every
+// other tick with one recvmmsg, with the kernel's arrival stamps (calls are
+// spread over both phases); elsewhere one goroutine per call blocks on its
+// socket. The first valid packet from the SDP address or the INVITE's
+// source IP latches the stream (symmetric RTP, RFC 4961): our packets go
+// there from then on and packets from anywhere else are dropped, as are
+// packets of another payload type, short, malformed or oversized ones, and
+// a new SSRC while the latched one is still talking. No valid packet for
+// RTPTimeout ends the call with BYE.
 //
-// Measured on the 2-core development VM (go test -bench . ./sip/):
-// BenchmarkSendPacket (frame + header + sendto on 127.0.0.1) about 4.7 µs
-// and 0 allocations per packet; BenchmarkShardTick1000 (one tick of 1,000
-// calls) about 3.5 ms, i.e. ~17 % of one core for the media of 1,000 calls.
+// Measured on the 2-core development VM: BenchmarkSendPacket (frame +
+// header + sendto on 127.0.0.1) about 4.7 µs and 0 allocations per packet;
+// BenchmarkShardTick500 (one tick of 500 calls on their own sockets) 4.3 %
+// of one core through io_uring against 10-15 % with sendto.
 package sip

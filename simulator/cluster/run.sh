@@ -115,11 +115,13 @@ pids+=("$!")
 sleep 3 # first probes
 
 to="sip:ivr@127.0.0.1:$KAM_PORT"
+load_phase() { # name duration: check-in calls through Kamailio, report in $tmp/name.json
+	"$tmp/dezura-sim" load --to "$to" --scenario checkin --dtmf rfc4733 --concurrency "$CONCURRENCY" --cps "$CPS" \
+		--from 09000000000 --callers "$CALLERS" --duration "$2" --timeout 30s --json >"$tmp/$1.json"
+}
 echo "machine: $(nproc) CPUs, $(uname -srm), $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "== phase 0: rolling restart, node A gets SIGTERM after ${TERM_AFTER}s"
-"$tmp/dezura-sim" load --to "$to" --scenario checkin --dtmf rfc4733 --concurrency "$CONCURRENCY" --cps "$CPS" \
-	--from 09000000000 --callers "$CALLERS" \
-	--duration "$PHASE0" --timeout 30s --json >"$tmp/phase0.json" &
+load_phase phase0 "$PHASE0" &
 load=$!
 sleep "$TERM_AFTER"
 kill -TERM "$pidA"
@@ -135,9 +137,7 @@ pids+=("$pidA")
 logA=nodeA2
 sleep 3 # a probe or two: A is back in the set
 echo "== phase 1: check-in calls through Kamailio, the billing leader SIGKILLed after ${KILL_AFTER}s"
-"$tmp/dezura-sim" load --to "$to" --scenario checkin --dtmf rfc4733 --concurrency "$CONCURRENCY" --cps "$CPS" \
-	--from 09000000000 --callers "$CALLERS" \
-	--duration "$PHASE1" --timeout 30s --json >"$tmp/phase1.json" &
+load_phase phase1 "$PHASE1" &
 load=$!
 sleep "$KILL_AFTER"
 gaugeA=$(leader_gauge 127.0.0.2)
@@ -169,9 +169,7 @@ sleep 2 # at least one probe interval after the kill
 marker=$(wc -l <"$tmp/kamailio.log")
 echo "== phase 2: new calls after the kill"
 phase2_ok=1
-"$tmp/dezura-sim" load --to "$to" --scenario checkin --dtmf rfc4733 --concurrency "$CONCURRENCY" --cps "$CPS" \
-	--from 09000000000 --callers "$CALLERS" \
-	--duration "$PHASE2" --timeout 30s --json >"$tmp/phase2.json" || phase2_ok=0
+load_phase phase2 "$PHASE2" || phase2_ok=0
 
 "$tmp/dezura" --db "$url" entries list --json >"$tmp/entries.json"
 psql -At -h "$PGHOST" -U postgres -d "$db" -c "SELECT count(*) FROM billing_invoices" >"$tmp/invoices.txt"
