@@ -187,7 +187,7 @@ func (s *Store) replayed(ctx context.Context, tx *sql.Tx, req ledger.AttendanceR
 	var res ledger.AttendanceResult
 	var entryID sql.NullInt64
 	var kind string
-	err := tx.QueryRowContext(ctx, s.q(`SELECT id, entry_id, kind FROM attendance_events WHERE idempotency_key = ?`),
+	err := tx.QueryRowContext(ctx, s.q(replayedQuery),
 		req.IdempotencyKey).Scan(&res.EventID, &entryID, &kind)
 	if errors.Is(err, sql.ErrNoRows) {
 		return res, false, nil
@@ -223,10 +223,20 @@ type siteAssignment struct {
 // keep 施工体制 in dezura is not flooded with reviews).
 func (a siteAssignment) missing() bool { return a.siteHasAny && !a.assigned }
 
+const (
+	assignmentQuery = `SELECT trade, role FROM assignments
+		WHERE site_code = ? AND technician_id = ? AND disabled = FALSE`
+	// EXISTS stops at the first row; COUNT(*) read every assignment of
+	// the site on every check-in of a technician not assigned to it.
+	siteHasAssignmentsQuery = `SELECT EXISTS (SELECT 1 FROM assignments WHERE site_code = ? AND disabled = FALSE)`
+	entryForQuery           = `SELECT ` + entryCols + ` FROM work_entries
+		WHERE technician_id = ? AND site_code = ? AND work_date = ?`
+	replayedQuery = `SELECT id, entry_id, kind FROM attendance_events WHERE idempotency_key = ?`
+)
+
 func (s *Store) assignment(ctx context.Context, tx *sql.Tx, siteCode, techID string) (siteAssignment, error) {
 	var a siteAssignment
-	err := tx.QueryRowContext(ctx, s.q(`SELECT trade, role FROM assignments
-		WHERE site_code = ? AND technician_id = ? AND disabled = FALSE`), siteCode, techID).Scan(&a.trade, &a.role)
+	err := tx.QueryRowContext(ctx, s.q(assignmentQuery), siteCode, techID).Scan(&a.trade, &a.role)
 	switch {
 	case err == nil:
 		a.assigned, a.siteHasAny = true, true
@@ -234,12 +244,9 @@ func (s *Store) assignment(ctx context.Context, tx *sql.Tx, siteCode, techID str
 	case !errors.Is(err, sql.ErrNoRows):
 		return a, fmt.Errorf("assignment: %w", err)
 	}
-	var n int
-	if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM assignments WHERE site_code = ? AND disabled = FALSE`),
-		siteCode).Scan(&n); err != nil {
+	if err := tx.QueryRowContext(ctx, s.q(siteHasAssignmentsQuery), siteCode).Scan(&a.siteHasAny); err != nil {
 		return a, fmt.Errorf("assignments of site %s: %w", siteCode, err)
 	}
-	a.siteHasAny = n > 0
 	return a, nil
 }
 
@@ -259,8 +266,7 @@ func (s *Store) insertCheckIn(ctx context.Context, tx *sql.Tx, wd string, req le
 }
 
 func (s *Store) entryFor(ctx context.Context, tx *sql.Tx, tech, site, wd string) (ledger.Entry, bool, error) {
-	e, err := scanEntry(tx.QueryRowContext(ctx, s.q(`SELECT `+entryCols+` FROM work_entries
-		WHERE technician_id = ? AND site_code = ? AND work_date = ?`+s.d.ForUpdate), tech, site, wd))
+	e, err := scanEntry(tx.QueryRowContext(ctx, s.q(entryForQuery+s.d.ForUpdate), tech, site, wd))
 	if errors.Is(err, sql.ErrNoRows) {
 		return e, false, nil
 	}

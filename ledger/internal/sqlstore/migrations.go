@@ -130,6 +130,12 @@ var migrations = []migration{
 		`CREATE INDEX code_attempts_technician ON code_attempts(technician_id, id)`,
 		`CREATE INDEX attendance_events_technician ON attendance_events(technician_id, work_date)`,
 	}},
+	{4, "a technician's newest event without sorting all of them", []string{
+		// LastSite runs on every call that offers the last site; with only
+		// (technician_id, work_date) it sorted the technician's whole
+		// history each time.
+		`CREATE INDEX attendance_events_technician_id ON attendance_events(technician_id, id)`,
+	}},
 }
 
 // SchemaVersion is the newest migration version in this binary.

@@ -27,6 +27,13 @@ func (s *Store) PhoneEntry(ctx context.Context, technicianID string, at time.Tim
 	return st, nil
 }
 
+const (
+	codeLockQuery = `SELECT locked_until FROM code_attempts
+		WHERE technician_id = ? AND locked_until IS NOT NULL ORDER BY id DESC LIMIT 1`
+	codeAttemptsQuery = `SELECT at, ok FROM code_attempts
+		WHERE technician_id = ? ORDER BY id DESC LIMIT ?`
+)
+
 // phoneEntryTx reads the technician's code hash and attempt history.
 func (s *Store) phoneEntryTx(ctx context.Context, tx *sql.Tx, technicianID string, at time.Time) (ledger.PhoneEntryState, string, error) {
 	var st ledger.PhoneEntryState
@@ -42,16 +49,14 @@ func (s *Store) phoneEntryTx(ctx context.Context, tx *sql.Tx, technicianID strin
 	// Failures count back from the newest attempt to the last right code,
 	// and only within the lockout: an old mistake does not count forever.
 	var until sql.NullTime
-	err = tx.QueryRowContext(ctx, s.q(`SELECT locked_until FROM code_attempts
-		WHERE technician_id = ? AND locked_until IS NOT NULL ORDER BY id DESC LIMIT 1`), technicianID).Scan(&until)
+	err = tx.QueryRowContext(ctx, s.q(codeLockQuery), technicianID).Scan(&until)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return st, "", err
 	}
 	if until.Valid && until.Time.After(at) {
 		st.LockedUntil = until.Time
 	}
-	rows, err := tx.QueryContext(ctx, s.q(`SELECT at, ok FROM code_attempts
-		WHERE technician_id = ? ORDER BY id DESC LIMIT ?`), technicianID, ledger.PhoneEntryMaxFailures)
+	rows, err := tx.QueryContext(ctx, s.q(codeAttemptsQuery), technicianID, ledger.PhoneEntryMaxFailures)
 	if err != nil {
 		return st, "", err
 	}

@@ -81,6 +81,9 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
+const phoneTechnicianQuery = `SELECT technician_id FROM phones
+	WHERE e164 = ? AND disabled = FALSE AND technician_id IS NOT NULL`
+
 // TechnicianByPhone returns the technician who calls from e164. A number
 // not registered, disabled, or belonging to a foreman gives ErrNotFound.
 // A disabled technician is returned with Disabled set.
@@ -89,8 +92,7 @@ func (s *Store) TechnicianByPhone(ctx context.Context, e164 string) (ledger.Tech
 		e164 = n // callers should pass E.164; a national form finds the same number
 	}
 	var id string
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT technician_id FROM phones
-		WHERE e164 = ? AND disabled = FALSE AND technician_id IS NOT NULL`), e164).Scan(&id)
+	err := s.db.QueryRowContext(ctx, s.q(phoneTechnicianQuery), e164).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return ledger.Technician{}, fmt.Errorf("ledger: phone %s: %w", maskPhone(e164), ledger.ErrNotFound)
 	}

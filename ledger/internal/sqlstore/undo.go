@@ -26,12 +26,24 @@ func scanEvent(sc interface{ Scan(...any) error }) (ledger.Event, error) {
 	return e, nil
 }
 
+// The queries a call makes read an index and stop: their cost does not grow
+// with the technician's years of history or with a busy day
+// (plan_test.go checks SQLite's plans).
+const (
+	// lastSiteQuery walks attendance_events_technician_id backwards from
+	// the technician's newest event (migration 4); before that index it
+	// sorted every event the technician ever had, on every call.
+	lastSiteQuery = `SELECT site_code FROM attendance_events
+		WHERE technician_id = ? AND kind IN ('check_in', 'check_out') ORDER BY id DESC LIMIT 1`
+	dayEventsQuery = `SELECT ` + eventCols + ` FROM attendance_events
+		WHERE technician_id = ? AND work_date = ? ORDER BY id`
+)
+
 // LastSite returns the site of the technician's newest check-in or
 // check-out; ErrNotFound if none.
 func (s *Store) LastSite(ctx context.Context, technicianID string) (ledger.Site, error) {
 	var code string
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT site_code FROM attendance_events
-		WHERE technician_id = ? AND kind IN ('check_in', 'check_out') ORDER BY id DESC LIMIT 1`), technicianID).Scan(&code)
+	err := s.db.QueryRowContext(ctx, s.q(lastSiteQuery), technicianID).Scan(&code)
 	if errors.Is(err, sql.ErrNoRows) {
 		return ledger.Site{}, fmt.Errorf("ledger: last site of %s: %w", technicianID, ledger.ErrNotFound)
 	}
@@ -44,8 +56,7 @@ func (s *Store) LastSite(ctx context.Context, technicianID string) (ledger.Site,
 // DayEvents returns the technician's attendance events of one work date,
 // oldest first.
 func (s *Store) DayEvents(ctx context.Context, technicianID, workDate string) ([]ledger.Event, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+eventCols+` FROM attendance_events
-		WHERE technician_id = ? AND work_date = ? ORDER BY id`), technicianID, workDate)
+	rows, err := s.db.QueryContext(ctx, s.q(dayEventsQuery), technicianID, workDate)
 	if err != nil {
 		return nil, fmt.Errorf("ledger: events of %s on %s: %w", technicianID, workDate, err)
 	}
