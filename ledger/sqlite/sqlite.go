@@ -37,8 +37,9 @@ type Store struct {
 
 // Dialect is SQLite's sqlstore dialect.
 var dialect = sqlstore.Dialect{
-	Name:      "sqlite",
-	ForUpdate: "",
+	Name:        "sqlite",
+	ForUpdate:   "",
+	PrepareOnce: true,
 	Types: strings.NewReplacer(
 		"{{ID}}", "INTEGER PRIMARY KEY AUTOINCREMENT",
 		"{{TS}}", "TIMESTAMP",

@@ -1,6 +1,7 @@
 package sqlite_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -196,5 +197,42 @@ func TestTwoHandlesOneFile(t *testing.T) {
 	es, err := b.ListEntries(t.Context(), ledger.EntryFilter{})
 	if err != nil || len(es) != days {
 		t.Errorf("%d entries, %v; want %d", len(es), err, days)
+	}
+}
+
+// TestRecordCallAfterClose: call records queued before Close are written,
+// and one after Close fails at once rather than waiting for a writer
+// that has stopped.
+func TestRecordCallAfterClose(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ledger.db")
+	s, err := sqlite.Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i := range 50 {
+		wg.Go(func() {
+			if err := s.RecordCall(t.Context(), ledger.CallRecord{CallID: fmt.Sprint("before-", i)}); err != nil {
+				t.Errorf("record %d: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	if err := s.RecordCall(ctx, ledger.CallRecord{CallID: "after"}); err == nil || errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("RecordCall after Close: %v, want an error at once", err)
+	}
+	s, err = sqlite.Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	calls, err := s.ListCalls(t.Context(), ledger.CallFilter{})
+	if err != nil || len(calls) != 50 {
+		t.Errorf("after reopening: %d calls, %v; want 50", len(calls), err)
 	}
 }

@@ -35,6 +35,7 @@ func Run(t *testing.T, open Opener) {
 		{"ConcurrentCheckIns", testConcurrentCheckIns},
 		{"ConcurrentSameKey", testConcurrentSameKey},
 		{"Calls", testCalls},
+		{"ConcurrentCalls", testConcurrentCalls},
 		{"Registration", testRegistration},
 		{"ImportAllOrNothing", testImportAllOrNothing},
 		{"ListAndExport", testListAndExport},
@@ -445,6 +446,42 @@ func testCalls(t *testing.T, s store) {
 	}
 	if err := s.RecordCall(ctx(t), ledger.CallRecord{}); !errors.Is(err, ledger.ErrInvalid) {
 		t.Errorf("call without ID: err %v", err)
+	}
+}
+
+// testConcurrentCalls records many calls at once, as the service does at
+// a busy hour (they are committed in shared transactions), one of them
+// twice: every one is stored once, each with its own fields.
+func testConcurrentCalls(t *testing.T, s store) {
+	seed(t, s)
+	base := jst(t, "2026-11-27 08:00")
+	const n = 300
+	errs := make([]error, n+1)
+	var wg sync.WaitGroup
+	for i := range n + 1 {
+		wg.Go(func() {
+			id := i % n // the last one records call 0 again
+			errs[i] = s.RecordCall(ctx(t), ledger.CallRecord{CallID: fmt.Sprintf("c%03d", id), Caller: ledger.DemoPhone,
+				ArrivedAt: base.Add(time.Duration(id) * time.Second), Outcome: "registered",
+				Reason: fmt.Sprint(id), Steps: []string{"greet", fmt.Sprint(id)}, EntryIDs: []int64{int64(id)}})
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("record %d: %v", i, err)
+		}
+	}
+	all, err := s.ListCalls(ctx(t), ledger.CallFilter{})
+	must(t, err)
+	if len(all) != n {
+		t.Fatalf("%d calls, want %d", len(all), n)
+	}
+	for i, c := range all {
+		if c.CallID != fmt.Sprintf("c%03d", i) || c.Reason != fmt.Sprint(i) || len(c.Steps) != 2 || c.Steps[1] != fmt.Sprint(i) ||
+			len(c.EntryIDs) != 1 || c.EntryIDs[0] != int64(i) || !c.ArrivedAt.Equal(base.Add(time.Duration(i)*time.Second)) {
+			t.Errorf("call %d = %+v", i, c)
+		}
 	}
 }
 

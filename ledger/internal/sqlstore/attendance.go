@@ -67,14 +67,14 @@ func (s *Store) recordTx(ctx context.Context, tx *sql.Tx, req ledger.AttendanceR
 			return res, err
 		}
 	}
-	tech, err := technician(ctx, tx, s.q, req.TechnicianID)
+	tech, err := s.technician(ctx, tx, req.TechnicianID)
 	if err != nil {
 		return res, err
 	}
 	if tech.Disabled {
 		return res, fmt.Errorf("technician %s is disabled: %w", tech.ID, ledger.ErrUnknownTechnician)
 	}
-	st, err := site(ctx, tx, s.q, req.SiteCode)
+	st, err := s.site(ctx, tx, req.SiteCode)
 	if err != nil {
 		return res, err
 	}
@@ -169,9 +169,7 @@ func (s *Store) recordTx(ctx context.Context, tx *sql.Tx, req ledger.AttendanceR
 	if actor == "" {
 		actor = "phone"
 	}
-	err = tx.QueryRowContext(ctx, s.q(`INSERT INTO attendance_events
-		(kind, technician_id, site_code, work_date, at, entry_id, call_id, idempotency_key, actor, reason, recorded_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+	err = s.row(ctx, tx, insertEventQuery,
 		req.Action.String(), req.TechnicianID, req.SiteCode, wd, at, e.ID, req.CallID,
 		nullString(req.IdempotencyKey), actor, "", now).Scan(&res.EventID)
 	if err != nil {
@@ -187,7 +185,7 @@ func (s *Store) replayed(ctx context.Context, tx *sql.Tx, req ledger.AttendanceR
 	var res ledger.AttendanceResult
 	var entryID sql.NullInt64
 	var kind string
-	err := tx.QueryRowContext(ctx, s.q(replayedQuery),
+	err := s.row(ctx, tx, replayedQuery,
 		req.IdempotencyKey).Scan(&res.EventID, &entryID, &kind)
 	if errors.Is(err, sql.ErrNoRows) {
 		return res, false, nil
@@ -231,12 +229,19 @@ const (
 	siteHasAssignmentsQuery = `SELECT EXISTS (SELECT 1 FROM assignments WHERE site_code = ? AND disabled = FALSE)`
 	entryForQuery           = `SELECT ` + entryCols + ` FROM work_entries
 		WHERE technician_id = ? AND site_code = ? AND work_date = ?`
-	replayedQuery = `SELECT id, entry_id, kind FROM attendance_events WHERE idempotency_key = ?`
+	replayedQuery    = `SELECT id, entry_id, kind FROM attendance_events WHERE idempotency_key = ?`
+	insertEntryQuery = `INSERT INTO work_entries
+		(work_date, technician_id, site_code, check_in, check_out, status, trade, role, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
+	closeEntryQuery  = `UPDATE work_entries SET check_out = ?, status = ?, updated_at = ? WHERE id = ?`
+	insertEventQuery = `INSERT INTO attendance_events
+		(kind, technician_id, site_code, work_date, at, entry_id, call_id, idempotency_key, actor, reason, recorded_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
 )
 
 func (s *Store) assignment(ctx context.Context, tx *sql.Tx, siteCode, techID string) (siteAssignment, error) {
 	var a siteAssignment
-	err := tx.QueryRowContext(ctx, s.q(assignmentQuery), siteCode, techID).Scan(&a.trade, &a.role)
+	err := s.row(ctx, tx, assignmentQuery, siteCode, techID).Scan(&a.trade, &a.role)
 	switch {
 	case err == nil:
 		a.assigned, a.siteHasAny = true, true
@@ -244,7 +249,7 @@ func (s *Store) assignment(ctx context.Context, tx *sql.Tx, siteCode, techID str
 	case !errors.Is(err, sql.ErrNoRows):
 		return a, fmt.Errorf("assignment: %w", err)
 	}
-	if err := tx.QueryRowContext(ctx, s.q(siteHasAssignmentsQuery), siteCode).Scan(&a.siteHasAny); err != nil {
+	if err := s.row(ctx, tx, siteHasAssignmentsQuery, siteCode).Scan(&a.siteHasAny); err != nil {
 		return a, fmt.Errorf("assignments of site %s: %w", siteCode, err)
 	}
 	return a, nil
@@ -266,7 +271,7 @@ func (s *Store) insertCheckIn(ctx context.Context, tx *sql.Tx, wd string, req le
 }
 
 func (s *Store) entryFor(ctx context.Context, tx *sql.Tx, tech, site, wd string) (ledger.Entry, bool, error) {
-	e, err := scanEntry(tx.QueryRowContext(ctx, s.q(entryForQuery+s.d.ForUpdate), tech, site, wd))
+	e, err := scanEntry(s.row(ctx, tx, entryForQuery+s.d.ForUpdate, tech, site, wd))
 	if errors.Is(err, sql.ErrNoRows) {
 		return e, false, nil
 	}
@@ -278,14 +283,11 @@ func (s *Store) entryFor(ctx context.Context, tx *sql.Tx, tech, site, wd string)
 
 func (s *Store) insertEntry(ctx context.Context, tx *sql.Tx, wd string, req ledger.AttendanceRequest, in, out time.Time, status ledger.EntryStatus, now time.Time) (ledger.Entry, error) {
 	e := ledger.Entry{WorkDate: wd, TechnicianID: req.TechnicianID, SiteCode: req.SiteCode, CheckIn: in, CheckOut: out, Status: status}
-	err := tx.QueryRowContext(ctx, s.q(`SELECT trade, role FROM assignments
-		WHERE site_code = ? AND technician_id = ? AND disabled = FALSE`), req.SiteCode, req.TechnicianID).Scan(&e.Trade, &e.Role)
+	err := s.row(ctx, tx, assignmentQuery, req.SiteCode, req.TechnicianID).Scan(&e.Trade, &e.Role)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return e, fmt.Errorf("assignment: %w", err)
 	}
-	err = tx.QueryRowContext(ctx, s.q(`INSERT INTO work_entries
-		(work_date, technician_id, site_code, check_in, check_out, status, trade, role, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+	err = s.row(ctx, tx, insertEntryQuery,
 		wd, e.TechnicianID, e.SiteCode, nullTime(in), nullTime(out), status.String(), e.Trade, e.Role, now).Scan(&e.ID)
 	if err != nil {
 		return e, fmt.Errorf("insert entry: %w", err)
@@ -294,7 +296,7 @@ func (s *Store) insertEntry(ctx context.Context, tx *sql.Tx, wd string, req ledg
 }
 
 func (s *Store) closeEntry(ctx context.Context, tx *sql.Tx, e ledger.Entry, out time.Time, status ledger.EntryStatus, now time.Time) (ledger.Entry, error) {
-	_, err := tx.ExecContext(ctx, s.q(`UPDATE work_entries SET check_out = ?, status = ?, updated_at = ? WHERE id = ?`),
+	_, err := s.exec(ctx, tx, closeEntryQuery,
 		out.UTC(), status.String(), now, e.ID)
 	if err != nil {
 		return e, fmt.Errorf("close entry %d: %w", e.ID, err)

@@ -28,6 +28,9 @@ type Dialect struct {
 	SnapshotIsolation sql.IsolationLevel
 	// IsUnique reports a unique or primary-key violation.
 	IsUnique func(error) bool
+	// PrepareOnce prepares the statements a call runs once per Store
+	// (stmt.go) instead of compiling them on every call.
+	PrepareOnce bool
 	// IsRetryable reports a transient conflict (serialization failure,
 	// deadlock, busy) after which the whole transaction may be run again.
 	IsRetryable func(error) bool

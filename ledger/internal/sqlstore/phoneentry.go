@@ -49,14 +49,14 @@ func (s *Store) phoneEntryTx(ctx context.Context, tx *sql.Tx, technicianID strin
 	// Failures count back from the newest attempt to the last right code,
 	// and only within the lockout: an old mistake does not count forever.
 	var until sql.NullTime
-	err = tx.QueryRowContext(ctx, s.q(codeLockQuery), technicianID).Scan(&until)
+	err = s.row(ctx, tx, codeLockQuery, technicianID).Scan(&until)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return st, "", err
 	}
 	if until.Valid && until.Time.After(at) {
 		st.LockedUntil = until.Time
 	}
-	rows, err := tx.QueryContext(ctx, s.q(codeAttemptsQuery), technicianID, ledger.PhoneEntryMaxFailures)
+	rows, err := s.rows(ctx, tx, codeAttemptsQuery, technicianID, ledger.PhoneEntryMaxFailures)
 	if err != nil {
 		return st, "", err
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/dezura/dezura/ledger"
@@ -12,9 +13,11 @@ import (
 
 // Store implements ledger.Store and ledger.Admin over a *sql.DB.
 type Store struct {
-	db  *sql.DB
-	d   Dialect
-	now func() time.Time
+	db    *sql.DB
+	d     Dialect
+	now   func() time.Time
+	stmts sync.Map // query text → *sql.Stmt (see stmt.go)
+	calls callBatcher
 }
 
 var (
@@ -30,6 +33,7 @@ func New(ctx context.Context, db *sql.DB, d Dialect, now func() time.Time) (*Sto
 	if err := s.Migrate(ctx); err != nil {
 		return nil, err
 	}
+	s.prepareAll(ctx)
 	return s, nil
 }
 
@@ -45,7 +49,10 @@ func NewUnmigrated(db *sql.DB, d Dialect, now func() time.Time) *Store {
 func (s *Store) DB() *sql.DB { return s.db }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.closeStmts()
+	return s.db.Close()
+}
 
 func (s *Store) q(query string) string { return s.d.rebind(query) }
 
@@ -77,10 +84,6 @@ func (s *Store) tryTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error
 	return tx.Commit()
 }
 
-type querier interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
 const phoneTechnicianQuery = `SELECT technician_id FROM phones
 	WHERE e164 = ? AND disabled = FALSE AND technician_id IS NOT NULL`
 
@@ -92,7 +95,7 @@ func (s *Store) TechnicianByPhone(ctx context.Context, e164 string) (ledger.Tech
 		e164 = n // callers should pass E.164; a national form finds the same number
 	}
 	var id string
-	err := s.db.QueryRowContext(ctx, s.q(phoneTechnicianQuery), e164).Scan(&id)
+	err := s.row(ctx, nil, phoneTechnicianQuery, e164).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return ledger.Technician{}, fmt.Errorf("ledger: phone %s: %w", maskPhone(e164), ledger.ErrNotFound)
 	}
@@ -105,13 +108,15 @@ func (s *Store) TechnicianByPhone(ctx context.Context, e164 string) (ledger.Tech
 // Technician returns the technician with the 14-digit id; unknown gives an
 // error matching both ErrUnknownTechnician and ErrNotFound.
 func (s *Store) Technician(ctx context.Context, id string) (ledger.Technician, error) {
-	return technician(ctx, s.db, s.q, id)
+	return s.technician(ctx, nil, id)
 }
 
-func technician(ctx context.Context, db querier, q func(string) string, id string) (ledger.Technician, error) {
+const technicianQuery = `SELECT id, name, contractor_id, language, disabled FROM technicians WHERE id = ?`
+
+func (s *Store) technician(ctx context.Context, tx *sql.Tx, id string) (ledger.Technician, error) {
 	var t ledger.Technician
 	var contractor sql.NullString
-	err := db.QueryRowContext(ctx, q(`SELECT id, name, contractor_id, language, disabled FROM technicians WHERE id = ?`), id).
+	err := s.row(ctx, tx, technicianQuery, id).
 		Scan(&t.ID, &t.Name, &contractor, &t.Language, &t.Disabled)
 	if errors.Is(err, sql.ErrNoRows) {
 		return t, fmt.Errorf("ledger: technician %s: %w: %w", id, ledger.ErrUnknownTechnician, ledger.ErrNotFound)
@@ -127,7 +132,7 @@ func technician(ctx context.Context, db querier, q func(string) string, id strin
 // ErrUnknownSite and ErrNotFound. A disabled site is returned with
 // Disabled set.
 func (s *Store) SiteByCode(ctx context.Context, code string) (ledger.Site, error) {
-	return site(ctx, s.db, s.q, code)
+	return s.site(ctx, nil, code)
 }
 
 const siteCols = `code, ccus_site_id, name, contractor_id, opens_on, closes_on, did, disabled`
@@ -154,8 +159,10 @@ func scanSite(sc interface{ Scan(...any) error }) (ledger.Site, error) {
 	return st, nil
 }
 
-func site(ctx context.Context, db querier, q func(string) string, code string) (ledger.Site, error) {
-	st, err := scanSite(db.QueryRowContext(ctx, q(`SELECT `+siteCols+` FROM sites WHERE code = ?`), code))
+const siteQuery = `SELECT ` + siteCols + ` FROM sites WHERE code = ?`
+
+func (s *Store) site(ctx context.Context, tx *sql.Tx, code string) (ledger.Site, error) {
+	st, err := scanSite(s.row(ctx, tx, siteQuery, code))
 	if errors.Is(err, sql.ErrNoRows) {
 		return st, fmt.Errorf("ledger: site %s: %w: %w", code, ledger.ErrUnknownSite, ledger.ErrNotFound)
 	}

@@ -43,20 +43,20 @@ const (
 // check-out; ErrNotFound if none.
 func (s *Store) LastSite(ctx context.Context, technicianID string) (ledger.Site, error) {
 	var code string
-	err := s.db.QueryRowContext(ctx, s.q(lastSiteQuery), technicianID).Scan(&code)
+	err := s.row(ctx, nil, lastSiteQuery, technicianID).Scan(&code)
 	if errors.Is(err, sql.ErrNoRows) {
 		return ledger.Site{}, fmt.Errorf("ledger: last site of %s: %w", technicianID, ledger.ErrNotFound)
 	}
 	if err != nil {
 		return ledger.Site{}, fmt.Errorf("ledger: last site of %s: %w", technicianID, err)
 	}
-	return site(ctx, s.db, s.q, code)
+	return s.site(ctx, nil, code)
 }
 
 // DayEvents returns the technician's attendance events of one work date,
 // oldest first.
 func (s *Store) DayEvents(ctx context.Context, technicianID, workDate string) ([]ledger.Event, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(dayEventsQuery), technicianID, workDate)
+	rows, err := s.rows(ctx, nil, dayEventsQuery, technicianID, workDate)
 	if err != nil {
 		return nil, fmt.Errorf("ledger: events of %s on %s: %w", technicianID, workDate, err)
 	}
