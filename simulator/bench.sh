@@ -120,7 +120,7 @@ cpu = (int(sys.argv[3]) - int(sys.argv[2])) / int(sys.argv[4])
 minutes = r["rtp_packets"] * 0.020 / 60
 q = lambda k: r[k]
 print(f"calls:      attempted {r['attempted']}, completed {r['completed']}, failed {r['failed']} {r['failed_by'] or ''}"
-      f"(at most {r['max_active']} at once, {r['attempted'] / (r['elapsed_ms'] / 1000):.0f} started a second over {r['elapsed_ms'] / 1000:.1f} s)")
+      f"(at most {r['max_active']} at once, {r['started_per_s']:.0f} started a second, {r['elapsed_ms'] / 1000:.1f} s in all)")
 print(f"setup:      p50 {q('setup_ms')['p50']:.2f} ms, p99 {q('setup_ms')['p99']:.2f} ms, max {q('setup_ms')['max']:.2f} ms")
 print(f"jitter:     p50 {q('jitter_ms')['p50']:.2f} ms, p99 {q('jitter_ms')['p99']:.2f} ms, max {q('jitter_ms')['max']:.2f} ms; loss {r['rtp_lost']} of {r['rtp_packets'] + r['rtp_lost']}")
 print(f"service:    {cpu:.1f} CPU-s, {cpu / minutes if minutes else float('nan'):.4f} per call-minute ({minutes:.0f} call-minutes)")

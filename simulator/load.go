@@ -28,20 +28,24 @@ type LoadOptions struct {
 
 // LoadReport is the outcome of a load run. Times are in milliseconds.
 type LoadReport struct {
-	Attempted  int            `json:"attempted"`
-	Answered   int            `json:"answered"`
-	Completed  int            `json:"completed"`
-	Failed     int            `json:"failed"`
-	FailedBy   map[string]int `json:"failed_by"`
-	MaxActive  int            `json:"max_active"`
-	ElapsedMS  float64        `json:"elapsed_ms"`
-	SetupMS    Quantiles      `json:"setup_ms"`      // INVITE to 200 OK, answered calls
-	CallMS     Quantiles      `json:"completion_ms"` // INVITE to the end, completed calls
-	JitterMS   Quantiles      `json:"jitter_ms"`     // |D| of every received packet (RFC 3550 §6.4.1)
-	Packets    int            `json:"rtp_packets"`   // RTP packets received from the service
-	Lost       int            `json:"rtp_lost"`
-	LossRatio  float64        `json:"rtp_loss_ratio"`
-	CPUSeconds float64        `json:"generator_cpu_s"` // user+system CPU of this process during the run
+	Attempted int            `json:"attempted"`
+	Answered  int            `json:"answered"`
+	Completed int            `json:"completed"`
+	Failed    int            `json:"failed"`
+	FailedBy  map[string]int `json:"failed_by"`
+	MaxActive int            `json:"max_active"`
+	ElapsedMS float64        `json:"elapsed_ms"`
+	// StartedPerSecond is the rate calls were started at: attempted
+	// calls over the launch phase (Duration, or longer if launching fell
+	// behind).
+	StartedPerSecond float64   `json:"started_per_s"`
+	SetupMS          Quantiles `json:"setup_ms"`      // INVITE to 200 OK, answered calls
+	CallMS           Quantiles `json:"completion_ms"` // INVITE to the end, completed calls
+	JitterMS         Quantiles `json:"jitter_ms"`     // |D| of every received packet (RFC 3550 §6.4.1)
+	Packets          int       `json:"rtp_packets"`   // RTP packets received from the service
+	Lost             int       `json:"rtp_lost"`
+	LossRatio        float64   `json:"rtp_loss_ratio"`
+	CPUSeconds       float64   `json:"generator_cpu_s"` // user+system CPU of this process during the run
 	// CPUPerCallMinute is the generator's CPU seconds per minute of answered call.
 	CPUPerCallMinute float64 `json:"generator_cpu_s_per_call_minute"`
 	// Calls lists every call placed, for checking against the service's
@@ -193,18 +197,37 @@ func Load(ctx context.Context, o LoadOptions) (LoadReport, error) {
 
 	end := time.NewTimer(o.Duration)
 	defer end.Stop()
-	var tick <-chan time.Time
-	if o.CPS > 0 {
-		t := time.NewTicker(time.Duration(float64(time.Second) / o.CPS))
-		defer t.Stop()
-		tick = t.C
-	}
+	// With --cps, call i is due at start + i/cps: a launch that falls
+	// behind (the generator waiting for a core) catches up at once rather
+	// than dropping calls, as a ticker would, so the rate asked is the
+	// rate attempted while the machine keeps up.
+	due := time.NewTimer(time.Hour)
+	defer due.Stop()
 	var runErr error
 launch:
 	for i := 0; ; i++ {
-		if tick != nil {
+		if o.CPS > 0 {
+			at := start.Add(time.Duration(float64(i) * float64(time.Second) / o.CPS))
+			if at.Sub(start) >= o.Duration {
+				break launch
+			}
+			if wait := time.Until(at); wait > 0 {
+				due.Reset(wait)
+				select {
+				case <-due.C:
+				case <-end.C:
+					break launch
+				case <-ctx.Done():
+					runErr = ctx.Err()
+					break launch
+				}
+			}
+		}
+		select {
+		case sem <- struct{}{}: // a call that is due goes first
+		default:
 			select {
-			case <-tick:
+			case sem <- struct{}{}:
 			case <-end.C:
 				break launch
 			case <-ctx.Done():
@@ -212,18 +235,13 @@ launch:
 				break launch
 			}
 		}
-		select {
-		case sem <- struct{}{}:
-		case <-end.C:
-			break launch
-		case <-ctx.Done():
-			runErr = ctx.Err()
-			break launch
-		}
 		mu.Lock()
 		rep.Attempted++
 		mu.Unlock()
 		wg.Go(func() { runOne(i) })
+	}
+	if launched := max(time.Since(start), o.Duration); launched > 0 {
+		rep.StartedPerSecond = float64(rep.Attempted) / launched.Seconds()
 	}
 	wg.Wait()
 	rep.ElapsedMS = ms(time.Since(start))

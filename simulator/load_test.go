@@ -55,6 +55,26 @@ func TestLoadFailures(t *testing.T) {
 	}
 }
 
+// TestLoadRate: with --cps every call due within the duration is started,
+// even when the launcher wakes late (it catches up; a ticker would drop
+// the ticks it missed), and none after it.
+func TestLoadRate(t *testing.T) {
+	t.Parallel()
+	u := startUAS(t, uasConfig{})
+	rep, err := Load(context.Background(), LoadOptions{
+		Call:        Options{To: u.addr, Codecs: []string{"G729"}, MaxDuration: 5 * time.Second},
+		Concurrency: 60,
+		CPS:         200,
+		Duration:    250 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Attempted != 50 || rep.StartedPerSecond < 150 || rep.StartedPerSecond > 201 {
+		t.Errorf("attempted %d at %.0f a second, want 50 at up to 200", rep.Attempted, rep.StartedPerSecond)
+	}
+}
+
 func TestQuantiles(t *testing.T) {
 	tests := []struct {
 		in   []float64

@@ -268,8 +268,8 @@ func runLoad(ctx context.Context, c loadConfig, stdout io.Writer, lg *slog.Logge
 
 func loadSummary(r simulator.LoadReport) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "calls:      attempted %d, answered %d, completed %d, failed %d (at most %d at once, %.1f s)\n",
-		r.Attempted, r.Answered, r.Completed, r.Failed, r.MaxActive, r.ElapsedMS/1000)
+	fmt.Fprintf(&b, "calls:      attempted %d, answered %d, completed %d, failed %d (at most %d at once, %.0f started a second, %.1f s)\n",
+		r.Attempted, r.Answered, r.Completed, r.Failed, r.MaxActive, r.StartedPerSecond, r.ElapsedMS/1000)
 	for _, k := range slices.Sorted(maps.Keys(r.FailedBy)) {
 		fmt.Fprintf(&b, "  failed:   %s %d\n", k, r.FailedBy[k])
 	}
