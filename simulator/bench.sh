@@ -41,7 +41,7 @@ declare -A FIGURES=(
 	[calls1500]="1,500 at once in the check-in flow, RFC 4733, 100 new a second for 40 s|--scenario checkin --dtmf rfc4733 --concurrency 1500 --cps 100 --duration 40s $many"
 	[inband1000]="1,000 at once in the check-in flow, in-band DTMF (the detector on every call), 70 new a second for 40 s|--scenario checkin --dtmf inband --concurrency 1000 --cps 70 --duration 40s $many"
 	[short1000]="short calls, 1,000 new a second asked for 60 s (the rate reached is in the report)|--scenario one-call --hold 1s --concurrency 3000 --cps 1000 --duration 60s"
-	[short450]="short calls, 450 new a second for 20 s|--scenario one-call --hold 1s --concurrency 3000 --cps 450 --duration 20s"
+	[short700]="short calls, 700 new a second for 30 s|--scenario one-call --hold 1s --concurrency 3000 --cps 700 --duration 30s"
 	[sustained50]="check-in flow, 50 new a second for 10 minutes|--scenario checkin --dtmf rfc4733 --concurrency 1500 --cps 50 --duration 600s $many"
 	[foreman]="foreman entering a crew of three, 20 at once|--scenario foreman --dtmf rfc4733 --concurrency 20 --cps 5 --duration 20s"
 )
