@@ -54,6 +54,7 @@ func TestUsage(t *testing.T) {
 		{[]string{"load", "--to", "sip:ivr@127.0.0.1", "--site", "12a"}, exitUsage, "a site code is digits"},
 		{[]string{"load", "--to", "sip:ivr@127.0.0.1", "--dtmf", "x"}, exitUsage, "use rfc4733"},
 		{[]string{"load", "--to", "sip:ivr@127.0.0.1", "--callers", "0"}, exitUsage, "--callers 0: at least 1"},
+		{[]string{"load", "--to", "sip:ivr@127.0.0.1", "--procs", "-1"}, exitUsage, "--procs -1: give 1 to 1024"},
 		{[]string{"load", "--to", "sip:ivr@127.0.0.1", "--from", "99999999990", "--callers", "11"}, exitUsage, "stay 11 digits long"},
 	}
 	for _, tt := range tests {

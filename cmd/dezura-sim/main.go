@@ -13,6 +13,7 @@ import (
 )
 
 func main() {
+	tuneRuntime = true
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := runMain(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
