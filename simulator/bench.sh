@@ -121,7 +121,8 @@ minutes = r["rtp_packets"] * 0.020 / 60
 q = lambda k: r[k]
 print(f"calls:      attempted {r['attempted']}, completed {r['completed']}, failed {r['failed']} {r['failed_by'] or ''}"
       f"(at most {r['max_active']} at once, {r['started_per_s']:.0f} started a second, {r['elapsed_ms'] / 1000:.1f} s in all)")
-print(f"setup:      p50 {q('setup_ms')['p50']:.2f} ms, p99 {q('setup_ms')['p99']:.2f} ms, max {q('setup_ms')['max']:.2f} ms")
+print(f"setup:      p50 {q('setup_ms')['p50']:.2f} ms, p99 {q('setup_ms')['p99']:.2f} ms, max {q('setup_ms')['max']:.2f} ms (INVITE sent to 200 OK at the caller's socket, kernel stamp)")
+print(f"  seen:     p50 {q('setup_seen_ms')['p50']:.2f} ms, p99 {q('setup_seen_ms')['p99']:.2f} ms, max {q('setup_seen_ms')['max']:.2f} ms (until the generator had it in hand)")
 print(f"jitter:     p50 {q('jitter_ms')['p50']:.2f} ms, p99 {q('jitter_ms')['p99']:.2f} ms, max {q('jitter_ms')['max']:.2f} ms; loss {r['rtp_lost']} of {r['rtp_packets'] + r['rtp_lost']}")
 print(f"service:    {cpu:.1f} CPU-s, {cpu / minutes if minutes else float('nan'):.4f} per call-minute ({minutes:.0f} call-minutes)")
 print(f"generator:  {r['generator_cpu_s']:.1f} CPU-s, {r['generator_cpu_s_per_call_minute']:.4f} per call-minute")

@@ -38,10 +38,13 @@ const byeTimeout = 32 * time.Second
 // Result is what happened on one call.
 type Result struct {
 	Status       int           `json:"status"`           // final response to the INVITE (200, 487, 488, ...); 0 if none
-	SetupLatency time.Duration `json:"setup_latency_ns"` // INVITE to 200 OK
-	Duration     time.Duration `json:"duration_ns"`      // INVITE to the end of the call
-	EndedBy      string        `json:"ended_by"`         // one of the Ended* constants
-	Heard        []int16       `json:"-"`                // decoded audio received, 8 kHz
+	SetupLatency time.Duration `json:"setup_latency_ns"` // INVITE sent to 200 OK arrived (kernel stamp where there is one)
+	// SetupSeen is INVITE to the moment the caller's goroutine had the
+	// 200 OK: SetupLatency plus the generator's own delay.
+	SetupSeen    time.Duration `json:"setup_seen_ns"`
+	Duration     time.Duration `json:"duration_ns"` // INVITE to the end of the call
+	EndedBy      string        `json:"ended_by"`    // one of the Ended* constants
+	Heard        []int16       `json:"-"`           // decoded audio received, 8 kHz
 	KeysSent     string        `json:"keys_sent"`
 	CallID       string        `json:"call_id"`
 	PromptsHeard int           `json:"prompts_heard"` // speech segments between silences
@@ -99,7 +102,7 @@ type caller struct {
 	cfg       config
 	recipient sip.Uri
 	local     netip.Addr
-	sipConn   net.PacketConn
+	sipConn   *answerStampConn
 	rtpConn   *net.UDPConn
 	ua        *sipgo.UserAgent
 	dua       *sipgo.DialogUA
@@ -126,7 +129,8 @@ func dial(ctx context.Context, c config, recipient sip.Uri, local netip.Addr) (*
 		sipConn.Close()
 		return nil, fmt.Errorf("simulator: open RTP socket: %w", err)
 	}
-	cl := &caller{cfg: c, recipient: recipient, local: local, sipConn: sipConn, rtpConn: rtpPC.(*net.UDPConn), byeCh: make(chan struct{})}
+	cl := &caller{cfg: c, recipient: recipient, local: local, sipConn: newAnswerStampConn(sipConn.(*net.UDPConn)),
+		rtpConn: rtpPC.(*net.UDPConn), byeCh: make(chan struct{})}
 	sipAddr := sipConn.LocalAddr().(*net.UDPAddr)
 	lg := c.Logger
 	ua, err := sipgo.NewUA(
@@ -171,7 +175,7 @@ func dial(ctx context.Context, c config, recipient sip.Uri, local netip.Addr) (*
 	})
 	cl.wg.Go(func() {
 		// ServeUDP returns when the socket is closed.
-		_ = srv.ServeUDP(sipConn)
+		_ = srv.ServeUDP(cl.sipConn)
 	})
 	if err := awaitTransport(ctx, ua, sipAddr.String()); err != nil {
 		cl.close()
@@ -349,7 +353,11 @@ func (cl *caller) run(ctx context.Context) (Result, error) {
 			return res, fmt.Errorf("%w: %w", ErrNoAnswer, err)
 		}
 	}
-	res.SetupLatency = time.Since(start)
+	res.SetupSeen = time.Since(start)
+	res.SetupLatency = res.SetupSeen
+	if at := cl.sipConn.answeredAt(); !at.IsZero() && !at.Before(start) && at.Sub(start) <= res.SetupSeen {
+		res.SetupLatency = at.Sub(start)
+	}
 	res.Status = sess.InviteResponse.StatusCode
 	lg.Debug("answered", "status", res.Status, "setup", res.SetupLatency)
 	if err := sess.Ack(ctx); err != nil {

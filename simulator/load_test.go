@@ -3,6 +3,7 @@ package simulator
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -28,6 +29,12 @@ func TestLoad(t *testing.T) {
 	}
 	if rep.SetupMS.N != rep.Answered || rep.CallMS.N != rep.Completed || rep.JitterMS.N == 0 || rep.Packets == 0 || rep.MaxActive < 1 {
 		t.Errorf("report %+v", rep)
+	}
+	// Set-up is stamped where the 200 OK arrived, before the generator
+	// had it in hand.
+	if rep.SetupSeenMS.N != rep.Answered || rep.SetupMS.Max > rep.SetupSeenMS.Max ||
+		runtime.GOOS == "linux" && rep.SetupMS.P50 >= rep.SetupSeenMS.P50 {
+		t.Errorf("setup %+v, seen %+v", rep.SetupMS, rep.SetupSeenMS)
 	}
 	for range rep.Attempted {
 		if c := u.wait(t); len(c.digits) != 3 {

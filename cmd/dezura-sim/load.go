@@ -307,7 +307,8 @@ func loadSummary(r simulator.LoadReport) string {
 	for _, k := range slices.Sorted(maps.Keys(r.FailedBy)) {
 		fmt.Fprintf(&b, "  failed:   %s %d\n", k, r.FailedBy[k])
 	}
-	fmt.Fprintf(&b, "setup:      p50 %.2f ms, p99 %.2f ms, max %.2f ms\n", r.SetupMS.P50, r.SetupMS.P99, r.SetupMS.Max)
+	fmt.Fprintf(&b, "setup:      p50 %.2f ms, p99 %.2f ms, max %.2f ms (INVITE sent to 200 OK at the caller's socket)\n", r.SetupMS.P50, r.SetupMS.P99, r.SetupMS.Max)
+	fmt.Fprintf(&b, "  seen:     p50 %.2f ms, p99 %.2f ms, max %.2f ms (until the generator had it in hand)\n", r.SetupSeenMS.P50, r.SetupSeenMS.P99, r.SetupSeenMS.Max)
 	fmt.Fprintf(&b, "completion: p50 %.2f s, p99 %.2f s\n", r.CallMS.P50/1000, r.CallMS.P99/1000)
 	fmt.Fprintf(&b, "jitter:     p50 %.2f ms, p99 %.2f ms, max %.2f ms (%d packets)\n", r.JitterMS.P50, r.JitterMS.P99, r.JitterMS.Max, r.JitterMS.N)
 	fmt.Fprintf(&b, "loss:       %d of %d packets (%.3f%%)\n", r.Lost, r.Packets+r.Lost, 100*r.LossRatio)
