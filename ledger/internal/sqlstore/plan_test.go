@@ -23,10 +23,13 @@ func TestCallQueriesUseAnIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	if len(sqlstore.CallQueries) == 0 {
-		t.Fatal("no call queries to check")
-	}
-	for name, q := range sqlstore.CallQueries {
+	checked := 0
+	for _, q := range sqlstore.PreparedQueries {
+		if !strings.HasPrefix(q, "SELECT") {
+			continue // the writes: an insert or an update by primary key
+		}
+		checked++
+		name, _, _ := strings.Cut(q, "\n")
 		args := make([]any, strings.Count(q, "?"))
 		for i := range args {
 			args[i] = "x"
@@ -56,6 +59,9 @@ func TestCallQueriesUseAnIndex(t *testing.T) {
 				t.Errorf("%s: %q in plan %s", name, d, all)
 			}
 		}
+	}
+	if checked == 0 {
+		t.Fatal("no call queries to check")
 	}
 }
 

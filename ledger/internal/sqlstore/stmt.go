@@ -5,43 +5,34 @@ import (
 	"database/sql"
 )
 
-// Statements a call runs are prepared once per Store and reused
+// Statements a call runs are prepared once, by New, and reused
 // (Dialect.PrepareOnce): SQLite's driver compiles a query on every call
 // otherwise, which was a tenth of the service's CPU in the short-call
 // load. PostgreSQL's pgx caches prepared statements per connection
 // itself.
 
-// stmt returns query prepared on the database, or on tx's connection when
-// tx is not nil; nil if the dialect does not prepare once or preparing
-// failed (the caller then runs the query as text and gets the error).
+// stmt returns query as New prepared it, bound to tx when tx is not nil;
+// nil for a query New did not prepare (the caller runs it as text).
 func (s *Store) stmt(ctx context.Context, tx *sql.Tx, query string) *sql.Stmt {
-	if !s.d.PrepareOnce {
-		return nil
+	st := s.stmts[query]
+	if st == nil || tx == nil {
+		return st
 	}
-	v, ok := s.stmts.Load(query)
-	if !ok {
-		if tx != nil {
-			// Preparing on the database would wait for a connection
-			// that tx may hold (SQLite has one); New prepares the
-			// statements transactions use.
-			return nil
-		}
-		st, err := s.db.PrepareContext(ctx, s.q(query))
-		if err != nil {
-			return nil
-		}
-		var loaded bool
-		if v, loaded = s.stmts.LoadOrStore(query, st); loaded {
-			st.Close()
-		}
-	}
-	st := v.(*sql.Stmt)
+	// The transaction's statement reuses the one prepared on its
+	// connection and is closed with the transaction.
+	return tx.StmtContext(ctx, st)
+}
+
+// conn is what runs a query as text: tx, or the database when tx is nil.
+func (s *Store) conn(tx *sql.Tx) interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+} {
 	if tx != nil {
-		// The transaction's statement reuses the one prepared on its
-		// connection and is closed with the transaction.
-		return tx.StmtContext(ctx, st)
+		return tx
 	}
-	return st
+	return s.db
 }
 
 // row runs a query that returns at most one row, in tx or (nil) on the
@@ -50,10 +41,7 @@ func (s *Store) row(ctx context.Context, tx *sql.Tx, query string, args ...any) 
 	if st := s.stmt(ctx, tx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
-	if tx != nil {
-		return tx.QueryRowContext(ctx, s.q(query), args...)
-	}
-	return s.db.QueryRowContext(ctx, s.q(query), args...)
+	return s.conn(tx).QueryRowContext(ctx, s.q(query), args...)
 }
 
 // rows runs a query in tx or (nil) on the database.
@@ -61,10 +49,7 @@ func (s *Store) rows(ctx context.Context, tx *sql.Tx, query string, args ...any)
 	if st := s.stmt(ctx, tx, query); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
-	if tx != nil {
-		return tx.QueryContext(ctx, s.q(query), args...)
-	}
-	return s.db.QueryContext(ctx, s.q(query), args...)
+	return s.conn(tx).QueryContext(ctx, s.q(query), args...)
 }
 
 // exec runs a statement in tx or (nil) on the database.
@@ -72,10 +57,7 @@ func (s *Store) exec(ctx context.Context, tx *sql.Tx, query string, args ...any)
 	if st := s.stmt(ctx, tx, query); st != nil {
 		return st.ExecContext(ctx, args...)
 	}
-	if tx != nil {
-		return tx.ExecContext(ctx, s.q(query), args...)
-	}
-	return s.db.ExecContext(ctx, s.q(query), args...)
+	return s.conn(tx).ExecContext(ctx, s.q(query), args...)
 }
 
 // preparedQueries are prepared by New, so that transactions find them.
@@ -85,18 +67,25 @@ var preparedQueries = []string{
 	codeLockQuery, codeAttemptsQuery, insertEntryQuery, closeEntryQuery, insertEventQuery, insertCallQuery,
 }
 
-// prepareAll prepares preparedQueries; one that fails is run as text.
+// prepareAll prepares preparedQueries where the dialect asks for it (New
+// calls it before the Store is shared; the map is read-only after). A
+// query that fails to prepare is run as text and reports its error then.
 func (s *Store) prepareAll(ctx context.Context) {
+	if !s.d.PrepareOnce {
+		return
+	}
+	s.stmts = make(map[string]*sql.Stmt, len(preparedQueries))
 	for _, q := range preparedQueries {
-		s.stmt(ctx, nil, q)
+		if st, err := s.db.PrepareContext(ctx, s.q(q)); err == nil {
+			s.stmts[q] = st
+		}
 	}
 }
 
-// closeStmts closes the prepared statements.
+// closeStmts closes the prepared statements; a query run after Close gets
+// the closed statement's error.
 func (s *Store) closeStmts() {
-	s.stmts.Range(func(k, v any) bool {
-		v.(*sql.Stmt).Close()
-		s.stmts.Delete(k)
-		return true
-	})
+	for _, st := range s.stmts {
+		st.Close()
+	}
 }

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/dezura/dezura/ledger"
@@ -16,7 +15,7 @@ type Store struct {
 	db    *sql.DB
 	d     Dialect
 	now   func() time.Time
-	stmts sync.Map // query text → *sql.Stmt (see stmt.go)
+	stmts map[string]*sql.Stmt // query text → statement prepared by New (stmt.go)
 	calls callBatcher
 }
 
