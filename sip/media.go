@@ -50,7 +50,8 @@ type outbound struct {
 	closed bool
 
 	// Touched only by the scheduler goroutine that owns this call.
-	st  stream
+	st     stream
+	ending chan struct{} // done of a playlist whose last frame is being sent; see frameSent
 	buf [rtpHeaderSize + prompts.FrameSize]byte
 	tx  uring.Msg // the packet's sendmsg header while a send ring holds it
 
@@ -161,15 +162,29 @@ func (o *outbound) nextFrame() (payload []byte, dest netip.AddrPort, ok bool) {
 	p.frame++
 	o.skipEmpty(p)
 	if p.clip >= len(p.clips) {
-		close(p.done)
+		// The playlist is over once this frame has been sent, not
+		// before: Hangup waits on done and then closes the socket, so
+		// closing it here could cut the prompt's last frame.
+		o.ending = p.done
 		o.play = nil
 	}
 	return payload, dest, true
 }
 
+// frameSent is called by the scheduler once this tick's frame has been
+// sent (or given up): it closes the done channel of a playlist that
+// ended with that frame.
+func (o *outbound) frameSent() {
+	if o.ending != nil {
+		close(o.ending)
+		o.ending = nil
+	}
+}
+
 // tick sends one frame; skipped is the number of earlier frames the
 // scheduler could not send in time. It allocates nothing.
 func (o *outbound) tick(skipped int) {
+	defer o.frameSent()
 	pkt, dest, ok := o.nextPacket(skipped)
 	if !ok {
 		return

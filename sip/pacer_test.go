@@ -148,9 +148,15 @@ func TestPlaylist(t *testing.T) {
 				if !ok || p[0] != w || len(p) != prompts.FrameSize {
 					t.Fatalf("frame %d = %d, want %d", i, p[0], w)
 				}
+				if closed(done) {
+					// Hangup waits on done and then closes the socket:
+					// done before the send would cut the last frame.
+					t.Fatalf("done closed when frame %d was picked, before it was sent", i)
+				}
+				o.frameSent()
 			}
 			if !closed(done) {
-				t.Fatal("done not closed after the last frame")
+				t.Fatal("done not closed after the last frame was sent")
 			}
 			p, _, _ := o.nextFrame()
 			if p[0] != silenceFrame(tt.law)[0] {

@@ -137,3 +137,44 @@ func TestDrainingCounted(t *testing.T) {
 		t.Errorf("stats %+v", st)
 	}
 }
+
+// TestHangupSendsTheWholePrompt: a handler that plays a prompt and hangs
+// up gets every frame of it to the caller before the BYE, call after call
+// (Hangup waits for the playlist, and the playlist is over only once its
+// last frame has been sent, not when it was picked).
+func TestHangupSendsTheWholePrompt(t *testing.T) {
+	const frames, calls = 5, 10
+	srv := startServer(t, dsip.Config{}, func(ctx context.Context, c *dsip.Call) {
+		c.Play([]*prompts.Clip{testClip(frames)})
+		_ = c.Hangup()
+	})
+	for i := range calls {
+		u := newUAC(t)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		u.call(ctx, srv.Addr(), u.offer("0"))
+		select {
+		case <-u.byes:
+		case <-ctx.Done():
+			t.Fatalf("call %d: no BYE", i)
+		}
+		cancel()
+		// Every frame was sent before the BYE, over loopback: it is in
+		// the caller's socket by now; give its reader a moment.
+		var last byte
+		for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+			last = 0
+			for _, a := range u.received() {
+				if len(a.payload) > 0 && a.payload[0] >= 0x10 && a.payload[0] < 0x10+frames {
+					last = max(last, a.payload[0])
+				}
+			}
+			if last == 0x10+frames-1 {
+				break
+			}
+		}
+		if last != 0x10+frames-1 {
+			t.Fatalf("call %d: last prompt frame heard %#x, want %#x: the hang-up cut the prompt", i, last, 0x10+frames-1)
+		}
+	}
+	waitIdle(srv)
+}
