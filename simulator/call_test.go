@@ -241,3 +241,36 @@ func TestCallNoService(t *testing.T) {
 		t.Fatalf("status %d ended by %q, want 0 timeout", res.Status, res.EndedBy)
 	}
 }
+
+// TestCallHearsEverythingSentBeforeBye: a service that sends the end of
+// its last prompt and its BYE at once (dezura hangs up as the prompt's
+// last frame leaves) is heard to the end, however far behind the reader
+// was when the BYE arrived.
+func TestCallHearsEverythingSentBeforeBye(t *testing.T) {
+	t.Parallel()
+	const frames = 100
+	for i := range 3 {
+		u := startUAS(t, uasConfig{final: frames * 20 * time.Millisecond, burstBye: true})
+		res, err := Call(context.Background(), Options{To: u.addr, MaxDuration: 10 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		u.wait(t)
+		if res.EndedBy != EndedRemoteBye {
+			t.Fatalf("call %d ended by %q, want the service's BYE", i, res.EndedBy)
+		}
+		tone := 0
+		for f := 0; f+samplesPerFrame <= len(res.Heard); f += samplesPerFrame {
+			peak := 0
+			for _, v := range res.Heard[f : f+samplesPerFrame] {
+				peak = max(peak, int(v), -int(v))
+			}
+			if peak > 4000 {
+				tone++
+			}
+		}
+		if tone != frames {
+			t.Fatalf("call %d: heard %d tone frames of the %d sent before the BYE", i, tone, frames)
+		}
+	}
+}

@@ -19,6 +19,14 @@ import (
 // activity detector that time has passed without sound.
 const idleRead = 100 * time.Millisecond
 
+// drainRead is how long the reader waits for more once the call is over:
+// packets sent before the BYE are already queued on a loopback or LAN
+// socket, so this only bounds the final read.
+const drainRead = 5 * time.Millisecond
+
+// drainMax bounds the final reads, however fast the service still sends.
+const drainMax = 50 * time.Millisecond
+
 // conversation is the outcome of the answered part of a call.
 type conversation struct {
 	endedBy  string
@@ -228,9 +236,20 @@ func recvLoop(ctx context.Context, conn *net.UDPConn, in *inStream, events chan<
 			select {
 			case events <- ev:
 			case <-ctx.Done():
-				return
 			}
 		}
+	}
+	// The service sends a prompt's last frame just before its BYE, and the
+	// BYE can be handled before this reader has caught up: what the caller
+	// heard includes what is already in the socket.
+	for end := time.Now().Add(drainMax); time.Now().Before(end); {
+		_ = conn.SetReadDeadline(time.Now().Add(drainRead))
+		n, oobn, _, _, err := conn.ReadMsgUDPAddrPort(buf, oob)
+		if err != nil {
+			return
+		}
+		rx, _ := rxTimestamp(oob[:oobn])
+		in.packet(buf[:n], time.Now(), rx)
 	}
 }
 

@@ -30,6 +30,7 @@ type uasConfig struct {
 	final     time.Duration // closing prompt before the service hangs up
 	ringOnly  bool          // send 180 and never answer
 	noHangup  bool          // never send BYE
+	burstBye  bool          // send the final prompt's frames at once and BYE right after them
 	digitWait time.Duration // give up waiting for a step's digits (default 5 s)
 }
 
@@ -267,6 +268,14 @@ func (u *testUAS) serveCall(dlg *sipgo.DialogServerSession, rec *uasCall, offer 
 			}
 		}
 	}
+	if u.cfg.burstBye {
+		playing.startBurst(u.cfg.final)
+		for playing.active() {
+			time.Sleep(time.Millisecond)
+		}
+		u.bye(dlg)
+		return
+	}
 	play(u.cfg.final)
 	for playing.active() {
 		select {
@@ -304,12 +313,30 @@ func (u *testUAS) bye(dlg *sipgo.DialogServerSession) {
 // prompt but never shortens it.
 type playState struct {
 	mu     sync.Mutex
-	frames int // tone frames still to send
+	frames int  // tone frames still to send
+	burst  bool // send them all on the next tick
+}
+
+// startBurst plays d as a burst: every frame on the next tick.
+func (p *playState) startBurst(d time.Duration) {
+	p.mu.Lock()
+	p.frames, p.burst = int(d/(20*time.Millisecond)), true
+	p.mu.Unlock()
+}
+
+// burstLeft is the frames still to send if they go as a burst, else 0.
+func (p *playState) burstLeft() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.burst {
+		return 0
+	}
+	return p.frames
 }
 
 func (p *playState) start(d time.Duration) {
 	p.mu.Lock()
-	p.frames = int(d / (20 * time.Millisecond))
+	p.frames, p.burst = int(d/(20*time.Millisecond)), false
 	p.mu.Unlock()
 }
 
@@ -353,21 +380,27 @@ func uasSend(ctx context.Context, conn *net.UDPConn, offer answer, playing *play
 			return
 		case <-tk.C:
 		}
-		on := playing.take()
-		for i := range pcm {
-			pcm[i] = 0
-			if on {
-				pcm[i] = int16(8000 * math.Sin(2*math.Pi*440*float64(n)/8000))
-			}
-			n++
+		for range max(1, playing.burstLeft()) {
+			uasFrame(conn, offer, playing.take(), pcm, &n, &seq, &ts)
 		}
-		p := rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: offer.PT, SequenceNumber: seq, Timestamp: ts, SSRC: 0x1234},
-			Payload: offer.Codec.encode(nil, pcm)}
-		b, _ := p.Marshal()
-		_, _ = conn.WriteToUDPAddrPort(b, offer.Addr)
-		seq++
-		ts += samplesPerFrame
 	}
+}
+
+// uasFrame sends one 20 ms frame, tone if on, else silence.
+func uasFrame(conn *net.UDPConn, offer answer, on bool, pcm []int16, n *int, seq *uint16, ts *uint32) {
+	for i := range pcm {
+		pcm[i] = 0
+		if on {
+			pcm[i] = int16(8000 * math.Sin(2*math.Pi*440*float64(*n)/8000))
+		}
+		*n++
+	}
+	p := rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: offer.PT, SequenceNumber: *seq, Timestamp: *ts, SSRC: 0x1234},
+		Payload: offer.Codec.encode(nil, pcm)}
+	b, _ := p.Marshal()
+	_, _ = conn.WriteToUDPAddrPort(b, offer.Addr)
+	*seq++
+	*ts += samplesPerFrame
 }
 
 // uasRecv reads the caller's RTP and reports digits: RFC 4733 events (one
