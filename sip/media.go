@@ -52,8 +52,8 @@ type outbound struct {
 	// Touched only by the scheduler goroutine that owns this call.
 	st     stream
 	ending chan struct{} // done of a playlist whose last frame is being sent; see frameSent
-	buf [rtpHeaderSize + prompts.FrameSize]byte
-	tx  uring.Msg // the packet's sendmsg header while a send ring holds it
+	buf    [rtpHeaderSize + prompts.FrameSize]byte
+	tx     uring.Msg // the packet's sendmsg header while a send ring holds it
 
 	sent     atomic.Uint64
 	sendErrs atomic.Uint64
