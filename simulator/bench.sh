@@ -108,7 +108,8 @@ for i in range(int(sys.argv[1])):
 	renice -n "$SIM_NICE" -p "$sim" >/dev/null
 	wait "$sim" || status=1
 	after=$(awk '{print $14 + $15}' "/proc/$pid/stat")
-	metrics=$(curl -s "http://127.0.0.1:$HTTP_PORT/metrics" | grep -E '^dezura_media_(ticks_total|ticks_late_total|frames_skipped_total|ring_shards)|^dezura_media_shards|^dezura_sip_call_setup_seconds_bucket' || true)
+	metrics=$(curl -s "http://127.0.0.1:$HTTP_PORT/metrics" | grep -E '^dezura_media_(ticks_total|ticks_late_total|frames_skipped_total|ring_shards)|^dezura_media_shards|^dezura_sip_call_setup_seconds_bucket|^go_gc_duration_seconds_(count|sum)|^go_memstats_alloc_bytes_total' || true)
+	metrics+=$'\n'"peak_rss_kib $(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status")"
 	stop_service
 	if [[ ${#json[@]} -gt 0 ]]; then
 		cat "$tmp/$n.json"
@@ -142,6 +143,10 @@ if buckets and buckets[-1][1]:
     within = lambda q: next(le for le, n in buckets if n >= q * total)
     print(f"service setup (its histogram): p50 <= {within(0.5) * 1000:g} ms, p99 <= {within(0.99) * 1000:g} ms, all <= {within(1.0) * 1000:g} ms")
 print("media:      " + ", ".join(l.replace("dezura_media_", "") for l in lines if l.startswith("dezura_media_")))
+rt = {l.split()[0]: float(l.split()[-1]) for l in lines if l.startswith(("go_", "peak_rss")) and len(l.split()) == 2}
+if rt:
+    print(f"runtime:    {rt.get('go_gc_duration_seconds_count', 0):.0f} GC cycles since start, "
+          f"{rt.get('go_memstats_alloc_bytes_total', 0) / 2**20:.0f} MiB allocated, peak RSS {rt.get('peak_rss_kib', 0) / 1024:.0f} MiB")
 PY
 done
 exit $status

@@ -235,3 +235,30 @@ func TestMediaClock60s(t *testing.T) {
 		t.Errorf("%d packets sent in 3000 ticks with two 250 ms stalls", packets)
 	}
 }
+
+// TestShardPhases: the shards of a scheduler tick on phases spread evenly
+// over the frame period, and a shard that gets its first call starts on
+// its own phase, never in the past and less than a period ahead.
+func TestShardPhases(t *testing.T) {
+	s := newScheduler(4, false)
+	for k, sh := range s.shards {
+		if got, want := sh.phase.Sub(s.shards[0].phase), time.Duration(k)*FramePeriod/4; got != want {
+			t.Errorf("shard %d phase offset %v, want %v", k, got, want)
+		}
+	}
+	sh := s.shards[1]
+	for _, after := range []time.Duration{0, time.Millisecond, 4999 * time.Microsecond, 5 * time.Millisecond, 19 * time.Millisecond, 20 * time.Millisecond, 3*time.Second + 7*time.Millisecond} {
+		now := sh.phase.Add(after)
+		first := sh.firstTick(now)
+		if first.Before(now) || !first.Before(now.Add(FramePeriod)) {
+			t.Errorf("%v after the phase: first tick %v after now, want [0, 20ms)", after, first.Sub(now))
+		}
+		if off := first.Sub(sh.phase) % FramePeriod; off != 0 {
+			t.Errorf("%v after the phase: first tick %v off the shard's phase", after, off)
+		}
+	}
+	// A clock reading before the phase (a scheduler made just now).
+	if first := sh.firstTick(sh.phase.Add(-time.Millisecond)); first != sh.phase {
+		t.Errorf("1 ms before the phase: first tick %v after the phase, want 0", first.Sub(sh.phase))
+	}
+}

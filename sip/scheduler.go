@@ -31,6 +31,7 @@ type shard struct {
 	calls   []*outbound
 	scratch []*outbound
 	wake    chan struct{}
+	phase   time.Time // the shard ticks at phase + n*FramePeriod
 
 	// The send ring, owned by the shard goroutine (nil: sendto per
 	// packet), and the calls and results of the sends it holds.
@@ -60,10 +61,29 @@ func newScheduler(shards int, ring bool) *scheduler {
 		shards = runtime.GOMAXPROCS(0)
 	}
 	s := &scheduler{ring: ring}
-	for range shards {
-		s.shards = append(s.shards, &shard{wake: make(chan struct{}, 1)})
+	epoch := time.Now()
+	for k := range shards {
+		s.shards = append(s.shards, &shard{wake: make(chan struct{}, 1),
+			phase: epoch.Add(time.Duration(k) * FramePeriod / time.Duration(shards))})
 	}
 	return s
+}
+
+// firstTick is when a shard that gets a call at now sends its first
+// frame: the next instant on its own phase. The shards' phases are spread
+// evenly over the 20 ms, so their ticks take turns on the CPUs instead of
+// all waking at once and queueing behind each other, which would make
+// which calls go first, and so their packets' lateness, vary from tick to
+// tick.
+func (sh *shard) firstTick(now time.Time) time.Time {
+	since := now.Sub(sh.phase) % FramePeriod
+	if since < 0 {
+		since += FramePeriod
+	}
+	if since == 0 {
+		return now
+	}
+	return now.Add(FramePeriod - since)
 }
 
 // start runs the shard goroutines until ctx ends; wait waits for them.
@@ -146,7 +166,7 @@ func (sh *shard) run(ctx context.Context) {
 				continue
 			}
 		}
-		p := newPacer(time.Now(), FramePeriod)
+		p := newPacer(sh.firstTick(time.Now()), FramePeriod)
 		for sh.len() > 0 {
 			now := time.Now()
 			first := p.next
