@@ -171,9 +171,9 @@ func (o *outbound) nextFrame() (payload []byte, dest netip.AddrPort, ok bool) {
 	return payload, dest, true
 }
 
-// frameSent is called by the scheduler once this tick's frame has been
+// frameSent is called by the shard once this tick's frames have been
 // sent (or given up): it closes the done channel of a playlist that
-// ended with that frame.
+// ended with this call's frame.
 func (o *outbound) frameSent() {
 	if o.ending != nil {
 		close(o.ending)
@@ -184,7 +184,6 @@ func (o *outbound) frameSent() {
 // tick sends one frame; skipped is the number of earlier frames the
 // scheduler could not send in time. It allocates nothing.
 func (o *outbound) tick(skipped int) {
-	defer o.frameSent()
 	pkt, dest, ok := o.nextPacket(skipped)
 	if !ok {
 		return

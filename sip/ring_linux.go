@@ -14,7 +14,6 @@ func (sh *shard) tickRing(skipped int) {
 	for _, o := range sh.scratch {
 		pkt, dest, ok := o.nextPacket(skipped)
 		if !ok {
-			o.frameSent()
 			continue
 		}
 		c := o.conn
@@ -22,7 +21,6 @@ func (sh *shard) tickRing(skipped int) {
 		if c.fd < 0 || !o.tx.Set(pkt, dest, c.v6) {
 			c.mu.RUnlock()
 			o.sendErrs.Add(1) // closed under us, or an IPv6 peer on an IPv4 socket
-			o.frameSent()
 			continue
 		}
 		if sh.ring.Full() {
@@ -55,7 +53,6 @@ func (sh *shard) flushRing() {
 			o.sendErrs.Add(1)
 		}
 		o.conn.mu.RUnlock()
-		o.frameSent()
 		sh.queued[i] = nil
 	}
 	sh.queued, sh.results = sh.queued[:0], sh.results[:0]

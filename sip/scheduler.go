@@ -216,6 +216,11 @@ func (sh *shard) tick(skipped int) {
 			o.tick(skipped)
 		}
 	}
+	// Only now are the playlists that ended this tick over: their last
+	// frames have left, whichever way they were sent.
+	for _, o := range sh.scratch {
+		o.frameSent()
+	}
 	clear(sh.scratch)
 	sh.ticks.Add(1)
 }
