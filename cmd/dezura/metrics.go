@@ -38,6 +38,7 @@ func newServiceMetrics() *serviceMetrics {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.ledgerWrite,
+		buildInfoGauge(),
 	)
 	return m
 }
