@@ -61,6 +61,20 @@ func (m *serviceMetrics) watchStore(store ledger.Store) {
 	}, func() float64 { return float64(s.Len()) }))
 }
 
+// watchReady exports dezura_ready: what /readyz would answer at scrape
+// time, so that an alert needs no separate probe of /readyz.
+func (m *serviceMetrics) watchReady(check func(context.Context) error) {
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "dezura_ready",
+		Help: "1 while /readyz answers 200 (SIP listens, not draining, the store answers), else 0.",
+	}, func() float64 {
+		if check(context.Background()) != nil {
+			return 0
+		}
+		return 1
+	}))
+}
+
 // watchBilling exports the billing scheduler's run results (summed over
 // the times this node led) and whether this node leads billing.
 func (m *serviceMetrics) watchBilling(stats func() billing.SchedulerStats, leader func() bool) {
