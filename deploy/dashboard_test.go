@@ -15,9 +15,9 @@ const dashboardFile = "grafana/dezura.json"
 
 // dashboard is the part of Grafana's dashboard model the tests check.
 type dashboard struct {
-	Title         *string         `json:"title"`
-	UID           *string         `json:"uid"`
-	SchemaVersion *int            `json:"schemaVersion"`
+	Title         *string `json:"title"`
+	UID           *string `json:"uid"`
+	SchemaVersion *int    `json:"schemaVersion"`
 	Time          *struct{ From, To string }
 	Templating    *struct {
 		List []struct {
