@@ -48,6 +48,7 @@ func TestPackageInstallsIntoAThrowawayRoot(t *testing.T) {
 		mustContain string
 	}{
 		{"/usr/bin/dezura", false, 0o755, "root", "root", ""},
+		{"/usr/bin/dezura-sim", false, 0o755, "root", "root", ""},
 		{"/lib/systemd/system/dezura.service", false, 0o644, "root", "root", "ExecStart=/usr/bin/dezura serve"},
 		{"/etc/dezura", true, 0o750, "root", "dezura", ""},
 		{"/etc/dezura/dezura.env", false, 0o640, "root", "dezura", "DEZURA_DB=sqlite:/var/lib/dezura/dezura.db"},

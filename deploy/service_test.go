@@ -1,7 +1,6 @@
 package deploy
 
 import (
-	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -10,7 +9,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/dezura/dezura/simulator"
 )
@@ -90,12 +88,26 @@ func (s *installedService) cli(t *testing.T, args ...string) string {
 	return string(out)
 }
 
+// checkOneEntry: the ledger (entries list --json) holds the one check-in
+// the test call made.
+func checkOneEntry(t *testing.T, listJSON string) {
+	t.Helper()
+	var entries []map[string]any
+	if err := json.Unmarshal([]byte(listJSON), &entries); err != nil {
+		t.Fatalf("entries list --json: %v\n%s", err, listJSON)
+	}
+	if b, _ := json.Marshal(entries); len(entries) != 1 || !strings.Contains(string(b), `"12345678901234"`) || !strings.Contains(string(b), `"1234"`) {
+		t.Errorf("ledger after the call: %s, want one entry of technician 12345678901234 at site 1234", b)
+	}
+}
+
 // TestInstalledServiceAnswersACall: on a fresh root, the package installed
 // and its settings used as the README says, the office registers a site
 // and a technician with the installed CLI, the service starts as systemd
 // would start it (ExecStart with the settings, as user dezura, no
-// capability, in /var/lib/dezura), answers a simulator call whose
-// check-in reaches the ledger, reports ready, its build and the metrics
+// capability, in /var/lib/dezura), answers the installed simulator's call
+// whose check-in reaches the ledger (and a backup taken while it runs),
+// reports ready, its build and the metrics
 // the dashboard and the alert rules read, and stops cleanly on SIGTERM.
 func TestInstalledServiceAnswersACall(t *testing.T) {
 	s := installAndConfigure(t, "1.0.0")
@@ -104,20 +116,23 @@ func TestInstalledServiceAnswersACall(t *testing.T) {
 	s.cli(t, "assign", "add", "--site", "1234", "--technician", "12345678901234")
 
 	p := startDezura(t, s.asService(s.argv...), s.env, s.r.path("/var/lib/dezura"))
-	res, err := simulator.Call(context.Background(), simulator.Options{
-		To: "sip:ivr@" + p.SIP, From: "09012345678", Keys: []string{"1234#", "1"},
-		DiscardAudio: true, MaxDuration: 60 * time.Second,
-	})
-	if err != nil || res.Status != 200 || res.EndedBy != simulator.EndedRemoteBye {
-		t.Fatalf("call: %+v %v, want answered and hung up by the service\n%s", res, err, p.Log)
+	// The test call from the server itself, with the simulator the
+	// package installs.
+	out, err := exec.Command(s.r.path("/usr/bin/dezura-sim"), "call", "--to", "sip:ivr@"+p.SIP, "--from", "09012345678",
+		"--keys", "1234#,1", "--json").Output()
+	var res simulator.Result
+	if err != nil || json.Unmarshal(out, &res) != nil || res.Status != 200 || res.EndedBy != simulator.EndedRemoteBye {
+		t.Fatalf("dezura-sim call: %s %v, want answered and hung up by the service\n%s", out, err, p.Log)
 	}
-	var entries []map[string]any
-	if err := json.Unmarshal([]byte(s.cli(t, "entries", "list", "--json")), &entries); err != nil {
-		t.Fatal(err)
+	checkOneEntry(t, s.cli(t, "entries", "list", "--json"))
+	// The README's backup of a running SQLite ledger, as the service user:
+	// a consistent copy that the CLI reads like the ledger itself.
+	backup := s.r.path("/var/lib/dezura/backup.db")
+	sq := s.asService("sqlite3", s.r.path("/var/lib/dezura/dezura.db"), ".backup '"+backup+"'")
+	if out, err := exec.Command(sq[0], sq[1:]...).CombinedOutput(); err != nil {
+		t.Fatalf("sqlite3 .backup while dezura runs: %v\n%s", err, out)
 	}
-	if b, _ := json.Marshal(entries); len(entries) != 1 || !strings.Contains(string(b), `"12345678901234"`) || !strings.Contains(string(b), `"1234"`) {
-		t.Errorf("ledger after the call: %s, want one entry of technician 12345678901234 at site 1234", b)
-	}
+	checkOneEntry(t, s.cli(t, "--db", "sqlite:"+backup, "entries", "list", "--json"))
 
 	if code, body := p.get(t, "/readyz"); code != 200 {
 		t.Errorf("/readyz %d %q", code, body)

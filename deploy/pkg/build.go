@@ -42,11 +42,12 @@ func build(ctx context.Context, o options) (string, error) {
 		return "", err
 	}
 	defer os.RemoveAll(tmp)
-	bin := filepath.Join(tmp, "dezura")
-	if err := buildBinary(ctx, src, bin); err != nil {
-		return "", err
+	for _, cmd := range []string{"dezura", "dezura-sim"} {
+		if err := buildBinary(ctx, src, cmd, filepath.Join(tmp, cmd)); err != nil {
+			return "", err
+		}
 	}
-	info := packageInfo(src, bin)
+	info := packageInfo(src, tmp)
 	if err := nfpm.PrepareForPackager(nfpm.WithDefaults(info), "deb"); err != nil {
 		return "", fmt.Errorf("package contents: %w", err)
 	}
@@ -118,23 +119,25 @@ func validDebianVersion(v string) bool {
 	return true
 }
 
-// buildBinary builds a static linux/amd64 dezura with the version and
-// commit linked in (see cmd/dezura/version.go).
-func buildBinary(ctx context.Context, src source, out string) error {
+// buildBinary builds ./cmd/NAME static for linux/amd64 with the version
+// and commit linked in (see cmd/dezura/version.go; dezura-sim has no such
+// variables and the linker ignores them).
+func buildBinary(ctx context.Context, src source, name, out string) error {
 	ldflags := fmt.Sprintf("-s -w -X main.version=%s -X main.commit=%s", src.Version, src.Commit)
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-buildvcs=false", "-ldflags", ldflags, "-o", out, "./cmd/dezura")
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-buildvcs=false", "-ldflags", ldflags, "-o", out, "./cmd/"+name)
 	cmd.Dir = src.Root
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64")
 	if b, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build ./cmd/dezura: %w\n%s", err, b)
+		return fmt.Errorf("go build ./cmd/%s: %w\n%s", name, err, b)
 	}
 	return nil
 }
 
-// packageInfo describes the package: what goes where, with which mode.
+// packageInfo describes the package: what goes where, with which mode;
+// the binaries are in the directory bins.
 // Every file is root's in the archive; postinst gives the data directory
 // and the settings to the dezura user it creates.
-func packageInfo(src source, bin string) *nfpm.Info {
+func packageInfo(src source, bins string) *nfpm.Info {
 	in := func(rel string) string { return filepath.Join(src.Root, rel) }
 	file := func(from, to string, mode os.FileMode, typ string) *files.Content {
 		return &files.Content{Source: from, Destination: to, Type: typ,
@@ -158,7 +161,10 @@ func packageInfo(src source, bin string) *nfpm.Info {
 			Depends:    []string{"adduser"},
 			Recommends: []string{"systemd"},
 			Contents: files.Contents{
-				file(bin, "/usr/bin/dezura", 0o755, ""),
+				file(filepath.Join(bins, "dezura"), "/usr/bin/dezura", 0o755, ""),
+				// The simulator: a test call from the server itself after
+				// installing (README, "Install on a server").
+				file(filepath.Join(bins, "dezura-sim"), "/usr/bin/dezura-sim", 0o755, ""),
 				file(in("deploy/debian/dezura.service"), "/lib/systemd/system/dezura.service", 0o644, ""),
 				file(in("deploy/debian/dezura.env"), "/etc/dezura/dezura.env", 0o640, files.TypeConfigNoReplace),
 				file("", "/etc/dezura", 0o750, files.TypeDir),

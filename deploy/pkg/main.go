@@ -2,9 +2,11 @@
 //
 //	go run ./deploy/pkg [-version 1.2.0] [-out dist]
 //
-// It builds cmd/dezura for linux/amd64 (static, -trimpath, version and
-// commit linked in) and packs it with nfpm, with the systemd unit, the
-// settings file and the maintainer scripts of deploy/debian, into
+// It builds cmd/dezura and cmd/dezura-sim for linux/amd64 (static,
+// -trimpath, version and commit linked in) and packs them with nfpm, with
+// the systemd unit, the settings file and the maintainer scripts of
+// deploy/debian, the alert rules, the dashboard and the Kamailio
+// configuration, into
 // OUT/dezura_VERSION_amd64.deb. It prints the package's path. Without
 // -version the version is 0.0.0~gitDATE.COMMIT, from the last commit.
 // Two builds of one commit give the same bytes.
