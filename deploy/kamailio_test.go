@@ -62,30 +62,7 @@ func TestKamailioFrontsDezuraAndStopsAFlood(t *testing.T) {
 	if err := os.WriteFile(list, []byte("1 sip:"+node.SIP+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	port := freeUDPPort(t)
-	proxy := "127.0.0.1:" + strconv.Itoa(port)
-	k := exec.Command(kam, "-f", kamailioCfg, "-DD", "-E", "-Y", dir, "-A", "LISTEN=udp:"+proxy,
-		"-A", `CARRIER_NETS="127.0.0.1/32"`, "-A", `DEZURA_NETS="127.0.0.2/32"`, "-A", `DISPATCHER_LIST="`+list+`"`)
-	klog := &lockedBuffer{}
-	k.Stdout, k.Stderr = klog, klog
-	if err := k.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = k.Process.Signal(os.Interrupt)
-		_ = k.Wait()
-		if t.Failed() {
-			t.Logf("kamailio:\n%s", klog)
-		}
-	})
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		if answered(sipBurst(t, "127.0.0.1", proxy, "OPTIONS", 1, "")) == 1 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("kamailio does not answer OPTIONS")
-		}
-	}
+	proxy := startKamailio(t, kam, dir, list)
 
 	res, err := simulator.Call(context.Background(), simulator.Options{
 		To: "sip:ivr@" + proxy, From: "09012345678", Keys: []string{"1234#", "1"}, DiscardAudio: true, MaxDuration: 60 * time.Second,
@@ -126,6 +103,34 @@ func TestKamailioFrontsDezuraAndStopsAFlood(t *testing.T) {
 	if n := answered(sipBurst(t, "127.0.0.1", proxy, "OPTIONS", burst, "")); n != burst {
 		t.Errorf("the carrier's burst of %d: %d answered, want all (never rate-limited)", burst, n)
 	}
+}
+
+// startKamailio runs the production configuration on 127.0.0.1 (a port
+// chosen now) for the carrier 127.0.0.1 and a node on 127.0.0.2, and
+// returns its address once it answers.
+func startKamailio(t *testing.T, kam, dir, dispatcherList string) string {
+	t.Helper()
+	proxy := "127.0.0.1:" + strconv.Itoa(freeUDPPort(t))
+	k := exec.Command(kam, "-f", kamailioCfg, "-DD", "-E", "-Y", dir, "-A", "LISTEN=udp:"+proxy,
+		"-A", `CARRIER_NETS="127.0.0.1/32"`, "-A", `DEZURA_NETS="127.0.0.2/32"`, "-A", `DISPATCHER_LIST="`+dispatcherList+`"`)
+	klog := &lockedBuffer{}
+	k.Stdout, k.Stderr = klog, klog
+	if err := k.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = k.Process.Signal(os.Interrupt)
+		_ = k.Wait()
+		if t.Failed() {
+			t.Logf("kamailio:\n%s", klog)
+		}
+	})
+	for deadline := time.Now().Add(10 * time.Second); answered(sipBurst(t, "127.0.0.1", proxy, "OPTIONS", 1, "")) != 1; {
+		if time.Now().After(deadline) {
+			t.Fatal("kamailio does not answer OPTIONS")
+		}
+	}
+	return proxy
 }
 
 // freeUDPPort finds a UDP port free on 127.0.0.1 at the moment.
