@@ -225,6 +225,7 @@ func serveCmd(ctx context.Context, env cliEnv, args []string) error {
 		h = slog.NewJSONHandler(env.Stderr, &slog.HandlerOptions{Level: level})
 	}
 	logger := slog.New(h)
+	logBuild(logger)
 	setProcs(cfg.Procs, logger)
 
 	svc, err := startService(ctx, cfg, logger)
