@@ -368,10 +368,11 @@ func (s *service) startBilling(ctx context.Context, cfg serveConfig, metrics *se
 
 // startService builds everything and returns once SIP is listening.
 func startService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (*service, error) {
-	store, err := ledger.Open(ctx, cfg.DB)
+	db, err := ledger.Open(ctx, cfg.DB)
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", redactURL(cfg.DB), err)
 	}
+	var store ledger.Store = db
 	ok := false
 	defer func() {
 		if !ok {
@@ -379,18 +380,14 @@ func startService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (*s
 		}
 	}()
 	if cfg.Demo {
-		admin, isAdmin := store.(ledger.Admin)
-		if !isAdmin {
-			return nil, fmt.Errorf("store %s cannot take demo data", redactURL(cfg.DB))
-		}
-		if err := admin.SeedDemo(ctx); err != nil {
+		if err := db.SeedDemo(ctx); err != nil {
 			return nil, fmt.Errorf("add demo data: %w", err)
 		}
 	}
-	admin, _ := store.(ledger.Admin)
+	admin := db
 	// Confirmed entries go to an fsync'd spool when the database does not
 	// answer, and are replayed once it does; the spool owns store from here.
-	spooled, rep, err := spool.OpenStore(ctx, store, cfg.spoolPath(), spool.Options{Logger: logger})
+	spooled, rep, err := spool.OpenStore(ctx, db, cfg.spoolPath(), spool.Options{Logger: logger})
 	if err != nil {
 		return nil, fmt.Errorf("open spool %s: %w", cfg.spoolPath(), err)
 	}

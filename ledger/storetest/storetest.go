@@ -17,7 +17,7 @@ import (
 
 // Opener opens a fresh, empty, migrated store for one test and arranges
 // (with t.Cleanup) for it to be closed and dropped.
-type Opener func(t *testing.T) ledger.Store
+type Opener func(t *testing.T) ledger.DB
 
 // Run runs the whole suite against the stores open returns.
 func Run(t *testing.T, open Opener) {
@@ -51,15 +51,7 @@ func Run(t *testing.T, open Opener) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			st := open(t)
-			adm, ok := st.(ledger.Admin)
-			if !ok {
-				t.Fatalf("%T does not implement ledger.Admin", st)
-			}
-			fs, ok := st.(ledger.FlowStore)
-			if !ok {
-				t.Fatalf("%T does not implement ledger.FlowStore", st)
-			}
-			tt.fn(t, store{st, adm, fs})
+			tt.fn(t, store{st, st, st, st})
 		})
 	}
 }
@@ -68,6 +60,7 @@ type store struct {
 	ledger.Store
 	ledger.Admin
 	flow ledger.FlowStore
+	db   ledger.DB
 }
 
 func ctx(t *testing.T) context.Context { return t.Context() }
