@@ -18,6 +18,7 @@ type DB interface {
 	Store
 	FlowStore
 	Admin
+	Reports
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 	// Handle is the database handle the ledger's tables are on.

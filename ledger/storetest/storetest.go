@@ -47,6 +47,7 @@ func Run(t *testing.T, open Opener) {
 		{"LastSiteAndDayEvents", testLastSiteAndDayEvents},
 		{"NotAssigned", testNotAssigned},
 		{"EnteredBy", testEnteredBy},
+		{"TechnicianDays", testTechnicianDays},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
