@@ -157,11 +157,7 @@ func TestE2EBillingLeaderTwoNodesOnePostgres(t *testing.T) {
 	if got := other.metric(t, "dezura_billing_invoices_total"); got != 0 {
 		t.Errorf("%s's catch-up run issued %v invoices, want 0 (all issued already)", other.name, got)
 	}
-	bs, err := billing.Open(context.Background(), db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bs.Close()
+	bs := openBilling(t, db)
 	invs, err := bs.Invoices(context.Background(), billing.Date{}, billing.Date{})
 	if err != nil {
 		t.Fatal(err)

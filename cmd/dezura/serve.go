@@ -275,10 +275,10 @@ func (c *serveConfig) spoolPath() string {
 
 // service is a running dezura: store, prompts, flow and SIP server.
 type service struct {
-	// store is the spool-wrapped store the calls use; admin is the
+	// store is the spool-wrapped store the calls use; db is the
 	// database behind it, for the registration and billing sides.
 	store     ledger.Store
-	admin     ledger.Admin
+	db        ledger.DB
 	spoolDone chan struct{}
 	sip       *sip.Server
 	http      *httpServer   // nil without --http
@@ -352,12 +352,12 @@ func (s *service) startBilling(ctx context.Context, cfg serveConfig, metrics *se
 		s.logger.Warn("billing scheduler off: give --issuer-name and --issuer-registration to issue invoices")
 		return nil
 	}
-	var counter billing.AttendanceCounter
-	if s.admin != nil {
-		counter = attendanceCounter{s.admin}
+	b, err := billing.New(ctx, s.db)
+	if err != nil {
+		return fmt.Errorf("open billing: %w", err)
 	}
-	node, err := startBilling(ctx, cfg.DB, cfg.BillingAt, cfg.BillingLeaderInterval,
-		billing.Issuer{Name: cfg.IssuerName, Registration: cfg.IssuerReg}, counter, s.logger)
+	node, err := b.StartNode(ctx, billing.NodeConfig{Spec: cfg.BillingAt, LeaderInterval: cfg.BillingLeaderInterval,
+		Issuer: billing.Issuer{Name: cfg.IssuerName, Registration: cfg.IssuerReg}, Logger: s.logger.With("component", "billing")})
 	if err != nil {
 		return fmt.Errorf("start billing scheduler: %w", err)
 	}
@@ -384,7 +384,6 @@ func startService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (*s
 			return nil, fmt.Errorf("add demo data: %w", err)
 		}
 	}
-	admin := db
 	// Confirmed entries go to an fsync'd spool when the database does not
 	// answer, and are replayed once it does; the spool owns store from here.
 	spooled, rep, err := spool.OpenStore(ctx, db, cfg.spoolPath(), spool.Options{Logger: logger})
@@ -435,7 +434,7 @@ func startService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (*s
 	// Calls outlive a SIGTERM on ctx: Serve runs on its own context, ended
 	// by wait after Shutdown has drained the calls.
 	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	svc := &service{store: store, admin: admin, sip: srv, serveDone: make(chan struct{}), logger: logger, cancel: cancel,
+	svc := &service{store: store, db: db, sip: srv, serveDone: make(chan struct{}), logger: logger, cancel: cancel,
 		spoolDone: make(chan struct{})}
 	go func() {
 		defer close(svc.spoolDone)

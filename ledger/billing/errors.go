@@ -20,8 +20,6 @@ var (
 	ErrNotVoidable         = errors.New("billing: a credit note cannot be voided")
 	ErrInvalidPayment      = errors.New("billing: invalid payment")
 	ErrInvalidIssuer       = errors.New("billing: invalid issuer")
-	ErrNoAttendanceCounter = errors.New("billing: plan charges per attendance but no attendance counter is wired")
-	ErrUnsupportedURL      = errors.New("billing: unsupported database URL")
 	ErrInvalidKana         = errors.New("billing: text cannot be written in Zengin half-width characters")
 	ErrFieldTooLong        = errors.New("billing: text too long for its Zengin field")
 	ErrInvalidMandate      = errors.New("billing: invalid account-transfer mandate")

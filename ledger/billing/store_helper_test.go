@@ -6,6 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dezura/dezura/ledger"
+	_ "github.com/dezura/dezura/ledger/postgres" // postgres:// for ledger.Open
+	_ "github.com/dezura/dezura/ledger/sqlite"   // sqlite: for ledger.Open
 	"github.com/dezura/dezura/ledger/storetest"
 )
 
@@ -41,13 +44,25 @@ func eachBackend(t *testing.T, f func(t *testing.T, b *Billing, url string)) {
 	}
 }
 
-func openTest(t testing.TB, url string) *Billing {
+// openLedger opens the ledger at url as a process of its own would,
+// closed when the test ends.
+func openLedger(t testing.TB, url string) ledger.DB {
 	t.Helper()
-	b, err := Open(context.Background(), url, WithClock(fixedClock))
+	db, err := ledger.Open(context.Background(), url)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { b.Close() })
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// openTest opens the ledger at url and billing on it.
+func openTest(t testing.TB, url string) *Billing {
+	t.Helper()
+	b, err := New(context.Background(), openLedger(t, url), WithClock(fixedClock))
+	if err != nil {
+		t.Fatal(err)
+	}
 	return b
 }
 
