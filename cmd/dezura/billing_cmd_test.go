@@ -47,6 +47,7 @@ func TestBillingCLI(t *testing.T) {
 	t.Setenv("DEZURA_ISSUER_NAME", "株式会社デズラ")
 	t.Setenv("DEZURA_ISSUER_REGISTRATION", "T7000012050002")
 
+	addContractors(t, db, "C1", "C2", "C3")
 	wantIn(t, billingOK(t, db, "plan", "list"), "campaign-2023", "15,000", "16,500", "2023-10-16")
 	billingOK(t, db, "plan", "add", "--name", "spring", "--annual", "12000", "--initial", "3000", "--from", "2024-01-01", "--until", "2024-03-31")
 	wantIn(t, billingOK(t, db, "subscribe", "--contractor", "C1", "--plan", "campaign-2023", "--start", "2024-02-29", "--recipient", "山田建設株式会社"),
@@ -56,6 +57,10 @@ func TestBillingCLI(t *testing.T) {
 		t.Errorf("subscribe after the window: %v", err)
 	}
 	wantIn(t, billingOK(t, db, "list"), "C1", "山田建設株式会社", "2024-02-29")
+	if _, err := billingCLI(t, db, "subscribe", "--contractor", "NOSUCH"); !errors.Is(err, billing.ErrUnknownContractor) ||
+		!strings.Contains(err.Error(), "dezura contractor add") {
+		t.Errorf("subscribe a contractor the ledger does not have: %v", err)
+	}
 
 	dry := billingOK(t, db, "run", "--as-of", "2025-02-28", "--dry-run")
 	wantIn(t, dry, "(dry run)", "would issue (dry run, nothing written) 3 invoices", "total 49,500 yen")
@@ -191,5 +196,17 @@ func TestBillingRunChargesPerAttendance(t *testing.T) {
 			wantIn(t, billingOK(t, tt.db, append([]string{"run", "--as-of", "2024-02-01"}, issuer...)...),
 				"attendance  2024-01-01 – 2024-01-31  150       15   165", "issued 2 invoices, subtotal 1,150 yen, tax 115 yen, total 1,265 yen")
 		})
+	}
+}
+
+// addContractors registers contractors with "dezura contractor add".
+func addContractors(t *testing.T, db string, ids ...string) {
+	t.Helper()
+	for _, id := range ids {
+		var out bytes.Buffer
+		if err := run(t.Context(), []string{"--db", db, "contractor", "add", "--id", id, "--name", id + " 建設"},
+			cliEnv{Stdout: &out, Stderr: &out}); err != nil {
+			t.Fatalf("contractor add %s: %v\n%s", id, err, out.String())
+		}
 	}
 }

@@ -104,7 +104,8 @@ func TestE2EBillingLeaderTwoNodesOnePostgres(t *testing.T) {
 	// The demo contractor subscribed a year and a day ago: the first year
 	// and the first renewal are due.
 	start := time.Now().In(ledger.Tokyo).AddDate(-1, 0, -1).Format(time.DateOnly)
-	for _, args := range [][]string{{"migrate"}, {"billing", "subscribe", "--contractor", "demo", "--start", start}} {
+	for _, args := range [][]string{{"migrate"}, {"contractor", "add", "--id", "demo", "--name", "デモ工務店"},
+		{"billing", "subscribe", "--contractor", "demo", "--start", start}} {
 		if err := run(context.Background(), append([]string{"--db", db}, args...), env); err != nil {
 			t.Fatalf("%v: %v %s", args, err, errb.String())
 		}

@@ -234,6 +234,7 @@ func TestE2EServeRunsBillingAtStartup(t *testing.T) {
 	if err := run(context.Background(), []string{"--db", db, "migrate"}, env); err != nil {
 		t.Fatalf("migrate: %v %s", err, errb.String())
 	}
+	addContractors(t, db, ledger.DemoContractorID)
 	if err := run(context.Background(), []string{"--db", db, "billing", "subscribe", "--contractor", "demo", "--start", start}, env); err != nil {
 		t.Fatalf("subscribe: %v %s", err, errb.String())
 	}

@@ -1,6 +1,9 @@
 package billing
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Sentinel errors. Every error billing returns wraps one of these (or a
 // database error) with %w, so callers can match with errors.Is.
@@ -26,6 +29,29 @@ var (
 	ErrMalformedRecord     = errors.New("billing: malformed Zengin record")
 	ErrUnencodable         = errors.New("billing: text cannot be encoded in the chosen encoding")
 )
+
+// A subscription or mandate names a contractor of the ledger's.
+var (
+	// ErrUnknownContractor: the ledger has no contractor of that ID.
+	ErrUnknownContractor = errors.New("billing: unknown contractor")
+	// ErrContractorDisabled: the contractor is disabled and cannot subscribe.
+	ErrContractorDisabled = errors.New("billing: contractor disabled")
+)
+
+// clerkError says in one sentence what was wrong and what to do, and
+// matches its sentinels with errors.Is without repeating their text.
+type clerkError struct {
+	msg  string
+	errs []error
+}
+
+func (e *clerkError) Error() string   { return e.msg }
+func (e *clerkError) Unwrap() []error { return e.errs }
+
+// clerkf is a clerkError matching sentinels.
+func clerkf(sentinels []error, format string, args ...any) error {
+	return &clerkError{msg: fmt.Sprintf(format, args...), errs: sentinels}
+}
 
 // ErrConcurrentIssue means an invoice appeared while a run was issuing it:
 // another writer bypassed the run lock. Nothing of that batch was written.

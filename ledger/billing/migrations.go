@@ -137,6 +137,68 @@ var migrations = []sqldb.Migration{
 		`ALTER TABLE billing_transfers ADD COLUMN mandate_version INTEGER NOT NULL DEFAULT 1`,
 		`ALTER TABLE billing_transfers ADD COLUMN new_code TEXT NOT NULL DEFAULT ''`,
 	}},
+	{Version: 4, Name: "subscriptions and mandates reference the ledger's contractors",
+		Stmts:     append([]string{adoptOrphans}, contractorKeysPostgres...),
+		ByDialect: map[string][]string{"sqlite": append([]string{adoptOrphans}, contractorKeysSQLite...)}},
+}
+
+// adoptOrphans registers, before the foreign keys are added, every
+// contractor a subscription or mandate names that the ledger does not
+// know (billing did not check before version 4): disabled, named by its
+// ID, so that the upgrade keeps every row and 'dezura contractor list'
+// shows them for the office to sort out. Their subscriptions keep
+// renewing; a new subscription needs an enabled contractor.
+const adoptOrphans = `INSERT INTO contractors (id, name, ccus_business_id, disabled, created_at)
+	SELECT o.contractor_id, o.contractor_id, '', TRUE, CURRENT_TIMESTAMP FROM (
+		SELECT contractor_id FROM billing_subscriptions UNION SELECT contractor_id FROM billing_mandates) o
+	WHERE o.contractor_id NOT IN (SELECT id FROM contractors)`
+
+// contractorKeysPostgres adds the foreign keys in place. Invoices keep no
+// key of their own: each belongs to a subscription (or is the credit note
+// of an invoice) and copies its contractor and recipient as they were at
+// issue, as a qualified invoice must.
+var contractorKeysPostgres = []string{
+	`ALTER TABLE billing_subscriptions ADD CONSTRAINT billing_subscriptions_contractor_fk
+		FOREIGN KEY (contractor_id) REFERENCES contractors(id)`,
+	`ALTER TABLE billing_mandates ADD CONSTRAINT billing_mandates_contractor_fk
+		FOREIGN KEY (contractor_id) REFERENCES contractors(id)`,
+}
+
+// contractorKeysSQLite rebuilds the two tables with the keys, since SQLite
+// cannot add a foreign key to a table; no table refers to either, so
+// dropping the old one breaks no other key. Columns and types are those
+// of versions 1 and 3.
+var contractorKeysSQLite = []string{
+	`CREATE TABLE billing_subscriptions_v4 (
+		id INTEGER PRIMARY KEY,
+		contractor_id TEXT NOT NULL REFERENCES contractors(id),
+		recipient TEXT NOT NULL,
+		plan TEXT NOT NULL REFERENCES billing_plans(name),
+		start_on TEXT NOT NULL,
+		cancelled_on TEXT NOT NULL DEFAULT '',
+		created_at TEXT NOT NULL)`,
+	`INSERT INTO billing_subscriptions_v4 (id, contractor_id, recipient, plan, start_on, cancelled_on, created_at)
+		SELECT id, contractor_id, recipient, plan, start_on, cancelled_on, created_at FROM billing_subscriptions`,
+	`DROP TABLE billing_subscriptions`,
+	`ALTER TABLE billing_subscriptions_v4 RENAME TO billing_subscriptions`,
+	`CREATE INDEX billing_subscriptions_contractor ON billing_subscriptions (contractor_id)`,
+	`CREATE TABLE billing_mandates_v4 (
+		contractor_id TEXT PRIMARY KEY REFERENCES contractors(id),
+		bank_code TEXT NOT NULL,
+		bank_name TEXT NOT NULL,
+		branch_code TEXT NOT NULL,
+		branch_name TEXT NOT NULL,
+		account_type INTEGER NOT NULL,
+		account_number TEXT NOT NULL,
+		holder TEXT NOT NULL,
+		updated_at TEXT NOT NULL,
+		version INTEGER NOT NULL DEFAULT 1)`,
+	`INSERT INTO billing_mandates_v4 (contractor_id, bank_code, bank_name, branch_code, branch_name, account_type,
+			account_number, holder, updated_at, version)
+		SELECT contractor_id, bank_code, bank_name, branch_code, branch_name, account_type,
+			account_number, holder, updated_at, version FROM billing_mandates`,
+	`DROP TABLE billing_mandates`,
+	`ALTER TABLE billing_mandates_v4 RENAME TO billing_mandates`,
 }
 
 // SchemaVersion is the latest billing schema version.

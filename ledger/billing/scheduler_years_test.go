@@ -30,6 +30,9 @@ func TestSchedulerWalksYearsOnSQLite(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if err := db.AddContractor(ctx, ledger.Contractor{ID: "C-LEAP", Name: "閏年建設"}); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := b.Subscribe(ctx, "C-LEAP", "", "campaign-2023", d("2024-02-29")); err != nil {
 			t.Fatal(err)
 		}

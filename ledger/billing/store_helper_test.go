@@ -2,7 +2,9 @@ package billing
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -56,14 +58,35 @@ func openLedger(t testing.TB, url string) ledger.DB {
 	return db
 }
 
+// testLedgers maps each Billing a test opened to its ledger (register).
+var testLedgers sync.Map
+
 // openTest opens the ledger at url and billing on it.
 func openTest(t testing.TB, url string) *Billing {
 	t.Helper()
-	b, err := New(context.Background(), openLedger(t, url), WithClock(fixedClock))
+	db := openLedger(t, url)
+	b, err := New(context.Background(), db, WithClock(fixedClock))
 	if err != nil {
 		t.Fatal(err)
 	}
+	testLedgers.Store(b, db)
+	t.Cleanup(func() { testLedgers.Delete(b) })
 	return b
+}
+
+// register adds contractors to b's ledger (those it has already stay).
+func register(t testing.TB, b *Billing, ids ...string) {
+	t.Helper()
+	db, ok := testLedgers.Load(b)
+	if !ok {
+		t.Fatal("register: billing not opened by openTest")
+	}
+	for _, id := range ids {
+		err := db.(ledger.DB).AddContractor(context.Background(), ledger.Contractor{ID: id, Name: id + " 建設"})
+		if err != nil && !errors.Is(err, ledger.ErrExists) {
+			t.Fatal(err)
+		}
+	}
 }
 
 func run(t *testing.T, b *Billing, asOf string) RunResult {
@@ -77,6 +100,7 @@ func run(t *testing.T, b *Billing, asOf string) RunResult {
 
 func subscribe(t *testing.T, b *Billing, contractor, plan, start string) Subscription {
 	t.Helper()
+	register(t, b, contractor)
 	s, err := b.Subscribe(context.Background(), contractor, contractor+" 御中", plan, d(start))
 	if err != nil {
 		t.Fatalf("subscribe %s: %v", contractor, err)

@@ -8,8 +8,10 @@ import (
 	"strings"
 )
 
-// Subscribe starts a subscription for a contractor on a plan. The plan must
-// be available on the start date, and the contractor must not already have a
+// Subscribe starts a subscription for a contractor on a plan. The
+// contractor must be registered in the ledger and not disabled
+// (ErrUnknownContractor, ErrContractorDisabled), the plan must be available
+// on the start date, and the contractor must not already have a
 // subscription that is not cancelled.
 func (b *Billing) Subscribe(ctx context.Context, contractorID, recipient, plan string, start Date) (Subscription, error) {
 	contractorID = strings.TrimSpace(contractorID)
@@ -26,6 +28,9 @@ func (b *Billing) Subscribe(ctx context.Context, contractorID, recipient, plan s
 	defer tx.Rollback()
 	if err := b.txLock(ctx, tx, "subscribe:"+contractorID); err != nil {
 		return Subscription{}, fmt.Errorf("billing: subscribe %s: %w", contractorID, err)
+	}
+	if err := b.checkContractor(ctx, tx, contractorID, true); err != nil {
+		return Subscription{}, err
 	}
 	p, err := scanPlan(tx.QueryRowContext(ctx, b.q(`SELECT `+planColumns+` FROM billing_plans WHERE name = ?`), plan))
 	if errors.Is(err, sql.ErrNoRows) {
