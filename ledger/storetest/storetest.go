@@ -48,6 +48,7 @@ func Run(t *testing.T, open Opener) {
 		{"NotAssigned", testNotAssigned},
 		{"EnteredBy", testEnteredBy},
 		{"TechnicianDays", testTechnicianDays},
+		{"DailyReport", testDailyReport},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
