@@ -85,7 +85,7 @@ func testDailyReport(t *testing.T, s store) {
 		{"e", "1235", "registered", "2026-11-27 18:00"},
 		{"f", "1234", "registered", "2026-11-28 00:00"}, // the next day
 		{"g", "1234", "registered", "2026-11-26 23:59"}, // the day before
-		{"h", "9999", "failed", "2026-11-27 09:00"},    // a site with calls only
+		{"h", "9999", "failed", "2026-11-27 09:00"},     // a site with calls only
 	}
 	for _, c := range calls {
 		at := jst(t, c.at)
