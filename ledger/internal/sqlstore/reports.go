@@ -37,7 +37,7 @@ const dailyEntriesQuery = `SELECT site_code, COUNT(*),
 	FROM work_entries WHERE work_date = ? GROUP BY site_code`
 
 // dailyCallsQuery counts the calls that arrived in [from, to) per site and
-// outcome (” for calls that ended before a site was chosen).
+// outcome (an empty site code: the call ended before a site was chosen).
 const dailyCallsQuery = `SELECT site_code, outcome, COUNT(*) FROM calls
 	WHERE arrived_at >= ? AND arrived_at < ? GROUP BY site_code, outcome`
 
