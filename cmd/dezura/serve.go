@@ -275,9 +275,9 @@ func (c *serveConfig) spoolPath() string {
 
 // service is a running dezura: store, prompts, flow and SIP server.
 type service struct {
-	// store is the spool-wrapped store the calls use; db is the
-	// database behind it, for the registration and billing sides.
-	store     ledger.Store
+	// store is the spool-wrapped store the calls use (it owns db and
+	// closes it); db is the database behind it, for billing and /readyz.
+	store     *spool.Store
 	db        ledger.DB
 	spoolDone chan struct{}
 	sip       *sip.Server
@@ -366,34 +366,42 @@ func (s *service) startBilling(ctx context.Context, cfg serveConfig, metrics *se
 	return nil
 }
 
-// startService builds everything and returns once SIP is listening.
-func startService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (*service, error) {
+// openStore opens the database (adding the demo data with --demo) and the
+// spool in front of it: confirmed entries go to an fsync'd spool when the
+// database does not answer, and are replayed once it does. The spool owns
+// the database.
+func openStore(ctx context.Context, cfg serveConfig, logger *slog.Logger) (ledger.DB, *spool.Store, error) {
 	db, err := ledger.Open(ctx, cfg.DB)
 	if err != nil {
-		return nil, fmt.Errorf("open store %s: %w", redactURL(cfg.DB), err)
+		return nil, nil, fmt.Errorf("open store %s: %w", redactURL(cfg.DB), err)
 	}
-	var store ledger.Store = db
+	if cfg.Demo {
+		if err := db.SeedDemo(ctx); err != nil {
+			return nil, nil, errors.Join(fmt.Errorf("add demo data: %w", err), db.Close())
+		}
+	}
+	spooled, rep, err := spool.OpenStore(ctx, db, cfg.spoolPath(), spool.Options{Logger: logger})
+	if err != nil {
+		return nil, nil, errors.Join(fmt.Errorf("open spool %s: %w", cfg.spoolPath(), err), db.Close())
+	}
+	if rep.Replayed+rep.Rejected+rep.Corrupt+rep.Left > 0 {
+		logger.Info("spool from the last run", "replayed", rep.Replayed, "rejected", rep.Rejected, "corrupt", rep.Corrupt, "left", rep.Left)
+	}
+	return db, spooled, nil
+}
+
+// startService builds everything and returns once SIP is listening.
+func startService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (*service, error) {
+	db, store, err := openStore(ctx, cfg, logger)
+	if err != nil {
+		return nil, err
+	}
 	ok := false
 	defer func() {
 		if !ok {
 			store.Close()
 		}
 	}()
-	if cfg.Demo {
-		if err := db.SeedDemo(ctx); err != nil {
-			return nil, fmt.Errorf("add demo data: %w", err)
-		}
-	}
-	// Confirmed entries go to an fsync'd spool when the database does not
-	// answer, and are replayed once it does; the spool owns store from here.
-	spooled, rep, err := spool.OpenStore(ctx, db, cfg.spoolPath(), spool.Options{Logger: logger})
-	if err != nil {
-		return nil, fmt.Errorf("open spool %s: %w", cfg.spoolPath(), err)
-	}
-	store = spooled
-	if rep.Replayed+rep.Rejected+rep.Corrupt+rep.Left > 0 {
-		logger.Info("spool from the last run", "replayed", rep.Replayed, "rejected", rep.Rejected, "corrupt", rep.Corrupt, "left", rep.Left)
-	}
 	cat, err := prompts.Load(cfg.PromptsDir)
 	if err != nil {
 		return nil, fmt.Errorf("load prompts: %w", err)
@@ -405,7 +413,7 @@ func startService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (*s
 		InterDigitTimeout: cfg.InterDigitTimeout,
 		MaxTries:          cfg.MaxTries,
 		Logger:            logger,
-	}, timed, timed, cat)
+	}, timed, cat)
 	if err != nil {
 		return nil, err
 	}
@@ -438,7 +446,7 @@ func startService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (*s
 		spoolDone: make(chan struct{})}
 	go func() {
 		defer close(svc.spoolDone)
-		spooled.Run(sctx, 5*time.Second)
+		store.Run(sctx, 5*time.Second)
 	}()
 	go func() {
 		defer close(svc.serveDone)
@@ -462,7 +470,7 @@ func startService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (*s
 // HTTP endpoints, the billing scheduler and the trunk registration.
 func (s *service) startAround(ctx context.Context, cfg serveConfig, metrics *serviceMetrics) error {
 	if cfg.HTTP != "" {
-		h, err := startHTTP(cfg.HTTP, httpTargets{SIP: s.sip, Store: s.store, Metrics: metrics}, s.logger)
+		h, err := startHTTP(cfg.HTTP, httpTargets{SIP: s.sip, Store: s.db, Spool: s.store.Spool(), Metrics: metrics}, s.logger)
 		if err != nil {
 			return err
 		}

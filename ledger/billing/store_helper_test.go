@@ -59,7 +59,22 @@ func openLedger(t testing.TB, url string) ledger.DB {
 }
 
 // testLedgers maps each Billing a test opened to its ledger (register).
-var testLedgers sync.Map
+var testLedgers = struct {
+	sync.Mutex
+	m map[*Billing]ledger.DB
+}{m: map[*Billing]ledger.DB{}}
+
+// ledgerOf is the ledger openTest opened b on.
+func ledgerOf(t testing.TB, b *Billing) ledger.DB {
+	t.Helper()
+	testLedgers.Lock()
+	defer testLedgers.Unlock()
+	db, ok := testLedgers.m[b]
+	if !ok {
+		t.Fatal("billing not opened by openTest")
+	}
+	return db
+}
 
 // openTest opens the ledger at url and billing on it.
 func openTest(t testing.TB, url string) *Billing {
@@ -69,20 +84,23 @@ func openTest(t testing.TB, url string) *Billing {
 	if err != nil {
 		t.Fatal(err)
 	}
-	testLedgers.Store(b, db)
-	t.Cleanup(func() { testLedgers.Delete(b) })
+	testLedgers.Lock()
+	testLedgers.m[b] = db
+	testLedgers.Unlock()
+	t.Cleanup(func() {
+		testLedgers.Lock()
+		delete(testLedgers.m, b)
+		testLedgers.Unlock()
+	})
 	return b
 }
 
 // register adds contractors to b's ledger (those it has already stay).
 func register(t testing.TB, b *Billing, ids ...string) {
 	t.Helper()
-	db, ok := testLedgers.Load(b)
-	if !ok {
-		t.Fatal("register: billing not opened by openTest")
-	}
+	db := ledgerOf(t, b)
 	for _, id := range ids {
-		err := db.(ledger.DB).AddContractor(context.Background(), ledger.Contractor{ID: id, Name: id + " 建設"})
+		err := db.AddContractor(context.Background(), ledger.Contractor{ID: id, Name: id + " 建設"})
 		if err != nil && !errors.Is(err, ledger.ErrExists) {
 			t.Fatal(err)
 		}

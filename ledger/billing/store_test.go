@@ -422,8 +422,7 @@ func TestSubscribeNeedsAnEnabledContractor(t *testing.T) {
 			t.Errorf("mandate of an unknown contractor: %v", err)
 		}
 		register(t, b, "OFF")
-		db, _ := testLedgers.Load(b)
-		if err := db.(ledger.DB).DisableContractor(ctx, "OFF"); err != nil {
+		if err := ledgerOf(t, b).DisableContractor(ctx, "OFF"); err != nil {
 			t.Fatal(err)
 		}
 		_, err = b.Subscribe(ctx, "OFF", "", "campaign-2023", d("2024-04-01"))
