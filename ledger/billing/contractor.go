@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+
+	"github.com/dezura/dezura/ledger"
 )
 
 // checkContractor says whether the ledger has the contractor and, with
@@ -15,13 +17,13 @@ func (b *Billing) checkContractor(ctx context.Context, db queryer, id string, en
 	var disabled bool
 	err := db.QueryRowContext(ctx, b.q(`SELECT disabled FROM contractors WHERE id = ?`), id).Scan(&disabled)
 	if errors.Is(err, sql.ErrNoRows) {
-		return clerkf([]error{ErrUnknownContractor}, "contractor %s is not registered (add it first with: dezura contractor add --id %s --name NAME)", id, id)
+		return ledger.NewError(ErrUnknownContractor, "contractor %s is not registered (add it first with: dezura contractor add --id %s --name NAME)", id, id)
 	}
 	if err != nil {
 		return fmt.Errorf("billing: look up contractor %s: %w", id, err)
 	}
 	if disabled && enabled {
-		return clerkf([]error{ErrContractorDisabled}, "contractor %s is disabled and cannot subscribe (enable it again first)", id)
+		return ledger.NewError(ErrContractorDisabled, "contractor %s is disabled and cannot subscribe (enable it again first)", id)
 	}
 	return nil
 }

@@ -2,7 +2,8 @@ package billing
 
 import (
 	"errors"
-	"fmt"
+
+	"github.com/dezura/dezura/ledger"
 )
 
 // Sentinel errors. Every error billing returns wraps one of these (or a
@@ -38,19 +39,9 @@ var (
 	ErrContractorDisabled = errors.New("billing: contractor disabled")
 )
 
-// clerkError says in one sentence what was wrong and what to do, and
-// matches its sentinels with errors.Is without repeating their text.
-type clerkError struct {
-	msg  string
-	errs []error
-}
-
-func (e *clerkError) Error() string   { return e.msg }
-func (e *clerkError) Unwrap() []error { return e.errs }
-
-// clerkf is a clerkError matching sentinels.
-func clerkf(sentinels []error, format string, args ...any) error {
-	return &clerkError{msg: fmt.Sprintf(format, args...), errs: sentinels}
+// unknownPlan says the plan does not exist and where to see those that do.
+func unknownPlan(name string) error {
+	return ledger.NewError(ErrUnknownPlan, "plan %q does not exist (list them with: dezura billing plan list)", name)
 }
 
 // ErrConcurrentIssue means an invoice appeared while a run was issuing it:

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/dezura/dezura/ledger"
 )
 
 // Subscribe starts a subscription for a contractor on a plan. The
@@ -34,7 +36,7 @@ func (b *Billing) Subscribe(ctx context.Context, contractorID, recipient, plan s
 	}
 	p, err := scanPlan(tx.QueryRowContext(ctx, b.q(`SELECT `+planColumns+` FROM billing_plans WHERE name = ?`), plan))
 	if errors.Is(err, sql.ErrNoRows) {
-		return Subscription{}, fmt.Errorf("%w: %q", ErrUnknownPlan, plan)
+		return Subscription{}, unknownPlan(plan)
 	}
 	if err != nil {
 		return Subscription{}, fmt.Errorf("billing: subscribe %s: %w", contractorID, err)
@@ -108,7 +110,7 @@ func scanSubscription(sc interface{ Scan(...any) error }) (Subscription, error) 
 func (b *Billing) Subscription(ctx context.Context, id int64) (Subscription, error) {
 	s, err := scanSubscription(b.db.QueryRowContext(ctx, b.q(`SELECT `+subscriptionColumns+` FROM billing_subscriptions WHERE id = ?`), id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return Subscription{}, fmt.Errorf("%w: %d", ErrUnknownSubscription, id)
+		return Subscription{}, ledger.NewError(ErrUnknownSubscription, "subscription %d does not exist (list them with: dezura billing list)", id)
 	}
 	if err != nil {
 		return Subscription{}, fmt.Errorf("billing: subscription %d: %w", id, err)

@@ -219,7 +219,7 @@ func (s *Store) RecordAttendance(ctx context.Context, req ledger.AttendanceReque
 // spool never confirms what the database would refuse.
 func (s *Store) checkCached(req ledger.AttendanceRequest) error {
 	if req.Action != ledger.ActionCheckIn && req.Action != ledger.ActionCheckOut {
-		return fmt.Errorf("spool: action %v: %w", req.Action, ledger.ErrInvalid)
+		return ledger.Invalid("action %v is neither a check-in nor a check-out", req.Action)
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -228,7 +228,7 @@ func (s *Store) checkCached(req ledger.AttendanceRequest) error {
 		return fmt.Errorf("technician %s: %w", req.TechnicianID, ErrNotCached)
 	}
 	if t.Disabled {
-		return fmt.Errorf("technician %s is disabled: %w", t.ID, ledger.ErrUnknownTechnician)
+		return ledger.NewError(ledger.ErrUnknownTechnician, "technician %s is disabled", t.ID)
 	}
 	st, ok := s.sites[req.SiteCode]
 	if !ok {
@@ -236,7 +236,7 @@ func (s *Store) checkCached(req ledger.AttendanceRequest) error {
 	}
 	wd := ledger.WorkDate(req.At)
 	if st.Disabled || (!st.OpensOn.IsZero() && wd < ledger.WorkDate(st.OpensOn)) || (!st.ClosesOn.IsZero() && wd > ledger.WorkDate(st.ClosesOn)) {
-		return fmt.Errorf("site %s on %s: %w", st.Code, wd, ledger.ErrSiteClosed)
+		return ledger.NewError(ledger.ErrSiteClosed, "site %s takes no entries on %s", st.Code, wd)
 	}
 	return nil
 }
@@ -254,7 +254,7 @@ func (s *Store) RecordCall(ctx context.Context, rec ledger.CallRecord) error {
 		dbErr = err
 	}
 	if rec.CallID == "" {
-		return fmt.Errorf("spool: call without ID: %w", ledger.ErrInvalid)
+		return ledger.Invalid("record call: no call ID")
 	}
 	if err := s.sp.Append(Record{Kind: "call", Call: &rec, SpooledAt: s.now().UTC()}); err != nil {
 		return fmt.Errorf("spool: record call %s: %w", rec.CallID, errors.Join(err, dbErr))

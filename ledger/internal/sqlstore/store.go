@@ -84,10 +84,10 @@ func (s *Store) TechnicianByPhone(ctx context.Context, e164 string) (ledger.Tech
 	var id string
 	err := s.row(ctx, nil, phoneTechnicianQuery, e164).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return ledger.Technician{}, fmt.Errorf("ledger: phone %s: %w", maskPhone(e164), ledger.ErrNotFound)
+		return ledger.Technician{}, ledger.UnknownPhone(e164)
 	}
 	if err != nil {
-		return ledger.Technician{}, fmt.Errorf("ledger: phone %s: %w", maskPhone(e164), err)
+		return ledger.Technician{}, fmt.Errorf("look up phone %s: %w", ledger.MaskPhone(e164), err)
 	}
 	return s.Technician(ctx, id)
 }
@@ -106,10 +106,10 @@ func (s *Store) technician(ctx context.Context, tx *sql.Tx, id string) (ledger.T
 	err := s.row(ctx, tx, technicianQuery, id).
 		Scan(&t.ID, &t.Name, &contractor, &t.Language, &t.Disabled)
 	if errors.Is(err, sql.ErrNoRows) {
-		return t, fmt.Errorf("ledger: technician %s: %w: %w", id, ledger.ErrUnknownTechnician, ledger.ErrNotFound)
+		return t, ledger.UnknownTechnician(id)
 	}
 	if err != nil {
-		return t, fmt.Errorf("ledger: technician %s: %w", id, err)
+		return t, fmt.Errorf("look up technician %s: %w", id, err)
 	}
 	t.ContractorID = contractor.String
 	return t, nil
@@ -151,20 +151,12 @@ const siteQuery = `SELECT ` + siteCols + ` FROM sites WHERE code = ?`
 func (s *Store) site(ctx context.Context, tx *sql.Tx, code string) (ledger.Site, error) {
 	st, err := scanSite(s.row(ctx, tx, siteQuery, code))
 	if errors.Is(err, sql.ErrNoRows) {
-		return st, fmt.Errorf("ledger: site %s: %w: %w", code, ledger.ErrUnknownSite, ledger.ErrNotFound)
+		return st, ledger.UnknownSite(code)
 	}
 	if err != nil {
-		return st, fmt.Errorf("ledger: site %s: %w", code, err)
+		return st, fmt.Errorf("look up site %s: %w", code, err)
 	}
 	return st, nil
-}
-
-// maskPhone keeps a caller number out of logs and errors in full.
-func maskPhone(e164 string) string {
-	if len(e164) <= 4 {
-		return "****"
-	}
-	return e164[:len(e164)-4] + "****"
 }
 
 // nullString stores "" as NULL.
