@@ -103,7 +103,7 @@ func TestBillingCLI(t *testing.T) {
 		t.Errorf("kanji holder: %v", err)
 	}
 	reqPath := filepath.Join(dir, "request.txt")
-	wantIn(t, billingOK(t, db, "transfer-file", "--collect-on", "2025-04-10", "--out", reqPath, "--collector-code", "1234567890",
+	wantIn(t, billingOK(t, db, "transfer-file", "--collect-on", collectionDate(t).String(), "--out", reqPath, "--collector-code", "1234567890",
 		"--collector-name", "デズラ", "--collector-bank", "0005", "--collector-branch", "001", "--collector-account", "7654321"), "2 transfers, 23,000 yen")
 	req, err := os.ReadFile(reqPath)
 	if err != nil || len(req) != 5*120 {
@@ -132,6 +132,21 @@ func TestBillingCLI(t *testing.T) {
 			t.Errorf("billing %v: %v, want a usage error", bad, err)
 		}
 	}
+}
+
+// collectionDate is a collection date the bank rules accept today: a
+// business day five business days ahead.
+func collectionDate(t *testing.T) billing.Date {
+	t.Helper()
+	cal, err := billing.BankCalendar()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := cal.AddBusinessDays(billing.DateOf(time.Now()), 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
 
 // openBilling opens the ledger at db and billing on it, closed when the

@@ -12,7 +12,8 @@ import (
 type NodeConfig struct {
 	// Spec is when the daily run starts: five cron fields in Asia/Tokyo,
 	// e.g. "0 3 * * *".
-	Spec   string
+	Spec string
+	// Issuer is normally zero: runs take the stored issuer settings.
 	Issuer Issuer
 	// LeaderInterval is how often the node tries to lead billing and the
 	// leader checks its hold (0: DefaultLeaderInterval).

@@ -62,6 +62,14 @@ func (c ResultCode) Japanese() string {
 	return c.String()
 }
 
+// PayerStopped reports a result after which the payer's bank will not
+// debit the account again until the payer acts: 取引なし (account closed),
+// 預金者都合による振替停止 (the payer stopped it), 振替依頼書なし (no mandate
+// at the bank). 資金不足 is tried again; 委託者都合 is the collector's own.
+func (c ResultCode) PayerStopped() bool {
+	return c == ResultNoAccount || c == ResultStoppedByPayer || c == ResultNoMandate
+}
+
 // Digit is the code's character in the file ('0'..'9').
 func (c ResultCode) Digit() byte {
 	if int(c) < len(resultDigits) {
@@ -262,22 +270,36 @@ func MarshalTransferFile(f TransferFile, crlf bool) ([]byte, error) {
 	return w.buf, nil
 }
 
-// splitRecords cuts a file into 120-byte records, accepting records with or
-// without CR LF (or LF) between them, and a trailing EOF byte (0x1A).
+// splitRecords cuts a file into 120-byte records: either one record a
+// line (CR LF or LF after each, as most banks send), or records end to
+// end with no line breaks; a trailing EOF byte (0x1A) is allowed. A record
+// of another length is an error naming it, never padded or cut.
 func splitRecords(data []byte) ([][]byte, error) {
-	var out [][]byte
-	for len(data) > 0 {
-		for len(data) > 0 && (data[0] == '\r' || data[0] == '\n' || data[0] == 0x1A) {
-			data = data[1:]
+	data = bytes.TrimRight(data, "\x1a")
+	if !bytes.ContainsAny(data, "\r\n") {
+		if len(data)%zenginRecordLen != 0 {
+			n := len(data) / zenginRecordLen
+			return nil, fmt.Errorf("%w: the file is %d bytes without line breaks, not whole 120-byte records: record %d is %d bytes",
+				ErrMalformedRecord, len(data), n+1, len(data)-n*zenginRecordLen)
 		}
-		if len(data) == 0 {
-			break
+		var out [][]byte
+		for len(data) > 0 {
+			out = append(out, data[:zenginRecordLen])
+			data = data[zenginRecordLen:]
 		}
-		if len(data) < zenginRecordLen {
-			return nil, fmt.Errorf("%w: record %d is %d bytes, want %d", ErrMalformedRecord, len(out)+1, len(data), zenginRecordLen)
+		return out, nil
+	}
+	lines := bytes.Split(data, []byte("\n"))
+	for len(lines) > 0 && len(bytes.TrimRight(lines[len(lines)-1], "\r")) == 0 {
+		lines = lines[:len(lines)-1]
+	}
+	out := make([][]byte, len(lines))
+	for i, l := range lines {
+		l = bytes.TrimSuffix(l, []byte("\r"))
+		if len(l) != zenginRecordLen || bytes.ContainsAny(l, "\r") {
+			return nil, fmt.Errorf("%w: record %d (line %d) is %d bytes, want %d", ErrMalformedRecord, i+1, i+1, len(l), zenginRecordLen)
 		}
-		out = append(out, data[:zenginRecordLen])
-		data = data[zenginRecordLen:]
+		out[i] = l
 	}
 	return out, nil
 }
