@@ -109,10 +109,10 @@ type MandateStatus struct {
 	// Stopped is the payer-side result that stopped debits (zero: none):
 	// the office must talk to the contractor, then set the mandate again
 	// (new account) or resume it.
-	Stopped        ResultCode
-	StoppedOn      Date   // the collection date of that result
-	StoppedBy      string // its customer number
-	UpdatedAt      string
+	Stopped   ResultCode
+	StoppedOn Date   // the collection date of that result
+	StoppedBy string // its customer number
+	UpdatedAt string
 }
 
 // Mandates lists the stored mandates by contractor; stoppedOnly lists

@@ -257,4 +257,3 @@ func boolInt(v bool) int {
 	}
 	return 0
 }
-
