@@ -88,6 +88,8 @@ var (
 	ErrNoEmail      = errors.New("billing: contractor has no billing email address")
 	ErrInvalidSeal  = errors.New("billing: invalid seal image")
 	ErrSendFailed   = errors.New("billing: invoice email not sent")
+	// ErrNothingToPrint: no invoice is waiting for a print batch.
+	ErrNothingToPrint = errors.New("billing: nothing to print")
 )
 
 // unknownPlan says the plan does not exist and where to see those that do.
