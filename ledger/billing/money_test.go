@@ -1,9 +1,13 @@
 package billing
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -166,6 +170,93 @@ func TestWriteOffAndPartialCredit(t *testing.T) {
 			if !strings.HasPrefix(x.Lines[0].Description, "返還・値引: 基本料金") && !strings.HasPrefix(x.Lines[0].Description, "取消: 残額") {
 				t.Errorf("credit note line %q", x.Lines[0].Description)
 			}
+		}
+	})
+}
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// golden compares got with testdata/name, or rewrites it with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs:\n got %q\nwant %q", name, got, want)
+	}
+}
+
+var testPayer = Payer{Code: "1234567890", Name: "カ）デズラ", BankCode: "0001", BankName: "ミズホ", BranchCode: "001", BranchName: "トウキヨウ", AccountType: 1, AccountNumber: "1234567"}
+
+// TestRefundFile pays refunds due by 総合振込 into the mandate's account:
+// the file waits until the bank has paid, then each becomes a refund
+// against its credit note; a contractor with no account is listed apart.
+func TestRefundFile(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, b *Billing, _ string) {
+		ctx := t.Context()
+		b.now = clockAt("2026-04-20")
+		mandated(t, b, "2026-04-01", "C1", "C2")
+		subscribe(t, b, "C3", "campaign-2023", "2026-04-01")
+		run(t, b, "2026-04-01")
+		for _, n := range []string{"2026-000001", "2026-000002", "2026-000003"} {
+			if _, err := b.Pay(ctx, n, "", 16500, d("2026-04-10"), "振込", ""); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := b.Void(ctx, n, "", d("2026-04-15"), "解約"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := b.Refund(ctx, "2026-000005", 1000, d("2026-04-16"), "現金", "窓口"); err != nil { // C2's credit note
+			t.Fatal(err)
+		}
+		batch, err := b.PrepareRefunds(ctx, d("2026-05-11"), testPayer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if batch.File.Count != 2 || batch.File.Amount != 32000 || len(batch.NoAccount) != 1 || batch.NoAccount[0].Number != "2026-000003" {
+			t.Fatalf("batch %+v", batch)
+		}
+		file, err := MarshalCreditTransferFile(batch.File, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		golden(t, "refund_request.golden", file)
+		if len(file) != 5*122 || string(file[:4]) != "1210" || string(file[122:123]) != "2" || string(file[122*3:122*3+19]) != "8000002000000032000" {
+			t.Errorf("not a 総合振込 file of 2 records and 32,000 yen: %q", file)
+		}
+		again, _ := b.PrepareRefunds(ctx, d("2026-05-11"), testPayer)
+		if f2, _ := MarshalCreditTransferFile(again.File, true); !bytes.Equal(f2, file) {
+			t.Error("preparing the same date twice gave another file")
+		}
+		if _, err := b.Refund(ctx, "2026-000004", 1, d("2026-04-20"), "振込", ""); !errors.Is(err, ErrInvalidRefund) {
+			t.Errorf("a refund by hand of what the file pays: %v", err)
+		}
+		n, sum, err := b.ConfirmRefunds(ctx, d("2026-05-11"))
+		if err != nil || n != 2 || sum != 32000 {
+			t.Fatalf("confirm %d, %d, %v", n, sum, err)
+		}
+		rep, _ := b.ReceivablesAsOf(ctx, d("2026-05-11"))
+		if len(rep.Credits) != 1 || rep.Credits[0].Number != "2026-000003" {
+			t.Errorf("credits after the refunds %+v", rep.Credits)
+		}
+		in, _ := b.InvoiceByNumber(ctx, "2026-000001", "")
+		if in.Balance() != 0 || in.Payments[1].Method != "総合振込" || in.Payments[1].CreditNote != "2026-000004" || in.Payments[1].PaidOn.String() != "2026-05-11" {
+			t.Errorf("refunded invoice %+v", in)
+		}
+		if _, _, err := b.WithdrawRefunds(ctx, d("2026-05-11")); !errors.Is(err, ErrUnknownBatch) {
+			t.Errorf("withdraw after confirm: %v", err)
+		}
+		if _, err := b.PrepareRefunds(ctx, d("2026-05-12"), testPayer); !errors.Is(err, ErrNothingToCollect) {
+			t.Errorf("nothing left with an account: %v", err)
 		}
 	})
 }

@@ -340,6 +340,45 @@ func (r *recordReader) text(n int) string {
 	return strings.TrimRight(decodeJISX0201(r.take(n)), " ")
 }
 
+// transferHeader reads the rest of a header record (after 1910).
+func (r *recordReader) transferHeader() TransferHeader {
+	var h TransferHeader
+	h.CollectorCode = r.digits("委託者コード", 10)
+	h.CollectorName = r.text(40)
+	mmdd := r.num("引落日", 4)
+	h.CollectOn = Date{Month: timeMonth(mmdd / 100), Day: int(mmdd % 100)}
+	h.BankCode = r.digits("取引銀行番号", 4)
+	h.BankName = r.text(15)
+	h.BranchCode = r.digits("取引支店番号", 3)
+	h.BranchName = r.text(15)
+	h.AccountType = int(r.num("預金種目", 1))
+	h.AccountNumber = r.digits("口座番号", 7)
+	return h
+}
+
+// transferRecord reads the rest of a data record (after 2).
+func (r *recordReader) transferRecord() TransferRecord {
+	var d TransferRecord
+	d.BankCode = r.digits("引落銀行番号", 4)
+	d.BankName = r.text(15)
+	d.BranchCode = r.digits("引落支店番号", 3)
+	d.BranchName = r.text(15)
+	r.take(4)
+	d.AccountType = int(r.num("預金種目", 1))
+	d.AccountNumber = r.digits("口座番号", 7)
+	d.Holder = r.text(30)
+	d.Amount = Yen(r.num("引落金額", 10))
+	d.NewCode = r.take(1)[0]
+	d.CustomerNumber = r.digits("顧客番号", 20)
+	c := r.take(1)[0]
+	code, ok := resultFromDigit(c)
+	if !ok && r.err == nil {
+		r.err = fmt.Errorf("%w: %s: unknown 振替結果コード %q", ErrMalformedRecord, r.at, c)
+	}
+	d.Result = code
+	return d
+}
+
 // ParseTransferFile reads a Zengin account-transfer file (a request, or the
 // bank's result file): exactly one header first, data records, a trailer
 // whose counts and totals must match the data, and an end record.
@@ -360,36 +399,11 @@ func ParseTransferFile(data []byte) (TransferFile, error) {
 			if string(r.take(3)) != "910" {
 				return TransferFile{}, fmt.Errorf("%w: header is not 種別コード 91, コード区分 0", ErrMalformedRecord)
 			}
-			h := &f.Header
-			h.CollectorCode = r.digits("委託者コード", 10)
-			h.CollectorName = r.text(40)
-			mmdd := r.num("引落日", 4)
-			h.CollectOn = Date{Month: timeMonth(mmdd / 100), Day: int(mmdd % 100)}
-			h.BankCode = r.digits("取引銀行番号", 4)
-			h.BankName = r.text(15)
-			h.BranchCode = r.digits("取引支店番号", 3)
-			h.BranchName = r.text(15)
-			h.AccountType = int(r.num("預金種目", 1))
-			h.AccountNumber = r.digits("口座番号", 7)
+			f.Header = r.transferHeader()
 			state = 1
 		case state == 1 && kind == '2':
-			var d TransferRecord
-			d.BankCode = r.digits("引落銀行番号", 4)
-			d.BankName = r.text(15)
-			d.BranchCode = r.digits("引落支店番号", 3)
-			d.BranchName = r.text(15)
-			r.take(4)
-			d.AccountType = int(r.num("預金種目", 1))
-			d.AccountNumber = r.digits("口座番号", 7)
-			d.Holder = r.text(30)
-			d.Amount = Yen(r.num("引落金額", 10))
-			d.NewCode = r.take(1)[0]
-			d.CustomerNumber = r.digits("顧客番号", 20)
-			code, ok := resultFromDigit(r.take(1)[0])
-			if !ok && r.err == nil {
-				r.err = fmt.Errorf("%w: %s: unknown 振替結果コード %q", ErrMalformedRecord, r.at, rec[111])
-			}
-			d.Result = code
+			d := r.transferRecord()
+			code := d.Result
 			f.Records = append(f.Records, d)
 			total += d.Amount
 			if code == ResultCollected {
