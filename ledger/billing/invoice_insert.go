@@ -3,7 +3,6 @@ package billing
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -180,18 +179,20 @@ func (b *Billing) insertLines(ctx context.Context, tx *sql.Tx, drafts []draft, n
 // numbered: numbers must follow dates, or a later number would carry an
 // earlier date (a back-dated run, or a credit note dated in the past).
 func (b *Billing) checkAfterNewest(ctx context.Context, db queryer, on Date) error {
-	var number, issued string
-	err := db.QueryRowContext(ctx, `SELECT number, issue_date FROM billing_invoices ORDER BY issue_date DESC, id DESC LIMIT 1`).Scan(&number, &issued)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil
-	}
-	if err != nil {
+	var newest sql.NullString
+	// MAX reads one end of the issue_date index, however many invoices
+	// share the newest date (a run issues them all on one).
+	if err := db.QueryRowContext(ctx, `SELECT MAX(issue_date) FROM billing_invoices`).Scan(&newest); err != nil {
 		return fmt.Errorf("billing: newest invoice: %w", err)
 	}
-	if on.String() < issued {
-		return ledger.NewError(ErrBackdated,
-			"%s is before %s, the date of %s, the newest invoice or credit note: numbers must follow dates, so date it %s or later",
-			on, issued, number, issued)
+	if !newest.Valid || on.String() >= newest.String {
+		return nil
 	}
-	return nil
+	var number string
+	if err := db.QueryRowContext(ctx, b.q(`SELECT MAX(number) FROM billing_invoices WHERE issue_date = ?`), newest.String).Scan(&number); err != nil {
+		return fmt.Errorf("billing: newest invoice: %w", err)
+	}
+	return ledger.NewError(ErrBackdated,
+		"%s is before %s, the date of %s, the newest invoice or credit note: numbers must follow dates, so date it %s or later",
+		on, newest.String, number, newest.String)
 }
