@@ -195,7 +195,8 @@ func (s *Server) Serve(ctx context.Context) error {
 	ua, err := sipgo.NewUA(
 		sipgo.WithUserAgent("dezura"),
 		sipgo.WithUserAgentHostname(s.extIP.String()),
-		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(sipLog)),
+		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(sipLog),
+			sip.WithTransactionLayerUnhandledResponseHandler(lateResponseLogger(sipLog))),
 		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(sipLog)),
 	)
 	if err != nil {
@@ -213,6 +214,7 @@ func (s *Server) Serve(ctx context.Context) error {
 		sipgo.WithClientConnectionAddr(local.String()),
 		sipgo.WithClientHostname(s.extIP.String()),
 		sipgo.WithClientPort(local.Port),
+		sipgo.WithClientNAT(), // rport in our Via (RFC 3581): answers come back through a NAT
 	)
 	if err != nil {
 		ua.Close()
@@ -242,7 +244,7 @@ func (s *Server) Serve(ctx context.Context) error {
 
 	var sipWG sync.WaitGroup
 	sipWG.Go(func() {
-		if err := srv.ServeUDP(conn); err != nil {
+		if err := srv.ServeUDP(newUAConn(conn, UserAgent())); err != nil {
 			s.log.Error("SIP transport stopped", "error", err)
 		}
 	})
