@@ -1,13 +1,13 @@
 package sip_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -103,24 +103,15 @@ func TestUserAgentAndRport(t *testing.T) {
 	}
 }
 
-// jsonLog collects JSON log lines.
-type jsonLog struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *jsonLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *jsonLog) records(t *testing.T) []map[string]any {
+// jsonRecords reads the JSON log lines of the file at path.
+func jsonRecords(t *testing.T, path string) []map[string]any {
 	t.Helper()
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var out []map[string]any
-	for _, line := range strings.Split(strings.TrimSpace(l.buf.String()), "\n") {
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
 		if line == "" {
 			continue
 		}
@@ -137,8 +128,13 @@ func (l *jsonLog) records(t *testing.T) []map[string]any {
 // on) is logged through the server's logger, in its format and with one
 // component, not by sipgo's package-wide default logger.
 func TestLateResponseLogged(t *testing.T) {
-	var lines jsonLog
-	srv := startServer(t, dsip.Config{Logger: slog.New(slog.NewJSONHandler(&lines, nil))}, func(context.Context, *dsip.Call) {})
+	path := filepath.Join(t.TempDir(), "log")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	srv := startServer(t, dsip.Config{Logger: slog.New(slog.NewJSONHandler(f, nil))}, func(context.Context, *dsip.Call) {})
 	peer := newRawPeer(t)
 	peer.send(srv.Addr(), "SIP/2.0 408 Request Timeout\r\n"+
 		"Via: SIP/2.0/UDP "+srv.Addr().String()+";branch=z9hG4bKgone;rport\r\n"+
@@ -146,14 +142,14 @@ func TestLateResponseLogged(t *testing.T) {
 		"Call-ID: late-408\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n")
 	var found map[string]any
 	for deadline := time.Now().Add(5 * time.Second); found == nil && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		for _, r := range lines.records(t) {
+		for _, r := range jsonRecords(t, path) {
 			if r["call_id"] == "late-408" {
 				found = r
 			}
 		}
 	}
 	if found == nil {
-		t.Fatalf("no log line for the late 408; log:\n%s", lines.buf.String())
+		t.Fatalf("no log line for the late 408; log: %v", jsonRecords(t, path))
 	}
 	if found["component"] != "sipgo" || found["status"] != float64(408) || found["method"] != "BYE" {
 		t.Errorf("late response logged as %v", found)

@@ -36,13 +36,12 @@ type loop struct {
 	// answer: keep-alives, or a REGISTER (counted as one).
 	missed int
 	// due is why the REGISTER due next is sent (LossUnknown: the first or
-	// a scheduled one); made is why the current registration was made.
-	due, made LossCause
-	// confirmed: a keep-alive got an ordinary answer since the registration.
-	confirmed bool
+	// a scheduled one).
+	due LossCause
 	// codesIgnored: the trunk answered a keep-alive "not found" right
-	// after taking the REGISTER that such an answer had started, so its
-	// answers do not show our binding (it answers OPTIONS itself).
+	// after it took the REGISTER that such an answer had started, so its
+	// answers do not show our binding (it answers OPTIONS itself); until
+	// it answers one otherwise.
 	codesIgnored bool
 	// listRetried: a 200 without our binding was followed by one more
 	// REGISTER at once; another such 200 is taken as it is (a registrar
@@ -67,7 +66,8 @@ func (l *loop) register(ctx context.Context) {
 	}
 	now := time.Now()
 	l.registered, l.boundUntil, l.attempt, l.missed = true, now.Add(granted), 0, 0
-	l.made, l.due, l.confirmed = l.due, LossUnknown, false
+	made := l.due
+	l.due = LossUnknown
 	r.count(func(s *Stats) {
 		s.Registrations++
 		if refresh {
@@ -88,6 +88,28 @@ func (l *loop) register(ctx context.Context) {
 		l.listRetried, l.listWarned = false, false
 	}
 	l.timer.Reset(granted * 8 / 10) // RFC 3261 §10.2.4: refresh before expiry
+	if made == LossNotFound {
+		l.checkCodes(ctx)
+	}
+}
+
+// checkCodes sends a keep-alive right after a registration that a "not
+// found" answer started. The registrar has just taken our REGISTER, so
+// "not found" again means the trunk answers OPTIONS for our number
+// itself, whatever it holds: such answers are then not acted on (one
+// REGISTER lost, not one per keep-alive). A registrar that restarts again
+// later is still found out: this check is made at once, not at the next
+// keep-alive.
+func (l *loop) checkCodes(ctx context.Context) {
+	code := l.r.keepAlive(ctx)
+	switch {
+	case ctx.Err() != nil || code == 0:
+	case bindingGone(code):
+		l.codesIgnored = true
+		l.r.log.Warn("trunk answers keep-alives for our number with this status right after registering: such answers are not taken as a lost registration", "status", code)
+	default:
+		l.codesIgnored = false
+	}
 }
 
 // failed counts a failed REGISTER and schedules a retry after a back-off.
@@ -133,16 +155,11 @@ func (l *loop) keepAlive(ctx context.Context) {
 		l.r.log.Info("trunk answers again: registering now", "status", code)
 		l.timer.Reset(0)
 	case bindingGone(code):
-		switch {
-		case l.codesIgnored:
-		case l.made == LossNotFound && !l.confirmed:
-			l.codesIgnored = true
-			l.r.log.Warn("trunk answers keep-alives for our number with this status even right after registering: such answers are not taken as a lost registration", "status", code)
-		default:
+		if !l.codesIgnored {
 			l.lost(LossNotFound, "status", code)
 		}
 	default:
-		l.confirmed, l.codesIgnored = true, false
+		l.codesIgnored = false
 	}
 }
 

@@ -232,6 +232,23 @@ func TestTrunkThatAlwaysAnswers404(t *testing.T) {
 	})
 }
 
+// A registrar that restarts again right after we registered with it
+// anew is found out again: the check that the trunk's 404s mean anything
+// is made at once after the new registration, not at the next keep-alive.
+func TestRegistrarRestartingTwice(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		// 404 at 10 s and 20 s; the checks right after each REGISTER get 200.
+		f := &fakeSender{status: []int{200}, grant: "300", ka: func(n int) int { return map[bool]int{true: 404, false: 200}[n == 0 || n == 2] }}
+		st, start := runFor(t, f, Config{KeepAlive: 10 * time.Second}, 35*time.Second)
+		if got := f.registers(start); len(got) != 4 || got[1] != 10*time.Second || got[2] != 20*time.Second {
+			t.Errorf("REGISTERs at %v, want at 0, 10s and 20s (and the unregistration)", got)
+		}
+		if st.Losses[LossNotFound] != 2 || st.KeepAlives != 5 {
+			t.Errorf("stats %+v", st)
+		}
+	})
+}
+
 // A registrar that does not answer REGISTER is probed with keep-alives
 // while the back-off runs; its first answer starts a REGISTER at once. A
 // refused REGISTER is not probed: a wrong password waits its back-off.

@@ -252,10 +252,12 @@ func (r *Registrar) unregister(ctx context.Context) {
 // registrar and returns the status of its answer (0: none). A registrar
 // that holds our binding routes it to us and our own 200 comes back;
 // one that lost it answers 404 (see LossNotFound). Either answer shows
-// the path and the NAT binding are open.
+// the path and the NAT binding are open. It waits at most the Timeout or
+// the keep-alive interval, whichever is shorter.
 func (r *Registrar) keepAlive(ctx context.Context) int {
 	req := r.request(sip.OPTIONS, r.aor)
-	tctx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
+	// No answer within the interval is a miss: keep-alives never pile up.
+	tctx, cancel := context.WithTimeout(ctx, min(r.cfg.Timeout, r.cfg.KeepAlive))
 	defer cancel()
 	res, err := r.send.Do(tctx, req)
 	r.count(func(s *Stats) {

@@ -12,7 +12,6 @@
 package carriertest
 
 import (
-	"bytes"
 	_ "embed"
 	"fmt"
 	"net"
@@ -53,8 +52,7 @@ type Carrier struct {
 	mu   sync.Mutex
 	cmd  *exec.Cmd
 	done chan struct{}
-	log  *syncBuffer
-	logs []string // output of the instances that have stopped
+	logs []string // output files, one per start
 }
 
 // Start writes the configuration and starts Kamailio; it returns once
@@ -121,9 +119,16 @@ func (c *Carrier) Start() {
 		c.mu.Unlock()
 		c.t.Fatal("carriertest: Start while running")
 	}
-	c.log = &syncBuffer{}
+	logPath := filepath.Join(c.dir, fmt.Sprintf("kamailio-%d.log", len(c.logs)+1))
+	out, err := os.Create(logPath)
+	if err != nil {
+		c.mu.Unlock()
+		c.t.Fatal(err)
+	}
+	defer out.Close() // the child has its own descriptor
+	c.logs = append(c.logs, logPath)
 	cmd := exec.Command("kamailio", "-f", filepath.Join(c.dir, "kamailio.cfg"), "-DD", "-E", "-Y", c.dir, "-m", "32", "-M", "4")
-	cmd.Stdout, cmd.Stderr = c.log, c.log
+	cmd.Stdout, cmd.Stderr = out, out
 	// Its own process group, so Stop reaches the children it forks.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
@@ -143,11 +148,11 @@ func (c *Carrier) Start() {
 		}
 		select {
 		case <-done:
-			c.t.Fatalf("carriertest: kamailio exited at start:\n%s", c.log.String())
+			c.t.Fatalf("carriertest: kamailio exited at start:\n%s", c.Log())
 		default:
 		}
 		if time.Now().After(deadline) {
-			c.t.Fatalf("carriertest: kamailio did not answer within 15 s:\n%s", c.log.String())
+			c.t.Fatalf("carriertest: kamailio did not answer within 15 s:\n%s", c.Log())
 		}
 	}
 }
@@ -168,7 +173,6 @@ func (c *Carrier) Stop() {
 		_ = syscall.Kill(-pgid, syscall.SIGKILL)
 		<-c.done
 	}
-	c.logs = append(c.logs, c.log.String())
 	c.cmd = nil
 }
 
@@ -184,12 +188,14 @@ func (c *Carrier) Restart(down time.Duration) {
 // Log is what Kamailio wrote, over every start.
 func (c *Carrier) Log() string {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := strings.Join(c.logs, "--- restarted ---\n")
-	if c.cmd != nil {
-		out += c.log.String()
+	paths := append([]string(nil), c.logs...)
+	c.mu.Unlock()
+	var parts []string
+	for _, p := range paths {
+		b, _ := os.ReadFile(p) // a log that cannot be read shows as empty
+		parts = append(parts, string(b))
 	}
-	return out
+	return strings.Join(parts, "--- restarted ---\n")
 }
 
 // Routed counts the lines "METHOD ... to sip:..." in Kamailio's log: the
@@ -202,25 +208,6 @@ func (c *Carrier) Routed(method string) int {
 		}
 	}
 	return n
-}
-
-// syncBuffer is a bytes.Buffer that Kamailio's output and the test may
-// use at once.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // Options sends one OPTIONS for target to addr over UDP from a port of
