@@ -27,6 +27,7 @@ type httpTargets struct {
 	SIP     *sip.Server
 	Store   ledger.Store // probed by /readyz
 	Metrics *serviceMetrics
+	Trunk   trunkStatus // nil: /readyz does not ask the trunk (no --ready-needs-trunk)
 }
 
 // httpServer serves /metrics, /healthz and /readyz (--http).
@@ -40,8 +41,9 @@ type httpServer struct {
 //
 //	/metrics  Prometheus text format
 //	/healthz  200 while the process runs
-//	/readyz   200 when SIP listens, the server is not draining and the
-//	          store answers; 503 with the reason otherwise
+//	/readyz   200 when SIP listens, the server is not draining, the
+//	          store answers and (with t.Trunk) the trunk holds our
+//	          registration; 503 with the reason otherwise
 //
 // It registers the SIP and store collectors with t.Metrics.
 func startHTTP(addr string, t httpTargets, logger *slog.Logger) (*httpServer, error) {
@@ -60,7 +62,11 @@ func startHTTP(addr string, t httpTargets, logger *slog.Logger) (*httpServer, er
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		if err := ready(r.Context(), t.SIP, t.Store); err != nil {
+		err := ready(r.Context(), t.SIP, t.Store)
+		if err == nil && t.Trunk != nil {
+			err = trunkReady(t.Trunk)
+		}
+		if err != nil {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			fmt.Fprintln(w, "not ready:", err)
 			return

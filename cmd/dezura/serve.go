@@ -51,6 +51,9 @@ type serveConfig struct {
 	TrunkRegister     string
 	TrunkUser         string
 	TrunkPasswordFile string
+	TrunkExpires      time.Duration // 0: trunk.DefaultExpires
+	TrunkKeepAlive    time.Duration // 0: off (the flag's default is trunk.DefaultKeepAlive)
+	ReadyNeedsTrunk   bool
 	SessionExpires    time.Duration
 	RTPSendto         bool
 	Procs             int
@@ -91,6 +94,10 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.TrunkRegister, "trunk-register", "", "register with a SIP trunk, sip:USER@HOST[:PORT] (add the trunk's addresses to --trust)")
 	fs.StringVar(&c.TrunkUser, "trunk-user", "", "digest user name for the trunk (default: USER of --trunk-register)")
 	fs.StringVar(&c.TrunkPasswordFile, "trunk-password-file", "", "file (mode 0600) holding the trunk password; or set DEZURA_TRUNK_PASSWORD")
+	fs.DurationVar(&c.TrunkExpires, "trunk-expires", trunk.DefaultExpires, "registration lifetime asked of the trunk (refreshed at 80 % of what it grants)")
+	fs.DurationVar(&c.TrunkKeepAlive, "trunk-keepalive", trunk.DefaultKeepAlive,
+		"interval of the OPTIONS to our own number through the trunk: they hold the NAT binding and find a lost registration (0: off)")
+	fs.BoolVar(&c.ReadyNeedsTrunk, "ready-needs-trunk", false, "/readyz answers 503 while the trunk registration is not in place")
 	fs.DurationVar(&c.SessionExpires, "session-expires", 30*time.Minute, "RFC 4028 session interval asked for and accepted (at least 90s)")
 	fs.IntVar(&c.Procs, "procs", 0, "Go processors (GOMAXPROCS); 0: twice the CPUs Go sees, unless the GOMAXPROCS variable is set, so an idle processor is ready to run the 20 ms media clock on time under load")
 	fs.BoolVar(&c.RTPSendto, "rtp-sendto", false, "send each RTP packet with its own sendto(2) instead of one io_uring submission per 20 ms for all calls (io_uring is used only where the kernel allows it)")
@@ -158,9 +165,7 @@ func (c *serveConfig) Validate() error {
 	if c.SessionExpires < 90*time.Second {
 		errs = append(errs, fmt.Errorf("--session-expires %v: at least 90s (RFC 4028 Min-SE)", c.SessionExpires))
 	}
-	if c.TrunkRegister == "" && (c.TrunkUser != "" || c.TrunkPasswordFile != "") {
-		errs = append(errs, errors.New("--trunk-user and --trunk-password-file need --trunk-register"))
-	}
+	errs = append(errs, c.validateTrunk()...)
 	if c.BillingAt == "" {
 		errs = append(errs, errors.New(`--billing-at is empty: give a cron spec such as "0 3 * * *", or "off"`))
 	}
@@ -220,11 +225,8 @@ func serveCmd(ctx context.Context, env cliEnv, args []string) error {
 		return err
 	}
 	level, _ := parseLevel(cfg.LogLevel)
-	var h slog.Handler = slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: level})
-	if cfg.LogFormat == "json" {
-		h = slog.NewJSONHandler(env.Stderr, &slog.HandlerOptions{Level: level})
-	}
-	logger := slog.New(h)
+	logger := newLogger(env.Stderr, level, cfg.LogFormat)
+	routeLibraryLogs(logger)
 	setProcs(cfg.Procs, logger)
 
 	svc, err := startService(ctx, cfg, logger)
@@ -308,7 +310,7 @@ func (s *service) endTrunk() {
 // SIP socket, so the trunk's INVITEs come back through the same NAT
 // binding. The password comes from a file or the environment, never the
 // command line.
-func (s *service) startTrunk(ctx context.Context, cfg serveConfig) error {
+func (s *service) startTrunk(ctx context.Context, cfg serveConfig, metrics *serviceMetrics) error {
 	if cfg.TrunkRegister == "" {
 		return nil
 	}
@@ -320,14 +322,22 @@ func (s *service) startTrunk(ctx context.Context, cfg serveConfig) error {
 		}
 		password = p
 	}
+	keepAlive := cfg.TrunkKeepAlive
+	if keepAlive == 0 {
+		keepAlive = -1 // off (trunk.Config takes 0 for its default)
+	}
 	r, err := trunk.New(trunk.Config{
 		AOR: cfg.TrunkRegister, Username: cfg.TrunkUser, Password: password,
-		Contact: s.sip.ContactURI(), Logger: s.logger.With("component", "trunk"),
+		Contact: s.sip.ContactURI(), Expires: cfg.TrunkExpires, KeepAlive: keepAlive,
+		Logger: s.logger, // the registrar names its component
 	}, s.sip.Client())
 	if err != nil {
 		return fmt.Errorf("--trunk-register: %w", err)
 	}
 	s.trunk, s.trunkDone = r, make(chan struct{})
+	if metrics != nil {
+		metrics.watchTrunk(r.Stats)
+	}
 	// Its own context: on shutdown it unregisters while SIP still runs.
 	tctx, stop := context.WithCancel(ctx)
 	s.stopTrunk = stop
@@ -463,19 +473,24 @@ func startService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (*s
 }
 
 // startAround starts what runs beside the calls once SIP listens: the
-// HTTP endpoints, the billing scheduler and the trunk registration.
+// trunk registration, the HTTP endpoints (whose /readyz may ask the
+// trunk) and the billing scheduler.
 func (s *service) startAround(ctx context.Context, cfg serveConfig, metrics *serviceMetrics) error {
+	if err := s.startTrunk(ctx, cfg, metrics); err != nil {
+		return err
+	}
 	if cfg.HTTP != "" {
-		h, err := startHTTP(cfg.HTTP, httpTargets{SIP: s.sip, Store: s.store, Metrics: metrics}, s.logger)
+		t := httpTargets{SIP: s.sip, Store: s.store, Metrics: metrics}
+		if cfg.ReadyNeedsTrunk && s.trunk != nil {
+			t.Trunk = s.trunk
+		}
+		h, err := startHTTP(cfg.HTTP, t, s.logger)
 		if err != nil {
 			return err
 		}
 		s.http = h
 	}
-	if err := s.startBilling(ctx, cfg, metrics); err != nil {
-		return err
-	}
-	return s.startTrunk(ctx, cfg)
+	return s.startBilling(ctx, cfg, metrics)
 }
 
 // teardown stops, in order, everything started beside the store: the trunk
@@ -506,14 +521,18 @@ func (s *service) teardown(billingWait time.Duration) error {
 	return err
 }
 
-// wait runs until ctx ends, then stops taking calls, lets the calls in
-// progress finish for up to drain (hanging up the rest), stops everything
-// else and closes the store. Calls cut off at the deadline are logged, not
+// wait runs until ctx ends, then unregisters from the trunk, stops taking
+// calls, lets the calls in progress finish for up to drain (hanging up the
+// rest), stops everything else and closes the store. Calls cut off at the deadline are logged, not
 // an error: the stop was asked for and went as configured.
 func (s *service) wait(ctx context.Context, drain time.Duration) error {
 	select {
 	case <-s.serveDone:
 	case <-ctx.Done():
+		// Unregistered first, so that the carrier sends no new call here
+		// while the calls in progress finish; calls that come before the
+		// unregistration is answered are taken as usual.
+		s.endTrunk()
 		s.logger.Info("shutting down: draining calls", "deadline", drain, "active", s.sip.ActiveCalls())
 		dctx, cancel := context.WithTimeout(context.Background(), drain)
 		if err := s.sip.Shutdown(dctx); err != nil {

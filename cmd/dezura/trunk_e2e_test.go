@@ -83,6 +83,7 @@ func TestE2ETrunkRegistration(t *testing.T) {
 		svc := startTestService(t, func(c *serveConfig) {
 			c.TrunkRegister = "sip:0501234567@" + ft.addr
 			c.TrunkPasswordFile = pw
+			c.TrunkExpires = 90 * time.Second
 		})
 		deadline := time.Now().Add(10 * time.Second)
 		for svc.trunk.State() != trunk.StateRegistered && time.Now().Before(deadline) {
@@ -93,8 +94,8 @@ func TestE2ETrunkRegistration(t *testing.T) {
 		}
 	})
 	exp := ft.seen()
-	if len(exp) < 2 || exp[len(exp)-1] != "0" {
-		t.Fatalf("REGISTER Expires seen by the trunk %v, want a registration and then Expires: 0", exp)
+	if len(exp) < 2 || exp[0] != "90" || exp[len(exp)-1] != "0" {
+		t.Fatalf("REGISTER Expires seen by the trunk %v, want 90 (--trunk-expires) and then Expires: 0", exp)
 	}
 
 	// A password file others can read is refused, naming the fix.
@@ -104,7 +105,7 @@ func TestE2ETrunkRegistration(t *testing.T) {
 	}
 	cfg := serveConfig{TrunkRegister: "sip:0501234567@" + ft.addr, TrunkPasswordFile: loose}
 	s := &service{}
-	if err := s.startTrunk(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "0600") {
+	if err := s.startTrunk(context.Background(), cfg, nil); err == nil || !strings.Contains(err.Error(), "0600") {
 		t.Fatalf("loose password file: %v, want a refusal that says 0600", err)
 	}
 }

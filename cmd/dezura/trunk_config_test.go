@@ -1,0 +1,56 @@
+package main
+
+import (
+	"flag"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dezura/dezura/sip/trunk"
+)
+
+func TestServeConfigValidateTrunk(t *testing.T) {
+	base := func() serveConfig {
+		var c serveConfig
+		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		c.flags(fs)
+		if err := fs.Parse(nil); err != nil {
+			t.Fatal(err)
+		}
+		c.DB = "sqlite:x.db"
+		return c
+	}
+	if c := base(); c.TrunkExpires != trunk.DefaultExpires || c.TrunkKeepAlive != trunk.DefaultKeepAlive || c.ReadyNeedsTrunk {
+		t.Errorf("flag defaults: expires %v, keep-alive %v, ready needs trunk %v", c.TrunkExpires, c.TrunkKeepAlive, c.ReadyNeedsTrunk)
+	}
+	for _, tt := range []struct {
+		name string
+		mod  func(*serveConfig)
+		want string // "": valid
+	}{
+		{"registered, defaults", func(c *serveConfig) { c.TrunkRegister = "sip:050@trunk.example" }, ""},
+		{"keep-alive off", func(c *serveConfig) { c.TrunkRegister, c.TrunkKeepAlive = "sip:050@trunk.example", 0 }, ""},
+		{"ready needs trunk", func(c *serveConfig) { c.TrunkRegister, c.ReadyNeedsTrunk = "sip:050@trunk.example", true }, ""},
+		{"ready needs no trunk", func(c *serveConfig) { c.ReadyNeedsTrunk = true }, "--ready-needs-trunk need --trunk-register"},
+		{"password without trunk", func(c *serveConfig) { c.TrunkPasswordFile = "pw" }, "need --trunk-register"},
+		{"expires too short", func(c *serveConfig) { c.TrunkExpires = 5 * time.Second }, "--trunk-expires"},
+		{"expires too long", func(c *serveConfig) { c.TrunkExpires = 48 * time.Hour }, "--trunk-expires"},
+		{"expires negative", func(c *serveConfig) { c.TrunkExpires = -time.Minute }, "--trunk-expires"},
+		{"keep-alive too short", func(c *serveConfig) { c.TrunkKeepAlive = 100 * time.Millisecond }, "--trunk-keepalive"},
+		{"keep-alive negative", func(c *serveConfig) { c.TrunkKeepAlive = -time.Second }, "--trunk-keepalive"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := base()
+			tt.mod(&c)
+			err := c.Validate()
+			switch {
+			case tt.want == "" && err != nil:
+				t.Fatalf("Validate() = %v", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want) || exitCode(err) != 2):
+				t.Fatalf("Validate() = %v, want a usage error naming %s", err, tt.want)
+			}
+		})
+	}
+}
