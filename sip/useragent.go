@@ -9,10 +9,11 @@ import (
 )
 
 // UserAgent is the product dezura names itself by in the User-Agent
-// header of every request and response it sends (RFC 3261 §20.41):
-// "dezura/VERSION", VERSION being the main module's version from the
-// build information (a release tag, or the pseudo-version Go derives from
-// the commit), "dev" when there is none (go run, tests).
+// header of every request and response it sends (RFC 3261 §20.41) when
+// Config.Version is empty: "dezura/VERSION", VERSION being the main
+// module's version from the build information (a release tag, or the
+// pseudo-version Go derives from the commit), "dev" when there is none
+// (go run, tests).
 func UserAgent() string { return userAgent() }
 
 var userAgent = sync.OnceValue(func() string {
@@ -20,8 +21,12 @@ var userAgent = sync.OnceValue(func() string {
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		v = bi.Main.Version
 	}
-	return "dezura/" + productVersion(v)
+	return UserAgentFor(v)
 })
+
+// UserAgentFor is the User-Agent value for dezura of the given version,
+// made a SIP token.
+func UserAgentFor(version string) string { return "dezura/" + productVersion(version) }
 
 // productVersion makes v a SIP token (RFC 3261 §25.1), "dev" for none.
 func productVersion(v string) string {

@@ -2,11 +2,7 @@ package sip_test
 
 import (
 	"context"
-	"encoding/json"
-	"log/slog"
 	"net"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,53 +12,28 @@ import (
 	dsip "github.com/dezura/dezura/sip"
 )
 
-// rawPeer is a bare UDP socket on 127.0.0.1 that writes and reads SIP
-// messages as text.
-type rawPeer struct {
-	t    *testing.T
-	conn *net.UDPConn
-}
-
-func newRawPeer(t *testing.T) *rawPeer {
-	t.Helper()
-	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return &rawPeer{t: t, conn: c}
-}
-
-func (p *rawPeer) addr() string { return p.conn.LocalAddr().String() }
-
-func (p *rawPeer) send(to net.Addr, msg string) {
-	p.t.Helper()
-	if _, err := p.conn.WriteTo([]byte(msg), to); err != nil {
-		p.t.Fatal(err)
-	}
-}
-
-// read returns the next SIP message that arrives within 5 s, parsed.
-func (p *rawPeer) read() sipmsg.Message {
-	p.t.Helper()
-	_ = p.conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-	buf := make([]byte, 65535)
-	n, _, err := p.conn.ReadFrom(buf)
-	if err != nil {
-		p.t.Fatalf("nothing came: %v", err)
-	}
-	m, err := sipmsg.ParseMessage(buf[:n])
-	if err != nil {
-		p.t.Fatalf("unparsable %q: %v", buf[:n], err)
-	}
-	return m
-}
-
 func userAgent(m sipmsg.Message) string {
 	if h := m.GetHeaders("User-Agent"); len(h) == 1 {
 		return h[0].Value()
 	}
 	return ""
+}
+
+// readRequest returns the next SIP request that reaches p within 5 s.
+func readRequest(t *testing.T, p *rawPeer) *sipmsg.Request {
+	t.Helper()
+	_ = p.conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	buf := make([]byte, 65535)
+	n, err := p.conn.Read(buf)
+	if err != nil {
+		t.Fatalf("no request came: %v", err)
+	}
+	m, err := sipmsg.ParseMessage(buf[:n])
+	req, ok := m.(*sipmsg.Request)
+	if err != nil || !ok {
+		t.Fatalf("not a request: %q (%v)", buf[:n], err)
+	}
+	return req
 }
 
 // Every message dezura sends names it in User-Agent, responses as well
@@ -71,27 +42,24 @@ func userAgent(m sipmsg.Message) string {
 func TestUserAgentAndRport(t *testing.T) {
 	srv := startServer(t, dsip.Config{}, func(context.Context, *dsip.Call) {})
 	peer := newRawPeer(t)
-	peer.send(srv.Addr(), "OPTIONS sip:ivr@"+srv.Addr().String()+" SIP/2.0\r\n"+
-		"Via: SIP/2.0/UDP "+peer.addr()+";branch=z9hG4bKua1\r\nMax-Forwards: 70\r\n"+
-		"From: <sip:peer@"+peer.addr()+">;tag=1\r\nTo: <sip:ivr@"+srv.Addr().String()+">\r\n"+
-		"Call-ID: ua-test-1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n")
-	res := peer.read()
+	peer.send(srv.Addr(), peer.request("OPTIONS", srv.Addr().(*net.UDPAddr), "ua-test-1", "", "", ""))
+	res := peer.read(5 * time.Second)
+	if res == nil {
+		t.Fatal("no answer to OPTIONS")
+	}
 	if got := userAgent(res); got != dsip.UserAgent() || !strings.HasPrefix(got, "dezura/") {
 		t.Errorf("response User-Agent %q, want %q", got, dsip.UserAgent())
 	}
 
 	// A request from the server's client (as the trunk's REGISTERs and
 	// the calls' BYEs are sent).
-	target := sipmsg.Uri{Scheme: "sip", User: "peer", Host: "127.0.0.1", Port: peer.conn.LocalAddr().(*net.UDPAddr).Port}
+	target := sipmsg.Uri{Scheme: "sip", User: "peer", Host: "127.0.0.1", Port: peer.port}
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		_, _ = srv.Client().Do(ctx, sipmsg.NewRequest(sipmsg.OPTIONS, target))
 	}()
-	req, ok := peer.read().(*sipmsg.Request)
-	if !ok {
-		t.Fatal("the server's client sent no request")
-	}
+	req := readRequest(t, peer)
 	if got := userAgent(req); got != dsip.UserAgent() {
 		t.Errorf("request User-Agent %q, want %q", got, dsip.UserAgent())
 	}
@@ -101,57 +69,35 @@ func TestUserAgentAndRport(t *testing.T) {
 	if via := req.Via(); via != nil && via.Port != srv.Addr().(*net.UDPAddr).Port {
 		t.Errorf("request Via port %d, want the SIP port %s", via.Port, srv.Addr())
 	}
-}
 
-// jsonRecords reads the JSON log lines of the file at path.
-func jsonRecords(t *testing.T, path string) []map[string]any {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
+	// Config.Version names the version (what `dezura version` says).
+	srv = startServer(t, dsip.Config{Version: "1.2.0"}, func(context.Context, *dsip.Call) {})
+	peer.send(srv.Addr(), peer.request("OPTIONS", srv.Addr().(*net.UDPAddr), "ua-test-2", "", "", ""))
+	if res := peer.read(5 * time.Second); res == nil || userAgent(res) != "dezura/1.2.0" {
+		t.Errorf("with Version 1.2.0: %v", res)
 	}
-	var out []map[string]any
-	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-		if line == "" {
-			continue
-		}
-		var m map[string]any
-		if err := json.Unmarshal([]byte(line), &m); err != nil {
-			t.Fatalf("log line is not JSON: %q", line)
-		}
-		out = append(out, m)
-	}
-	return out
 }
 
 // A response that matches no transaction (here a 408 to a BYE we gave up
 // on) is logged through the server's logger, in its format and with one
 // component, not by sipgo's package-wide default logger.
 func TestLateResponseLogged(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "log")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
-	srv := startServer(t, dsip.Config{Logger: slog.New(slog.NewJSONHandler(f, nil))}, func(context.Context, *dsip.Call) {})
+	logs := newLogRecorder()
+	srv := startServer(t, dsip.Config{Logger: logs.logger()}, func(context.Context, *dsip.Call) {})
 	peer := newRawPeer(t)
 	peer.send(srv.Addr(), "SIP/2.0 408 Request Timeout\r\n"+
 		"Via: SIP/2.0/UDP "+srv.Addr().String()+";branch=z9hG4bKgone;rport\r\n"+
-		"From: <sip:ivr@"+srv.Addr().String()+">;tag=a\r\nTo: <sip:peer@"+peer.addr()+">;tag=b\r\n"+
+		"From: <sip:ivr@"+srv.Addr().String()+">;tag=a\r\nTo: <sip:peer@"+peer.conn.LocalAddr().String()+">;tag=b\r\n"+
 		"Call-ID: late-408\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n")
-	var found map[string]any
-	for deadline := time.Now().Add(5 * time.Second); found == nil && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		for _, r := range jsonRecords(t, path) {
-			if r["call_id"] == "late-408" {
-				found = r
-			}
-		}
+	const msg = "SIP response for no transaction (late or retransmitted)"
+	var found []map[string]any
+	for deadline := time.Now().Add(5 * time.Second); len(found) == 0 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		found = logs.find(msg, "late-408")
 	}
-	if found == nil {
-		t.Fatalf("no log line for the late 408; log: %v", jsonRecords(t, path))
+	if len(found) != 1 {
+		t.Fatalf("%d log lines for the late 408, want 1", len(found))
 	}
-	if found["component"] != "sipgo" || found["status"] != float64(408) || found["method"] != "BYE" {
-		t.Errorf("late response logged as %v", found)
+	if r := found[0]; r["component"] != "sipgo" || r["status"] != float64(408) || r["method"] != "BYE" {
+		t.Errorf("late response logged as %v", r)
 	}
 }

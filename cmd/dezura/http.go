@@ -45,13 +45,21 @@ type httpServer struct {
 //	          store answers and (with t.Trunk) the trunk holds our
 //	          registration; 503 with the reason otherwise
 //
-// It registers the SIP and store collectors with t.Metrics.
+// It registers the SIP, store and readiness collectors with t.Metrics.
 func startHTTP(addr string, t httpTargets, logger *slog.Logger) (*httpServer, error) {
 	if t.SIP == nil || t.Store == nil || t.Metrics == nil {
 		return nil, errors.New("start HTTP: SIP server, store and metrics are all needed")
 	}
 	t.Metrics.watchSIP(t.SIP)
 	t.Metrics.watchStore(t.Store)
+	isReady := func(ctx context.Context) error {
+		err := ready(ctx, t.SIP, t.Store)
+		if err == nil && t.Trunk != nil {
+			err = trunkReady(t.Trunk)
+		}
+		return err
+	}
+	t.Metrics.watchReady(isReady)
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(t.Metrics.reg, promhttp.HandlerOpts{
 		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
@@ -62,11 +70,7 @@ func startHTTP(addr string, t httpTargets, logger *slog.Logger) (*httpServer, er
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		err := ready(r.Context(), t.SIP, t.Store)
-		if err == nil && t.Trunk != nil {
-			err = trunkReady(t.Trunk)
-		}
-		if err != nil {
+		if err := isReady(r.Context()); err != nil {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			fmt.Fprintln(w, "not ready:", err)
 			return

@@ -227,6 +227,7 @@ func serveCmd(ctx context.Context, env cliEnv, args []string) error {
 	level, _ := parseLevel(cfg.LogLevel)
 	logger := newLogger(env.Stderr, level, cfg.LogFormat)
 	routeLibraryLogs(logger)
+	logBuild(logger)
 	setProcs(cfg.Procs, logger)
 
 	svc, err := startService(ctx, cfg, logger)
@@ -441,6 +442,7 @@ func startService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (*s
 		RTPTimeout:     cfg.RTPTimeout,
 		MaxCalls:       cfg.MaxCalls,
 		Logger:         logger,
+		Version:        currentBuild().Version, // User-Agent: what `dezura version` says
 	}, func(ctx context.Context, c *sip.Call) { flow.Handle(ctx, c) })
 	if err != nil {
 		return nil, fmt.Errorf("start SIP: %w", err)
