@@ -54,12 +54,15 @@ func TestUserAgentAndRport(t *testing.T) {
 	// A request from the server's client (as the trunk's REGISTERs and
 	// the calls' BYEs are sent).
 	target := sipmsg.Uri{Scheme: "sip", User: "peer", Host: "127.0.0.1", Port: peer.port}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	done := make(chan struct{})
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
+		defer close(done)
 		_, _ = srv.Client().Do(ctx, sipmsg.NewRequest(sipmsg.OPTIONS, target))
 	}()
 	req := readRequest(t, peer)
+	cancel() // no answer: the transaction ends, with no retransmission to read below
+	<-done
 	if got := userAgent(req); got != dsip.UserAgent() {
 		t.Errorf("request User-Agent %q, want %q", got, dsip.UserAgent())
 	}
@@ -71,8 +74,8 @@ func TestUserAgentAndRport(t *testing.T) {
 	}
 
 	// Config.Version names the version (what `dezura version` says).
-	srv = startServer(t, dsip.Config{Version: "1.2.0"}, func(context.Context, *dsip.Call) {})
-	peer.send(srv.Addr(), peer.request("OPTIONS", srv.Addr().(*net.UDPAddr), "ua-test-2", "", "", ""))
+	named := startServer(t, dsip.Config{Version: "1.2.0"}, func(context.Context, *dsip.Call) {})
+	peer.send(named.Addr(), peer.request("OPTIONS", named.Addr().(*net.UDPAddr), "ua-test-2", "", "", ""))
 	if res := peer.read(5 * time.Second); res == nil || userAgent(res) != "dezura/1.2.0" {
 		t.Errorf("with Version 1.2.0: %v", res)
 	}

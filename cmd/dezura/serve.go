@@ -525,8 +525,9 @@ func (s *service) teardown(billingWait time.Duration) error {
 
 // wait runs until ctx ends, then unregisters from the trunk, stops taking
 // calls, lets the calls in progress finish for up to drain (hanging up the
-// rest), stops everything else and closes the store. Calls cut off at the deadline are logged, not
-// an error: the stop was asked for and went as configured.
+// rest), stops everything else and closes the store. Calls cut off at the
+// deadline are logged, not an error: the stop was asked for and went as
+// configured.
 func (s *service) wait(ctx context.Context, drain time.Duration) error {
 	select {
 	case <-s.serveDone:
