@@ -64,8 +64,10 @@ func TestKamailioRestartHealed(t *testing.T) {
 			t.Fatalf("the restarted carrier answers %d for the number, want 404 (no registrations)", code)
 		}
 		waitForWithin(t, "calls to reach us again", within, reachable)
+		took := time.Since(back)
+		waitFor(t, "our side of the registration", func() bool { return r.State() == trunk.StateRegistered })
 		t.Logf("down %v: calls reach dezura again %v after Kamailio answered again (keep-alive every %v)",
-			down, time.Since(back).Round(time.Millisecond), keep)
+			down, took.Round(time.Millisecond), keep)
 	}
 	st := r.Stats()
 	if st.Refreshes != 0 || st.Registrations < 3 {

@@ -125,7 +125,7 @@ func TestRegistrarRestartHealed(t *testing.T) {
 			keep := 250 * time.Millisecond
 			r, err := trunk.New(trunk.Config{
 				AOR: fmt.Sprintf("sip:0501234567@%s", reg.addr), Password: "s3cret", Contact: srv.ContactURI(),
-				KeepAlive: keep, Timeout: 200 * time.Millisecond, RetryMin: time.Minute, RetryMax: time.Minute, Logger: quiet,
+				KeepAlive: keep, Timeout: time.Second, RetryMin: time.Minute, RetryMax: time.Minute, Logger: quiet,
 			}, srv.Client())
 			if err != nil {
 				t.Fatal(err)
@@ -141,7 +141,7 @@ func TestRegistrarRestartHealed(t *testing.T) {
 			waitFor(t, "a keep-alive answered", func() bool { return len(reg.options) > 0 })
 			reg.restart(tc.down)
 			back := time.Now()
-			waitFor(t, "the registration after the restart", reg.isBound)
+			waitFor(t, "the registration after the restart", func() bool { return reg.isBound() && r.State() == trunk.StateRegistered })
 			took := time.Since(back)
 			st := r.Stats()
 			t.Logf("registered again %v after the registrar listened again (keep-alive every %v); losses %v, failures %v",
