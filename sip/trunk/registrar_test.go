@@ -62,7 +62,7 @@ func TestRegistersAndRefreshes(t *testing.T) {
 	r, err := trunk.New(trunk.Config{
 		AOR:      fmt.Sprintf("sip:0501234567@%s", reg.addr),
 		Password: "s3cret", Contact: srv.ContactURI(),
-		Expires: 60 * time.Second, KeepAlive: 200 * time.Millisecond, Logger: quiet,
+		Expires: 60 * time.Second, KeepAlive: time.Second, Logger: quiet, // a keep-alive waits up to 1 s: no miss under load
 	}, srv.Client())
 	if err != nil {
 		t.Fatal(err)
