@@ -17,7 +17,7 @@ import (
 func billingCLI(t *testing.T, db string, args ...string) (string, error) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	err := billingCmd(t.Context(), cliEnv{Stdout: &out, Stderr: &errb, DB: db}, args)
+	err := run(t.Context(), append([]string{"--db", db, "billing"}, args...), cliEnv{Stdout: &out, Stderr: &errb})
 	return out.String() + errb.String(), err
 }
 
@@ -46,7 +46,8 @@ func TestBillingCLI(t *testing.T) {
 	t.Setenv("DEZURA_ISSUER_REGISTRATION", "T7000012050002")
 
 	wantIn(t, billingOK(t, db, "plan", "list"), "campaign-2023", "15,000", "16,500", "2023-10-16")
-	billingOK(t, db, "plan", "add", "--name", "spring", "--annual", "12000", "--initial", "3000", "--from", "2024-01-01", "--until", "2024-03-31")
+	billingOK(t, db, "plan", "add", "--name", "spring", "--annual", "12,000", "--initial", "3,000円", "--from", "2024-01-01", "--until", "2024-03-31")
+	wantIn(t, billingOK(t, db, "plan", "list"), "3,000", "12,000", "13,200") // typed as 12,000 and 3,000円
 	wantIn(t, billingOK(t, db, "subscribe", "--contractor", "C1", "--plan", "campaign-2023", "--start", "2024-02-29", "--recipient", "山田建設株式会社"),
 		"subscription 1", "renews every 02-29")
 	billingOK(t, db, "subscribe", "--contractor", "C2", "--start", "2024-03-01")
@@ -59,6 +60,9 @@ func TestBillingCLI(t *testing.T) {
 	wantIn(t, dry, "(dry run)", "would issue (dry run, nothing written) 3 invoices", "total 49,500 yen")
 	wantIn(t, billingOK(t, db, "run", "--as-of", "2025-02-28"), "2025-000001", "2025-000003", "issued 3 invoices, subtotal 45,000 yen, tax 4,500 yen, total 49,500 yen")
 	wantIn(t, billingOK(t, db, "run", "--as-of", "2025-02-28"), "issued 0 invoices")
+	if out := billingOK(t, db, "run", "--as-of", "2025-02-28"); strings.Contains(out, "NUMBER") {
+		t.Errorf("a run that issued nothing prints a table header:\n%s", out)
+	}
 	if _, err := billingCLI(t, db, "run", "--as-of", "2999-01-01"); !errors.Is(err, errUsage) {
 		t.Errorf("run dated in the future: %v", err)
 	}
@@ -69,8 +73,8 @@ func TestBillingCLI(t *testing.T) {
 
 	wantIn(t, billingOK(t, db, "invoice", "show", "2025-000001"), "登録番号    T7000012050002", "山田建設株式会社", "合計（税込） 16,500円")
 	wantIn(t, billingOK(t, db, "invoice", "show", "2025-000001", "--format", "html"), `<html lang="ja">`, "size: A4")
-	wantIn(t, billingOK(t, db, "pay", "2025-000001", "--amount", "10000", "--date", "2025-03-10", "--method", "振込"), "balance 6,500 yen")
-	wantIn(t, billingOK(t, db, "receivables", "--as-of", "2025-05-01"), "2025-000001", "6,500", "31-60", "3 open, 39,500 yen")
+	wantIn(t, billingOK(t, db, "pay", "2025-000001", "--amount", "10,000", "--date", "2025-03-10", "--method", "振込"), "balance 6,500 yen")
+	wantIn(t, billingOK(t, db, "receivables", "--as-of", "2025-05-01"), "2025-000001", "6,500", "31-60", "3 invoices open, 39,500 yen")
 	wantIn(t, billingOK(t, db, "void", "2025-000002", "--reason", "誤請求", "--date", "2025-03-15"), "credit note 2025-000004 (-16,500 yen)")
 	wantIn(t, billingOK(t, db, "invoice", "list"), "voided by 2025-000004", "voids 2025-000002")
 	wantIn(t, billingOK(t, db, "cancel", "--contractor", "C2", "--on", "2025-06-01"), "subscription 2 cancelled")
@@ -79,6 +83,24 @@ func TestBillingCLI(t *testing.T) {
 	}
 	if _, err := billingCLI(t, db, "cancel", "--contractor", "C2"); !errors.Is(err, billing.ErrUnknownSubscription) {
 		t.Errorf("cancel without an active subscription: %v", err)
+	}
+
+	// Every list has --json, amounts in integer yen.
+	if ps := decode[[]planJSON](t, billingOK(t, db, "plan", "list", "--json")); len(ps) != 2 || ps[0].AnnualWithTax != 16500 {
+		t.Errorf("plan list --json = %+v", ps)
+	}
+	if ss := decode[[]subscriptionJSON](t, billingOK(t, db, "list", "--json")); len(ss) != 2 || ss[1].CancelledOn != "2025-06-01" {
+		t.Errorf("list --json = %+v", ss)
+	}
+	if is := decode[[]invoiceJSON](t, billingOK(t, db, "invoice", "list", "--json")); len(is) != 4 || is[1].VoidedBy != "2025-000004" || is[3].Total != -16500 {
+		t.Errorf("invoice list --json = %+v", is)
+	}
+	if in := decode[invoiceJSON](t, billingOK(t, db, "invoice", "show", "2025-000001", "--json")); in.Paid != 10000 || in.Balance != 6500 ||
+		len(in.Lines) == 0 || len(in.Payments) != 1 || in.Payments[0].PaidOn != "2025-03-10" {
+		t.Errorf("invoice show --json = %+v", in)
+	}
+	if rs := decode[[]receivableJSON](t, billingOK(t, db, "receivables", "--as-of", "2025-05-01", "--json")); len(rs) != 2 || rs[0].Balance != 6500 || rs[0].Age != "31-60" {
+		t.Errorf("receivables --json = %+v", rs)
 	}
 
 	csvPath := filepath.Join(dir, "export.csv")
@@ -124,6 +146,28 @@ func TestBillingCLI(t *testing.T) {
 		if _, err := billingCLI(t, db, bad...); !errors.Is(err, errUsage) {
 			t.Errorf("billing %v: %v, want a usage error", bad, err)
 		}
+	}
+}
+
+// TestBillingRunCounts: counts read naturally, and a run that fails before
+// issuing anything says only why.
+func TestBillingRunCounts(t *testing.T) {
+	db := "sqlite:" + filepath.Join(t.TempDir(), "dezura.db")
+	t.Setenv("DEZURA_ISSUER_NAME", "株式会社デズラ")
+	t.Setenv("DEZURA_ISSUER_REGISTRATION", "T7000012050002")
+	billingOK(t, db, "subscribe", "--contractor", "C1", "--start", "2024-01-01")
+	wantIn(t, billingOK(t, db, "run", "--as-of", "2024-01-01", "--dry-run"), "would issue (dry run, nothing written) 1 invoice, subtotal 15,000 yen")
+	wantIn(t, billingOK(t, db, "run", "--as-of", "2024-01-01"), "issued 1 invoice, subtotal 15,000 yen, tax 1,500 yen, total 16,500 yen")
+	wantIn(t, billingOK(t, db, "run", "--as-of", "2025-01-01"), "issued 1 invoice")
+
+	// A per-attendance plan: the run must count attendance. Whether or not
+	// this CLI can, a failed run prints no empty summary ("as of : ...").
+	billingOK(t, db, "plan", "add", "--name", "per-day", "--annual", "0", "--per-attendance", "50", "--from", "2024-01-01")
+	billingOK(t, db, "subscribe", "--contractor", "C2", "--plan", "per-day", "--start", "2024-01-01")
+	var out, errb bytes.Buffer
+	code := runMain(t.Context(), []string{"--db", db, "billing", "run", "--as-of", "2024-03-01"}, cliEnv{Stdout: &out, Stderr: &errb})
+	if code != 0 && (strings.Contains(out.String(), "as of :") || out.Len() > 0 && !strings.Contains(out.String(), "issued before the failure")) {
+		t.Errorf("failed run (exit %d) printed:\n%s", code, out.String())
 	}
 }
 
