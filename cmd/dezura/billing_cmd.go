@@ -297,7 +297,7 @@ func writeTo(stdout io.Writer, path string, write func(io.Writer) error) error {
 	}
 	tmp, err := os.CreateTemp(dirOf(path), ".dezura-billing-*")
 	if err != nil {
-		return err
+		return fileError("write", path, err)
 	}
 	defer os.Remove(tmp.Name())
 	if err := write(tmp); err != nil {
@@ -385,7 +385,7 @@ type billingTransferResultCmd struct {
 func (c *billingTransferResultCmd) Run(ctx context.Context, b *billing.Billing, o *output) error {
 	data, err := os.ReadFile(c.File)
 	if err != nil {
-		return err
+		return fileError("read", c.File, err)
 	}
 	outcomes, err := b.ApplyTransferResult(ctx, data)
 	if err != nil {

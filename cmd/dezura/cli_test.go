@@ -65,7 +65,7 @@ func TestExitCodes(t *testing.T) {
 		{args: []string{"entries", "show", "999"}, code: 1, stderr: "not found"},
 		{args: []string{"billing", "invoice", "show", "2099-000001"}, code: 1, stderr: "2099-000001"},
 		{args: []string{"dtmf", "detect", "/nonexistent.wav"}, code: 1, stderr: "1 of 1 file could not be read"},
-		{args: []string{"--db", "nosuch:x", "migrate"}, code: 1, stderr: "cannot open the store nosuch:x"},
+		{args: []string{"--db", "nosuch:x", "migrate"}, code: 1, stderr: "cannot open the store: "},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -125,6 +125,20 @@ func TestDBFlagAnywhere(t *testing.T) {
 		}
 		if _, err := k.Parse(args); err != nil || g.Serve.DB != a {
 			t.Errorf("%v: serve's store %q, %v; want %s", args, g.Serve.DB, err, a)
+		}
+	}
+}
+
+// TestStoreErrorsHidePasswords: a store URL in an error shows no password,
+// even where the store quotes the URL it could not use.
+func TestStoreErrorsHidePasswords(t *testing.T) {
+	for _, db := range []string{"postgress://clerk:s3cret@db.example/dezura", "postgres://clerk:s3cret@127.0.0.1:1/dezura?connect_timeout=1"} {
+		var errb bytes.Buffer
+		if code := runMain(t.Context(), []string{"--db", db, "migrate"}, cliEnv{Stdout: io.Discard, Stderr: &errb}); code != 1 {
+			t.Errorf("%s: exit %d, want 1", db, code)
+		}
+		if strings.Contains(errb.String(), "s3cret") || !strings.HasPrefix(errb.String(), "dezura: cannot open the store: ") {
+			t.Errorf("%s: %q", db, errb.String())
 		}
 	}
 }

@@ -111,7 +111,7 @@ func (c *entriesExportCmd) Run(ctx context.Context, adm ledger.Admin, o *output)
 		// file nor entries marked exported.
 		tmp, err := os.CreateTemp(filepath.Dir(c.Out), filepath.Base(c.Out)+".*.tmp")
 		if err != nil {
-			return err
+			return fileError("write", c.Out, err)
 		}
 		defer os.Remove(tmp.Name()) // after the rename there is nothing to remove
 		defer tmp.Close()

@@ -8,7 +8,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"strings"
 
 	"github.com/alecthomas/kong"
 
@@ -22,7 +24,7 @@ import (
 func openLedger(ctx context.Context, dbURL string) (ledger.Store, ledger.Admin, error) {
 	st, err := ledger.Open(ctx, dbURL)
 	if err != nil {
-		return nil, nil, fmt.Errorf("cannot open the store %s: %w", redactURL(dbURL), err)
+		return nil, nil, fmt.Errorf("cannot open the store: %w", redacted(err, dbURL))
 	}
 	adm, ok := st.(ledger.Admin)
 	if !ok {
@@ -36,7 +38,7 @@ func openLedger(ctx context.Context, dbURL string) (ledger.Store, ledger.Admin, 
 func openBilling(ctx context.Context, dbURL string) (*billing.Billing, error) {
 	b, err := billing.Open(ctx, dbURL)
 	if err != nil {
-		return nil, fmt.Errorf("cannot open billing in the store %s: %w", redactURL(dbURL), err)
+		return nil, fmt.Errorf("cannot open billing: %w", redacted(err, dbURL))
 	}
 	return b, nil
 }
@@ -47,6 +49,36 @@ func redactURL(s string) string {
 		return u.Redacted()
 	}
 	return s
+}
+
+// redactedError is an error whose message quotes a store URL, with the
+// URL's password hidden; errors.Is and As still see the error.
+type redactedError struct {
+	err       error
+	url, safe string
+}
+
+func (e redactedError) Error() string { return strings.ReplaceAll(e.err.Error(), e.url, e.safe) }
+func (e redactedError) Unwrap() error { return e.err }
+
+// redacted hides dbURL's password wherever err's message quotes it (a
+// store that does not know the URL's scheme quotes it whole).
+func redacted(err error, dbURL string) error {
+	if safe := redactURL(dbURL); safe != dbURL {
+		return redactedError{err, dbURL, safe}
+	}
+	return err
+}
+
+// fileError says which file could not be read or written, once: the
+// operating system's error without the path it repeats (and, for a
+// temporary file beside it, a name the user never typed).
+func fileError(verb, path string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return fmt.Errorf("cannot %s %s: %w", verb, path, err)
 }
 
 // stores gives a command the ledger or billing it asks for, opened once on

@@ -162,7 +162,7 @@ type technicianImportCmd struct {
 func (c *technicianImportCmd) Run(ctx context.Context, st ledger.Store, adm ledger.Admin, o *output) error {
 	f, err := os.Open(c.File)
 	if err != nil {
-		return err
+		return fileError("read", c.File, err)
 	}
 	rows, err := ledger.ParseTechnicianCSV(f)
 	f.Close()
