@@ -51,6 +51,8 @@ func TestExitCodes(t *testing.T) {
 		{args: []string{"entries", "list", "--bogus"}, code: 2, stderr: "unknown flag --bogus", helpHint: "dezura entries list --help"},
 		{args: []string{"serve", "--bogus"}, code: 2, stderr: "unknown flag --bogus", helpHint: "dezura serve --help"},
 		{args: []string{"serve", "--procs", "-1"}, code: 2, stderr: "--procs -1", helpHint: "dezura serve --help"},
+		{args: []string{"serve", "--procs", "-1", "--dtmf", "x"}, code: 2, stderr: `--dtmf "x": use auto, rfc4733, inband or info; --procs -1`, helpHint: "dezura serve --help"},
+		{args: []string{"help", "bogus"}, code: 2, stderr: "bogus", helpHint: "dezura --help"},
 		{args: []string{"site", "add", "--code", "5"}, code: 2, stderr: "missing flags: --name", helpHint: "dezura site add --help"},
 		{args: []string{"contractor", "show"}, code: 2, stderr: "missing <key>: the contractor ID", helpHint: "dezura contractor show --help"},
 		{args: []string{"entries", "list", "--date", "27/11"}, code: 2, stderr: `--date: "27/11" is not a date: write it as 2026-11-27`, helpHint: "dezura entries list --help"},

@@ -70,7 +70,9 @@ type usageError struct {
 }
 
 func (e *usageError) Error() string {
-	return fmt.Sprintf("%v (see '%s --help')", e.err, e.path)
+	msg := strings.TrimPrefix(e.err.Error(), errUsage.Error()+": ")
+	msg = strings.ReplaceAll(msg, "\n", "; ") // several problems (errors.Join), one line
+	return fmt.Sprintf("%s (see '%s --help')", msg, e.path)
 }
 
 func (e *usageError) Unwrap() []error { return []error{e.err, errUsage} }
@@ -156,18 +158,11 @@ func run(ctx context.Context, args []string, env cliEnv) (err error) {
 	if cerr := s.Close(); cerr != nil && err == nil {
 		err = cerr
 	}
+	// A command may find a usage error only when it runs:
+	// fmt.Errorf("%w: ...", errUsage).
 	var ue *usageError
 	if errors.Is(err, errUsage) && !errors.As(err, &ue) {
-		err = &usageError{err: stripUsage(err), path: kctx.Selected().FullPath()}
-	}
-	return err
-}
-
-// stripUsage drops the "usage: " that fmt.Errorf("%w: ...", errUsage) puts
-// before a usage error's message.
-func stripUsage(err error) error {
-	if msg, ok := strings.CutPrefix(err.Error(), errUsage.Error()+": "); ok {
-		return errors.New(msg)
+		err = &usageError{err: err, path: kctx.Selected().FullPath()}
 	}
 	return err
 }
@@ -240,7 +235,7 @@ func (h *helpCmd) Run(k *kong.Kong) error {
 		return err
 	}
 	if tctx.Error != nil {
-		return fmt.Errorf("%w: %v", errUsage, tctx.Error)
+		return &usageError{err: tctx.Error, path: "dezura"}
 	}
 	return tctx.PrintUsage(false)
 }

@@ -79,10 +79,7 @@ func (c *serveCmd) Validate(kctx *kong.Context) error {
 			c.DB = fmt.Sprint(kctx.FlagValue(f))
 		}
 	}
-	if err := c.serveConfig.Validate(); err != nil {
-		return stripUsage(err)
-	}
-	return nil
+	return c.serveConfig.Validate()
 }
 
 // Validate checks the configuration and says what to change.
@@ -232,6 +229,25 @@ func (c *serveConfig) guard() (*guard.Guard, error) {
 		return nil, fmt.Errorf("request guard: %w", err)
 	}
 	return g, nil
+}
+
+// sipConfig is the SIP server's part of the configuration.
+func (c *serveConfig) sipConfig(g *guard.Guard, logger *slog.Logger) sip.Config {
+	return sip.Config{
+		Guard:          g,
+		SessionExpires: c.SessionExpires,
+		SendWithSendto: c.RTPSendto,
+		LogFullNumbers: c.LogFullNumbers,
+		Listen:         c.SIP,
+		RTPPortMin:     c.rtpMin,
+		RTPPortMax:     c.rtpMax,
+		ExternalIP:     c.ExternalIP,
+		DTMFMode:       c.DTMF,
+		AnswerDelay:    c.AnswerDelay,
+		RTPTimeout:     c.RTPTimeout,
+		MaxCalls:       c.MaxCalls,
+		Logger:         logger,
+	}
 }
 
 // spoolPath is --spool, or a default beside the SQLite file.
@@ -384,21 +400,7 @@ func startService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (*s
 	if err != nil {
 		return nil, err
 	}
-	srv, err := sip.NewServer(sip.Config{
-		Guard:          g,
-		SessionExpires: cfg.SessionExpires,
-		SendWithSendto: cfg.RTPSendto,
-		LogFullNumbers: cfg.LogFullNumbers,
-		Listen:         cfg.SIP,
-		RTPPortMin:     cfg.rtpMin,
-		RTPPortMax:     cfg.rtpMax,
-		ExternalIP:     cfg.ExternalIP,
-		DTMFMode:       cfg.DTMF,
-		AnswerDelay:    cfg.AnswerDelay,
-		RTPTimeout:     cfg.RTPTimeout,
-		MaxCalls:       cfg.MaxCalls,
-		Logger:         logger,
-	}, func(ctx context.Context, c *sip.Call) { flow.Handle(ctx, c) })
+	srv, err := sip.NewServer(cfg.sipConfig(g, logger), func(ctx context.Context, c *sip.Call) { flow.Handle(ctx, c) })
 	if err != nil {
 		return nil, fmt.Errorf("start SIP: %w", err)
 	}
