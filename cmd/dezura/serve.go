@@ -86,7 +86,7 @@ func (c *serveCmd) Validate(kctx *kong.Context) error {
 func (c *serveConfig) Validate() error {
 	var errs []error
 	if c.DB == "" {
-		errs = append(errs, errors.New("--db is empty; give sqlite:PATH or postgres://..."))
+		errs = append(errs, errors.New("--db is empty; give sqlite:PATH or postgres://USER@HOST/DB"))
 	}
 	if _, _, err := net.SplitHostPort(c.SIP); err != nil {
 		errs = append(errs, fmt.Errorf("--sip %q is not HOST:PORT (e.g. 127.0.0.1:5060)", c.SIP))
