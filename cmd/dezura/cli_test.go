@@ -119,6 +119,14 @@ func TestDBFlagAnywhere(t *testing.T) {
 			t.Errorf("%v: %v, %q; want the store %s", tt.args, err, out.String(), tt.want)
 		}
 	}
+	// An empty DEZURA_DB is no setting: the default store in the working
+	// directory.
+	t.Chdir(t.TempDir())
+	t.Setenv("DEZURA_DB", "")
+	var out bytes.Buffer
+	if err := run(t.Context(), []string{"migrate"}, cliEnv{Stdout: &out, Stderr: io.Discard}); err != nil || !strings.Contains(out.String(), "sqlite:dezura.db") {
+		t.Errorf("DEZURA_DB empty: %v, %q; want sqlite:dezura.db", err, out.String())
+	}
 	for _, args := range [][]string{{"--db", a, "serve"}, {"serve", "--db", a}} {
 		var g dezuraCLI
 		k, err := newParser(&g, cliEnv{Stdout: io.Discard, Stderr: io.Discard})

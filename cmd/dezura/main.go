@@ -14,6 +14,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -39,7 +40,7 @@ type cliEnv struct {
 // dezuraCLI is the whole command tree. --db is on the root, so it may be given
 // before the command or after it (kong takes a parent's flags anywhere).
 type dezuraCLI struct {
-	DB storeURL `name:"db" env:"DEZURA_DB" default:"sqlite:dezura.db" placeholder:"URL" help:"the store: sqlite:PATH or postgres://USER@HOST/DB"`
+	DB storeURL `name:"db" default:"${db}" placeholder:"URL" help:"the store: sqlite:PATH (default sqlite:dezura.db) or postgres://USER@HOST/DB; also DEZURA_DB"`
 
 	Serve      serveCmd      `cmd:"" help:"Run the SIP service."`
 	Migrate    migrateCmd    `cmd:"" help:"Apply database migrations and exit."`
@@ -122,6 +123,8 @@ func newParser(grammar *dezuraCLI, env cliEnv) (*kong.Kong, error) {
 		kong.WithHyphenPrefixedParameters(true),
 		kong.TypeMapper(reflect.TypeFor[billing.Yen](), yenMapper),
 		kong.Vars{
+			// An empty DEZURA_DB is no setting, as it always was.
+			"db":                      cmp.Or(os.Getenv("DEZURA_DB"), "sqlite:dezura.db"),
 			"today":                   ledger.WorkDate(time.Now()),
 			"billing_leader_interval": billing.DefaultLeaderInterval.String(),
 		},
