@@ -43,13 +43,14 @@ type httpServer struct {
 //	/readyz   200 when SIP listens, the server is not draining and the
 //	          store answers; 503 with the reason otherwise
 //
-// It registers the SIP and store collectors with t.Metrics.
+// It registers the SIP, store and readiness collectors with t.Metrics.
 func startHTTP(addr string, t httpTargets, logger *slog.Logger) (*httpServer, error) {
 	if t.SIP == nil || t.Store == nil || t.Metrics == nil {
 		return nil, errors.New("start HTTP: SIP server, store and metrics are all needed")
 	}
 	t.Metrics.watchSIP(t.SIP)
 	t.Metrics.watchStore(t.Store)
+	t.Metrics.watchReady(func(ctx context.Context) error { return ready(ctx, t.SIP, t.Store) })
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(t.Metrics.reg, promhttp.HandlerOpts{
 		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn),

@@ -215,6 +215,11 @@ func TestHealthAndReadiness(t *testing.T) {
 		if code != s.ready || !strings.Contains(body, s.readyWords) {
 			t.Errorf("%s: /readyz %d %q, want %d with %q", s.name, code, body, s.ready, s.readyWords)
 		}
+		// dezura_ready says what /readyz says, for the "not ready" alert.
+		_, m := r.get(t, "/metrics")
+		if v, ok := metric(m, "dezura_ready"); !ok || (v == 1) != (s.ready == 200) {
+			t.Errorf("%s: dezura_ready %v (present %v) while /readyz says %d", s.name, v, ok, s.ready)
+		}
 	}
 	if _, body := r.get(t, "/metrics"); !strings.Contains(body, "dezura_sip_draining 1") {
 		t.Errorf("/metrics does not say draining")
@@ -231,6 +236,9 @@ func TestReadyNeedsTheStore(t *testing.T) {
 	code, body := r.get(t, "/readyz")
 	if code != 503 || !strings.Contains(body, "store does not answer") {
 		t.Errorf("/readyz %d %q", code, body)
+	}
+	if _, m := r.get(t, "/metrics"); !strings.Contains(m, "\ndezura_ready 0\n") {
+		t.Errorf("/metrics does not say dezura_ready 0 with the store gone")
 	}
 }
 

@@ -6,6 +6,7 @@
 //	dezura contractor|technician|phone|site|assign ...  registration
 //	dezura billing ...                                  annual billing
 //	dezura dtmf detect FILE...                          find DTMF in a recording
+//	dezura version [--json]                             which binary this is
 //
 // The command tree is the struct cli below (one struct per command, its
 // flags as tagged fields; github.com/alecthomas/kong parses them and prints
@@ -54,6 +55,7 @@ type dezuraCLI struct {
 	Assign     assignCmd     `cmd:"" help:"Assignments of technicians to sites."`
 	Billing    billingCmd    `cmd:"" help:"Annual flat-fee billing (qualified invoices, インボイス制度)."`
 	DTMF       dtmfCmd       `cmd:"" name:"dtmf" help:"DTMF digits in recordings."`
+	Version    versionCmd    `cmd:"" help:"Version, commit and Go version of this binary."`
 	Help       helpCmd       `cmd:"" help:"Show help for a command."`
 }
 

@@ -38,6 +38,7 @@ func newServiceMetrics() *serviceMetrics {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.ledgerWrite,
+		buildInfoGauge(),
 	)
 	return m
 }
@@ -58,6 +59,20 @@ func (m *serviceMetrics) watchStore(store ledger.Store) {
 		Name: "dezura_spool_depth",
 		Help: "Attendance requests in the local spool waiting for the database.",
 	}, func() float64 { return float64(s.Len()) }))
+}
+
+// watchReady exports dezura_ready: what /readyz would answer at scrape
+// time, so that an alert needs no separate probe of /readyz.
+func (m *serviceMetrics) watchReady(check func(context.Context) error) {
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "dezura_ready",
+		Help: "1 while /readyz answers 200 (SIP listens, not draining, the store answers), else 0.",
+	}, func() float64 {
+		if check(context.Background()) != nil {
+			return 0
+		}
+		return 1
+	}))
 }
 
 // watchBilling exports the billing scheduler's run results (summed over

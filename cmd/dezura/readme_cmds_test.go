@@ -185,6 +185,9 @@ func docCommands(file, text string) []docCommand {
 func commandText(s string) (string, bool) {
 	s = strings.TrimSpace(s)
 	s = strings.Replace(s, "go run ./cmd/dezura ", "dezura ", 1)
+	if rest, ok := strings.CutPrefix(s, "dz "); ok { // the README's alias for the service user's dezura
+		s = "dezura " + rest
+	}
 	if !strings.HasPrefix(s, "dezura ") {
 		return "", false
 	}

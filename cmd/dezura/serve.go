@@ -194,6 +194,7 @@ func (c *serveCmd) Run(ctx context.Context, o *output) error {
 		h = slog.NewJSONHandler(o.Stderr, &slog.HandlerOptions{Level: level})
 	}
 	logger := slog.New(h)
+	logBuild(logger)
 	setProcs(cfg.Procs, logger)
 
 	svc, err := startService(ctx, cfg, logger)
