@@ -1,17 +1,14 @@
 package main
 
 // dezura billing: plans, subscriptions, runs, invoices, payments, exports
-// and account transfer; and serve's billing node (leader election and
-// scheduler), below.
+// and account transfer.
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
-	"sync"
 	"time"
 
 	"github.com/dezura/dezura/ledger/billing"
@@ -165,14 +162,22 @@ func (c *billingRunCmd) Validate() error {
 }
 
 func (c *billingRunCmd) Run(ctx context.Context, b *billing.Billing, o *output) error {
-	res, err := b.Run(ctx, billing.RunOptions{AsOf: c.AsOf.Billing(), DryRun: c.DryRun, Issuer: c.issuer()})
-	if err != nil && res.Count() == 0 {
+	return reportRun(o)(b.Run(ctx, billing.RunOptions{AsOf: c.AsOf.Billing(), DryRun: c.DryRun, Issuer: c.issuer()}))
+}
+
+// reportRun returns the printer of a run's result: what it issued (or
+// would issue), and its error. A run that failed before issuing anything
+// prints only the error.
+func reportRun(o *output) func(billing.RunResult, error) error {
+	return func(res billing.RunResult, err error) error {
+		if err != nil && res.Count() == 0 {
+			return err
+		}
+		if perr := printRun(o, res, err != nil); perr != nil {
+			return perr
+		}
 		return err
 	}
-	if perr := printRun(o, res, err != nil); perr != nil {
-		return perr
-	}
-	return err
 }
 
 type billingInvoiceCmd struct {
@@ -392,119 +397,4 @@ func (c *billingTransferResultCmd) Run(ctx context.Context, b *billing.Billing, 
 		return err
 	}
 	return printTransferOutcomes(o, outcomes)
-}
-
-// billingNode is serve's billing: the node takes part in the billing
-// leadership election (one leader among the nodes on one database) and,
-// each time it is elected, starts a fresh scheduler — which runs once at
-// start-up, catching up on whatever is due, and then on its cron schedule —
-// and stops it when leadership is lost or serve stops.
-type billingNode struct {
-	b      *billing.Billing
-	l      *billing.Leadership
-	cancel context.CancelFunc
-	done   chan struct{} // closed when the election has ended
-
-	mu   sync.Mutex
-	past billing.SchedulerStats // summed over the schedulers already stopped
-	cur  *billing.Scheduler     // while leading
-}
-
-// startBilling is for serve: it opens billing on dbURL and takes part in
-// the leadership election, trying (and, once leader, checking its hold)
-// every interval (0: billing.DefaultLeaderInterval). While this node leads
-// it runs the scheduler (spec in Asia/Tokyo, e.g. "0 3 * * *"). A bad spec
-// or issuer is an error here, not when the node is elected. attendance may
-// be nil while no plan charges per attendance.
-func startBilling(ctx context.Context, dbURL, spec string, interval time.Duration, issuer billing.Issuer, attendance billing.AttendanceCounter, logger *slog.Logger) (*billingNode, error) {
-	b, err := openBilling(ctx, dbURL)
-	if err != nil {
-		return nil, err
-	}
-	logger = logger.With("component", "billing")
-	newScheduler := func() (*billing.Scheduler, error) {
-		return b.Scheduler(spec, logger, issuer, billing.WithAttendance(attendance))
-	}
-	if _, err := newScheduler(); err != nil { // never started: only checks spec and issuer
-		b.Close()
-		return nil, err
-	}
-	n := &billingNode{b: b, l: b.Leadership(interval, logger), done: make(chan struct{})}
-	ectx, cancel := context.WithCancel(ctx)
-	n.cancel = cancel
-	go func() {
-		defer close(n.done)
-		n.l.Run(ectx, func(ctx context.Context) { n.lead(ctx, newScheduler, logger) })
-	}()
-	return n, nil
-}
-
-// lead runs a scheduler until ctx ends (leadership lost, or serve
-// stopping). Runs take ctx too: a run in progress is cancelled, its
-// uncommitted batch rolled back, and the next leader's start-up run issues
-// it.
-func (n *billingNode) lead(ctx context.Context, newScheduler func() (*billing.Scheduler, error), logger *slog.Logger) {
-	s, err := newScheduler()
-	if err != nil { // checked by startBilling; only a change in billing could get here
-		logger.Error("billing scheduler not started", "err", err)
-		return
-	}
-	n.mu.Lock()
-	n.cur = s
-	n.mu.Unlock()
-	s.Start(ctx)
-	<-ctx.Done()
-	// The run's context has ended, so Stop returns as soon as it has.
-	if err := s.Stop(context.Background()); err != nil {
-		logger.Error("billing scheduler stop", "err", err)
-	}
-	n.mu.Lock()
-	n.past = addSchedulerStats(n.past, s.Stats())
-	n.cur = nil
-	n.mu.Unlock()
-}
-
-// Stop leaves the election: it stops the scheduler if this node leads,
-// waits for it (a run in progress is cancelled) and for the lock to be
-// released, up to ctx, and closes the store.
-func (n *billingNode) Stop(ctx context.Context) error {
-	n.cancel()
-	var err error
-	select {
-	case <-n.done:
-	case <-ctx.Done():
-		err = fmt.Errorf("billing: stop: %w", ctx.Err())
-	}
-	return errors.Join(err, n.b.Close())
-}
-
-// Leader reports whether this node leads billing now.
-func (n *billingNode) Leader() bool { return n.l.Leader() }
-
-// Stats sums the counters of every scheduler this node has run, so that
-// they only grow across changes of leader (for /metrics).
-func (n *billingNode) Stats() billing.SchedulerStats {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.cur == nil {
-		return n.past
-	}
-	return addSchedulerStats(n.past, n.cur.Stats())
-}
-
-// addSchedulerStats adds the counters of b (a later scheduler) to a.
-func addSchedulerStats(a, b billing.SchedulerStats) billing.SchedulerStats {
-	a.Runs += b.Runs
-	a.Failures += b.Failures
-	a.GaveUp += b.GaveUp
-	a.Skipped += b.Skipped
-	a.Invoices += b.Invoices
-	a.Total += b.Total
-	if b.LastSuccess.After(a.LastSuccess) {
-		a.LastSuccess = b.LastSuccess
-	}
-	if b.LastError != "" {
-		a.LastError = b.LastError
-	}
-	return a
 }

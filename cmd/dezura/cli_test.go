@@ -64,7 +64,7 @@ func TestExitCodes(t *testing.T) {
 		{args: []string{"billing", "cancel"}, code: 2, stderr: "give a subscription ID", helpHint: "dezura billing cancel --help"},
 		{args: []string{"billing", "run", "--issuer-name", "x", "--issuer-registration", "T1"}, code: 2, stderr: "issuer", helpHint: "dezura billing run --help"},
 		{args: []string{"technician", "show", "99999999999999"}, code: 1, stderr: "99999999999999"},
-		{args: []string{"entries", "show", "999"}, code: 1, stderr: "not found"},
+		{args: []string{"entries", "show", "999"}, code: 1, stderr: "entry 999 does not exist (list them with: dezura entries list)"},
 		{args: []string{"billing", "invoice", "show", "2099-000001"}, code: 1, stderr: "2099-000001"},
 		{args: []string{"dtmf", "detect", "/nonexistent.wav"}, code: 1, stderr: "1 of 1 file could not be read"},
 		{args: []string{"--db", "nosuch:x", "migrate"}, code: 1, stderr: "cannot open the store: "},

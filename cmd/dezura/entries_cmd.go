@@ -12,15 +12,18 @@ import (
 	"time"
 
 	"github.com/dezura/dezura/ledger"
+	"github.com/dezura/dezura/ledger/billing"
 )
 
 type migrateCmd struct{}
 
-func (migrateCmd) Run(ctx context.Context, adm ledger.Admin, o *output, db storeURL) error {
-	if err := adm.Migrate(ctx); err != nil { // Open has migrated already; this says so
+// Run: opening the ledger and billing (the *billing.Billing argument)
+// migrates them; Migrate says so.
+func (migrateCmd) Run(ctx context.Context, adm ledger.Admin, _ *billing.Billing, o *output, db storeURL) error {
+	if err := adm.Migrate(ctx); err != nil {
 		return err
 	}
-	o.Printf("ledger schema up to date in %s\n", redactURL(string(db)))
+	o.Printf("ledger and billing schemas up to date in %s\n", redactURL(string(db)))
 	return nil
 }
 

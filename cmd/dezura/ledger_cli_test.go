@@ -49,17 +49,17 @@ func decode[T any](t *testing.T, s string) T {
 }
 
 // seededStore opens the store at db with the demo data; the caller closes it.
-func seededStore(t *testing.T, db string) (ledger.Store, ledger.Admin) {
+func seededStore(t *testing.T, db string) (ledger.DB, ledger.Admin) {
 	t.Helper()
-	st, adm, err := openLedger(t.Context(), db)
+	st, err := openLedger(t.Context(), db)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := adm.SeedDemo(t.Context()); err != nil {
+	if err := st.SeedDemo(t.Context()); err != nil {
 		st.Close()
 		t.Fatal(err)
 	}
-	return st, adm
+	return st, st
 }
 
 // record writes attendance straight through the store, as the IVR does.
@@ -169,14 +169,16 @@ func TestRegistrationCommands(t *testing.T) {
 		usage   bool
 		mention string
 	}{
-		{"duplicate contractor", "contractor", []string{"add", "--id", "acme", "--name", "x"}, false, "already exists"},
+		{"duplicate contractor", "contractor", []string{"add", "--id", "acme", "--name", "x"}, false, "contractor acme is already registered"},
 		{"missing flags", "site", []string{"add", "--code", "5"}, true, "--name"},
 		{"bad date", "site", []string{"add", "--code", "5", "--name", "x", "--opens", "4/1"}, true, "--opens"},
 		{"short technician ID", "technician", []string{"add", "--id", "123", "--name", "x"}, false, "14 digits"},
 		{"phone for nobody", "phone", []string{"add", "09000000000"}, true, "--technician"},
 		{"unknown verb", "site", []string{"delete", "77"}, true, "add, list, show or disable"},
 		{"show needs a key", "contractor", []string{"show"}, true, "missing <key>: the contractor ID"},
-		{"disable unknown", "site", []string{"disable", "999"}, false, "not found"},
+		{"disable unknown", "site", []string{"disable", "999"}, false, "site 999 is not registered (add it with: dezura site add)"},
+		{"show unknown", "technician", []string{"show", "99999999999999"}, false,
+			"technician 99999999999999 is not registered (add it with: dezura technician add)"},
 		{"unknown flag", "contractor", []string{"list", "--yaml"}, true, "yaml"},
 	}
 	for _, b := range bad {

@@ -1,7 +1,7 @@
 package main
 
 // Every store and billing opening of the binary is here: serve calls
-// openLedger and openBilling, and the admin commands get theirs from
+// openLedger and newBilling, and the admin commands get theirs from
 // stores, which opens on first use and closes after the command.
 
 import (
@@ -20,25 +20,20 @@ import (
 	_ "github.com/dezura/dezura/ledger/sqlite"   // registers sqlite: with ledger.Open
 )
 
-// openLedger opens (and migrates) the store at dbURL with its admin API.
-func openLedger(ctx context.Context, dbURL string) (ledger.Store, ledger.Admin, error) {
-	st, err := ledger.Open(ctx, dbURL)
+// openLedger opens (and migrates) the database at dbURL.
+func openLedger(ctx context.Context, dbURL string) (ledger.DB, error) {
+	db, err := ledger.Open(ctx, dbURL)
 	if err != nil {
-		return nil, nil, fmt.Errorf("cannot open the store: %w", redacted(err, dbURL))
+		return nil, fmt.Errorf("cannot open the store: %w", redacted(err, dbURL))
 	}
-	adm, ok := st.(ledger.Admin)
-	if !ok {
-		st.Close()
-		return nil, nil, fmt.Errorf("the store %s has no admin interface", redactURL(dbURL))
-	}
-	return st, adm, nil
+	return db, nil
 }
 
-// openBilling opens billing on the store at dbURL.
-func openBilling(ctx context.Context, dbURL string) (*billing.Billing, error) {
-	b, err := billing.Open(ctx, dbURL)
+// newBilling opens billing (migrating its tables) on the ledger's database.
+func newBilling(ctx context.Context, db ledger.DB) (*billing.Billing, error) {
+	b, err := billing.New(ctx, db)
 	if err != nil {
-		return nil, fmt.Errorf("cannot open billing: %w", redacted(err, dbURL))
+		return nil, fmt.Errorf("cannot open billing: %w", err)
 	}
 	return b, nil
 }
@@ -84,49 +79,52 @@ func fileError(verb, path string, err error) error {
 // stores gives a command the ledger or billing it asks for, opened once on
 // first use; run closes them after the command.
 type stores struct {
-	ctx   context.Context
-	url   string
-	st    ledger.Store
-	admin ledger.Admin
-	bill  *billing.Billing
+	ctx  context.Context
+	url  string
+	db   ledger.DB
+	bill *billing.Billing
 }
 
-// bind makes ledger.Store, ledger.Admin and *billing.Billing (and ctx)
-// arguments a command's Run may take.
+// bind makes ledger.DB, ledger.Store, ledger.Admin, ledger.Reports and
+// *billing.Billing (and ctx) arguments a command's Run may take.
 func (s *stores) bind(kctx *kong.Context, ctx context.Context) error {
 	s.ctx = ctx
 	kctx.BindTo(ctx, (*context.Context)(nil))
 	return errors.Join(
-		kctx.BindToProvider(func() (ledger.Store, error) { err := s.openLedger(); return s.st, err }),
-		kctx.BindToProvider(func() (ledger.Admin, error) { err := s.openLedger(); return s.admin, err }),
+		kctx.BindToProvider(s.ledger),
+		kctx.BindToProvider(func() (ledger.Store, error) { return s.ledger() }),
+		kctx.BindToProvider(func() (ledger.Admin, error) { return s.ledger() }),
+		kctx.BindToProvider(func() (ledger.Reports, error) { return s.ledger() }),
 		kctx.BindToProvider(func() (*billing.Billing, error) {
 			if s.bill != nil {
 				return s.bill, nil
 			}
-			b, err := openBilling(s.ctx, s.url)
-			s.bill = b
-			return b, err
+			db, err := s.ledger()
+			if err != nil {
+				return nil, err
+			}
+			s.bill, err = newBilling(s.ctx, db)
+			return s.bill, err
 		}),
 	)
 }
 
-func (s *stores) openLedger() error {
-	if s.st != nil {
-		return nil
+func (s *stores) ledger() (ledger.DB, error) {
+	if s.db != nil {
+		return s.db, nil
 	}
-	st, adm, err := openLedger(s.ctx, s.url)
-	s.st, s.admin = st, adm
-	return err
+	db, err := openLedger(s.ctx, s.url)
+	if err != nil {
+		return nil, err
+	}
+	s.db = db
+	return db, nil
 }
 
-// Close closes what was opened.
+// Close closes what was opened (billing lives on the ledger's database).
 func (s *stores) Close() error {
-	var errs []error
-	if s.bill != nil {
-		errs = append(errs, s.bill.Close())
+	if s.db == nil {
+		return nil
 	}
-	if s.st != nil {
-		errs = append(errs, s.st.Close())
-	}
-	return errors.Join(errs...)
+	return s.db.Close()
 }

@@ -15,11 +15,11 @@ import (
 func TestReportDaily(t *testing.T) {
 	ctx := context.Background()
 	db := "sqlite:" + filepath.Join(t.TempDir(), "d.db")
-	st, admin, err := openLedger(ctx, db)
+	st, err := openLedger(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := admin.SeedDemo(ctx); err != nil {
+	if err := st.SeedDemo(ctx); err != nil {
 		t.Fatal(err)
 	}
 	morning := time.Date(2026, 11, 27, 7, 30, 0, 0, ledger.Tokyo)
@@ -49,7 +49,7 @@ func TestReportDaily(t *testing.T) {
 	if err := run(ctx, []string{"--db", db, "report", "daily", "--date", "2026-11-27", "--json"}, env); err != nil {
 		t.Fatalf("report: %v\n%s", err, out.String())
 	}
-	var rep dailyReport
+	var rep ledger.DailyReport
 	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
 		t.Fatalf("%v: %s", err, out.String())
 	}
