@@ -1,8 +1,6 @@
 package main
 
 import (
-	"flag"
-	"io"
 	"strings"
 	"testing"
 	"time"
@@ -12,11 +10,8 @@ import (
 
 func TestServeConfigValidateTrunk(t *testing.T) {
 	base := func() serveConfig {
-		var c serveConfig
-		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-		fs.SetOutput(io.Discard)
-		c.flags(fs)
-		if err := fs.Parse(nil); err != nil {
+		c, err := parseServe()
+		if err != nil {
 			t.Fatal(err)
 		}
 		c.DB = "sqlite:x.db"
@@ -24,6 +19,13 @@ func TestServeConfigValidateTrunk(t *testing.T) {
 	}
 	if c := base(); c.TrunkExpires != trunk.DefaultExpires || c.TrunkKeepAlive != trunk.DefaultKeepAlive || c.ReadyNeedsTrunk {
 		t.Errorf("flag defaults: expires %v, keep-alive %v, ready needs trunk %v", c.TrunkExpires, c.TrunkKeepAlive, c.ReadyNeedsTrunk)
+	}
+	c, err := parseServe("--trunk-register", "sip:050@trunk.example", "--trunk-expires", "3m", "--trunk-keepalive", "0", "--ready-needs-trunk")
+	if err != nil || c.TrunkExpires != 3*time.Minute || c.TrunkKeepAlive != 0 || !c.ReadyNeedsTrunk {
+		t.Errorf("parsed %v %v %v, %v", c.TrunkExpires, c.TrunkKeepAlive, c.ReadyNeedsTrunk, err)
+	}
+	if _, err := parseServe("--ready-needs-trunk"); err == nil || !strings.Contains(err.Error(), "--trunk-register") || exitCode(err) != 2 {
+		t.Errorf("--ready-needs-trunk alone: %v, want a usage error naming --trunk-register", err)
 	}
 	for _, tt := range []struct {
 		name string
