@@ -21,7 +21,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -130,7 +129,7 @@ func (c *Carrier) Start() {
 	cmd := exec.Command("kamailio", "-f", filepath.Join(c.dir, "kamailio.cfg"), "-DD", "-E", "-Y", c.dir, "-m", "32", "-M", "4")
 	cmd.Stdout, cmd.Stderr = out, out
 	// Its own process group, so Stop reaches the children it forks.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	setProcessGroup(cmd)
 	if err := cmd.Start(); err != nil {
 		c.mu.Unlock()
 		c.t.Fatalf("carriertest: start kamailio: %v", err)
@@ -165,12 +164,11 @@ func (c *Carrier) Stop() {
 	if c.cmd == nil {
 		return
 	}
-	pgid := c.cmd.Process.Pid
-	_ = syscall.Kill(-pgid, syscall.SIGTERM)
+	signalGroup(c.cmd, false)
 	select {
 	case <-c.done:
 	case <-time.After(5 * time.Second):
-		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+		signalGroup(c.cmd, true)
 		<-c.done
 	}
 	c.cmd = nil
