@@ -88,6 +88,9 @@ var (
 	ErrNoEmail      = errors.New("billing: contractor has no billing email address")
 	ErrInvalidSeal  = errors.New("billing: invalid seal image")
 	ErrSendFailed   = errors.New("billing: invoice email not sent")
+	// ErrInvalidMailServer: a mail server URL that cannot be used (its
+	// text is never repeated: it may hold a password).
+	ErrInvalidMailServer = errors.New("billing: invalid mail server URL")
 	// ErrNothingToPrint: no invoice is waiting for a print batch.
 	ErrNothingToPrint = errors.New("billing: nothing to print")
 )

@@ -23,20 +23,9 @@ import (
 //	end     (9): データ区分 9, ダミー 119
 
 // Payer is the paying company's side of a 総合振込: its 振込依頼人コード
-// from the bank and the account the money leaves.
-type Payer struct {
-	Code          string // 振込依頼人コード, up to 10 digits
-	Name          string // 振込依頼人名, converted to half-width kana
-	BankCode      string
-	BankName      string
-	BranchCode    string
-	BranchName    string
-	AccountType   int
-	AccountNumber string
-	// LeadDays is how many bank business days before the payment date
-	// the bank must have the file (0: DefaultLeadDays).
-	LeadDays int
-}
+// (Code) from the bank and the account the money leaves, with the bank's
+// lead time; the same details as a Collector's for account transfer.
+type Payer Collector
 
 // CreditTransfer is one payment (data record) of a 総合振込 file.
 type CreditTransfer struct {
@@ -71,18 +60,7 @@ func MarshalCreditTransferFile(f CreditTransferFile, crlf bool) ([]byte, error) 
 			w.raw("\r\n")
 		}
 	}
-	p := f.Payer
-	w.raw("1210")
-	w.num("振込依頼人コード", p.Code, 10)
-	w.text("振込依頼人名", p.Name, 40)
-	w.num("取組日", fmt.Sprintf("%02d%02d", int(f.PayOn.Month), f.PayOn.Day), 4)
-	w.num("仕向銀行番号", p.BankCode, 4)
-	w.text("仕向銀行名", p.BankName, 15)
-	w.num("仕向支店番号", p.BranchCode, 3)
-	w.text("仕向支店名", p.BranchName, 15)
-	w.num("預金種目", strconv.Itoa(p.AccountType), 1)
-	w.num("口座番号", p.AccountNumber, 7)
-	w.raw(strings.Repeat(" ", 17))
+	w.header("21", "振込依頼人", "取組日", f.PayOn, Collector(f.Payer))
 	end()
 	var total Yen
 	for i, r := range f.Records {

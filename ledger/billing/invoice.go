@@ -80,15 +80,29 @@ func scanInvoice(sc interface{ Scan(...any) error }) (Invoice, error) {
 	if in.Rates, err = parseRates(rates); err != nil {
 		return Invoice{}, err
 	}
-	for _, f := range []struct {
-		dst *Date
-		s   string
-	}{{&in.Period.Start, ps}, {&in.Period.End, pe}, {&in.IssueDate, issued}, {&in.DueDate, due}, {&in.CreditOfDate, creditOfDate}} {
-		if *f.dst, err = parseStoredDate(f.s); err != nil {
-			return Invoice{}, err
-		}
+	if err := parseDates(dateCol{&in.Period.Start, ps}, dateCol{&in.Period.End, pe}, dateCol{&in.IssueDate, issued},
+		dateCol{&in.DueDate, due}, dateCol{&in.CreditOfDate, creditOfDate}); err != nil {
+		return Invoice{}, err
 	}
 	return in, nil
+}
+
+// dateCol is a stored date column's text and where it goes.
+type dateCol struct {
+	dst  *Date
+	text string
+}
+
+// parseDates reads stored date columns.
+func parseDates(cols ...dateCol) error {
+	for _, c := range cols {
+		d, err := parseStoredDate(c.text)
+		if err != nil {
+			return err
+		}
+		*c.dst = d
+	}
+	return nil
 }
 
 // InvoiceByNumber returns an invoice or credit note with its lines and

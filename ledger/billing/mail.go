@@ -47,7 +47,7 @@ type SMTPConfig struct {
 func ParseSMTPURL(s string) (SMTPConfig, error) {
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
-		return SMTPConfig{}, fmt.Errorf("billing: mail server URL: want smtp://[user:password@]host[:port][?tls=starttls|none] or smtps://...")
+		return SMTPConfig{}, fmt.Errorf("%w: want smtp://[user:password@]host[:port][?tls=starttls|none], or smtps:// for implicit TLS", ErrInvalidMailServer)
 	}
 	c := SMTPConfig{Host: u.Hostname(), TLS: "starttls", Port: 587, Timeout: 30 * time.Second}
 	if u.Scheme == "smtps" {
@@ -55,13 +55,13 @@ func ParseSMTPURL(s string) (SMTPConfig, error) {
 	}
 	if t := u.Query().Get("tls"); t != "" {
 		if t != "starttls" && t != "none" && t != "tls" {
-			return SMTPConfig{}, fmt.Errorf("billing: mail server URL: tls=%s: want starttls, tls or none", t)
+			return SMTPConfig{}, fmt.Errorf("%w: tls=%s: want starttls, tls or none", ErrInvalidMailServer, t)
 		}
 		c.TLS = t
 	}
 	if p := u.Port(); p != "" {
 		if c.Port, err = strconv.Atoi(p); err != nil || c.Port <= 0 || c.Port > 65535 {
-			return SMTPConfig{}, fmt.Errorf("billing: mail server URL: port %q", p)
+			return SMTPConfig{}, fmt.Errorf("%w: port %q: want 1 to 65535", ErrInvalidMailServer, p)
 		}
 	}
 	if u.User != nil {

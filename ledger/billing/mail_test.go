@@ -264,3 +264,37 @@ func (s *stripNewlines) Read(p []byte) (int, error) {
 	}
 	return j, err
 }
+
+// TestNodeMailsInvoices: the leading node issues the invoices due and
+// mails them without being asked.
+func TestNodeMailsInvoices(t *testing.T) {
+	t.Parallel()
+	font := testFont(t)
+	cfg, dir := smtpSink(t, 0)
+	b := openTest(t, backends[0].url(t))
+	ctx := t.Context()
+	if _, err := b.SetIssuer(ctx, testSettings); err != nil {
+		t.Fatal(err)
+	}
+	subscribe(t, b, "C1", "campaign-2023", DateOf(time.Now()).AddDays(-10).String())
+	if err := b.SetContact(ctx, "C1", "keiri@c1.example.co.jp"); err != nil {
+		t.Fatal(err)
+	}
+	n, err := b.StartNode(ctx, NodeConfig{Spec: "0 3 * * *", LeaderInterval: 50 * time.Millisecond,
+		Mail: &MailConfig{Mailer: NewSMTPMailer(cfg), Font: font, Interval: 100 * time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Stop(ctx)
+	for deadline := time.Now().Add(20 * time.Second); len(readMessages(t, dir)) == 0; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the node mailed nothing")
+		}
+	}
+	if err := n.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if m := readMessages(t, dir)[0]; !strings.HasPrefix(m.subject, "【請求書】") || len(m.pdf) == 0 {
+		t.Errorf("mail %+v", m.subject)
+	}
+}

@@ -143,13 +143,5 @@ func scanReceivable(sc interface{ Scan(...any) error }) (Invoice, error) {
 	if in.Kind, err = ParseKind(kind); err != nil {
 		return Invoice{}, err
 	}
-	for _, f := range []struct {
-		dst *Date
-		s   string
-	}{{&in.Period.Start, ps}, {&in.Period.End, pe}, {&in.IssueDate, issued}, {&in.DueDate, due}} {
-		if *f.dst, err = parseStoredDate(f.s); err != nil {
-			return Invoice{}, err
-		}
-	}
-	return in, nil
+	return in, parseDates(dateCol{&in.Period.Start, ps}, dateCol{&in.Period.End, pe}, dateCol{&in.IssueDate, issued}, dateCol{&in.DueDate, due})
 }

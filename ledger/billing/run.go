@@ -313,7 +313,7 @@ func (r RunResult) Summary(err error) string {
 	if r.DryRun {
 		verb = "would issue (dry run, nothing written)"
 	}
-	s := fmt.Sprintf("as of %s: %s %s, subtotal %s yen, tax %s yen, total %s yen", r.AsOf, verb, Count(r.Count(), "invoice"),
+	s := fmt.Sprintf("as of %s: %s %s, subtotal %s yen, tax %s yen, total %s yen", r.AsOf, verb, invoices(r.Count()),
 		FormatYen(r.Subtotal), FormatYen(r.Tax), FormatYen(r.Total))
 	if err != nil {
 		s += " before the run failed; the next run issues the rest"
@@ -321,10 +321,10 @@ func (r RunResult) Summary(err error) string {
 	return s
 }
 
-// Count says how many of a thing, in English: "1 invoice", "2 invoices".
-func Count(n int, noun string) string {
+// invoices says how many invoices: "1 invoice", "2 invoices".
+func invoices(n int) string {
 	if n == 1 {
-		return "1 " + noun
+		return "1 invoice"
 	}
-	return fmt.Sprintf("%d %ss", n, noun)
+	return fmt.Sprintf("%d invoices", n)
 }

@@ -187,6 +187,23 @@ func (w *recordWriter) text(field, s string, width int) {
 
 func (w *recordWriter) raw(s string) { w.buf = append(w.buf, s...) }
 
+// header writes the header record both Zengin files share: データ区分 1,
+// 種別コード kind, コード区分 0, the company's code and name (who: 委託者 or
+// 振込依頼人), the date as MMDD (dateName: 引落日 or 取組日) and its account.
+func (w *recordWriter) header(kind, who, dateName string, on Date, c Collector) {
+	w.raw("1" + kind + "0")
+	w.num(who+"コード", c.Code, 10)
+	w.text(who+"名", c.Name, 40)
+	w.num(dateName, fmt.Sprintf("%02d%02d", int(on.Month), on.Day), 4)
+	w.num("取引銀行番号", c.BankCode, 4)
+	w.text("取引銀行名", c.BankName, 15)
+	w.num("取引支店番号", c.BranchCode, 3)
+	w.text("取引支店名", c.BranchName, 15)
+	w.num("預金種目", strconv.Itoa(c.AccountType), 1)
+	w.num("口座番号", c.AccountNumber, 7)
+	w.raw(strings.Repeat(" ", 17))
+}
+
 // MarshalTransferFile writes f in the Zengin format: header, one data record
 // per entry, trailer with counts and totals, end record; 120 bytes each,
 // with CR LF after each record if crlf is set. Names are converted with
@@ -199,17 +216,8 @@ func MarshalTransferFile(f TransferFile, crlf bool) ([]byte, error) {
 		}
 	}
 	h := f.Header
-	w.raw("1910")
-	w.num("委託者コード", h.CollectorCode, 10)
-	w.text("委託者名", h.CollectorName, 40)
-	w.num("引落日", fmt.Sprintf("%02d%02d", int(h.CollectOn.Month), h.CollectOn.Day), 4)
-	w.num("取引銀行番号", h.BankCode, 4)
-	w.text("取引銀行名", h.BankName, 15)
-	w.num("取引支店番号", h.BranchCode, 3)
-	w.text("取引支店名", h.BranchName, 15)
-	w.num("預金種目", strconv.Itoa(h.AccountType), 1)
-	w.num("口座番号", h.AccountNumber, 7)
-	w.raw(strings.Repeat(" ", 17))
+	w.header("91", "委託者", "引落日", h.CollectOn, Collector{Code: h.CollectorCode, Name: h.CollectorName, BankCode: h.BankCode,
+		BankName: h.BankName, BranchCode: h.BranchCode, BranchName: h.BranchName, AccountType: h.AccountType, AccountNumber: h.AccountNumber})
 	end()
 	var total, collected, failed Yen
 	var nCollected, nFailed int
