@@ -56,7 +56,7 @@ const invoiceColumns = `i.id, i.number, i.issuer_name, i.issuer_registration, i.
 	i.subtotal, i.tax, i.total, i.rates, i.note, COALESCE(c.number, ''), COALESCE(c.issue_date, ''), COALESCE(v.number, ''),
 	COALESCE((SELECT SUM(p.amount) FROM billing_payments p WHERE p.invoice_id = i.id AND p.kind <> 'write-off'), 0),
 	COALESCE((SELECT SUM(p.amount) FROM billing_payments p WHERE p.invoice_id = i.id AND p.kind = 'write-off'), 0),
-	COALESCE((SELECT SUM(x.total) FROM billing_invoices x WHERE x.credit_of = i.id), 0)`
+	COALESCE((SELECT SUM(x.total) FROM billing_invoices x WHERE x.credit_of = i.id AND x.credit_of <> 0), 0)`
 
 const invoiceFrom = ` FROM billing_invoices i
 	LEFT JOIN billing_invoices c ON c.id = i.credit_of

@@ -140,7 +140,27 @@ func (b *Billing) Run(ctx context.Context, opts RunOptions) (RunResult, error) {
 	if err := b.recordEmptyMonths(ctx, empty); err != nil {
 		return res, err
 	}
-	return res, nil
+	return res, b.analyzeAfter(ctx, len(res.Invoices))
+}
+
+// analyzeThreshold is how many invoices a run issues before it refreshes
+// PostgreSQL's statistics of the invoice tables.
+const analyzeThreshold = 10000
+
+// analyzeAfter refreshes PostgreSQL's statistics after a run that issued
+// many invoices. Until autovacuum gets to it, the planner still believes
+// the tables small: it then thinks a lookup by number returns hundreds
+// of rows and JIT-compiles the query, 0.3 s for one invoice (measured
+// after the 255,752-renewal run: 174 ms a document, 0.5 ms once analysed).
+// SQLite plans from its indexes alone.
+func (b *Billing) analyzeAfter(ctx context.Context, issued int) error {
+	if issued < analyzeThreshold || b.h.Dialect().Name != "postgres" {
+		return nil
+	}
+	if _, err := b.db.ExecContext(ctx, `ANALYZE billing_invoices, billing_invoice_lines`); err != nil {
+		return fmt.Errorf("billing: refresh statistics after the run: %w", err)
+	}
+	return nil
 }
 
 // recordEmptyMonths notes closed months that had no technician-days.

@@ -112,7 +112,7 @@ func (b *Billing) PrepareTransfers(ctx context.Context, collectOn Date, c Collec
 // can be debited and is not awaiting a result.
 func (b *Billing) requestDue(ctx context.Context, tx *sql.Tx, collectOn Date) error {
 	rows, err := tx.QueryContext(ctx, b.q(`SELECT i.id, i.contractor_id, i.total +
-			COALESCE((SELECT SUM(x.total) FROM billing_invoices x WHERE x.credit_of = i.id), 0) -
+			COALESCE((SELECT SUM(x.total) FROM billing_invoices x WHERE x.credit_of = i.id AND x.credit_of <> 0), 0) -
 			COALESCE((SELECT SUM(p.amount) FROM billing_payments p WHERE p.invoice_id = i.id), 0)
 		FROM billing_invoices i JOIN billing_mandates m ON m.contractor_id = i.contractor_id
 		WHERE i.kind <> 'credit' AND i.voided_by = 0 AND i.due_date <= ? AND m.stopped_code = ''

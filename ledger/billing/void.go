@@ -105,7 +105,7 @@ func (b *Billing) creditDraft(ctx context.Context, tx *sql.Tx, in Invoice, r Cre
 			r.On, in.Number, in.IssueDate, in.IssueDate)
 	}
 	var same int
-	if err := tx.QueryRowContext(ctx, b.q(`SELECT COUNT(*) FROM billing_invoices WHERE credit_of = ? AND issue_date = ?`),
+	if err := tx.QueryRowContext(ctx, b.q(`SELECT COUNT(*) FROM billing_invoices WHERE credit_of = ? AND credit_of <> 0 AND issue_date = ?`),
 		in.ID, r.On.String()).Scan(&same); err != nil {
 		return draft{}, fmt.Errorf("billing: credit notes of %s: %w", in.Number, err)
 	}
@@ -138,7 +138,7 @@ func (b *Billing) standing(ctx context.Context, tx *sql.Tx, in Invoice) (map[int
 	for _, r := range in.Rates {
 		left[r.Rate] = r
 	}
-	rows, err := tx.QueryContext(ctx, b.q(`SELECT number FROM billing_invoices WHERE credit_of = ? ORDER BY id`), in.ID)
+	rows, err := tx.QueryContext(ctx, b.q(`SELECT number FROM billing_invoices WHERE credit_of = ? AND credit_of <> 0 ORDER BY id`), in.ID)
 	if err != nil {
 		return nil, fmt.Errorf("billing: credit notes of %s: %w", in.Number, err)
 	}
