@@ -113,6 +113,7 @@ func phoneWithCountryCode(d string, plus bool) (string, error) {
 		d = "81" + d[1:]
 	case strings.HasPrefix(d, "81"):
 	default:
+		//lint:ignore ST1005 always the last part of the message: it ends with the forms a number may take
 		return "", errors.New("not a Japanese number: want 0..., 81... or +<country code>...")
 	}
 	if strings.HasPrefix(d, "0") {
