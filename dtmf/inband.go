@@ -24,13 +24,15 @@ import (
 //   - balance: the two 10 ms halves must carry the tones at amplitudes
 //     within 0.65 of each other, which rejects windows the tones fill only in
 //     part (under about 16.5 of 20 ms) whatever the noise;
-//   - purity: the two tones must hold 70 % of the window's energy, and the
-//     high tone's second harmonic must be 13 dB below it, plus an allowance
-//     for the noise in that bin (talk-off);
+//   - purity: the two tones must hold 70 % of the window's energy (less
+//     the line's steady hum and DC, see lowBlock), and the high tone's
+//     second harmonic must be 13 dB below it, plus an allowance for the
+//     noise in that bin (talk-off);
 //   - timing: a key is reported after 4 consecutive qualifying windows
 //     (a tone of 40 ms always gives at least 4, one of 23 ms at most 3) and
 //     ends after 6 consecutive windows without it (a 10 ms drop-out costs at
-//     most 5, a 30 ms pause at least 8).
+//     most 5, a 30 ms pause at least 8); windows with lost audio in them
+//     (Lost) are skipped, not counted as misses.
 //
 // Cost (issue 3: about 11,000 instructions per 20 ms frame): the filters
 // run in two register-resident passes of four with in-place updates
@@ -66,12 +68,12 @@ const ZeroDBm0Peak = 22652.0
 //     lowBlock samples (a boxcar filter), squared and divided by its length:
 //     they count 99 % of the energy at 50 Hz, 97 % at 100 Hz, 92 % at
 //     150 Hz and 62 % at 300 Hz, but at most 5 % of a DTMF tone (2 % at 697
-//     and 941 Hz, 5 % at 1209 Hz), for one addition a sample (a high-pass
-//     filter in front of the detector costs about 1,600 instructions a
-//     frame, BenchmarkHighPass);
+//     and 941 Hz, 5 % at 1209 Hz), for one addition a sample (a
+//     second-order high-pass filter in front of the detector costs about
+//     5,300 instructions a frame, BenchmarkHighPass);
 //   - steady means no more than lowSteady times the least low-band energy
-//     of a window in the last 240-320 ms: hum and DC are there all the
-//     time, while the low-frequency energy of speech (its fundamental) and
+//     of a window in the last 240-320 ms (in the first 80 ms of a stream,
+//     none): hum and DC are there all the time, while the low-frequency energy of speech (its fundamental) and
 //     music comes and goes with syllables and notes. Leaving out all of it
 //     would let a few windows of loud, high-pitched speech through the
 //     purity test (TestTalkOff with 30 minutes of speech).
