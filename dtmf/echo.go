@@ -107,7 +107,7 @@ type EchoCanceller struct {
 	x [echoHist + 2*echoFine + echoTaps]float32 // scratch: the reference under what is heard
 }
 
-// search is the coarse search for the echo's delay on 5 ms envelopes.
+// search is the coarse search for the echo's delay on 10 ms envelopes.
 type search struct {
 	on     bool
 	env    [echoEnvLen]float32 // log energy of each reference block, by block
