@@ -143,8 +143,15 @@ type model struct {
 // NewEchoCanceller returns a canceller with no echo found yet.
 func NewEchoCanceller() *EchoCanceller {
 	c := &EchoCanceller{}
-	c.search.on = true
+	c.Reset()
 	return c
+}
+
+// Reset forgets everything: the reference, the samples heard and the echo
+// path (a new stream whose timing against what was sent is unknown).
+func (c *EchoCanceller) Reset() {
+	*c = EchoCanceller{}
+	c.search.on = true
 }
 
 // Echo returns the echo path in use: its delay (from when the first sample

@@ -13,9 +13,10 @@ import (
 //   - follows the RTP sequence numbers: a packet that never came is
 //     given to the detector as lost (it holds its state across the gap
 //     instead of hearing silence), a packet that comes after a later one
-//     is dropped (its time was given as lost), and a timestamp that jumps
+//     is dropped (its time was given as lost), a timestamp that jumps
 //     with no packet missing (the caller stopped sending in silence) is
-//     silence;
+//     silence, and a new SSRC or numbering that jumps by more than 10 s
+//     restarts both;
 //   - cancels the echo of what the call sent (the outbound's log) from
 //     what it hears before the detector sees it.
 //
@@ -31,6 +32,7 @@ type inbandDecoder struct {
 	ref      [prompts.FrameSize]int16 // a sent payload, decoded
 
 	started bool
+	ssrc    uint32
 	nextSeq uint16 // sequence number of the packet expected next
 	nextTS  uint32 // its timestamp
 	late    uint64 // packets dropped for coming after a later one
@@ -38,9 +40,12 @@ type inbandDecoder struct {
 
 // Limits of what a gap in the stream stands for.
 const (
-	// maxGap is the most a gap in sequence numbers or timestamps is taken
-	// for (beyond it, a new stream as far as the detector cares).
+	// maxGap is the most a gap in timestamps (or sequence numbers, in
+	// 20 ms packets) is taken for; beyond it the stream restarted.
 	maxGap = 10 * sampleRate
+	// maxLate is how many packets behind the one expected a packet is
+	// taken as late; further behind, the stream restarted.
+	maxLate = 50
 	// detectorGap is the most lost audio or silence the detector is
 	// given: more than enough to end any key.
 	detectorGap = 100 * sampleRate / 1000
@@ -88,26 +93,40 @@ func (d *inbandDecoder) process(emit func(dtmf.Event)) {
 func (d *inbandDecoder) follow(h *rtp.Header, n int, emit func(dtmf.Event)) bool {
 	seq, ts := h.SequenceNumber, h.Timestamp
 	if d.started {
-		missing := int16(seq - d.nextSeq)
-		jump := int32(ts - d.nextTS)
+		missing := int(int16(seq - d.nextSeq))
+		jump := int(int32(ts - d.nextTS))
 		switch {
+		case h.SSRC != d.ssrc || missing < -maxLate || missing > maxGap/prompts.FrameSize || jump < -maxGap || jump > maxGap:
+			// A new stream, or the numbering jumped: where it stands
+			// against what was sent is not known any more.
+			d.restart(emit)
 		case missing < 0:
 			d.late++
 			return false
 		case missing > 0:
 			// Lost packets: the timestamps say how long, else the packet
 			// size does.
-			lost := int(jump)
-			if lost <= 0 || lost > maxGap {
-				lost = min(int(missing)*n, maxGap)
+			lost := jump
+			if lost <= 0 {
+				lost = missing * n
 			}
 			d.lose(lost, emit)
-		case jump > 0 && jump <= maxGap:
-			d.silence(int(jump), emit)
+		case jump > 0:
+			d.silence(jump, emit)
 		}
 	}
-	d.started, d.nextSeq, d.nextTS = true, seq+1, ts+uint32(n)
+	d.started, d.ssrc, d.nextSeq, d.nextTS = true, h.SSRC, seq+1, ts+uint32(n)
 	return true
+}
+
+// restart is a break in the stream: any key ends, and the canceller starts
+// again (it will find the echo again once the prompt plays).
+func (d *inbandDecoder) restart(emit func(dtmf.Event)) {
+	if len(d.pcm) > 0 {
+		d.process(emit)
+	}
+	d.det.Lost(detectorGap)
+	d.echo.Reset()
 }
 
 // lose tells the canceller and the detector that n samples were lost.

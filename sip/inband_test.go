@@ -28,6 +28,7 @@ func encode(law prompts.Law, pcm []int16) []byte {
 // inbandPacket is one packet the caller sends: its place in the stream
 // and its audio.
 type inbandPacket struct {
+	ssrc  uint32
 	seq   uint16
 	ts    uint32
 	audio []int16
@@ -48,7 +49,7 @@ func packets(pcm []int16) []inbandPacket {
 func feedPackets(d *inbandDecoder, o *outbound, law prompts.Law, pkts []inbandPacket) string {
 	var got strings.Builder
 	for _, p := range pkts {
-		h := rtp.Header{Version: 2, SequenceNumber: p.seq, Timestamp: p.ts}
+		h := rtp.Header{Version: 2, SSRC: p.ssrc, SequenceNumber: p.seq, Timestamp: p.ts}
 		d.feed(o, &h, encode(law, p.audio), func(ev dtmf.Event) { got.WriteByte(ev.Key) })
 	}
 	return got.String()
@@ -114,6 +115,21 @@ func TestInbandDecoderStream(t *testing.T) {
 			name: "two presses with the pause not sent",
 			pcm:  func(t *testing.T) []int16 { return keyAudio(t, 500, [2]int{40, 100}, [2]int{240, 100}) },
 			edit: func(p []inbandPacket) []inbandPacket { return append(p[:7:7], p[12:]...) },
+			want: "77",
+		},
+		{
+			// A media server switching streams: new SSRC, numbering and
+			// timestamps from elsewhere. Taken as late, the new stream
+			// was dropped until its numbers caught up.
+			name: "a new stream between two presses",
+			pcm:  func(t *testing.T) []int16 { return keyAudio(t, 500, [2]int{40, 100}, [2]int{240, 100}) },
+			edit: func(p []inbandPacket) []inbandPacket {
+				q := append([]inbandPacket(nil), p...)
+				for i := 10; i < len(q); i++ {
+					q[i].ssrc, q[i].seq, q[i].ts = 99, uint16(7+i), uint32(1234+160*i)
+				}
+				return q
+			},
 			want: "77",
 		},
 		{
