@@ -73,10 +73,11 @@ const ZeroDBm0Peak = 22652.0
 //     5,300 instructions a frame, BenchmarkHighPass);
 //   - steady means no more than lowSteady times the least low-band energy
 //     of a window in the last 240-320 ms (in the first 80 ms of a stream,
-//     none): hum and DC are there all the time, while the low-frequency energy of speech (its fundamental) and
-//     music comes and goes with syllables and notes. Leaving out all of it
-//     would let a few windows of loud, high-pitched speech through the
-//     purity test (TestTalkOff with 30 minutes of speech).
+//     none): hum and DC are there all the time, while the low-frequency
+//     energy of speech (its fundamental) and music comes and goes with
+//     syllables and notes. Leaving out all of it would let a few windows
+//     of loud, high-pitched speech through the purity test (TestTalkOff
+//     with 30 minutes of speech).
 const (
 	lowBlock     = 10
 	lowSteady    = 1.5 // the window-to-window swing of 60 Hz hum is ±13 %
