@@ -19,4 +19,7 @@ var (
 	ErrInvalid = errors.New("ledger: invalid")
 	// ErrUnsupportedURL: a store URL of a form ledger.Open does not know.
 	ErrUnsupportedURL = errors.New("ledger: unsupported store URL")
+	// ErrHeldBack: an export held entries back because their site or
+	// contractor has no CCUS ID; the rest was exported.
+	ErrHeldBack = errors.New("ledger: register the missing CCUS IDs and export again")
 )

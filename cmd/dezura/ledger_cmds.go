@@ -241,9 +241,10 @@ func entriesExport(ctx context.Context, env cliEnv, args []string) error {
 	contractor := fs.String("contractor", "", "only sites of this contractor")
 	format := fs.String("format", "csv", "csv or jsonl")
 	enc := fs.String("encoding", "utf-8", "utf-8 or sjis (Shift_JIS)")
-	onlyNew := fs.Bool("only-new", false, "only entries not exported before")
+	onlyNew := fs.Bool("only-new", false, "the change feed: only entries recorded or changed since they were last exported")
+	includeReview := fs.Bool("include-review", false, "also export entries that need review (status needs_review)")
 	out := fs.String("out", "", "write to this file instead of standard output")
-	dryRun := fs.Bool("dry-run", false, "do not mark the entries exported")
+	dryRun := fs.Bool("dry-run", false, "write the rows, but do not record them as exported")
 	pos, err := fs.parse(args)
 	if err != nil {
 		return err
@@ -289,12 +290,15 @@ func entriesExport(ctx context.Context, env cliEnv, args []string) error {
 		}
 		sink = fileSink{ew, tmp, *out}
 	}
-	// The store marks the rows exported only after the sink's Flush.
-	n, err := adm.ExportEntries(ctx, f, !*dryRun, sink)
+	// The store records the rows as exported only after the sink's Flush.
+	sum, err := adm.ExportEntries(ctx, f, ledger.ExportOptions{DryRun: *dryRun, IncludeReview: *includeReview}, sink)
 	if err != nil {
-		return fmt.Errorf("entries export: nothing marked exported: %w", err)
+		return fmt.Errorf("entries export: %w", err)
 	}
-	fmt.Fprintf(env.Stderr, "exported %d entries\n", n)
+	fmt.Fprintln(env.Stderr, sum)
+	if err := sum.Err(); err != nil { // the rest is written; a script must notice
+		return fmt.Errorf("entries export: %w", err)
+	}
 	return nil
 }
 
@@ -825,57 +829,21 @@ func (r *registration) technicianImport(ctx context.Context, args []string) erro
 	if err != nil {
 		return fmt.Errorf("technician import: %w", err)
 	}
-	rows, err := ledger.ParseTechnicianCSV(f)
-	f.Close()
+	defer f.Close()
+	st, adm, err := openAdmin(ctx, *r.fs.db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	// One report of every bad line, the file's own problems and the
+	// database's together.
+	rows, err := ledger.ReadTechnicianImport(ctx, adm, f)
 	var bad ledger.ImportErrors
 	if errors.As(err, &bad) {
 		return r.reportBad(pos[0], bad)
 	}
 	if err != nil {
 		return err
-	}
-	st, adm, err := openAdmin(ctx, *r.fs.db)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	// Check every row against the database too, so the user sees every
-	// problem at once rather than the first one the transaction hits.
-	contractors := map[string]bool{}
-	for _, row := range rows {
-		var why []string
-		if _, err := st.Technician(ctx, row.ID); err == nil {
-			why = append(why, fmt.Sprintf("technician %s is already registered", row.ID))
-		} else if !errors.Is(err, ledger.ErrNotFound) {
-			return err
-		}
-		if c := row.ContractorID; c != "" {
-			known, seen := contractors[c]
-			if !seen {
-				_, err := adm.Contractor(ctx, c)
-				if err != nil && !errors.Is(err, ledger.ErrNotFound) {
-					return err
-				}
-				known = err == nil
-				contractors[c] = known
-			}
-			if !known {
-				why = append(why, fmt.Sprintf("contractor %q is not registered (add it with: dezura contractor add)", c))
-			}
-		}
-		if row.Phone != "" {
-			if _, err := adm.Phone(ctx, row.Phone); err == nil {
-				why = append(why, "phone is already registered")
-			} else if !errors.Is(err, ledger.ErrNotFound) {
-				return err
-			}
-		}
-		if len(why) > 0 {
-			bad = append(bad, ledger.RowError{Line: row.Line, Reason: strings.Join(why, "; ")})
-		}
-	}
-	if len(bad) > 0 {
-		return r.reportBad(pos[0], bad)
 	}
 	if err := adm.ImportTechnicians(ctx, rows); err != nil {
 		return fmt.Errorf("technician import %s: nothing imported: %w", pos[0], err)

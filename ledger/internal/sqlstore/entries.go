@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -34,11 +33,17 @@ func entryWhere(f ledger.EntryFilter) (string, []any) {
 	if f.ContractorID != "" {
 		add("s.contractor_id = ?", f.ContractorID)
 	}
-	if f.Status != ledger.EntryStatusUnknown {
+	switch f.Status {
+	case ledger.EntryStatusUnknown:
+	case ledger.EntryStatusExported: // no longer stored: sent by the feed as it is now
+		where = append(where, "e.version = e.exported_version AND e.exported_live")
+	default:
 		add("e.status = ?", f.Status.String())
 	}
 	if f.OnlyNew {
-		where = append(where, "e.exported_at IS NULL")
+		// Matches the predicate of the partial index work_entries_due
+		// (migration 6), so the feed reads only what is due.
+		where = append(where, dueCondition)
 	}
 	if len(where) == 0 {
 		return "", nil
@@ -58,7 +63,7 @@ func validDates(f ledger.EntryFilter) error {
 	return nil
 }
 
-const entryColsE = `e.id, e.work_date, e.technician_id, e.site_code, e.check_in, e.check_out, e.status, e.trade, e.role`
+const entryColsE = `e.id, e.work_date, e.technician_id, e.site_code, e.check_in, e.check_out, e.status, e.trade, e.role, e.version`
 
 // ListEntries returns entries by work date, site, technician.
 func (s *Store) ListEntries(ctx context.Context, f ledger.EntryFilter) ([]ledger.Entry, error) {
@@ -90,18 +95,28 @@ func (s *Store) ListEntries(ctx context.Context, f ledger.EntryFilter) ([]ledger
 	return out, nil
 }
 
-// ExportEntries streams the CCUS export rows matching f to sink, flushes
-// it, then, with markExported and in the same transaction, stamps exactly those
-// entries exported (closed ones become EntryStatusExported). The
-// transaction is a snapshot (REPEATABLE READ on PostgreSQL; SQLite's write
-// lock), so an entry recorded during the export is neither emitted nor
-// marked.
-func (s *Store) ExportEntries(ctx context.Context, f ledger.EntryFilter, markExported bool, sink ledger.ExportSink) (int, error) {
+// dueCondition selects the entries the export feed must send.
+const dueCondition = "e.version <> e.exported_version"
+
+// exportQuery reads the rows of an export with their feed state.
+const exportQuery = `SELECT ` + entryColsE + `, e.exported_version, e.exported_live,
+	s.ccus_site_id, s.name, COALESCE(s.contractor_id, ''), COALESCE(c.ccus_business_id, ''), t.name
+	FROM work_entries e JOIN sites s ON s.code = e.site_code
+	JOIN technicians t ON t.id = e.technician_id
+	LEFT JOIN contractors c ON c.id = s.contractor_id`
+
+// ExportEntries writes the export of the entries f selects to sink (see
+// ledger.Admin). The rows come from one statement, a consistent snapshot
+// on both databases, read without holding SQLite's write lock; what was
+// sent is recorded afterwards, per entry with the version the row
+// carried, so an entry changed during the export stays due.
+func (s *Store) ExportEntries(ctx context.Context, f ledger.EntryFilter, o ledger.ExportOptions, sink ledger.ExportSink) (ledger.ExportSummary, error) {
+	sum := ledger.ExportSummary{DryRun: o.DryRun}
 	if err := validDates(f); err != nil {
-		return 0, fmt.Errorf("ledger: export entries: %w", err)
+		return sum, fmt.Errorf("ledger: export entries: %w", err)
 	}
 	where, args := entryWhere(f)
-	if f.Status == ledger.EntryStatusUnknown { // a cancelled entry is no work history
+	if !f.OnlyNew { // a full export is the range as it is: a cancelled entry is no work history
 		if where == "" {
 			where = " WHERE "
 		} else {
@@ -109,42 +124,34 @@ func (s *Store) ExportEntries(ctx context.Context, f ledger.EntryFilter, markExp
 		}
 		where += "e.status <> 'cancelled'"
 	}
-	order := ` ORDER BY e.work_date, e.site_code, e.technician_id`
-	limit := ""
+	q := exportQuery + where + ` ORDER BY e.work_date, e.site_code, e.technician_id`
 	if f.Limit > 0 {
-		limit = fmt.Sprintf(" LIMIT %d", f.Limit)
+		q += fmt.Sprintf(" LIMIT %d", f.Limit)
 	}
-	n := 0
-	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{Isolation: s.d.SnapshotIsolation})
-	if err != nil {
-		return 0, fmt.Errorf("ledger: export entries: %w", err)
-	}
-	err = func() error {
-		rows, err := tx.QueryContext(ctx, s.q(`SELECT `+entryColsE+`, s.ccus_site_id, s.name, COALESCE(s.contractor_id, ''),
-			COALESCE(c.ccus_business_id, ''), t.name
-			FROM work_entries e JOIN sites s ON s.code = e.site_code
-			JOIN technicians t ON t.id = e.technician_id
-			LEFT JOIN contractors c ON c.id = s.contractor_id`+where+order+limit), args...)
+	var marks []feedMark
+	err := func() error {
+		rows, err := s.db.QueryContext(ctx, s.q(q), args...)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var r ledger.ExportRow
-			var in, out sql.NullTime
-			var status string
-			if err := rows.Scan(&r.ID, &r.WorkDate, &r.TechnicianID, &r.SiteCode, &in, &out, &status, &r.Trade, &r.Role,
-				&r.CCUSSiteID, &r.SiteName, &r.ContractorID, &r.CCUSBusinessID, &r.TechnicianName); err != nil {
+			r, sent, err := scanExportRow(rows)
+			if err != nil {
 				return err
 			}
-			r.CheckIn, r.CheckOut = timeOf(in), timeOf(out)
-			if r.Status, err = ledger.ParseEntryStatus(status); err != nil {
-				return err
+			d := ledger.PlanExport(r, sent, f.OnlyNew, o)
+			sum.Count(r, d)
+			if d.Record(sent) {
+				marks = append(marks, feedMark{r.ID, d.Sent})
 			}
+			if d.Action != ledger.ExportWrite {
+				continue
+			}
+			r.Op = d.Op
 			if err := sink.Write(r); err != nil {
 				return fmt.Errorf("write: %w", err)
 			}
-			n++
 		}
 		if err := rows.Err(); err != nil {
 			return err
@@ -155,20 +162,32 @@ func (s *Store) ExportEntries(ctx context.Context, f ledger.EntryFilter, markExp
 		if err := sink.Flush(); err != nil {
 			return fmt.Errorf("flush: %w", err)
 		}
-		if !markExported || n == 0 {
-			return nil
-		}
-		_, err = tx.ExecContext(ctx, s.q(`UPDATE work_entries SET exported_at = ?,
-			status = CASE WHEN status = 'closed' THEN 'exported' ELSE status END
-			WHERE id IN (SELECT e.id FROM work_entries e JOIN sites s ON s.code = e.site_code`+where+order+limit+`)`),
-			append([]any{s.now().UTC()}, args...)...)
-		return err
+		return nil
 	}()
 	if err != nil {
-		return 0, fmt.Errorf("ledger: export entries: %w", errors.Join(err, ignoreDone(tx.Rollback())))
+		return sum, fmt.Errorf("ledger: export entries: nothing recorded as sent: %w", err)
 	}
-	if err := tx.Commit(); err != nil {
-		return 0, fmt.Errorf("ledger: export entries: %w", err)
+	if o.DryRun || len(marks) == 0 {
+		return sum, nil
 	}
-	return n, nil
+	if err := s.markExported(ctx, marks); err != nil {
+		return sum, fmt.Errorf("ledger: export entries: the file is complete, but what it sent was not recorded (the next export sends it again): %w", err)
+	}
+	return sum, nil
+}
+
+func scanExportRow(rows *sql.Rows) (ledger.ExportRow, ledger.FeedState, error) {
+	var r ledger.ExportRow
+	var sent ledger.FeedState
+	var in, out sql.NullTime
+	var status string
+	if err := rows.Scan(&r.ID, &r.WorkDate, &r.TechnicianID, &r.SiteCode, &in, &out, &status, &r.Trade, &r.Role, &r.Version,
+		&sent.Version, &sent.Held,
+		&r.CCUSSiteID, &r.SiteName, &r.ContractorID, &r.CCUSBusinessID, &r.TechnicianName); err != nil {
+		return r, sent, err
+	}
+	r.CheckIn, r.CheckOut = timeOf(in), timeOf(out)
+	var err error
+	r.Status, err = ledger.ParseEntryStatus(status)
+	return r, sent, err
 }

@@ -136,10 +136,43 @@ var migrations = []migration{
 		// history each time.
 		`CREATE INDEX attendance_events_technician_id ON attendance_events(technician_id, id)`,
 	}},
+	// Version 5 is left to another change made at the same time; the
+	// runner applies whatever is missing, in order.
+	{6, "the CCUS export is a change feed: entry versions and what the feed sent", []string{
+		// version counts an entry's changes (entrywrite.go bumps it on
+		// every write); exported_version is the version the feed last
+		// sent and exported_live whether that row was new or changed (the
+		// reader holds the entry). The entry is due while they differ.
+		`ALTER TABLE work_entries ADD COLUMN version BIGINT NOT NULL DEFAULT 1`,
+		`ALTER TABLE work_entries ADD COLUMN exported_version BIGINT NOT NULL DEFAULT 0`,
+		`ALTER TABLE work_entries ADD COLUMN exported_live BOOLEAN NOT NULL DEFAULT FALSE`,
+		// Before, exported_at marked an exported entry and the export
+		// turned closed into 'exported'; every change but a check-out
+		// cleared the mark. Closed (or put up for review) after it was
+		// exported: the check-out the old export never sent. Due, as
+		// changed.
+		`UPDATE work_entries SET version = 2, exported_version = 1, exported_live = TRUE
+			WHERE exported_at IS NOT NULL AND status IN ('closed', 'needs_review')`,
+		// Exported and unchanged since: sent as it is.
+		`UPDATE work_entries SET exported_version = 1, exported_live = TRUE,
+			status = CASE WHEN status = 'exported' THEN 'closed' ELSE status END
+			WHERE exported_at IS NOT NULL AND status IN ('exported', 'open')`,
+		// Whether a cancelled entry had been sent is not known (the
+		// cancellation cleared the mark): the feed sends each once as
+		// cancelled; a reader that never had it has nothing to remove.
+		`UPDATE work_entries SET exported_live = TRUE WHERE status = 'cancelled'`,
+		// The feed reads only due entries, in export order.
+		`CREATE INDEX work_entries_due ON work_entries(work_date, site_code, technician_id)
+			WHERE version <> exported_version`,
+	}},
 }
 
 // SchemaVersion is the newest migration version in this binary.
 func SchemaVersion() int { return migrations[len(migrations)-1].version }
+
+// MigrationCount is the number of migrations in this binary (versions
+// may have gaps: see version 6).
+func MigrationCount() int { return len(migrations) }
 
 // Migrate applies every pending migration, each in its own transaction
 // that also records it in schema_migrations. Safe to run concurrently from
