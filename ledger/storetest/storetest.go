@@ -47,6 +47,14 @@ func Run(t *testing.T, open Opener) {
 		{"LastSiteAndDayEvents", testLastSiteAndDayEvents},
 		{"NotAssigned", testNotAssigned},
 		{"EnteredBy", testEnteredBy},
+		{"FeedCheckOutAfterExport", testFeedCheckOutAfterExport},
+		{"FeedChangesAfterExport", testFeedChangesAfterExport},
+		{"FeedFullExportTwice", testFeedFullExportTwice},
+		{"FeedNeedsReview", testFeedNeedsReview},
+		{"FeedHeldBack", testFeedHeldBack},
+		{"FeedReplay", testFeedReplay},
+		{"CheckTechnicianImport", testCheckTechnicianImport},
+		{"TextRefused", testTextRefused},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

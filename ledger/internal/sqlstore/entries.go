@@ -115,22 +115,10 @@ func (s *Store) ExportEntries(ctx context.Context, f ledger.EntryFilter, o ledge
 	if err := validDates(f); err != nil {
 		return sum, fmt.Errorf("ledger: export entries: %w", err)
 	}
-	where, args := entryWhere(f)
-	if !f.OnlyNew { // a full export is the range as it is: a cancelled entry is no work history
-		if where == "" {
-			where = " WHERE "
-		} else {
-			where += " AND "
-		}
-		where += "e.status <> 'cancelled'"
-	}
-	q := exportQuery + where + ` ORDER BY e.work_date, e.site_code, e.technician_id`
-	if f.Limit > 0 {
-		q += fmt.Sprintf(" LIMIT %d", f.Limit)
-	}
+	q, args := s.ExportQuery(f)
 	var marks []feedMark
 	err := func() error {
-		rows, err := s.db.QueryContext(ctx, s.q(q), args...)
+		rows, err := s.db.QueryContext(ctx, q, args...)
 		if err != nil {
 			return err
 		}
@@ -174,6 +162,26 @@ func (s *Store) ExportEntries(ctx context.Context, f ledger.EntryFilter, o ledge
 		return sum, fmt.Errorf("ledger: export entries: the file is complete, but what it sent was not recorded (the next export sends it again): %w", err)
 	}
 	return sum, nil
+}
+
+// ExportQuery is the statement (in the dialect's placeholders) and
+// arguments ExportEntries runs for f; exported for plan tests and
+// benchmarks.
+func (s *Store) ExportQuery(f ledger.EntryFilter) (string, []any) {
+	where, args := entryWhere(f)
+	if !f.OnlyNew { // a full export is the range as it is: a cancelled entry is no work history
+		if where == "" {
+			where = " WHERE "
+		} else {
+			where += " AND "
+		}
+		where += "e.status <> 'cancelled'"
+	}
+	q := exportQuery + where + ` ORDER BY e.work_date, e.site_code, e.technician_id`
+	if f.Limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d", f.Limit)
+	}
+	return s.q(q), args
 }
 
 func scanExportRow(rows *sql.Rows) (ledger.ExportRow, ledger.FeedState, error) {
