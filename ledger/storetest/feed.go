@@ -203,3 +203,42 @@ func testFeedHeldBack(t *testing.T, s store) {
 		t.Errorf("an unknown site: err %v, want ErrNotFound", err)
 	}
 }
+
+// flushHook is a sink that runs a function when the export has read
+// everything and before it records what it sent.
+type flushHook struct {
+	sliceSink
+	onFlush func()
+}
+
+func (k *flushHook) Flush() error {
+	k.onFlush()
+	return k.sliceSink.Flush()
+}
+
+// A change made while an export runs (after it read the entry, before it
+// recorded it) is not lost: the export records the version it sent, and
+// the entry stays due.
+func testFeedChangeDuringExport(t *testing.T, s store) {
+	seed(t, s)
+	tech := ledger.DemoTechnicianID + " "
+	record(t, s, ledger.ActionCheckIn, jst(t, "2026-11-27 08:00"), "in")
+	for _, onlyNew := range []bool{true, false} {
+		k := &flushHook{onFlush: func() {
+			if onlyNew {
+				record(t, s, ledger.ActionCheckOut, jst(t, "2026-11-27 17:00"), "out")
+			} else {
+				record(t, s, ledger.ActionCheckOut, jst(t, "2026-11-27 18:00"), "out-later")
+			}
+		}}
+		_, err := s.ExportEntries(ctx(t), ledger.EntryFilter{OnlyNew: onlyNew}, ledger.ExportOptions{}, k)
+		must(t, err)
+		if len(k.rows) != 1 || !k.rows[0].CheckOut.IsZero() && onlyNew {
+			t.Errorf("export (only new %v) = %q, want the entry as it was read", onlyNew, opsOf(k.rows))
+		}
+	}
+	// Sent v1 (open) by the feed, v2 (closed at 17:00) by the full
+	// export; the check-out at 18:00 made v3 during the full export.
+	rows := feed(t, s, ledger.ExportOptions{})
+	wantOps(t, "after changes during exports", rows, "2026-11-27 1234 "+tech+"changed v3")
+}

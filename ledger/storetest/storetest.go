@@ -50,6 +50,7 @@ func Run(t *testing.T, open Opener) {
 		{"FeedCheckOutAfterExport", testFeedCheckOutAfterExport},
 		{"FeedChangesAfterExport", testFeedChangesAfterExport},
 		{"FeedFullExportTwice", testFeedFullExportTwice},
+		{"FeedChangeDuringExport", testFeedChangeDuringExport},
 		{"FeedNeedsReview", testFeedNeedsReview},
 		{"FeedHeldBack", testFeedHeldBack},
 		{"FeedReplay", testFeedReplay},

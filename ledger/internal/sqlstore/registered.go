@@ -65,12 +65,12 @@ func (s *Store) present(ctx context.Context, table, col string, vals []string) (
 // ccusIDColumn is where a CCUS ID is kept, and which entries carry it.
 type ccusIDColumn struct {
 	table, col, key string
-	resend          string // the query that makes the entries carrying it due (time, key)
+	held            string // the entries the feed's reader holds with it (heldAtSite, heldAtContractor)
 }
 
 var (
-	siteCCUSID           = ccusIDColumn{"sites", "ccus_site_id", "code", resendSiteEntriesQuery}
-	contractorBusinessID = ccusIDColumn{"contractors", "ccus_business_id", "id", resendContractorEntriesQuery}
+	siteCCUSID           = ccusIDColumn{"sites", "ccus_site_id", "code", heldAtSite}
+	contractorBusinessID = ccusIDColumn{"contractors", "ccus_business_id", "id", heldAtContractor}
 )
 
 // SetSiteCCUSID sets (or clears) a site's CCUS 現場ID. The entries of the
@@ -110,7 +110,6 @@ func (s *Store) setCCUSID(ctx context.Context, c ccusIDColumn, key, value string
 		if _, err := tx.ExecContext(ctx, s.q(`UPDATE `+c.table+` SET `+c.col+` = ? WHERE `+c.key+` = ?`), value, key); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, s.q(c.resend), s.now().UTC(), key)
-		return err
+		return s.resend(ctx, tx, c.held, key, s.now().UTC())
 	})
 }
