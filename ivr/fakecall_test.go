@@ -60,6 +60,7 @@ func (c *fakeCall) Called() string        { return c.called }
 func (c *fakeCall) Keys() <-chan byte     { return c.keys }
 func (c *fakeCall) Done() <-chan struct{} { return c.done }
 func (c *fakeCall) DTMFTransport() string { return "rfc4733" }
+func (c *fakeCall) ArrivedAt() time.Time  { return time.Time{} } // the flow's clock stands in
 
 func (c *fakeCall) Play(clips []*prompts.Clip) <-chan struct{} {
 	c.mu.Lock()

@@ -83,13 +83,8 @@ const technicianIDLen = 14
 // Flow runs dezura's check-in/check-out call flows.
 type Flow struct {
 	cfg     Config
-	dir     Directory
-	rec     Recorder
+	db      Ledger
 	prompts Prompts
-	// fs is the rest of the ledger (site numbers, security codes, foreman
-	// phones, today's entries, undo) when dir offers it; without it the
-	// flow is the basic one: ID, site code, 1 or 2.
-	fs ledger.FlowStore
 }
 
 // flowClips are the clips the flow plays; New checks each exists in the
@@ -110,11 +105,9 @@ var flowClips = []string{
 	prompts.NothingToCancel, prompts.CountRegistered,
 }
 
-// New returns a flow over the given directory, recorder and prompts. When
-// dir also implements ledger.FlowStore (both SQL stores and the spool do),
-// the flow offers the one-call path, security codes, foreman entry,
-// today's entries and undo.
-func New(cfg Config, dir Directory, rec Recorder, p Prompts) (*Flow, error) {
+// New returns a flow over the ledger and the prompts: the one-call path,
+// security codes, foreman entry, today's entries and undo included.
+func New(cfg Config, db Ledger, p Prompts) (*Flow, error) {
 	cfg.setDefaults()
 	for _, lang := range []string{cfg.Language, prompts.English} {
 		for _, name := range flowClips {
@@ -126,8 +119,7 @@ func New(cfg Config, dir Directory, rec Recorder, p Prompts) (*Flow, error) {
 			return nil, fmt.Errorf("ivr: digit prompts: %w", err)
 		}
 	}
-	fs, _ := dir.(ledger.FlowStore)
-	return &Flow{cfg: cfg, dir: dir, rec: rec, prompts: p, fs: fs}, nil
+	return &Flow{cfg: cfg, db: db, prompts: p}, nil
 }
 
 // session is the state of one call.
@@ -155,8 +147,8 @@ func (f *Flow) Handle(ctx context.Context, call Call) {
 		log: f.cfg.Logger.With("call_id", call.ID())}
 	now := f.cfg.Now()
 	s.rec = ledger.CallRecord{CallID: call.ID(), Called: call.Called(), ArrivedAt: now, AnsweredAt: now, Language: s.lang}
-	if a, ok := call.(interface{ ArrivedAt() time.Time }); ok && !a.ArrivedAt().IsZero() {
-		s.rec.ArrivedAt = a.ArrivedAt()
+	if at := call.ArrivedAt(); !at.IsZero() {
+		s.rec.ArrivedAt = at
 	}
 	if e164, err := f.cfg.NormalizePhone(call.Caller()); err == nil {
 		s.rec.Caller = e164
@@ -179,7 +171,7 @@ func (f *Flow) Handle(ctx context.Context, call Call) {
 	// flow has already ended; give the store a short, separate deadline.
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	if err := f.rec.RecordCall(wctx, s.rec); err != nil {
+	if err := f.db.RecordCall(wctx, s.rec); err != nil {
 		// Logged, not returned: the caller is gone and nothing can be retried
 		// on their behalf; the attendance entry (if any) is already durable.
 		s.log.Error("write call record", "err", err)
@@ -194,7 +186,7 @@ func (s *session) run(ctx context.Context) (Outcome, string) {
 	// 0. What the dialled and the calling numbers say, before a word is
 	// played: a site's own number, a registered technician, a foreman.
 	didSite, hasDID := s.siteByDID(ctx)
-	tech, err := s.f.dir.TechnicianByPhone(ctx, s.rec.Caller)
+	tech, err := s.f.db.TechnicianByPhone(ctx, s.rec.Caller)
 	registered := err == nil && !tech.Disabled
 	if err != nil && !notFound(err) {
 		return s.fail(ctx, fmt.Errorf("look up caller: %w", err))
@@ -261,10 +253,10 @@ func (s *session) identified(tech ledger.Technician, step string) {
 
 // siteByDID returns the site whose own number was dialled, if any.
 func (s *session) siteByDID(ctx context.Context) (ledger.Site, bool) {
-	if s.f.fs == nil || s.call.Called() == "" {
+	if s.call.Called() == "" {
 		return ledger.Site{}, false
 	}
-	st, err := s.f.fs.SiteByDID(ctx, s.call.Called())
+	st, err := s.f.db.SiteByDID(ctx, s.call.Called())
 	switch {
 	case err == nil && !st.Disabled:
 		return st, true

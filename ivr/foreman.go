@@ -11,10 +11,10 @@ import (
 // foremanPhone reports whether the caller's number is registered to a
 // contractor's foreman (a phone with ContractorID and no technician).
 func (s *session) foremanPhone(ctx context.Context, registered bool) (ledger.Phone, bool) {
-	if registered || s.f.fs == nil {
+	if registered {
 		return ledger.Phone{}, false
 	}
-	p, err := s.f.fs.Phone(ctx, s.rec.Caller)
+	p, err := s.f.db.Phone(ctx, s.rec.Caller)
 	switch {
 	case err == nil:
 		return p, p.ContractorID != "" && p.TechnicianID == "" && !p.Disabled

@@ -74,7 +74,7 @@ func (s *session) menu(ctx context.Context, tech ledger.Technician, site ledger.
 func (s *session) askChoice(ctx context.Context, more bool) (menuChoice, error) {
 	q := question{prompt: prompts.ChooseAction}
 	valid := "12"
-	if s.f.fs != nil && more {
+	if more {
 		q = question{prompt: prompts.ChooseActionMore}
 		valid = "1234"
 	}
@@ -151,7 +151,7 @@ func (s *session) commit(ctx context.Context, tech ledger.Technician, site ledge
 // notes it in the call record.
 func (s *session) record(ctx context.Context, tech ledger.Technician, site ledger.Site, action ledger.Action,
 	enteredBy, keySuffix string) (ledger.AttendanceResult, error) {
-	res, err := s.f.rec.RecordAttendance(ctx, ledger.AttendanceRequest{
+	res, err := s.f.db.RecordAttendance(ctx, ledger.AttendanceRequest{
 		TechnicianID:   tech.ID,
 		SiteCode:       site.Code,
 		Action:         action,
@@ -192,7 +192,7 @@ func resultClip(action ledger.Action, res ledger.AttendanceResult) string {
 // todays is the technician's check-ins and check-outs of today that were
 // not undone, oldest first.
 func (s *session) todays(ctx context.Context, tech ledger.Technician) ([]ledger.Event, error) {
-	evs, err := s.f.fs.DayEvents(ctx, tech.ID, ledger.WorkDate(s.f.cfg.Now()))
+	evs, err := s.f.db.DayEvents(ctx, tech.ID, ledger.WorkDate(s.f.cfg.Now()))
 	if err != nil {
 		return nil, fmt.Errorf("today's entries: %w", err)
 	}
@@ -265,7 +265,7 @@ func (s *session) cancelLast(ctx context.Context, tech ledger.Technician) (bool,
 		return false, nil
 	}
 	last := evs[len(evs)-1]
-	if _, err := s.f.fs.UndoAttendance(ctx, last.ID, "phone", "cancelled by the caller (menu 4)", s.f.cfg.Now()); err != nil {
+	if _, err := s.f.db.UndoAttendance(ctx, last.ID, "phone", "cancelled by the caller (menu 4)", s.f.cfg.Now()); err != nil {
 		return false, fmt.Errorf("cancel event %d: %w", last.ID, err)
 	}
 	s.log.Info("last entry cancelled", "event", last.ID, "entry_id", last.EntryID)

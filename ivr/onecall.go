@@ -70,7 +70,7 @@ func (s *session) oneCall(ctx context.Context, tech ledger.Technician, site ledg
 		return outcome, ""
 	}
 	s.step("undo")
-	if _, err := s.f.fs.UndoAttendance(ctx, res.EventID, "phone", "undone by the caller (9 after the entry)", s.f.cfg.Now()); err != nil {
+	if _, err := s.f.db.UndoAttendance(ctx, res.EventID, "phone", "undone by the caller (9 after the entry)", s.f.cfg.Now()); err != nil {
 		return s.fail(ctx, fmt.Errorf("undo event %d: %w", res.EventID, err))
 	}
 	s.log.Info("entry undone", "entry_id", res.Entry.ID, "event", res.EventID)
@@ -81,7 +81,7 @@ func (s *session) oneCall(ctx context.Context, tech ledger.Technician, site ledg
 // nextAction is check-in for the first call of the day at the site (or
 // after the day's entry there was undone or cancelled), else check-out.
 func (s *session) nextAction(ctx context.Context, tech ledger.Technician, site ledger.Site) (ledger.Action, error) {
-	evs, err := s.f.fs.DayEvents(ctx, tech.ID, ledger.WorkDate(s.f.cfg.Now()))
+	evs, err := s.f.db.DayEvents(ctx, tech.ID, ledger.WorkDate(s.f.cfg.Now()))
 	if err != nil {
 		return ledger.ActionUnknown, fmt.Errorf("today's entries: %w", err)
 	}

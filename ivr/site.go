@@ -40,10 +40,7 @@ func (s *session) chooseSite(ctx context.Context, tech ledger.Technician, lead [
 // lastSite is the site of the technician's newest entry, if it takes
 // entries today.
 func (s *session) lastSite(ctx context.Context, tech ledger.Technician) (ledger.Site, bool) {
-	if s.f.fs == nil {
-		return ledger.Site{}, false
-	}
-	st, err := s.f.fs.LastSite(ctx, tech.ID)
+	st, err := s.f.db.LastSite(ctx, tech.ID)
 	if err != nil {
 		if !notFound(err) {
 			s.log.Warn("look up last site", "err", err) // not fatal: the caller keys the code
@@ -58,7 +55,7 @@ func (s *session) askSite(ctx context.Context, lead []string) (ledger.Site, erro
 	var site ledger.Site
 	spec := s.spec(s.f.cfg.MaxSiteCodeLen, '#')
 	_, err := s.ask(ctx, question{prompts.EnterSite, prompts.EnterSiteLong}, spec, lead, func(digits string) (string, error) {
-		st, err := s.f.dir.SiteByCode(ctx, digits)
+		st, err := s.f.db.SiteByCode(ctx, digits)
 		switch {
 		case notFound(err):
 			return prompts.UnknownSite, nil

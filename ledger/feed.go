@@ -54,7 +54,7 @@ func ParseExportOp(s string) (ExportOp, error) {
 			return ExportOp(i), nil
 		}
 	}
-	return ExportOpUnknown, fmt.Errorf("ledger: unknown export operation %q (want new, changed or cancelled)", s)
+	return ExportOpUnknown, Invalid("unknown export operation %q (want new, changed or cancelled)", s)
 }
 
 // MarshalText makes operations read as names in JSON.
@@ -218,7 +218,7 @@ func (s ExportSummary) Err() error {
 	if len(s.HeldBack) == 0 {
 		return nil
 	}
-	return fmt.Errorf("%s held back: %w", entriesText(len(s.HeldBack)), ErrHeldBack)
+	return NewError(ErrHeldBack, "%s held back: register the missing CCUS IDs and export again", entriesText(len(s.HeldBack)))
 }
 
 var numbers = message.NewPrinter(language.Japanese)

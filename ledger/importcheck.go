@@ -127,7 +127,7 @@ func technicianImportProblems(ctx context.Context, reg ImportRegistry, rows []Te
 	}
 	known, err := reg.Registered(ctx, keys)
 	if err != nil {
-		return nil, fmt.Errorf("ledger: check import against the database: %w", err)
+		return nil, fmt.Errorf("check the import against the database: %w", err)
 	}
 	for _, r := range rows {
 		var w []string

@@ -8,14 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"text/tabwriter"
 	"time"
 
+	"github.com/dezura/dezura/ledger"
 	"github.com/dezura/dezura/ledger/billing"
 )
 
@@ -131,12 +130,25 @@ func (f billingFlags) parse(args []string, positional int) ([]string, error) {
 	return pos, nil
 }
 
-func (f billingFlags) open(ctx context.Context) (*billing.Billing, error) {
-	b, err := billing.Open(ctx, *f.db)
+// billingStore is billing on an open ledger database; Close closes the
+// database.
+type billingStore struct {
+	*billing.Billing
+	db ledger.DB
+}
+
+func (s billingStore) Close() error { return s.db.Close() }
+
+func (f billingFlags) open(ctx context.Context) (billingStore, error) {
+	db, err := ledger.Open(ctx, *f.db)
 	if err != nil {
-		return nil, fmt.Errorf("open billing store: %w", err)
+		return billingStore{}, fmt.Errorf("open store %s: %w", redactURL(*f.db), err)
 	}
-	return b, nil
+	b, err := billing.New(ctx, db)
+	if err != nil {
+		return billingStore{}, errors.Join(fmt.Errorf("open billing: %w", err), db.Close())
+	}
+	return billingStore{b, db}, nil
 }
 
 // dateFlag is a YYYY-MM-DD flag whose default is today in Tokyo.
@@ -748,119 +760,4 @@ func billingTransferResult(ctx context.Context, env cliEnv, name string, args []
 	tw.Flush()
 	fmt.Fprintf(env.Stdout, "%d collected and recorded as paid, %d failed (still owed), %d already read before\n", collected, failed, already)
 	return nil
-}
-
-// billingNode is serve's billing: the node takes part in the billing
-// leadership election (one leader among the nodes on one database) and,
-// each time it is elected, starts a fresh scheduler — which runs once at
-// start-up, catching up on whatever is due, and then on its cron schedule —
-// and stops it when leadership is lost or serve stops.
-type billingNode struct {
-	b      *billing.Billing
-	l      *billing.Leadership
-	cancel context.CancelFunc
-	done   chan struct{} // closed when the election has ended
-
-	mu   sync.Mutex
-	past billing.SchedulerStats // summed over the schedulers already stopped
-	cur  *billing.Scheduler     // while leading
-}
-
-// startBilling is for serve: it opens billing on dbURL and takes part in
-// the leadership election, trying (and, once leader, checking its hold)
-// every interval (0: billing.DefaultLeaderInterval). While this node leads
-// it runs the scheduler (spec in Asia/Tokyo, e.g. "0 3 * * *"). A bad spec
-// or issuer is an error here, not when the node is elected. attendance may
-// be nil while no plan charges per attendance.
-func startBilling(ctx context.Context, dbURL, spec string, interval time.Duration, issuer billing.Issuer, attendance billing.AttendanceCounter, logger *slog.Logger) (*billingNode, error) {
-	b, err := billing.Open(ctx, dbURL)
-	if err != nil {
-		return nil, fmt.Errorf("open billing store: %w", err)
-	}
-	logger = logger.With("component", "billing")
-	newScheduler := func() (*billing.Scheduler, error) {
-		return b.Scheduler(spec, logger, issuer, billing.WithAttendance(attendance))
-	}
-	if _, err := newScheduler(); err != nil { // never started: only checks spec and issuer
-		b.Close()
-		return nil, err
-	}
-	n := &billingNode{b: b, l: b.Leadership(interval, logger), done: make(chan struct{})}
-	ectx, cancel := context.WithCancel(ctx)
-	n.cancel = cancel
-	go func() {
-		defer close(n.done)
-		n.l.Run(ectx, func(ctx context.Context) { n.lead(ctx, newScheduler, logger) })
-	}()
-	return n, nil
-}
-
-// lead runs a scheduler until ctx ends (leadership lost, or serve
-// stopping). Runs take ctx too: a run in progress is cancelled, its
-// uncommitted batch rolled back, and the next leader's start-up run issues
-// it.
-func (n *billingNode) lead(ctx context.Context, newScheduler func() (*billing.Scheduler, error), logger *slog.Logger) {
-	s, err := newScheduler()
-	if err != nil { // checked by startBilling; only a change in billing could get here
-		logger.Error("billing scheduler not started", "err", err)
-		return
-	}
-	n.mu.Lock()
-	n.cur = s
-	n.mu.Unlock()
-	s.Start(ctx)
-	<-ctx.Done()
-	// The run's context has ended, so Stop returns as soon as it has.
-	if err := s.Stop(context.Background()); err != nil {
-		logger.Error("billing scheduler stop", "err", err)
-	}
-	n.mu.Lock()
-	n.past = addSchedulerStats(n.past, s.Stats())
-	n.cur = nil
-	n.mu.Unlock()
-}
-
-// Stop leaves the election: it stops the scheduler if this node leads,
-// waits for it (a run in progress is cancelled) and for the lock to be
-// released, up to ctx, and closes the store.
-func (n *billingNode) Stop(ctx context.Context) error {
-	n.cancel()
-	var err error
-	select {
-	case <-n.done:
-	case <-ctx.Done():
-		err = fmt.Errorf("billing: stop: %w", ctx.Err())
-	}
-	return errors.Join(err, n.b.Close())
-}
-
-// Leader reports whether this node leads billing now.
-func (n *billingNode) Leader() bool { return n.l.Leader() }
-
-// Stats sums the counters of every scheduler this node has run, so that
-// they only grow across changes of leader (for /metrics).
-func (n *billingNode) Stats() billing.SchedulerStats {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.cur == nil {
-		return n.past
-	}
-	return addSchedulerStats(n.past, n.cur.Stats())
-}
-
-// addSchedulerStats adds the counters of b (a later scheduler) to a.
-func addSchedulerStats(a, b billing.SchedulerStats) billing.SchedulerStats {
-	a.Runs += b.Runs
-	a.Failures += b.Failures
-	a.GaveUp += b.GaveUp
-	a.Skipped += b.Skipped
-	a.Invoices += b.Invoices
-	a.Total += b.Total
-	if b.LastSuccess.After(a.LastSuccess) {
-		a.LastSuccess = b.LastSuccess
-	}
-	if b.LastError != "" {
-		a.LastError = b.LastError
-	}
-	return a
 }

@@ -3,14 +3,16 @@ package main
 import (
 	"bytes"
 	"errors"
-	"log/slog"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/dezura/dezura/ledger"
 	"github.com/dezura/dezura/ledger/billing"
+	"github.com/dezura/dezura/ledger/storetest"
 )
 
 // billingCLI runs "dezura billing ARGS" against db.
@@ -45,6 +47,7 @@ func TestBillingCLI(t *testing.T) {
 	t.Setenv("DEZURA_ISSUER_NAME", "株式会社デズラ")
 	t.Setenv("DEZURA_ISSUER_REGISTRATION", "T7000012050002")
 
+	addContractors(t, db, "C1", "C2", "C3")
 	wantIn(t, billingOK(t, db, "plan", "list"), "campaign-2023", "15,000", "16,500", "2023-10-16")
 	billingOK(t, db, "plan", "add", "--name", "spring", "--annual", "12000", "--initial", "3000", "--from", "2024-01-01", "--until", "2024-03-31")
 	wantIn(t, billingOK(t, db, "subscribe", "--contractor", "C1", "--plan", "campaign-2023", "--start", "2024-02-29", "--recipient", "山田建設株式会社"),
@@ -54,6 +57,10 @@ func TestBillingCLI(t *testing.T) {
 		t.Errorf("subscribe after the window: %v", err)
 	}
 	wantIn(t, billingOK(t, db, "list"), "C1", "山田建設株式会社", "2024-02-29")
+	if _, err := billingCLI(t, db, "subscribe", "--contractor", "NOSUCH"); !errors.Is(err, billing.ErrUnknownContractor) ||
+		!strings.Contains(err.Error(), "dezura contractor add") {
+		t.Errorf("subscribe a contractor the ledger does not have: %v", err)
+	}
 
 	dry := billingOK(t, db, "run", "--as-of", "2025-02-28", "--dry-run")
 	wantIn(t, dry, "(dry run)", "would issue (dry run, nothing written) 3 invoices", "total 49,500 yen")
@@ -127,35 +134,79 @@ func TestBillingCLI(t *testing.T) {
 	}
 }
 
-func TestStartBilling(t *testing.T) {
-	db := "sqlite:" + filepath.Join(t.TempDir(), "dezura.db")
-	billingOK(t, db, "subscribe", "--contractor", "C1", "--start", "2024-01-01")
-	iss := billing.Issuer{Name: "株式会社デズラ", Registration: "T7000012050002"}
-	node, err := startBilling(t.Context(), db, "0 3 * * *", 50*time.Millisecond, iss, nil, slog.New(slog.DiscardHandler))
+// openBilling opens the ledger at db and billing on it, closed when the
+// test ends.
+func openBilling(t *testing.T, db string) *billing.Billing {
+	t.Helper()
+	st, err := ledger.Open(t.Context(), db)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The only node is elected and its scheduler's start-up run issues
-	// everything due up to today.
-	for deadline := time.Now().Add(20 * time.Second); node.Stats().Runs == 0; time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("no start-up run; leader %v", node.Leader())
-		}
-	}
-	if !node.Leader() {
-		t.Error("the only node does not lead")
-	}
-	if err := node.Stop(t.Context()); err != nil {
+	t.Cleanup(func() { st.Close() })
+	b, err := billing.New(t.Context(), st)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if node.Leader() {
-		t.Error("still leads after Stop")
+	return b
+}
+
+// TestBillingRunChargesPerAttendance: a plan with a per-attendance
+// charge bills from the CLI, the dry run and the run alike, counting the
+// ledger's technician-days (one per technician and day, a cancelled entry
+// left out).
+func TestBillingRunChargesPerAttendance(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ name, db string }{
+		{"sqlite", "sqlite:" + filepath.Join(t.TempDir(), "dezura.db")},
+		{"postgres", storetest.PostgresSchema(t, "cli_attendance")},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			st, err := ledger.Open(t.Context(), tt.db)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			if err := st.SeedDemo(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			crew := ledger.DemoCrew()
+			for i, in := range []struct{ tech, at string }{
+				{ledger.DemoTechnicianID, "2024-01-10 08:00"}, {crew[0], "2024-01-10 08:00"},
+				{ledger.DemoTechnicianID, "2024-01-11 08:00"}, {crew[1], "2024-01-12 08:00"}, // cancelled below
+				{crew[2], "2024-02-01 08:00"}, // February: not yet billed
+			} {
+				at, _ := time.ParseInLocation("2006-01-02 15:04", in.at, ledger.Tokyo)
+				res, err := st.RecordAttendance(t.Context(), ledger.AttendanceRequest{TechnicianID: in.tech, SiteCode: ledger.DemoSiteCode,
+					Action: ledger.ActionCheckIn, At: at, IdempotencyKey: fmt.Sprint("k", i)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if in.tech == crew[1] {
+					if _, err := st.CancelEntry(t.Context(), res.Entry.ID, "office", "not there", at); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			billingOK(t, tt.db, "plan", "add", "--name", "metered", "--annual", "1000", "--per-attendance", "50", "--from", "2024-01-01")
+			billingOK(t, tt.db, "subscribe", "--contractor", ledger.DemoContractorID, "--plan", "metered", "--start", "2024-01-01")
+			// January: 3 technician-days at 50 yen, 150 + 15 tax.
+			issuer := []string{"--issuer-name", "株式会社デズラ", "--issuer-registration", "T7000012050002"}
+			wantIn(t, billingOK(t, tt.db, append([]string{"run", "--as-of", "2024-02-01", "--dry-run"}, issuer...)...),
+				"attendance  2024-01-01 – 2024-01-31  150", "would issue (dry run, nothing written) 2 invoices")
+			wantIn(t, billingOK(t, tt.db, append([]string{"run", "--as-of", "2024-02-01"}, issuer...)...),
+				"attendance  2024-01-01 – 2024-01-31  150       15   165", "issued 2 invoices, subtotal 1,150 yen, tax 115 yen, total 1,265 yen")
+		})
 	}
-	if st := node.Stats(); st.Runs != 1 || st.Invoices < 2 {
-		t.Errorf("stats after stop %+v, want one run and the invoices up to today", st)
-	}
-	wantIn(t, billingOK(t, db, "invoice", "list"), "2024-01-01 – 2024-12-31  16,500", "2025-01-01 – 2025-12-31  16,500")
-	if _, err := startBilling(t.Context(), db, "never", 0, iss, nil, slog.New(slog.DiscardHandler)); err == nil {
-		t.Error("bad spec accepted")
+}
+
+// addContractors registers contractors with "dezura contractor add".
+func addContractors(t *testing.T, db string, ids ...string) {
+	t.Helper()
+	for _, id := range ids {
+		var out bytes.Buffer
+		if err := run(t.Context(), []string{"--db", db, "contractor", "add", "--id", id, "--name", id + " 建設"},
+			cliEnv{Stdout: &out, Stderr: &out}); err != nil {
+			t.Fatalf("contractor add %s: %v\n%s", id, err, out.String())
+		}
 	}
 }

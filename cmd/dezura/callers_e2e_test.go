@@ -373,7 +373,7 @@ func startBenchService(b *testing.B) *testService {
 			b.Errorf("service shutdown: %v", err)
 		}
 	})
-	s := &testService{service: svc, uri: "sip:ivr@" + svc.sip.Addr().String(), admin: svc.admin}
+	s := &testService{service: svc, uri: "sip:ivr@" + svc.sip.Addr().String(), admin: svc.db}
 	if err := s.admin.AddSite(ctx, ledger.Site{Code: "55", Name: "直通現場", ContractorID: ledger.DemoContractorID, DID: e2eSiteDID}); err != nil {
 		b.Fatal(err)
 	}

@@ -54,7 +54,7 @@ func startTestService(t *testing.T, mod func(*serveConfig)) *testService {
 			t.Errorf("service shutdown: %v", err)
 		}
 	})
-	return &testService{service: svc, uri: "sip:ivr@" + svc.sip.Addr().String(), admin: svc.admin}
+	return &testService{service: svc, uri: "sip:ivr@" + svc.sip.Addr().String(), admin: svc.db}
 }
 
 type testWriter struct{ t *testing.T }
@@ -234,6 +234,7 @@ func TestE2EServeRunsBillingAtStartup(t *testing.T) {
 	if err := run(context.Background(), []string{"--db", db, "migrate"}, env); err != nil {
 		t.Fatalf("migrate: %v %s", err, errb.String())
 	}
+	addContractors(t, db, ledger.DemoContractorID)
 	if err := run(context.Background(), []string{"--db", db, "billing", "subscribe", "--contractor", "demo", "--start", start}, env); err != nil {
 		t.Fatalf("subscribe: %v %s", err, errb.String())
 	}
@@ -241,12 +242,9 @@ func TestE2EServeRunsBillingAtStartup(t *testing.T) {
 		c.DB = db
 		c.IssuerName, c.IssuerReg = "出面株式会社", "T7000012050002"
 	})
-	b, err := billing.Open(context.Background(), db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	b := openBilling(t, db)
 	var invs []billing.Invoice
+	var err error
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		if invs, err = b.Invoices(context.Background(), billing.Date{}, billing.Date{}); err != nil {
 			t.Fatal(err)

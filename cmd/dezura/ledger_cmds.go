@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/dezura/dezura/ledger"
+	"github.com/dezura/dezura/ledger/billing"
 	_ "github.com/dezura/dezura/ledger/postgres" // registers postgres:// with ledger.Open
 	_ "github.com/dezura/dezura/ledger/sqlite"   // registers sqlite: with ledger.Open
 )
@@ -56,17 +57,12 @@ func (f ledgerFlags) parse(args []string) ([]string, error) {
 }
 
 // openAdmin opens the store named by url (migrating it) with its admin API.
-func openAdmin(ctx context.Context, dbURL string) (ledger.Store, ledger.Admin, error) {
+func openAdmin(ctx context.Context, dbURL string) (ledger.DB, ledger.Admin, error) {
 	st, err := ledger.Open(ctx, dbURL)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open store %s: %w", redactURL(dbURL), err)
 	}
-	adm, ok := st.(ledger.Admin)
-	if !ok {
-		st.Close()
-		return nil, nil, fmt.Errorf("store %s has no admin interface", redactURL(dbURL))
-	}
-	return st, adm, nil
+	return st, st, nil
 }
 
 // redactURL hides a password in a store URL.
@@ -137,7 +133,10 @@ func migrateCmd(ctx context.Context, env cliEnv, args []string) error {
 	if err := adm.Migrate(ctx); err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "ledger schema up to date in %s\n", redactURL(*fs.db))
+	if _, err := billing.New(ctx, st); err != nil { // New migrates billing's tables
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "ledger and billing schemas up to date in %s\n", redactURL(*fs.db))
 	return nil
 }
 

@@ -140,14 +140,16 @@ func TestRegistrationCommands(t *testing.T) {
 		usage   bool
 		mention string
 	}{
-		{"duplicate contractor", noun("contractor"), []string{"add", "--id", "acme", "--name", "x"}, false, "already exists"},
+		{"duplicate contractor", noun("contractor"), []string{"add", "--id", "acme", "--name", "x"}, false, "contractor acme is already registered"},
 		{"missing flags", noun("site"), []string{"add", "--code", "5"}, true, "--name"},
 		{"bad date", noun("site"), []string{"add", "--code", "5", "--name", "x", "--opens", "4/1"}, true, "--opens"},
 		{"short technician ID", noun("technician"), []string{"add", "--id", "123", "--name", "x"}, false, "14 digits"},
 		{"phone for nobody", noun("phone"), []string{"add", "09000000000"}, true, "--technician"},
 		{"unknown verb", noun("site"), []string{"delete", "77"}, true, "add, list, show or disable"},
 		{"show needs a key", noun("contractor"), []string{"show"}, true, "contractor ID"},
-		{"disable unknown", noun("site"), []string{"disable", "999"}, false, "not found"},
+		{"disable unknown", noun("site"), []string{"disable", "999"}, false, "site 999 is not registered (add it with: dezura site add)"},
+		{"show unknown", noun("technician"), []string{"show", "99999999999999"}, false,
+			"technician 99999999999999 is not registered (add it with: dezura technician add)"},
 		{"unknown flag", noun("contractor"), []string{"list", "--yaml"}, true, "yaml"},
 	}
 	for _, b := range bad {
@@ -172,7 +174,7 @@ func TestEntriesAndCallsList(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	adm := st.(ledger.Admin)
+	adm := st
 	if err := adm.SeedDemo(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -316,7 +318,7 @@ func TestEntriesExport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	adm := st.(ledger.Admin)
+	adm := st
 	if err := adm.SeedDemo(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -467,7 +469,7 @@ func TestEntriesCorrectCancelShow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.(ledger.Admin).SeedDemo(t.Context()); err != nil {
+	if err := st.SeedDemo(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	st.Close()

@@ -39,6 +39,7 @@ Usage:
   dezura contractor|technician|phone|site|assign add|list|show|disable ...
   dezura billing ...                    annual billing (see: dezura billing -h)
   dezura dtmf detect [--json] FILE...   DTMF digits in 8 kHz WAV recordings
+  dezura version [--json]               version, commit and Go version of this binary
 
 Global flag (before the command):
   --db URL   store: sqlite:PATH (default sqlite:dezura.db) or postgres://...; also DEZURA_DB
@@ -100,6 +101,8 @@ func run(ctx context.Context, args []string, env cliEnv) error {
 		return billingCmd(ctx, env, rest)
 	case "dtmf":
 		return dtmfCmd(ctx, env, rest)
+	case "version":
+		return versionCmd(env, rest)
 	case "contractor", "technician", "phone", "site", "assign":
 		return registrationCmd(ctx, env, cmd, rest)
 	case "help", "-h", "--help":

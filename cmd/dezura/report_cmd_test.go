@@ -48,7 +48,7 @@ func TestReportDaily(t *testing.T) {
 	if err := run(ctx, []string{"--db", db, "report", "daily", "--date", "2026-11-27", "--json"}, env); err != nil {
 		t.Fatalf("report: %v\n%s", err, out.String())
 	}
-	var rep dailyReport
+	var rep ledger.DailyReport
 	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
 		t.Fatalf("%v: %s", err, out.String())
 	}

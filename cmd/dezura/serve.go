@@ -225,6 +225,7 @@ func serveCmd(ctx context.Context, env cliEnv, args []string) error {
 		h = slog.NewJSONHandler(env.Stderr, &slog.HandlerOptions{Level: level})
 	}
 	logger := slog.New(h)
+	logBuild(logger)
 	setProcs(cfg.Procs, logger)
 
 	svc, err := startService(ctx, cfg, logger)
@@ -275,10 +276,10 @@ func (c *serveConfig) spoolPath() string {
 
 // service is a running dezura: store, prompts, flow and SIP server.
 type service struct {
-	// store is the spool-wrapped store the calls use; admin is the
-	// database behind it, for the registration and billing sides.
-	store     ledger.Store
-	admin     ledger.Admin
+	// store is the spool-wrapped store the calls use (it owns db and
+	// closes it); db is the database behind it, for billing and /readyz.
+	store     *spool.Store
+	db        ledger.DB
 	spoolDone chan struct{}
 	sip       *sip.Server
 	http      *httpServer   // nil without --http
@@ -352,12 +353,12 @@ func (s *service) startBilling(ctx context.Context, cfg serveConfig, metrics *se
 		s.logger.Warn("billing scheduler off: give --issuer-name and --issuer-registration to issue invoices")
 		return nil
 	}
-	var counter billing.AttendanceCounter
-	if s.admin != nil {
-		counter = attendanceCounter{s.admin}
+	b, err := billing.New(ctx, s.db)
+	if err != nil {
+		return fmt.Errorf("open billing: %w", err)
 	}
-	node, err := startBilling(ctx, cfg.DB, cfg.BillingAt, cfg.BillingLeaderInterval,
-		billing.Issuer{Name: cfg.IssuerName, Registration: cfg.IssuerReg}, counter, s.logger)
+	node, err := b.StartNode(ctx, billing.NodeConfig{Spec: cfg.BillingAt, LeaderInterval: cfg.BillingLeaderInterval,
+		Issuer: billing.Issuer{Name: cfg.IssuerName, Registration: cfg.IssuerReg}, Logger: s.logger.With("component", "billing")})
 	if err != nil {
 		return fmt.Errorf("start billing scheduler: %w", err)
 	}
@@ -366,11 +367,35 @@ func (s *service) startBilling(ctx context.Context, cfg serveConfig, metrics *se
 	return nil
 }
 
+// openStore opens the database (adding the demo data with --demo) and the
+// spool in front of it: confirmed entries go to an fsync'd spool when the
+// database does not answer, and are replayed once it does. The spool owns
+// the database.
+func openStore(ctx context.Context, cfg serveConfig, logger *slog.Logger) (ledger.DB, *spool.Store, error) {
+	db, err := ledger.Open(ctx, cfg.DB)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open store %s: %w", redactURL(cfg.DB), err)
+	}
+	if cfg.Demo {
+		if err := db.SeedDemo(ctx); err != nil {
+			return nil, nil, errors.Join(fmt.Errorf("add demo data: %w", err), db.Close())
+		}
+	}
+	spooled, rep, err := spool.OpenStore(ctx, db, cfg.spoolPath(), spool.Options{Logger: logger})
+	if err != nil {
+		return nil, nil, errors.Join(fmt.Errorf("open spool %s: %w", cfg.spoolPath(), err), db.Close())
+	}
+	if rep.Replayed+rep.Rejected+rep.Corrupt+rep.Left > 0 {
+		logger.Info("spool from the last run", "replayed", rep.Replayed, "rejected", rep.Rejected, "corrupt", rep.Corrupt, "left", rep.Left)
+	}
+	return db, spooled, nil
+}
+
 // startService builds everything and returns once SIP is listening.
 func startService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (*service, error) {
-	store, err := ledger.Open(ctx, cfg.DB)
+	db, store, err := openStore(ctx, cfg, logger)
 	if err != nil {
-		return nil, fmt.Errorf("open store %s: %w", redactURL(cfg.DB), err)
+		return nil, err
 	}
 	ok := false
 	defer func() {
@@ -378,26 +403,6 @@ func startService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (*s
 			store.Close()
 		}
 	}()
-	if cfg.Demo {
-		admin, isAdmin := store.(ledger.Admin)
-		if !isAdmin {
-			return nil, fmt.Errorf("store %s cannot take demo data", redactURL(cfg.DB))
-		}
-		if err := admin.SeedDemo(ctx); err != nil {
-			return nil, fmt.Errorf("add demo data: %w", err)
-		}
-	}
-	admin, _ := store.(ledger.Admin)
-	// Confirmed entries go to an fsync'd spool when the database does not
-	// answer, and are replayed once it does; the spool owns store from here.
-	spooled, rep, err := spool.OpenStore(ctx, store, cfg.spoolPath(), spool.Options{Logger: logger})
-	if err != nil {
-		return nil, fmt.Errorf("open spool %s: %w", cfg.spoolPath(), err)
-	}
-	store = spooled
-	if rep.Replayed+rep.Rejected+rep.Corrupt+rep.Left > 0 {
-		logger.Info("spool from the last run", "replayed", rep.Replayed, "rejected", rep.Rejected, "corrupt", rep.Corrupt, "left", rep.Left)
-	}
 	cat, err := prompts.Load(cfg.PromptsDir)
 	if err != nil {
 		return nil, fmt.Errorf("load prompts: %w", err)
@@ -409,7 +414,7 @@ func startService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (*s
 		InterDigitTimeout: cfg.InterDigitTimeout,
 		MaxTries:          cfg.MaxTries,
 		Logger:            logger,
-	}, timed, timed, cat)
+	}, timed, cat)
 	if err != nil {
 		return nil, err
 	}
@@ -438,11 +443,11 @@ func startService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (*s
 	// Calls outlive a SIGTERM on ctx: Serve runs on its own context, ended
 	// by wait after Shutdown has drained the calls.
 	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	svc := &service{store: store, admin: admin, sip: srv, serveDone: make(chan struct{}), logger: logger, cancel: cancel,
+	svc := &service{store: store, db: db, sip: srv, serveDone: make(chan struct{}), logger: logger, cancel: cancel,
 		spoolDone: make(chan struct{})}
 	go func() {
 		defer close(svc.spoolDone)
-		spooled.Run(sctx, 5*time.Second)
+		store.Run(sctx, 5*time.Second)
 	}()
 	go func() {
 		defer close(svc.serveDone)
@@ -466,7 +471,7 @@ func startService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (*s
 // HTTP endpoints, the billing scheduler and the trunk registration.
 func (s *service) startAround(ctx context.Context, cfg serveConfig, metrics *serviceMetrics) error {
 	if cfg.HTTP != "" {
-		h, err := startHTTP(cfg.HTTP, httpTargets{SIP: s.sip, Store: s.store, Metrics: metrics}, s.logger)
+		h, err := startHTTP(cfg.HTTP, httpTargets{SIP: s.sip, Store: s.db, Spool: s.store.Spool(), Metrics: metrics}, s.logger)
 		if err != nil {
 			return err
 		}

@@ -36,7 +36,7 @@ func open(t testing.TB, u string) *postgres.Store {
 }
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) ledger.Store { return open(t, freshSchema(t)) })
+	storetest.Run(t, func(t *testing.T) ledger.DB { return open(t, freshSchema(t)) })
 }
 
 func TestOpenByURL(t *testing.T) {
@@ -73,11 +73,11 @@ func TestConcurrentMigrations(t *testing.T) {
 		return
 	}
 	var n int
-	if err := stores[0].DB().QueryRow("SELECT COUNT(*) FROM schema_migrations").Scan(&n); err != nil {
+	if err := stores[0].DB().QueryRow("SELECT COUNT(*) FROM schema_versions WHERE migration_set = 'ledger'").Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	if n != sqlstore.MigrationCount() {
-		t.Errorf("%d rows in schema_migrations, want %d (each migration once)", n, sqlstore.MigrationCount())
+		t.Errorf("%d rows in schema_versions, want %d (each migration once)", n, sqlstore.MigrationCount())
 	}
 }
 

@@ -14,11 +14,11 @@ import (
 // is upgraded in place by Open, keeping its data.
 func TestUpgradeFromVersion1(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "old.db")
-	db, err := openDB(t.Context(), path)
+	h, err := OpenHandle(t.Context(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	old := sqlstore.NewUnmigrated(db, dialect, nil)
+	old := sqlstore.NewUnmigrated(h, nil)
 	if err := old.MigrateTo(t.Context(), 1); err != nil {
 		t.Fatal(err)
 	}
@@ -64,11 +64,11 @@ func TestUpgradeFromVersion1(t *testing.T) {
 
 func TestUpgradeToFeed(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "old.db")
-	db, err := openDB(t.Context(), path)
+	h, err := OpenHandle(t.Context(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	storetest.UpgradeToFeed(t, sqlstore.NewUnmigrated(db, dialect, nil), func(t *testing.T) ledger.Store {
+	storetest.UpgradeToFeed(t, sqlstore.NewUnmigrated(h, nil), func(t *testing.T) ledger.DB {
 		s, err := Open(t.Context(), path)
 		if err != nil {
 			t.Fatal(err)

@@ -14,7 +14,7 @@ import (
 // marked come out of the first --only-new as their state says: sent and
 // unchanged ones not at all, the check-out after an export (which the
 // old mark hid) as changed, a cancelled one as cancelled, the rest as new.
-func UpgradeToFeed(t *testing.T, old *sqlstore.Store, reopen func(t *testing.T) ledger.Store) {
+func UpgradeToFeed(t *testing.T, old *sqlstore.Store, reopen func(t *testing.T) ledger.DB) {
 	c := t.Context()
 	if err := old.MigrateTo(c, 4); err != nil {
 		t.Fatal(err)
@@ -44,8 +44,7 @@ func UpgradeToFeed(t *testing.T, old *sqlstore.Store, reopen func(t *testing.T) 
 	if err := old.Close(); err != nil {
 		t.Fatal(err)
 	}
-	st := reopen(t)
-	adm := st.(ledger.Admin)
+	adm := reopen(t)
 	es, err := adm.ListEntries(c, ledger.EntryFilter{})
 	if err != nil {
 		t.Fatal(err)

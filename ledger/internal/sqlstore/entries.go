@@ -55,7 +55,7 @@ func validDates(f ledger.EntryFilter) error {
 			continue
 		}
 		if _, err := ledger.ParseWorkDate(d); err != nil {
-			return fmt.Errorf("%w: %w", ledger.ErrInvalid, err)
+			return err
 		}
 	}
 	return nil

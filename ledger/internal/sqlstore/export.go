@@ -34,7 +34,7 @@ const feedBatch = 1000
 func (s *Store) ExportEntries(ctx context.Context, f ledger.EntryFilter, o ledger.ExportOptions, sink ledger.ExportSink) (ledger.ExportSummary, error) {
 	sum := ledger.ExportSummary{DryRun: o.DryRun}
 	if err := validDates(f); err != nil {
-		return sum, fmt.Errorf("ledger: export entries: %w", err)
+		return sum, err
 	}
 	var marks []feedMark
 	visit := func(r ledger.ExportRow, sent ledger.FeedState) error {
@@ -63,13 +63,13 @@ func (s *Store) ExportEntries(ctx context.Context, f ledger.EntryFilter, o ledge
 		}
 	}
 	if err != nil {
-		return sum, fmt.Errorf("ledger: export entries: nothing recorded as sent: %w", err)
+		return sum, fmt.Errorf("export entries (nothing recorded as sent): %w", err)
 	}
 	if o.DryRun || len(marks) == 0 {
 		return sum, nil
 	}
 	if err := s.markExported(ctx, marks); err != nil {
-		return sum, fmt.Errorf("ledger: export entries: the file is complete, but what it sent was not recorded (the next export sends it again): %w", err)
+		return sum, fmt.Errorf("the export is complete, but what it sent was not recorded (the next export sends it again): %w", err)
 	}
 	return sum, nil
 }
