@@ -79,14 +79,8 @@ func (s *Store) recordTx(ctx context.Context, tx *sql.Tx, req ledger.AttendanceR
 		return res, err
 	}
 	wd := ledger.WorkDate(req.At)
-	if st.Disabled {
-		return res, ledger.NewError(ledger.ErrSiteClosed, "site %s is disabled", st.Code)
-	}
-	if d := dateOf(st.OpensOn); d != "" && wd < d {
-		return res, ledger.NewError(ledger.ErrSiteClosed, "site %s opens on %s, after the work date %s", st.Code, d, wd)
-	}
-	if d := dateOf(st.ClosesOn); d != "" && wd > d {
-		return res, ledger.NewError(ledger.ErrSiteClosed, "site %s closed on %s, before the work date %s", st.Code, d, wd)
+	if err := siteOpen(st, wd); err != nil {
+		return res, err
 	}
 	at := req.At.UTC()
 	now := s.now().UTC()
@@ -130,48 +124,78 @@ func (s *Store) recordTx(ctx context.Context, tx *sql.Tx, req ledger.AttendanceR
 			return res, err
 		}
 	case ledger.ActionCheckOut:
-		switch {
-		case found && today.Status == ledger.EntryStatusOpen:
-			e, err = s.closeEntry(ctx, tx, today, at, ledger.EntryStatusClosed, now)
-		case found:
-			// A second check-out the same day: the later one counts (and
-			// the export feed sends the entry again if it had it).
-			out := today.CheckOut
-			if at.After(out) {
-				out = at
-			}
-			e, err = s.closeEntry(ctx, tx, today, out, today.Status, now)
-		default:
-			prevDate, perr := ledger.PreviousWorkDate(wd)
-			if perr != nil {
-				return res, perr
-			}
-			prev, pfound, perr := s.entryFor(ctx, tx, req.TechnicianID, req.SiteCode, prevDate)
-			if perr != nil {
-				return res, perr
-			}
-			if pfound && prev.Status == ledger.EntryStatusOpen {
-				e, err = s.closeEntry(ctx, tx, prev, at, ledger.EntryStatusClosed, now)
-			} else {
-				e, err = s.insertAttendanceEntry(ctx, tx, wd, req, time.Time{}, at, ledger.EntryStatusNeedsReview, now)
-			}
-		}
-		if err != nil {
+		if e, err = s.checkOut(ctx, tx, req, wd, today, found, at, now); err != nil {
 			return res, err
 		}
 	}
+	if res.EventID, err = s.appendEvent(ctx, tx, req, wd, e.ID, now); err != nil {
+		return res, err
+	}
+	res.Entry = e
+	return res, nil
+}
+
+// appendEvent writes req to the attendance log, for entry entryID.
+func (s *Store) appendEvent(ctx context.Context, tx *sql.Tx, req ledger.AttendanceRequest, wd string, entryID int64, now time.Time) (int64, error) {
 	actor := req.EnteredBy
 	if actor == "" {
 		actor = "phone"
 	}
-	err = s.row(ctx, tx, insertEventQuery,
-		req.Action.String(), req.TechnicianID, req.SiteCode, wd, at, e.ID, req.CallID,
-		nullString(req.IdempotencyKey), actor, "", now).Scan(&res.EventID)
+	var id int64
+	err := s.row(ctx, tx, insertEventQuery,
+		req.Action.String(), req.TechnicianID, req.SiteCode, wd, req.At.UTC(), entryID, req.CallID,
+		nullString(req.IdempotencyKey), actor, "", now).Scan(&id)
 	if err != nil {
-		return res, fmt.Errorf("append event: %w", err)
+		return 0, fmt.Errorf("append event: %w", err)
 	}
-	res.Entry = e
-	return res, nil
+	return id, nil
+}
+
+// siteOpen says why site st takes no attendance on work date wd, nil if
+// it does.
+func siteOpen(st ledger.Site, wd string) error {
+	if st.Disabled {
+		return ledger.NewError(ledger.ErrSiteClosed, "site %s is disabled", st.Code)
+	}
+	if d := dateOf(st.OpensOn); d != "" && wd < d {
+		return ledger.NewError(ledger.ErrSiteClosed, "site %s opens on %s, after the work date %s", st.Code, d, wd)
+	}
+	if d := dateOf(st.ClosesOn); d != "" && wd > d {
+		return ledger.NewError(ledger.ErrSiteClosed, "site %s closed on %s, before the work date %s", st.Code, d, wd)
+	}
+	return nil
+}
+
+// checkOut records a check-out at time at on work date wd (today is that
+// date's entry, if found): it closes that day's open entry; a second
+// check-out the same day moves the time if later; else it closes the
+// previous day's open entry (a night shift ending after midnight); else
+// it makes an entry with only a check-out, for review.
+func (s *Store) checkOut(ctx context.Context, tx *sql.Tx, req ledger.AttendanceRequest, wd string, today ledger.Entry, found bool, at, now time.Time) (ledger.Entry, error) {
+	switch {
+	case found && today.Status == ledger.EntryStatusOpen:
+		return s.closeEntry(ctx, tx, today, at, ledger.EntryStatusClosed, now)
+	case found:
+		// The later check-out counts (and the export feed sends the
+		// entry again if it had it).
+		out := today.CheckOut
+		if at.After(out) {
+			out = at
+		}
+		return s.closeEntry(ctx, tx, today, out, today.Status, now)
+	}
+	prevDate, err := ledger.PreviousWorkDate(wd)
+	if err != nil {
+		return ledger.Entry{}, err
+	}
+	prev, pfound, err := s.entryFor(ctx, tx, req.TechnicianID, req.SiteCode, prevDate)
+	if err != nil {
+		return ledger.Entry{}, err
+	}
+	if pfound && prev.Status == ledger.EntryStatusOpen {
+		return s.closeEntry(ctx, tx, prev, at, ledger.EntryStatusClosed, now)
+	}
+	return s.insertAttendanceEntry(ctx, tx, wd, req, time.Time{}, at, ledger.EntryStatusNeedsReview, now)
 }
 
 // replayed returns the result of the request with req's idempotency key
