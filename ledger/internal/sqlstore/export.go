@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 
 	"github.com/dezura/dezura/ledger"
 )
@@ -13,19 +12,23 @@ import (
 // (version 0 and not held if nothing), its site and contractor.
 const (
 	exportCols = `SELECT ` + entryColsE + `, COALESCE(x.version, 0), COALESCE(x.held, FALSE),
-	s.ccus_site_id, s.name, COALESCE(s.contractor_id, ''), COALESCE(c.ccus_business_id, ''), t.name
-	FROM work_entries e JOIN sites s ON s.code = e.site_code
+	s.ccus_site_id, s.name, COALESCE(s.contractor_id, ''), COALESCE(c.ccus_business_id, ''), t.name`
+	exportJoins = ` JOIN sites s ON s.code = e.site_code
 	JOIN technicians t ON t.id = e.technician_id
 	LEFT JOIN contractors c ON c.id = s.contractor_id
 	LEFT JOIN export_sent x ON x.entry_id = e.id`
+	fullFrom    = ` FROM work_entries e`
+	feedFrom    = ` FROM export_due d JOIN work_entries e ON e.id = d.entry_id`
+	feedKey     = `(d.work_date, d.site_code, d.technician_id)`
 	exportOrder = ` ORDER BY e.work_date, e.site_code, e.technician_id`
 )
 
-// feedBatch is how many due entries the feed reads by key at a time: few
-// enough that reading them by key is every planner's choice, rather than
-// hashing the whole of work_entries (4.5 million rows a month) to join a
-// day's 150,000.
-const feedBatch = 1000
+// feedPage is how many due entries the feed reads at a time, from where
+// the last page ended in export order: with a limit this small every
+// planner walks the queue's index and reads each entry by its key,
+// rather than hashing the whole of work_entries (4.5 million rows a
+// month) to join a day's 150,000.
+const feedPage = 5000
 
 // ExportEntries writes the export of the entries f selects to sink (see
 // ledger.Admin), reading without SQLite's write lock, then records what
@@ -100,12 +103,11 @@ func (s *Store) readFull(ctx context.Context, f ledger.EntryFilter, visit export
 	return rows.Close()
 }
 
-// readFeed visits the due entries f selects, in export order: the queue
-// through export_due_order, then the entries by key, a batch at a time.
-// On PostgreSQL both run in one read-only snapshot transaction; on
-// SQLite, without one, so that calls are not kept waiting (each entry is
-// read whole, and what is recorded is per entry and version, so the feed
-// stays exact).
+// readFeed visits the due entries f selects, in export order, a page at
+// a time. On PostgreSQL the pages are read in one read-only snapshot
+// transaction; on SQLite without one, so that calls are not kept waiting
+// (each entry is read whole, and what is recorded is per entry and
+// version, so the feed stays exact).
 func (s *Store) readFeed(ctx context.Context, f ledger.EntryFilter, visit exportVisit) error {
 	var tx *sql.Tx
 	if s.d.SnapshotIsolation != sql.LevelDefault {
@@ -115,87 +117,51 @@ func (s *Store) readFeed(ctx context.Context, f ledger.EntryFilter, visit export
 		}
 		defer tx.Rollback() // read only: nothing to commit
 	}
-	q, args := s.ExportQuery(f)
-	ids, err := s.queuedIDs(ctx, tx, q, args)
-	if err != nil {
-		return err
-	}
-	for len(ids) > 0 {
-		n := min(len(ids), feedBatch)
-		if err := s.visitByID(ctx, tx, f, ids[:n], visit); err != nil {
+	var after *ledger.Entry
+	for read := 0; f.Limit == 0 || read < f.Limit; {
+		page := feedPage
+		if f.Limit > 0 {
+			page = min(page, f.Limit-read)
+		}
+		last, n, err := s.visitPage(ctx, tx, f, after, page, visit)
+		if err != nil || n < page {
 			return err
 		}
-		ids = ids[n:]
+		read += n
+		after = &last
 	}
 	return nil
 }
 
-func (s *Store) queuedIDs(ctx context.Context, tx *sql.Tx, q string, args []any) ([]int64, error) {
+// visitPage visits up to n due entries after the entry after (nil: from
+// the start) and returns the last one and how many there were.
+func (s *Store) visitPage(ctx context.Context, tx *sql.Tx, f ledger.EntryFilter, after *ledger.Entry, n int, visit exportVisit) (ledger.Entry, int, error) {
+	q, args := s.FeedPageQuery(f, after, n)
 	rows, err := s.conn(tx).QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, err
+		return ledger.Entry{}, 0, err
 	}
 	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
-}
-
-// visitByID reads the entries ids (in export order) and visits them in
-// that order.
-func (s *Store) visitByID(ctx context.Context, tx *sql.Tx, f ledger.EntryFilter, ids []int64, visit exportVisit) error {
-	q, args := s.FeedBatchQuery(f, ids)
-	rows, err := s.conn(tx).QueryContext(ctx, q, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	type read struct {
-		r    ledger.ExportRow
-		sent ledger.FeedState
-	}
-	byID := make(map[int64]read, len(ids))
+	var last ledger.Entry
+	read := 0
 	for rows.Next() {
 		r, sent, err := scanExportRow(rows)
 		if err != nil {
-			return err
+			return last, read, err
 		}
-		byID[r.ID] = read{r, sent}
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	for _, id := range ids {
-		if e, ok := byID[id]; ok { // else its status is not f's
-			if err := visit(e.r, e.sent); err != nil {
-				return err
-			}
+		last = r.Entry
+		read++
+		if err := visit(r, sent); err != nil {
+			return last, read, err
 		}
 	}
-	return nil
+	return last, read, rows.Err()
 }
 
 // ExportQuery is the statement (in the dialect's placeholders) and
-// arguments the export of f starts with: for a full export, the rows;
-// for the feed (f.OnlyNew), the due entries' IDs in export order.
-// Exported for plan tests and benchmarks.
+// arguments of a full export of f; exported for plan tests and
+// benchmarks.
 func (s *Store) ExportQuery(f ledger.EntryFilter) (string, []any) {
-	if f.OnlyNew {
-		keys := f
-		keys.Status = ledger.EntryStatusUnknown // read with the entries
-		where, args := entryWhere(keys, "d")
-		q := `SELECT d.entry_id FROM export_due d`
-		if f.ContractorID != "" {
-			q += ` JOIN sites s ON s.code = d.site_code`
-		}
-		return s.q(q + where + ` ORDER BY d.work_date, d.site_code, d.technician_id` + limit(f)), args
-	}
 	where, args := entryWhere(f, "e")
 	// A full export is the range as it is: a cancelled entry is no work history.
 	if where == "" {
@@ -203,25 +169,25 @@ func (s *Store) ExportQuery(f ledger.EntryFilter) (string, []any) {
 	} else {
 		where += " AND "
 	}
-	return s.q(exportCols + where + `e.status <> 'cancelled'` + exportOrder + limit(f)), args
+	return s.q(exportCols + fullFrom + exportJoins + where + `e.status <> 'cancelled'` + exportOrder + limit(f)), args
 }
 
-// FeedBatchQuery is the statement and arguments that read the due
-// entries ids for the feed of f. Exported for plan tests and benchmarks.
-func (s *Store) FeedBatchQuery(f ledger.EntryFilter, ids []int64) (string, []any) {
-	// The ids are the due ones in f's range (the queue was read with it):
-	// the range again would tempt a planner to read it whole.
-	where, args := entryWhere(ledger.EntryFilter{Status: f.Status}, "e")
-	if where == "" {
-		where = " WHERE "
-	} else {
-		where += " AND "
+// FeedPageQuery is the statement and arguments that read the next n due
+// entries of the feed of f after the entry after (nil: from the start),
+// in export order. Exported for plan tests and benchmarks.
+func (s *Store) FeedPageQuery(f ledger.EntryFilter, after *ledger.Entry, n int) (string, []any) {
+	f.OnlyNew = false // the queue is what is due
+	where, args := entryWhere(f, "d")
+	if after != nil {
+		if where == "" {
+			where = " WHERE "
+		} else {
+			where += " AND "
+		}
+		where += feedKey + " > (?, ?, ?)"
+		args = append(args, after.WorkDate, after.SiteCode, after.TechnicianID)
 	}
-	where += "e.id IN (?" + strings.Repeat(", ?", len(ids)-1) + ")"
-	for _, id := range ids {
-		args = append(args, id)
-	}
-	return s.q(exportCols + where), args
+	return s.q(exportCols + feedFrom + exportJoins + where + ` ORDER BY ` + feedKey[1:len(feedKey)-1] + fmt.Sprintf(" LIMIT %d", n)), args
 }
 
 func limit(f ledger.EntryFilter) string {
