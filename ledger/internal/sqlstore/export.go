@@ -27,8 +27,8 @@ const (
 // the last page ended in export order: with a limit this small every
 // planner walks the queue's index and reads each entry by its key,
 // rather than hashing the whole of work_entries (4.5 million rows a
-// month) to join a day's 150,000.
-const feedPage = 5000
+// month) to join a day's 150,000. A variable for tests of the paging.
+var feedPage = 5000
 
 // ExportEntries writes the export of the entries f selects to sink (see
 // ledger.Admin), reading without SQLite's write lock, then records what
