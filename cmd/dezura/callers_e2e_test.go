@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/binary"
-	"flag"
 	"log/slog"
 	"path/filepath"
 	"slices"
@@ -347,10 +346,8 @@ func prefixed(p string, names []string) []string {
 func startBenchService(b *testing.B) *testService {
 	b.Helper()
 	// The flags' defaults, then what the end-to-end tests set.
-	var cfg serveConfig
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	cfg.flags(fs)
-	if err := fs.Parse(nil); err != nil {
+	cfg, err := parseServe()
+	if err != nil {
 		b.Fatal(err)
 	}
 	cfg.DB, cfg.Demo = "sqlite:"+filepath.Join(b.TempDir(), "dezura.db"), true

@@ -67,8 +67,7 @@ func BenchExport(b *testing.B, adm ledger.DB, n int) {
 // (a day's changes); it writes them (CSV, UTF-8, to io.Discard) and
 // records them sent, as the daily export does. redo makes the same
 // entries due (again) before each iteration, off the clock.
-func BenchExportFeed(b *testing.B, st ledger.Store, due int, redo func()) {
-	adm := st.(ledger.Admin)
+func BenchExportFeed(b *testing.B, adm ledger.DB, due int, redo func()) {
 	f := ledger.EntryFilter{From: "2026-11-01", To: "2026-11-30", OnlyNew: true}
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
