@@ -16,7 +16,7 @@ import (
 	"github.com/dezura/dezura/simulator"
 )
 
-// End-to-end tests of issue 6's callers: the real service on 127.0.0.1,
+// End-to-end tests of what callers meet: the real service on 127.0.0.1,
 // the simulator on the wire, the ledger checked afterwards, and what the
 // caller heard matched clip by clip against the prompt catalogue.
 
