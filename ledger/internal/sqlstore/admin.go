@@ -20,9 +20,7 @@ import (
 const securityCodeCost = 6
 
 var (
-	technicianIDRe = regexp.MustCompile(`^[0-9]{14}$`)
 	siteCodeRe     = regexp.MustCompile(`^[0-9]{1,8}$`)
-	securityCodeRe = regexp.MustCompile(`^[0-9]{4}$`)
 	contractorIDRe = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
 )
 
