@@ -13,11 +13,13 @@ import (
 	"github.com/dezura/dezura/simulator"
 )
 
-// pendingMetrics are names the rules use before /metrics exports them,
-// and why. dezura_trunk_registered comes with the trunk metrics (only
-// with --trunk-register); its rule is tested on synthetic series.
+// pendingMetrics are names the rules use that this test's /metrics does
+// not export, and why. dezura_trunk_registered is exported only with
+// --trunk-register, which the installed service here has not (the trunk
+// metrics are tested in cmd/dezura against Kamailio); its rule is tested
+// on synthetic series.
 var pendingMetrics = map[string]string{
-	"dezura_trunk_registered": "exported with --trunk-register once the trunk metrics exist",
+	"dezura_trunk_registered": "exported only with --trunk-register",
 }
 
 // installedService is the package installed into a throwaway root and its
