@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -130,6 +131,7 @@ func TestE2ETrunkMetricsAndReadiness(t *testing.T) {
 	})
 	r.waitReady(t, 200, "ready")
 	_, body := r.get(t, "/metrics")
+	checkTrunkNamesExported(t, body)
 	if last, _ := metric(body, "dezura_trunk_last_registration_timestamp_seconds"); last < float64(time.Now().Add(-time.Minute).Unix()) {
 		t.Errorf("last registration at %v", last)
 	}
@@ -269,5 +271,30 @@ func callAsync(o simulator.Options) func() (simulator.Result, error) {
 	return func() (simulator.Result, error) {
 		<-done
 		return res, err
+	}
+}
+
+// checkTrunkNamesExported: every dezura_trunk_* name the operator's
+// dashboard and alert rules (deploy/) query is on a registered node's
+// /metrics; deploy's own service test runs without a trunk and leaves
+// these names to this test.
+func checkTrunkNamesExported(t *testing.T, metrics string) {
+	t.Helper()
+	re := regexp.MustCompile(`dezura_trunk_[a-z_]+`)
+	n := 0
+	for _, f := range []string{"../../deploy/grafana/dezura.json", "../../deploy/prometheus/dezura-rules.yml"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range re.FindAllString(string(b), -1) {
+			n++
+			if !regexp.MustCompile(`(?m)^` + name + `[{ ]`).MatchString(metrics) {
+				t.Errorf("%s queries %s, which a node registered with the trunk does not export", f, name)
+			}
+		}
+	}
+	if n < 4 {
+		t.Errorf("only %d dezura_trunk_* names in the dashboard and rules", n)
 	}
 }
