@@ -484,6 +484,7 @@ type callJSON struct {
 	Language      string   `json:"language,omitempty"`
 	Outcome       string   `json:"outcome"`
 	Reason        string   `json:"reason,omitempty"`
+	EndReason     string   `json:"end_reason,omitempty"`
 	Steps         []string `json:"steps"`
 	EntryIDs      []int64  `json:"entry_ids"`
 	DTMFTransport string   `json:"dtmf_transport,omitempty"`
@@ -548,19 +549,19 @@ func callsCmd(ctx context.Context, env cliEnv, args []string) error {
 				ids = []int64{}
 			}
 			out = append(out, callJSON{c.CallID, c.Caller, c.Called, jsonTime(c.ArrivedAt), jsonTime(c.AnsweredAt),
-				jsonTime(c.EndedAt), c.TechnicianID, c.SiteCode, c.Language, c.Outcome, c.Reason, steps, ids, c.DTMFTransport})
+				jsonTime(c.EndedAt), c.TechnicianID, c.SiteCode, c.Language, c.Outcome, c.Reason, c.EndReason, steps, ids, c.DTMFTransport})
 		}
 		return writeJSON(env.Stdout, out)
 	}
 	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ARRIVED\tCALL ID\tCALLER\tTECHNICIAN\tSITE\tOUTCOME\tSECONDS\tENTRIES")
+	fmt.Fprintln(tw, "ARRIVED\tCALL ID\tCALLER\tTECHNICIAN\tSITE\tOUTCOME\tENDED BY\tSECONDS\tENTRIES")
 	for _, c := range calls {
 		secs := "-"
 		if !c.EndedAt.IsZero() && !c.ArrivedAt.IsZero() {
 			secs = fmt.Sprintf("%.0f", c.EndedAt.Sub(c.ArrivedAt).Seconds())
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%v\n", cliTime(c.ArrivedAt), c.CallID, c.Caller, c.TechnicianID,
-			c.SiteCode, c.Outcome, secs, c.EntryIDs)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%v\n", cliTime(c.ArrivedAt), c.CallID, c.Caller, c.TechnicianID,
+			c.SiteCode, c.Outcome, c.EndReason, secs, c.EntryIDs)
 	}
 	return tw.Flush()
 }
@@ -741,6 +742,7 @@ type technicianJSON struct {
 	Name         string `json:"name"`
 	ContractorID string `json:"contractor_id,omitempty"`
 	Language     string `json:"language"`
+	CrewNumber   string `json:"crew_number,omitempty"`
 	Disabled     bool   `json:"disabled"`
 }
 
@@ -751,13 +753,14 @@ func (r *registration) technicianAdd(ctx context.Context, args []string) error {
 	lang := r.fs.String("language", "ja", "prompt language: ja or en")
 	code := r.fs.String("security-code", "", "4-digit security code from the CCUS card (stored hashed)")
 	phone := r.fs.String("phone", "", "caller number that identifies this technician")
+	crew := r.fs.String("crew-number", "", "2-3 digit number his contractor's foreman keys for him (unique in the contractor)")
 	_, st, adm, err := r.open(ctx, args, 0, "only flags", "id", "name")
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	row := ledger.TechnicianImport{
-		Technician:   ledger.Technician{ID: *id, Name: *name, ContractorID: *contractor, Language: *lang},
+		Technician:   ledger.Technician{ID: *id, Name: *name, ContractorID: *contractor, Language: *lang, CrewNumber: *crew},
 		SecurityCode: *code, Phone: *phone,
 	}
 	if err := adm.ImportTechnicians(ctx, []ledger.TechnicianImport{row}); err != nil {
@@ -790,9 +793,9 @@ func (r *registration) printTechnicians(ts []ledger.Technician, one bool) error 
 	if one {
 		v = out[0]
 	}
-	return r.print(v, "ID\tNAME\tCONTRACTOR\tLANGUAGE\tDISABLED", func(w io.Writer) {
+	return r.print(v, "ID\tNAME\tCONTRACTOR\tCREW NO.\tLANGUAGE\tDISABLED", func(w io.Writer) {
 		for _, t := range ts {
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%v\n", t.ID, t.Name, t.ContractorID, t.Language, t.Disabled)
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%v\n", t.ID, t.Name, t.ContractorID, t.CrewNumber, t.Language, t.Disabled)
 		}
 	})
 }
@@ -895,6 +898,11 @@ type phoneJSON struct {
 	TechnicianID string `json:"technician_id,omitempty"`
 	ForemanOf    string `json:"foreman_of,omitempty"`
 	Disabled     bool   `json:"disabled"`
+	// RegisteredBy is "office" or "self" (the technician by his own call);
+	// Since is when; DisabledBy who disabled it.
+	RegisteredBy string `json:"registered_by"`
+	Since        string `json:"since,omitempty"`
+	DisabledBy   string `json:"disabled_by,omitempty"`
 }
 
 func (r *registration) phoneAdd(ctx context.Context, args []string) error {
@@ -918,15 +926,19 @@ func (r *registration) phoneAdd(ctx context.Context, args []string) error {
 func (r *registration) printPhones(ps []ledger.Phone, one bool) error {
 	out := make([]phoneJSON, 0, len(ps))
 	for _, p := range ps {
-		out = append(out, phoneJSON{p.E164, p.TechnicianID, p.ContractorID, p.Disabled})
+		out = append(out, phoneJSON{p.E164, p.TechnicianID, p.ContractorID, p.Disabled, p.Source, jsonTime(p.Since), p.DisabledBy})
 	}
 	var v any = out
 	if one {
 		v = out[0]
 	}
-	return r.print(v, "NUMBER\tTECHNICIAN\tFOREMAN OF\tDISABLED", func(w io.Writer) {
+	return r.print(v, "NUMBER\tTECHNICIAN\tFOREMAN OF\tREGISTERED BY\tSINCE\tDISABLED", func(w io.Writer) {
 		for _, p := range ps {
-			fmt.Fprintf(w, "%s\t%s\t%s\t%v\n", p.E164, p.TechnicianID, p.ContractorID, p.Disabled)
+			disabled := "-"
+			if p.Disabled {
+				disabled = "by " + p.DisabledBy
+			}
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", p.E164, p.TechnicianID, p.ContractorID, p.Source, cliTime(p.Since), disabled)
 		}
 	})
 }

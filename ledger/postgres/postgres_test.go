@@ -71,12 +71,13 @@ func TestConcurrentMigrations(t *testing.T) {
 	if t.Failed() {
 		return
 	}
-	var n int
-	if err := stores[0].DB().QueryRow("SELECT COUNT(*) FROM schema_migrations").Scan(&n); err != nil {
+	var n, distinct, newest int
+	if err := stores[0].DB().QueryRow("SELECT COUNT(*), COUNT(DISTINCT version), MAX(version) FROM schema_migrations").Scan(&n, &distinct, &newest); err != nil {
 		t.Fatal(err)
 	}
-	if n != sqlstore.SchemaVersion() {
-		t.Errorf("%d rows in schema_migrations, want %d (each migration once)", n, sqlstore.SchemaVersion())
+	// Versions are not consecutive (some numbers are kept for other changes).
+	if n != distinct || newest != sqlstore.SchemaVersion() {
+		t.Errorf("%d rows in schema_migrations for %d versions up to %d, want each migration once up to %d", n, distinct, newest, sqlstore.SchemaVersion())
 	}
 }
 

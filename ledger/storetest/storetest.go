@@ -47,6 +47,9 @@ func Run(t *testing.T, open Opener) {
 		{"LastSiteAndDayEvents", testLastSiteAndDayEvents},
 		{"NotAssigned", testNotAssigned},
 		{"EnteredBy", testEnteredBy},
+		{"CallEndReason", testCallEndReason},
+		{"CrewNumbers", testCrewNumbers},
+		{"OwnPhone", testOwnPhone},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
