@@ -80,13 +80,17 @@ func (s *Store) UndoAttendance(ctx context.Context, eventID int64, actor, reason
 
 // RegisterOwnPhone asks the database.
 func (s *Store) RegisterOwnPhone(ctx context.Context, p ledger.OwnPhone) error {
-	_, err := flowCall(s, ctx, func(c context.Context, f ledger.FlowStore) (struct{}, error) { return struct{}{}, f.RegisterOwnPhone(c, p) })
+	_, err := flowCall(s, ctx, func(c context.Context, f ledger.FlowStore) (struct{}, error) {
+		return struct{}{}, f.RegisterOwnPhone(c, p)
+	})
 	return err
 }
 
 // UnregisterOwnPhone asks the database.
 func (s *Store) UnregisterOwnPhone(ctx context.Context, p ledger.OwnPhone) error {
-	_, err := flowCall(s, ctx, func(c context.Context, f ledger.FlowStore) (struct{}, error) { return struct{}{}, f.UnregisterOwnPhone(c, p) })
+	_, err := flowCall(s, ctx, func(c context.Context, f ledger.FlowStore) (struct{}, error) {
+		return struct{}{}, f.UnregisterOwnPhone(c, p)
+	})
 	return err
 }
 
