@@ -75,6 +75,11 @@ type Config struct {
 	// LogFullNumbers logs caller numbers whole; by default only their last
 	// 4 digits appear in logs (personal data).
 	LogFullNumbers bool
+	// OnRefused, when set, is told of each INVITE refused with 503 because
+	// MaxCalls were up or the server was draining (after the 503 was
+	// sent), so the refusal can be recorded. It runs on the INVITE's
+	// goroutine and should not block for long.
+	OnRefused func(Refusal)
 	// Guard decides which requests are served (trust list, digest
 	// authentication, rate limits, bans; see sip/guard). nil serves all.
 	Guard *guard.Guard
@@ -106,6 +111,7 @@ type settings struct {
 	log         *slog.Logger
 	timers      timerPolicy
 	sendRing    bool
+	onRefused   func(Refusal)
 }
 
 // DefaultRTPTimeout is used when Config.RTPTimeout is 0.
@@ -122,6 +128,7 @@ func (c Config) validate() (settings, error) {
 		maxCalls:    c.MaxCalls,
 		log:         c.Logger,
 		sendRing:    !c.SendWithSendto,
+		onRefused:   c.OnRefused,
 	}
 	if s.listen == "" {
 		return s, fmt.Errorf("%w: empty Listen address", ErrBadConfig)

@@ -375,6 +375,7 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	defer s.wg.Done()
 	if !s.admit() {
 		respond(tx, req, 503, "Service Unavailable", sip.NewHeader("Retry-After", retryAfter))
+		s.refused(req)
 		return
 	}
 	answered := false
