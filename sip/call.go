@@ -30,13 +30,13 @@ const inbandEcho = 300 * time.Millisecond
 type EndReason uint8
 
 const (
-	EndUnknown    EndReason = iota
-	EndHangup               // we hung up (Hangup, or the handler returned)
-	EndRemoteBye            // the caller sent BYE
-	EndRTPTimeout           // no RTP from the caller for RTPTimeout
-	EndShutdown             // the server stopped
-	EndFailed               // the answer failed (no ACK, transport error)
-	EndSessionExpired       // the caller did not refresh the session (RFC 4028 §10)
+	EndUnknown        EndReason = iota
+	EndHangup                   // we hung up (Hangup, or the handler returned)
+	EndRemoteBye                // the caller sent BYE
+	EndRTPTimeout               // no RTP from the caller for RTPTimeout
+	EndShutdown                 // the server stopped
+	EndFailed                   // the answer failed (no ACK, transport error)
+	EndSessionExpired           // the caller did not refresh the session (RFC 4028 §10)
 )
 
 var endReasonNames = [...]string{"unknown", "hangup", "remote_bye", "rtp_timeout", "shutdown", "failed", "session_expired"}
