@@ -218,7 +218,9 @@ func (c *fakeCall) Hangup() error {
 func (c *fakeCall) endBy(cause string) {
 	c.doneOnce.Do(func() {
 		c.mu.Lock()
-		c.cause = cause
+		if c.cause == "" { // set by whoever ended it first, as in sip.Call
+			c.cause = cause
+		}
 		c.mu.Unlock()
 		close(c.done)
 	})

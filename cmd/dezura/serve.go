@@ -431,6 +431,7 @@ func startService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (*s
 		RTPTimeout:     cfg.RTPTimeout,
 		MaxCalls:       cfg.MaxCalls,
 		Logger:         logger,
+		OnRefused:      func(r sip.Refusal) { flow.Refused(ctx, refusedCall(r)) },
 	}, func(ctx context.Context, c *sip.Call) { flow.Handle(ctx, c) })
 	if err != nil {
 		return nil, fmt.Errorf("start SIP: %w", err)
