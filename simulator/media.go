@@ -65,7 +65,11 @@ func (cl *caller) converse(ctx context.Context, sess *sipgo.DialogClientSession,
 		pacerReads = p.receives() && paced.prepareRing(in, vadCh)
 		p.add(paced)
 	} else {
-		wg.Go(func() { sendLoop(mctx, cl.rtpConn, ans.Addr, out, groups, done, lg) })
+		var stopAt time.Time
+		if cl.cfg.RTPStopAfter > 0 {
+			stopAt = time.Now().Add(cl.cfg.RTPStopAfter)
+		}
+		wg.Go(func() { sendLoop(mctx, cl.rtpConn, ans.Addr, out, groups, done, stopAt, lg) })
 	}
 	if !pacerReads {
 		wg.Go(func() { recvLoop(mctx, cl.rtpConn, in, vadCh) })
@@ -167,8 +171,10 @@ loop:
 }
 
 // sendLoop sends one packet every 20 ms, paced from a monotonic start time
-// so that late wake-ups do not accumulate into drift.
-func sendLoop(ctx context.Context, conn *net.UDPConn, raddr netip.AddrPort, out *outStream, groups <-chan string, done chan<- struct{}, lg *slog.Logger) {
+// so that late wake-ups do not accumulate into drift. From stopAt on (if
+// set) it sends nothing more, as a caller whose network has failed.
+func sendLoop(ctx context.Context, conn *net.UDPConn, raddr netip.AddrPort, out *outStream, groups <-chan string, done chan<- struct{},
+	stopAt time.Time, lg *slog.Logger) {
 	start := time.Now()
 	timer := time.NewTimer(0)
 	defer timer.Stop()
@@ -187,6 +193,10 @@ func sendLoop(ctx context.Context, conn *net.UDPConn, raddr netip.AddrPort, out 
 				}
 			default:
 			}
+		}
+		if !stopAt.IsZero() && !time.Now().Before(stopAt) {
+			<-ctx.Done() // silent until the call ends
+			return
 		}
 		var res slotResult
 		var err error

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,9 +23,17 @@ type testService struct {
 	*service
 	uri   string
 	admin ledger.Admin
+	db    string       // the store's URL
+	stop  func() error // stops the service (drains calls) and returns once it has
 }
 
 func startTestService(t *testing.T, mod func(*serveConfig)) *testService {
+	t.Helper()
+	return startTestServiceLog(t, mod, slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+// startTestServiceLog is startTestService logging to h.
+func startTestServiceLog(t *testing.T, mod func(*serveConfig), h slog.Handler) *testService {
 	t.Helper()
 	cfg := serveConfig{
 		DB: "sqlite:" + filepath.Join(t.TempDir(), "dezura.db"), Demo: true,
@@ -41,20 +50,28 @@ func startTestService(t *testing.T, mod func(*serveConfig)) *testService {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	svc, err := startService(ctx, cfg, slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	svc, err := startService(ctx, cfg, slog.New(h))
 	if err != nil {
 		cancel()
 		t.Fatal(err)
 	}
 	waited := make(chan error, 1)
 	go func() { waited <- svc.wait(ctx, cfg.DrainTimeout) }()
+	var once sync.Once
+	var stopErr error
+	stop := func() error {
+		once.Do(func() {
+			cancel()
+			stopErr = <-waited
+		})
+		return stopErr
+	}
 	t.Cleanup(func() {
-		cancel()
-		if err := <-waited; err != nil {
+		if err := stop(); err != nil {
 			t.Errorf("service shutdown: %v", err)
 		}
 	})
-	return &testService{service: svc, uri: "sip:ivr@" + svc.sip.Addr().String(), admin: svc.admin}
+	return &testService{service: svc, uri: "sip:ivr@" + svc.sip.Addr().String(), admin: svc.admin, db: cfg.DB, stop: stop}
 }
 
 type testWriter struct{ t *testing.T }

@@ -39,6 +39,8 @@ Usage:
   dezura contractor|technician|phone|site|assign add|list|show|disable ...
   dezura billing ...                    annual billing (see: dezura billing -h)
   dezura dtmf detect [--json] FILE...   DTMF digits in 8 kHz WAV recordings
+  dezura crew set|remove|list ...       crew numbers a foreman keys (2-3 digits)
+  dezura prompts list|check [DIR]       the prompts to record, and a check of a recorded set
 
 Global flag (before the command):
   --db URL   store: sqlite:PATH (default sqlite:dezura.db) or postgres://...; also DEZURA_DB
@@ -100,6 +102,10 @@ func run(ctx context.Context, args []string, env cliEnv) error {
 		return billingCmd(ctx, env, rest)
 	case "dtmf":
 		return dtmfCmd(ctx, env, rest)
+	case "crew":
+		return crewCmd(ctx, env, rest)
+	case "prompts":
+		return promptsCmd(ctx, env, rest)
 	case "contractor", "technician", "phone", "site", "assign":
 		return registrationCmd(ctx, env, cmd, rest)
 	case "help", "-h", "--help":
