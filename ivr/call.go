@@ -4,7 +4,11 @@
 // database driver.
 package ivr
 
-import "github.com/dezura/dezura/prompts"
+import (
+	"time"
+
+	"github.com/dezura/dezura/prompts"
+)
 
 // Call is one answered telephone call as a flow sees it.
 //
@@ -18,6 +22,9 @@ type Call interface {
 	Caller() string
 	// Called is the dialled number (Request-URI user part).
 	Called() string
+	// ArrivedAt is when the INVITE arrived (zero if not known); the call
+	// record's arrival time.
+	ArrivedAt() time.Time
 	// Withheld reports that the caller asked for his number not to be
 	// shown (RFC 3323 privacy, an anonymous From): it may still identify a
 	// registered phone, but is never registered from the call.

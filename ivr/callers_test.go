@@ -88,7 +88,7 @@ func TestEndReasonFromTheCall(t *testing.T) {
 			e := newFlowEnv(t)
 			synctest.Test(t, func(t *testing.T) {
 				c := endingCall{newFakeCall(demoCaller)}
-				f, err := New(Config{Now: func() time.Time { return jstMorning }}, e.store, e.store, e.cat)
+				f, err := New(Config{Now: func() time.Time { return jstMorning }}, e.store, e.cat)
 				e.must(t, err)
 				ctx, cancel := context.WithCancel(context.Background())
 				go func() {
@@ -112,7 +112,7 @@ func TestEndReasonFromTheCall(t *testing.T) {
 
 func TestRefusedCallIsRecorded(t *testing.T) {
 	e := newFlowEnv(t)
-	f, err := New(Config{}, e.store, e.store, e.cat)
+	f, err := New(Config{}, e.store, e.cat)
 	e.must(t, err)
 	f.Refused(context.Background(), RefusedCall{CallID: "busy-1", Caller: "09012345678", Called: "ivr", At: jstMorning, Reason: EndOverload})
 	rec := e.lastCall(t)

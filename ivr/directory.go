@@ -22,6 +22,17 @@ type Recorder interface {
 	RecordCall(ctx context.Context, rec ledger.CallRecord) error
 }
 
+// Ledger is everything the flows need from the ledger: who is calling and
+// which site, what to record, and the call path's shortcuts (a site's own
+// number, the last site, security codes, foreman phones, today's entries,
+// undo). ledger.DB, the spool's store and serve's timing wrapper satisfy
+// it; the compiler checks that none of them drops a method.
+type Ledger interface {
+	Directory
+	Recorder
+	ledger.FlowStore
+}
+
 // Prompts is the catalogue the flow plays from.
 type Prompts interface {
 	Clip(lang, name string) (*prompts.Clip, error)

@@ -89,6 +89,7 @@ func (c *fakeCall) Keys() <-chan byte     { return c.keys }
 func (c *fakeCall) Done() <-chan struct{} { return c.done }
 func (c *fakeCall) DTMFTransport() string { return "rfc4733" }
 func (c *fakeCall) Withheld() bool        { return c.withheld }
+func (c *fakeCall) ArrivedAt() time.Time  { return time.Time{} } // the flow's clock stands in
 
 func (c *fakeCall) EndCause() string {
 	c.mu.Lock()

@@ -103,13 +103,8 @@ const technicianIDLen = 14
 // Flow runs dezura's check-in/check-out call flows.
 type Flow struct {
 	cfg     Config
-	dir     Directory
-	rec     Recorder
+	db      Ledger
 	prompts Prompts
-	// fs is the rest of the ledger (site numbers, security codes, foreman
-	// phones, today's entries, undo) when dir offers it; without it the
-	// flow is the basic one: ID, site code, 1 or 2.
-	fs ledger.FlowStore
 	// refusals bounds the call records of refused calls written at once.
 	refusals chan struct{}
 }
@@ -135,11 +130,9 @@ var flowClips = []string{
 	prompts.PhoneRemoved, prompts.CrewNumberIs,
 }
 
-// New returns a flow over the given directory, recorder and prompts. When
-// dir also implements ledger.FlowStore (both SQL stores and the spool do),
-// the flow offers the one-call path, security codes, foreman entry,
-// today's entries and undo.
-func New(cfg Config, dir Directory, rec Recorder, p Prompts) (*Flow, error) {
+// New returns a flow over the ledger and the prompts: the one-call path,
+// security codes, foreman entry, today's entries and undo included.
+func New(cfg Config, db Ledger, p Prompts) (*Flow, error) {
 	cfg.setDefaults()
 	for _, lang := range []string{cfg.Language, prompts.English} {
 		for _, name := range flowClips {
@@ -151,8 +144,7 @@ func New(cfg Config, dir Directory, rec Recorder, p Prompts) (*Flow, error) {
 			return nil, fmt.Errorf("ivr: digit prompts: %w", err)
 		}
 	}
-	fs, _ := dir.(ledger.FlowStore)
-	return &Flow{cfg: cfg, dir: dir, rec: rec, prompts: p, fs: fs, refusals: make(chan struct{}, maxRefusalWrites)}, nil
+	return &Flow{cfg: cfg, db: db, prompts: p, refusals: make(chan struct{}, maxRefusalWrites)}, nil
 }
 
 // session is the state of one call.
@@ -190,8 +182,8 @@ func (f *Flow) Handle(ctx context.Context, call Call) {
 		log: f.cfg.Logger.With("call_id", call.ID())}
 	now := f.cfg.Now()
 	s.rec = ledger.CallRecord{CallID: call.ID(), Called: call.Called(), ArrivedAt: now, AnsweredAt: now, Language: s.lang}
-	if a, ok := call.(interface{ ArrivedAt() time.Time }); ok && !a.ArrivedAt().IsZero() {
-		s.rec.ArrivedAt = a.ArrivedAt()
+	if at := call.ArrivedAt(); !at.IsZero() {
+		s.rec.ArrivedAt = at
 	}
 	s.rec.Caller = call.Caller()
 	if e164, err := f.cfg.NormalizePhone(call.Caller()); err == nil {
@@ -227,7 +219,7 @@ func (f *Flow) Handle(ctx context.Context, call Call) {
 func (f *Flow) writeRecord(ctx context.Context, log *slog.Logger, rec ledger.CallRecord) {
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	if err := f.rec.RecordCall(wctx, rec); err != nil {
+	if err := f.db.RecordCall(wctx, rec); err != nil {
 		// Logged, not returned: the caller is gone and nothing can be retried
 		// on their behalf; the attendance entry (if any) is already durable.
 		log.Error("write call record", "err", err)
@@ -329,7 +321,7 @@ func (s *session) technicianByPhone(ctx context.Context) (ledger.Technician, boo
 		s.step("caller_unknown_form")
 		return ledger.Technician{}, false, nil
 	}
-	tech, err := s.f.dir.TechnicianByPhone(ctx, s.callerE164)
+	tech, err := s.f.db.TechnicianByPhone(ctx, s.callerE164)
 	switch {
 	case notFound(err):
 		s.traceLedger("technician_by_phone", "found", false)
@@ -342,10 +334,8 @@ func (s *session) technicianByPhone(ctx context.Context) (ledger.Technician, boo
 	}
 	s.traceLedger("technician_by_phone", "technician", tech.ID)
 	s.identified(tech, "identified_by_phone")
-	if s.f.fs != nil {
-		if p, err := s.f.fs.Phone(ctx, s.callerE164); err == nil {
-			s.ownPhone = p.Source == ledger.PhoneSourceSelf && p.TechnicianID == tech.ID
-		}
+	if p, err := s.f.db.Phone(ctx, s.callerE164); err == nil {
+		s.ownPhone = p.Source == ledger.PhoneSourceSelf && p.TechnicianID == tech.ID
 	}
 	return tech, true, nil
 }
@@ -361,10 +351,10 @@ func (s *session) identified(tech ledger.Technician, step string) {
 
 // siteByDID returns the site whose own number was dialled, if any.
 func (s *session) siteByDID(ctx context.Context) (ledger.Site, bool) {
-	if s.f.fs == nil || s.call.Called() == "" {
+	if s.call.Called() == "" {
 		return ledger.Site{}, false
 	}
-	st, err := s.f.fs.SiteByDID(ctx, s.call.Called())
+	st, err := s.f.db.SiteByDID(ctx, s.call.Called())
 	switch {
 	case err == nil && !st.Disabled:
 		return st, true

@@ -27,7 +27,7 @@ const (
 var jstMorning = time.Date(2026, 11, 27, 7, 30, 0, 0, time.FixedZone("JST", 9*3600))
 
 type flowEnv struct {
-	store ledger.Store
+	store ledger.DB
 	admin ledger.Admin
 	cat   *prompts.Catalogue
 	cfg   Config // for New; Now is set by runCall
@@ -47,15 +47,14 @@ func newFlowEnvAt(t *testing.T, url string) *flowEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	admin := st.(ledger.Admin)
-	if err := admin.SeedDemo(ctx); err != nil {
+	if err := st.SeedDemo(ctx); err != nil {
 		t.Fatal(err)
 	}
 	cat, err := prompts.Load("")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &flowEnv{store: st, admin: admin, cat: cat}
+	return &flowEnv{store: st, admin: st, cat: cat}
 }
 
 // runCall runs one call through a new flow, at the time at, inside a
@@ -82,7 +81,7 @@ func (e *flowEnv) runFake(t *testing.T, at time.Time, mk func() *fakeCall) *fake
 		start := time.Now()
 		cfg := e.cfg
 		cfg.Now = func() time.Time { return at.Add(time.Since(start)) }
-		f, err := New(cfg, e.store, e.store, e.cat)
+		f, err := New(cfg, e.store, e.cat)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -289,7 +288,7 @@ func TestFlowTypeAheadDuringEveryPrompt(t *testing.T) {
 }
 
 // failingRecorder is the real store whose attendance writes fail.
-type failingRecorder struct{ ledger.Store }
+type failingRecorder struct{ ledger.DB }
 
 func (failingRecorder) RecordAttendance(context.Context, ledger.AttendanceRequest) (ledger.AttendanceResult, error) {
 	return ledger.AttendanceResult{}, errors.New("database unreachable")
@@ -304,7 +303,7 @@ func TestFlowStoreFailureNeverSaysRegistered(t *testing.T) {
 			reaction{after: prompts.ChooseActionMore, keys: "1"})
 		start := time.Now()
 		f, err := New(Config{Now: func() time.Time { return jstMorning.Add(time.Since(start)) }},
-			e.store, failingRecorder{e.store}, e.cat)
+			failingRecorder{e.store}, e.cat)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -12,10 +12,10 @@ import (
 // foremanPhone reports whether the caller's number is registered to a
 // contractor's foreman (a phone with ContractorID and no technician).
 func (s *session) foremanPhone(ctx context.Context, registered bool) (ledger.Phone, bool) {
-	if registered || s.f.fs == nil || s.callerE164 == "" {
+	if registered || s.callerE164 == "" {
 		return ledger.Phone{}, false
 	}
-	p, err := s.f.fs.Phone(ctx, s.callerE164)
+	p, err := s.f.db.Phone(ctx, s.callerE164)
 	switch {
 	case err == nil:
 		return p, p.ContractorID != "" && p.TechnicianID == "" && !p.Disabled
@@ -137,7 +137,7 @@ func (s *session) enterCrew(ctx context.Context, c *crewEntry) error {
 // clip that says what was wrong.
 func (s *session) crewMember(ctx context.Context, phone ledger.Phone, digits string) (ledger.Technician, string, error) {
 	if ledger.IsCrewNumber(digits) {
-		t, err := s.f.fs.CrewMember(ctx, phone.ContractorID, digits)
+		t, err := s.f.db.CrewMember(ctx, phone.ContractorID, digits)
 		switch {
 		case notFound(err):
 			s.traceLedger("crew_member", "number", digits, "found", false)

@@ -60,7 +60,7 @@ func (s *session) lookupTechnician(ctx context.Context, digits string) (ledger.T
 	if len(digits) < technicianIDLen {
 		return ledger.Technician{}, prompts.TooShort, nil
 	}
-	t, err := s.f.dir.Technician(ctx, digits)
+	t, err := s.f.db.Technician(ctx, digits)
 	switch {
 	case notFound(err):
 		s.traceLedger("technician", "id", digits, "found", false)
@@ -87,10 +87,7 @@ func (s *session) lookupTechnician(ctx context.Context, digits string) (ledger.T
 // not entered the codes keep working, and the record shows which entries
 // came in that way.
 func (s *session) checkSecurityCode(ctx context.Context, tech ledger.Technician) error {
-	if s.f.fs == nil {
-		return nil
-	}
-	st, err := s.f.fs.PhoneEntry(ctx, tech.ID, s.f.cfg.Now())
+	st, err := s.f.db.PhoneEntry(ctx, tech.ID, s.f.cfg.Now())
 	if err != nil {
 		return fmt.Errorf("phone entry state: %w", err)
 	}
@@ -109,7 +106,7 @@ func (s *session) checkSecurityCode(ctx context.Context, tech ledger.Technician)
 		if len(code) < ledger.SecurityCodeLen {
 			return prompts.TooShort, nil
 		}
-		res, err := s.f.fs.VerifySecurityCode(ctx, ledger.CodeAttempt{TechnicianID: tech.ID, Code: code,
+		res, err := s.f.db.VerifySecurityCode(ctx, ledger.CodeAttempt{TechnicianID: tech.ID, Code: code,
 			Caller: s.rec.Caller, CallID: s.call.ID(), At: s.f.cfg.Now()})
 		if err != nil {
 			return "", fmt.Errorf("verify security code: %w", err)

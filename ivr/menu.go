@@ -103,7 +103,7 @@ func (s *session) cancelChoice(ctx context.Context, tech ledger.Technician) (Out
 func (s *session) askChoice(ctx context.Context, more bool) (menuChoice, error) {
 	q := question{prompt: prompts.ChooseAction}
 	valid := "12"
-	if s.f.fs != nil && more {
+	if more {
 		q.more = []string{prompts.ChooseActionMore}
 		valid = "1234"
 		if s.ownPhone {
@@ -129,9 +129,6 @@ func (s *session) askChoice(ctx context.Context, more bool) (menuChoice, error) 
 // the caller out a minute after checking him in. Keys keyed before the
 // question are not taken as its answer.
 func (s *session) confirmCheckOut(ctx context.Context, tech ledger.Technician, site ledger.Site) (bool, error) {
-	if s.f.fs == nil {
-		return true, nil
-	}
 	evs, err := s.todays(ctx, tech)
 	if err != nil {
 		return false, err
@@ -235,7 +232,7 @@ func (s *session) commit(ctx context.Context, tech ledger.Technician, site ledge
 // notes it in the call record.
 func (s *session) record(ctx context.Context, tech ledger.Technician, site ledger.Site, action ledger.Action,
 	enteredBy, keySuffix string) (ledger.AttendanceResult, error) {
-	res, err := s.f.rec.RecordAttendance(ctx, ledger.AttendanceRequest{
+	res, err := s.f.db.RecordAttendance(ctx, ledger.AttendanceRequest{
 		TechnicianID:   tech.ID,
 		SiteCode:       site.Code,
 		Action:         action,
@@ -278,7 +275,7 @@ func resultClip(action ledger.Action, res ledger.AttendanceResult) string {
 // todays is the technician's check-ins and check-outs of today that were
 // not undone, oldest first.
 func (s *session) todays(ctx context.Context, tech ledger.Technician) ([]ledger.Event, error) {
-	evs, err := s.f.fs.DayEvents(ctx, tech.ID, ledger.WorkDate(s.f.cfg.Now()))
+	evs, err := s.f.db.DayEvents(ctx, tech.ID, ledger.WorkDate(s.f.cfg.Now()))
 	if err != nil {
 		return nil, fmt.Errorf("today's entries: %w", err)
 	}
@@ -351,7 +348,7 @@ func (s *session) cancelLast(ctx context.Context, tech ledger.Technician) (bool,
 		return false, nil
 	}
 	last := evs[len(evs)-1]
-	if _, err := s.f.fs.UndoAttendance(ctx, last.ID, "phone", "cancelled by the caller (menu 4)", s.f.cfg.Now()); err != nil {
+	if _, err := s.f.db.UndoAttendance(ctx, last.ID, "phone", "cancelled by the caller (menu 4)", s.f.cfg.Now()); err != nil {
 		return false, fmt.Errorf("cancel event %d: %w", last.ID, err)
 	}
 	s.log.Info("last entry cancelled", "event", last.ID, "entry_id", last.EntryID)

@@ -107,7 +107,7 @@ func (s *session) undo(ctx context.Context, res ledger.AttendanceResult, key byt
 		reason, step = "the caller keyed his own choice (one-call path)", "undo_keyed"
 	}
 	s.step(step)
-	if _, err := s.f.fs.UndoAttendance(ctx, res.EventID, "phone", reason, s.f.cfg.Now()); err != nil {
+	if _, err := s.f.db.UndoAttendance(ctx, res.EventID, "phone", reason, s.f.cfg.Now()); err != nil {
 		return fmt.Errorf("undo event %d: %w", res.EventID, err)
 	}
 	s.log.Info("entry undone", "entry_id", res.Entry.ID, "event", res.EventID, "keyed", key != '9')
@@ -146,7 +146,7 @@ func (s *session) keyWhile(ctx context.Context, played <-chan struct{}) (byte, b
 // nextAction is check-in for the first call of the day at the site (or
 // after the day's entry there was undone or cancelled), else check-out.
 func (s *session) nextAction(ctx context.Context, tech ledger.Technician, site ledger.Site) (ledger.Action, error) {
-	evs, err := s.f.fs.DayEvents(ctx, tech.ID, ledger.WorkDate(s.f.cfg.Now()))
+	evs, err := s.f.db.DayEvents(ctx, tech.ID, ledger.WorkDate(s.f.cfg.Now()))
 	if err != nil {
 		return ledger.ActionUnknown, fmt.Errorf("today's entries: %w", err)
 	}

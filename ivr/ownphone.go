@@ -20,10 +20,10 @@ import (
 // from: a security code was keyed right in this call, the number is a
 // number and not withheld, and the ledger says it is free for him.
 func (s *session) mayOfferPhone(ctx context.Context) bool {
-	if !s.codeOK || s.callerE164 == "" || s.f.fs == nil {
+	if !s.codeOK || s.callerE164 == "" {
 		return false
 	}
-	p, err := s.f.fs.Phone(ctx, s.callerE164)
+	p, err := s.f.db.Phone(ctx, s.callerE164)
 	switch {
 	case notFound(err):
 		return true
@@ -49,7 +49,7 @@ func (s *session) offerPhone(ctx context.Context, tech ledger.Technician) {
 	if err != nil || res.outcome != GatherTimedOut || res.digits != "1" {
 		return
 	}
-	err = s.f.fs.RegisterOwnPhone(ctx, ledger.OwnPhone{E164: s.callerE164, TechnicianID: tech.ID,
+	err = s.f.db.RegisterOwnPhone(ctx, ledger.OwnPhone{E164: s.callerE164, TechnicianID: tech.ID,
 		CallID: s.call.ID(), At: s.f.cfg.Now()})
 	switch {
 	case errors.Is(err, ledger.ErrExists):
@@ -85,7 +85,7 @@ func (s *session) removePhone(ctx context.Context, tech ledger.Technician) (Outc
 	if res.digits != "1" {
 		return OutcomeUnknown, "", false
 	}
-	err = s.f.fs.UnregisterOwnPhone(ctx, ledger.OwnPhone{E164: s.callerE164, TechnicianID: tech.ID,
+	err = s.f.db.UnregisterOwnPhone(ctx, ledger.OwnPhone{E164: s.callerE164, TechnicianID: tech.ID,
 		CallID: s.call.ID(), At: s.f.cfg.Now()})
 	if err != nil {
 		out, reason := s.fail(ctx, err)

@@ -11,7 +11,7 @@ import (
 	"github.com/dezura/dezura/prompts"
 )
 
-// Issue 6 paths: one call on a site's own number, undo, security code,
+// The flows beyond the basic one: one call on a site's own number, undo, security code,
 // foreman entry, today's entries and cancel, English, NotAssigned.
 
 const (

@@ -89,10 +89,7 @@ func (s *session) pushBack(keys string) {
 // lastSite is the site of the technician's newest entry, if it takes
 // entries today.
 func (s *session) lastSite(ctx context.Context, tech ledger.Technician) (ledger.Site, bool) {
-	if s.f.fs == nil {
-		return ledger.Site{}, false
-	}
-	st, err := s.f.fs.LastSite(ctx, tech.ID)
+	st, err := s.f.db.LastSite(ctx, tech.ID)
 	if err != nil {
 		if !notFound(err) {
 			s.log.Warn("look up last site", "err", err) // not fatal: the caller keys the code
@@ -173,7 +170,7 @@ func (s *session) resolveSite(ctx context.Context, code string, alt bool) (siteC
 // lookupSite checks a keyed site code: the site when it is open today,
 // else the clip that says what was wrong.
 func (s *session) lookupSite(ctx context.Context, code string) (ledger.Site, string, error) {
-	st, err := s.f.dir.SiteByCode(ctx, code)
+	st, err := s.f.db.SiteByCode(ctx, code)
 	switch {
 	case notFound(err):
 		s.traceLedger("site", "code", code, "found", false)

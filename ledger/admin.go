@@ -112,7 +112,7 @@ type ExportSink interface {
 }
 
 // Admin is what the registration CLI and reports need beyond Store. Both
-// stores implement it; ledger.Open's result can be asserted to Admin.
+// stores implement it, as part of DB.
 type Admin interface {
 	Migrate(ctx context.Context) error
 

@@ -1,7 +1,5 @@
 package ledger
 
-import "fmt"
-
 // Crew numbers: a contractor gives each member of its crew a short number
 // that a foreman keys instead of the 14-digit technician ID (代理登録).
 const (
@@ -16,7 +14,7 @@ func ValidateCrewNumber(n string) error {
 		return nil
 	}
 	if len(n) < CrewNumberMinLen || len(n) > CrewNumberMaxLen || !digitsOnly(n) {
-		return fmt.Errorf("crew number %q: want %d or %d digits, e.g. 12: %w", n, CrewNumberMinLen, CrewNumberMaxLen, ErrInvalid)
+		return Invalid("crew number %q: want %d or %d digits, e.g. 12", n, CrewNumberMinLen, CrewNumberMaxLen)
 	}
 	return nil
 }

@@ -6,10 +6,27 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/dezura/dezura/ledger/sqldb"
 )
 
+// DB is an open ledger database: everything the call flows, the
+// registration commands and the reports need, and the handle that
+// sub-schemas (billing, the console) are built on. ledger/sqlite and
+// ledger/postgres return one; Close closes the handle too.
+type DB interface {
+	Store
+	FlowStore
+	Admin
+	Reports
+	// Ping checks that the database answers.
+	Ping(ctx context.Context) error
+	// Handle is the database handle the ledger's tables are on.
+	Handle() *sqldb.DB
+}
+
 // Opener opens a store from a URL of its scheme.
-type Opener func(ctx context.Context, url string) (Store, error)
+type Opener func(ctx context.Context, url string) (DB, error)
 
 var (
 	openersMu sync.RWMutex
@@ -32,8 +49,8 @@ func Register(scheme string, open Opener) {
 //	sqlite:PATH          embedded SQLite file (sqlite::memory: for a throw-away store)
 //	postgres://...       PostgreSQL (also postgresql://...)
 //
-// The stores returned also implement Admin.
-func Open(ctx context.Context, url string) (Store, error) {
+// The database is opened once; build sub-schemas on its Handle.
+func Open(ctx context.Context, url string) (DB, error) {
 	scheme, _, ok := strings.Cut(url, ":")
 	if !ok || scheme == "" {
 		return nil, fmt.Errorf("%w %q: want sqlite:PATH or postgres://user@host/db", ErrUnsupportedURL, url)

@@ -3,6 +3,8 @@ package ledger
 import (
 	"fmt"
 	"strings"
+
+	"github.com/nyaruka/phonenumbers"
 )
 
 // NormalizePhone turns a caller number as it arrives from a carrier, a PBX
@@ -94,4 +96,20 @@ func NormalizePhone(s string) (string, error) {
 		return bad(fmt.Sprintf("E.164 numbers have 8 to 15 digits, got %d", len(d)))
 	}
 	return "+" + d, nil
+}
+
+// FormatPhoneNational shows an E.164 number (as NormalizePhone returns it)
+// the way people in Japan write it: a Japanese number in national format
+// with its area code grouped as the numbering plan has it (090-1234-5678,
+// 03-1234-5678, 0120-123-456, 0476-12-3456), any other in international
+// format (+1 650-253-0000). Input it cannot read comes back unchanged.
+func FormatPhoneNational(e164 string) string {
+	n, err := phonenumbers.Parse(e164, "JP")
+	if err != nil {
+		return e164
+	}
+	if n.GetCountryCode() == 81 {
+		return phonenumbers.Format(n, phonenumbers.NATIONAL)
+	}
+	return phonenumbers.Format(n, phonenumbers.INTERNATIONAL)
 }

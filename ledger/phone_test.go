@@ -108,3 +108,35 @@ func FuzzNormalizePhone(f *testing.F) {
 		}
 	})
 }
+
+// TestFormatPhoneNational: stored numbers are shown as they are dialled in
+// Japan, area codes of every length grouped as the numbering plan has them.
+func TestFormatPhoneNational(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"+819012345678", "090-1234-5678"}, // mobile
+		{"+818012345678", "080-1234-5678"},
+		{"+815012345678", "050-1234-5678"}, // IP phone
+		{"+81312345678", "03-1234-5678"},   // Tokyo: 2-digit area code
+		{"+81612345678", "06-1234-5678"},   // Osaka
+		{"+81451234567", "045-123-4567"},   // Yokohama: 3 digits
+		{"+81476123456", "0476-12-3456"},   // Narita: 4 digits
+		{"+81120123456", "0120-123-456"},   // free dial
+		{"+81570123456", "0570-123-456"},   // navi dial
+		{"+16502530000", "+1 650-253-0000"},
+		{"not a number", "not a number"},
+	} {
+		if got := FormatPhoneNational(tt.in); got != tt.want {
+			t.Errorf("FormatPhoneNational(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	// Whatever NormalizePhone accepts, shown and typed again, is the same number.
+	for _, in := range []string{"090-1234-5678", "+81 3 1234 5678", "0120-123-456", "0476123456"} {
+		e164, err := NormalizePhone(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if back, err := NormalizePhone(FormatPhoneNational(e164)); err != nil || back != e164 {
+			t.Errorf("%q: shown as %q, read back as %q, %v", in, FormatPhoneNational(e164), back, err)
+		}
+	}
+}

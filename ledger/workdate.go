@@ -1,7 +1,6 @@
 package ledger
 
 import (
-	"fmt"
 	"time"
 	_ "time/tzdata" // work dates must not depend on the host's zoneinfo
 )
@@ -31,7 +30,7 @@ func WorkDate(t time.Time) string {
 func ParseWorkDate(s string) (time.Time, error) {
 	t, err := time.ParseInLocation(WorkDateLayout, s, Tokyo)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("ledger: work date %q: want YYYY-MM-DD: %w", s, err)
+		return time.Time{}, Invalid("work date %q: want YYYY-MM-DD", s)
 	}
 	return t, nil
 }

@@ -31,7 +31,7 @@ const (
 	TooManyErrors     = "too_many_errors"          // apology before hanging up after 3 tries
 	SystemError       = "system_error"             // the service cannot take the entry now
 
-	// Issue 6: fast paths, security code, foreman entry, status, languages.
+	// Fast paths, security code, foreman entry, status, languages.
 	GreetingShort     = "greeting_short"      // just the service's name, for the one-call path
 	EnglishOffer      = "english_offer"       // "For English, press 9." (in English in both languages)
 	EnterIDLong       = "enter_id_long"       // enter_id plus how to start again with *, for a retry

@@ -65,11 +65,10 @@ type testUAS struct {
 	conn  net.PacketConn
 	wg    sync.WaitGroup
 
-	mu    sync.Mutex
-	calls []*uasCall
-	info  map[string]chan byte // Call-ID -> INFO digits
-	byes  map[string]chan struct{}
-	done  chan *uasCall
+	mu   sync.Mutex
+	info map[string]chan byte // Call-ID -> INFO digits
+	byes map[string]chan struct{}
+	done chan *uasCall
 }
 
 func startUAS(t *testing.T, cfg uasConfig) *testUAS {

@@ -14,11 +14,19 @@
 // (no BYE may be sent before it, RFC 3261 §15), and media starts with the
 // 200. An INVITE without SDP (late offer, RFC 3261 §13.2.1) gets our
 // offer in the 200 and media starts once the ACK brings the answer.
-// Rejections: 488 for an offer without G.711 (RFC 3264 §6),
-// 400 for SDP that does not parse, 415 for a body that is not SDP, 503
-// with Retry-After past MaxCalls or while draining, 487 after CANCEL.
-// OPTIONS gets 200 (503 while draining), REGISTER 405. re-INVITE and
-// UPDATE in a dialog are answered with the same SDP (session refresh).
+// Rejections: 420 for a required extension we lack, 422 for a session
+// interval below our Min-SE (RFC 4028), 400 without Contact, 488 for an
+// offer without G.711 (RFC 3264 §6), 400 for SDP that does not parse, 415
+// for a body that is not SDP, 503 with Retry-After past MaxCalls, while
+// draining or without a free RTP port, 487 after CANCEL. OPTIONS gets 200
+// (503 while draining), REGISTER 405. re-INVITE and UPDATE in a dialog
+// are answered with the same SDP (session refresh).
+//
+// The answer to a new INVITE is a sequence of steps in invite.go, read
+// top to bottom like a dialplan: admit, negotiate, allocate media, ring,
+// register, answer, confirm, run, tear down; a step that refuses the call
+// sends its own final response. A response that cannot be sent is logged
+// ("response not sent", with call_id and status), never dropped silently.
 //
 // # Media
 //

@@ -11,7 +11,7 @@ import (
 
 // TestAutoKeyBothWaysCountsOnce: in auto mode a phone that sends a key both
 // as RFC 4733 events and as a tone in the audio gives one digit, whichever
-// arrives first (issue 3 item 4).
+// arrives first: a call has one stream of digits, however they came.
 func TestAutoKeyBothWaysCountsOnce(t *testing.T) {
 	tests := []struct {
 		name       string

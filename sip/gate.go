@@ -10,11 +10,13 @@ import (
 	"github.com/dezura/dezura/sip/guard"
 )
 
-// gated wraps a request handler with the server's guard (issue 8: who may
-// call). It runs before anything else for every request: a banned or
-// flooding source gets no answer at all, an untrusted INVITE a digest
-// challenge or 403, and only an allowed request reaches h. Without a guard
-// every request reaches h.
+// gated wraps a request handler with the server's guard, because on a
+// public address scanners send INVITEs, REGISTERs and OPTIONS by the
+// thousand and only the trunk and authenticated peers may call. It runs
+// before anything else for every request: a banned or flooding source
+// gets no answer at all, an untrusted INVITE a digest challenge or 403,
+// and only an allowed request reaches h. Without a guard every request
+// reaches h.
 func (s *Server) gated(h sipgo.RequestHandler) sipgo.RequestHandler {
 	g := s.guard
 	if g == nil {
@@ -40,21 +42,15 @@ func (s *Server) gated(h sipgo.RequestHandler) sipgo.RequestHandler {
 			for _, c := range challenges {
 				res.AppendHeader(sip.NewHeader("WWW-Authenticate", c))
 			}
-			s.respond(tx, res)
+			s.sendResponse(tx, req, res)
 		case guard.Forbid:
 			// No Warning or Reason: nothing that tells a scanner which
 			// users or numbers exist.
-			s.respond(tx, sip.NewResponseFromRequest(req, 403, "Forbidden", nil))
+			s.respond(tx, req, 403, "Forbidden")
 		default:
 			// Drop: a banned or flooding source gets nothing back.
 			s.gateDropped.Add(1)
 		}
-	}
-}
-
-func (s *Server) respond(tx sip.ServerTransaction, res *sip.Response) {
-	if err := tx.Respond(res); err != nil {
-		s.log.Debug("respond", "status", res.StatusCode, "err", err)
 	}
 }
 

@@ -15,8 +15,9 @@ import (
 	"github.com/dezura/dezura/sip/guard"
 )
 
-// The guard in front of the server (issue 8): these tests call from
-// 127.0.0.1, which each server trusts or not as its guard says.
+// The guard in front of the server (only the trunk and authenticated
+// peers may call): these tests call from 127.0.0.1, which each server
+// trusts or not as its guard says.
 
 func newGuard(t *testing.T, cfg guard.Config) *guard.Guard {
 	t.Helper()

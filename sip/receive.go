@@ -58,7 +58,7 @@ type verdict struct {
 
 // inbound is the pure receive-side state of one call: which payload types
 // are acceptable, and the latched source address and SSRC (symmetric RTP,
-// RFC 4961; guard against a third party taking over the stream, issue 8).
+// RFC 4961), so that a third party cannot take over the stream.
 type inbound struct {
 	audioPT uint8
 	eventPT uint8

@@ -25,11 +25,3 @@ func (s *Server) refused(req *sip.Request) {
 	s.cfg.onRefused(Refusal{CallID: callIDOf(req), Caller: callerNumber(req), Called: req.Recipient.User,
 		At: time.Now(), Draining: s.draining.Load()})
 }
-
-// callIDOf is the request's Call-ID ("" without one).
-func callIDOf(req *sip.Request) string {
-	if h := req.CallID(); h != nil {
-		return h.Value()
-	}
-	return ""
-}

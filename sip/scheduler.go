@@ -216,13 +216,16 @@ func (sh *shard) tick(skipped int) {
 			o.tick(skipped)
 		}
 	}
+	// The tick is counted before anyone hears of its end: Hangup waits on
+	// a playlist's done, and MediaStats read after the BYE must include
+	// the tick that sent the last frame.
+	sh.ticks.Add(1)
 	// Only now are the playlists that ended this tick over: their last
 	// frames have left, whichever way they were sent.
 	for _, o := range sh.scratch {
 		o.frameSent()
 	}
 	clear(sh.scratch)
-	sh.ticks.Add(1)
 }
 
 // pollEvery is how many ticks apart a call's socket is read. Reading

@@ -256,14 +256,7 @@ func TestRejections(t *testing.T) {
 	if res := u.request(ctx, sipmsg.REGISTER, srv.Addr()); res.StatusCode != 405 {
 		t.Errorf("REGISTER: %d", res.StatusCode)
 	}
-	select {
-	case <-handled:
-		t.Error("a rejected INVITE reached the handler")
-	default:
-	}
-	if n := waitIdle(srv); n != 0 {
-		t.Errorf("%d active calls after rejections", n)
-	}
+	checkRefused(t, srv, handled)
 }
 
 // TestCancelBeforeAnswer: CANCEL while ringing gives 487 to the INVITE.
@@ -292,14 +285,7 @@ func TestCancelBeforeAnswer(t *testing.T) {
 	if code := sess.InviteResponse.StatusCode; code != 487 {
 		t.Errorf("INVITE answered %d, want 487", code)
 	}
-	if n := waitIdle(srv); n != 0 {
-		t.Errorf("%d active calls after CANCEL", n)
-	}
-	select {
-	case <-handled:
-		t.Error("cancelled call reached the handler")
-	default:
-	}
+	checkRefused(t, srv, handled)
 }
 
 // TestRTPTimeout: a caller that sends no RTP is hung up.
@@ -323,35 +309,6 @@ func TestRTPTimeout(t *testing.T) {
 	}
 	if r := <-got; r != dsip.EndRTPTimeout {
 		t.Errorf("reason %s", r)
-	}
-}
-
-// TestMaxCalls: past MaxCalls a new INVITE gets 503 with Retry-After.
-func TestMaxCalls(t *testing.T) {
-	refusals := make(chan dsip.Refusal, 1)
-	srv := startServer(t, dsip.Config{MaxCalls: 1, OnRefused: func(r dsip.Refusal) { refusals <- r }},
-		func(ctx context.Context, c *dsip.Call) { <-c.Done() })
-	u := newUAC(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	sess, media := u.call(ctx, srv.Addr(), u.offer("0"))
-	u.sendAudio(media)
-	_, err := u.invite(ctx, srv.Addr(), "09000000000", u.offer("0"), sipgo.AnswerOptions{})
-	var de *sipgo.ErrDialogResponse
-	if !errors.As(err, &de) || de.Res.StatusCode != 503 || de.Res.GetHeader("Retry-After") == nil {
-		t.Fatalf("second call: %v", err)
-	}
-	// The refusal is reported, for the call records.
-	select {
-	case r := <-refusals:
-		if r.CallID == "" || r.CallID == sess.InviteRequest.CallID().Value() || r.Caller != "09000000000" || r.Draining || r.At.IsZero() {
-			t.Errorf("refusal %+v", r)
-		}
-	default:
-		t.Error("the refusal was not reported")
-	}
-	if err := sess.Bye(ctx); err != nil {
-		t.Fatal(err)
 	}
 }
 

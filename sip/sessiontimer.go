@@ -391,7 +391,7 @@ func (s *Server) runSessionTimer(c *Call, d timerDecision, refreshes <-chan time
 			switch {
 			case errors.Is(err, errDialogGone):
 				c.log.Info("session refresh: 481, the call is gone")
-				_ = c.terminate(EndHangup, false)
+				_ = c.terminate(EndHangup, false) // without BYE it cannot fail
 				return
 			case errors.Is(err, errGlare):
 				t.Reset(glareDelay())

@@ -116,7 +116,7 @@ func TestLoadForemanAgainstDemoService(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	adm := st.(ledger.Admin)
+	adm := st
 	es, err := adm.ListEntries(context.Background(), ledger.EntryFilter{SiteCode: ledger.DemoSiteCode})
 	if err != nil {
 		t.Fatal(err)

@@ -56,7 +56,7 @@ func TestVerifyForemanCalls(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	if err := st.(ledger.Admin).SeedDemo(ctx); err != nil {
+	if err := st.SeedDemo(ctx); err != nil {
 		t.Fatal(err)
 	}
 	crew := ledger.DemoCrew()[:2]

@@ -104,7 +104,8 @@ func TestE2EBillingLeaderTwoNodesOnePostgres(t *testing.T) {
 	// The demo contractor subscribed a year and a day ago: the first year
 	// and the first renewal are due.
 	start := time.Now().In(ledger.Tokyo).AddDate(-1, 0, -1).Format(time.DateOnly)
-	for _, args := range [][]string{{"migrate"}, {"billing", "subscribe", "--contractor", "demo", "--start", start}} {
+	for _, args := range [][]string{{"migrate"}, {"contractor", "add", "--id", "demo", "--name", "デモ工務店"},
+		{"billing", "subscribe", "--contractor", "demo", "--start", start}} {
 		if err := run(context.Background(), append([]string{"--db", db}, args...), env); err != nil {
 			t.Fatalf("%v: %v %s", args, err, errb.String())
 		}
@@ -157,11 +158,7 @@ func TestE2EBillingLeaderTwoNodesOnePostgres(t *testing.T) {
 	if got := other.metric(t, "dezura_billing_invoices_total"); got != 0 {
 		t.Errorf("%s's catch-up run issued %v invoices, want 0 (all issued already)", other.name, got)
 	}
-	bs, err := billing.Open(context.Background(), db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bs.Close()
+	bs := openBilling(t, db)
 	invs, err := bs.Invoices(context.Background(), billing.Date{}, billing.Date{})
 	if err != nil {
 		t.Fatal(err)

@@ -14,10 +14,10 @@ import (
 
 func TestCrewCmd(t *testing.T) {
 	db := tempDB(t)
-	ok(t, db, noun("contractor"), "add", "--id", "ACME", "--name", "アクメ建設")
-	ok(t, db, noun("technician"), "add", "--id", "11111111111111", "--name", "一 郎", "--contractor", "ACME", "--crew-number", "12")
-	ok(t, db, noun("technician"), "add", "--id", "22222222222222", "--name", "二 郎", "--contractor", "ACME")
-	ok(t, db, crewCmd, "set", "--technician", "22222222222222", "--number", "345")
+	ok(t, db, "contractor", "add", "--id", "ACME", "--name", "アクメ建設")
+	ok(t, db, "technician", "add", "--id", "11111111111111", "--name", "一 郎", "--contractor", "ACME", "--crew-number", "12")
+	ok(t, db, "technician", "add", "--id", "22222222222222", "--name", "二 郎", "--contractor", "ACME")
+	ok(t, db, "crew", "set", "--technician", "22222222222222", "--number", "345")
 	tests := []struct {
 		args     []string
 		wantCode int
@@ -25,12 +25,12 @@ func TestCrewCmd(t *testing.T) {
 	}{
 		{[]string{"set", "--technician", "22222222222222", "--number", "12"}, 1, "already"},
 		{[]string{"set", "--technician", "22222222222222", "--number", "1"}, 1, "2 or 3 digits"},
-		{[]string{"set", "--technician", "22222222222222"}, 2, "--number"},
-		{[]string{"set", "--technician", "99999999999999", "--number", "14"}, 1, "not found"},
+		{[]string{"set", "--technician", "22222222222222"}, 2, "missing flags: --number"},
+		{[]string{"set", "--technician", "99999999999999", "--number", "14"}, 1, "not registered"},
 		{[]string{"fly"}, 2, "want set, remove or list"},
 	}
 	for _, tt := range tests {
-		_, _, err := cli(t, db, crewCmd, tt.args...)
+		_, _, err := cli(t, db, append([]string{"crew"}, tt.args...)...)
 		if err == nil || exitCode(err) != tt.wantCode || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("crew %v: %v (exit %d), want exit %d saying %q", tt.args, err, exitCode(err), tt.wantCode, tt.want)
 		}
@@ -40,25 +40,25 @@ func TestCrewCmd(t *testing.T) {
 		Number     string `json:"crew_number"`
 		Technician string `json:"technician_id"`
 	}
-	rows := decode[[]crewRow](t, ok(t, db, crewCmd, "list", "--json"))
+	rows := decode[[]crewRow](t, ok(t, db, "crew", "list", "--json"))
 	if len(rows) != 2 || rows[0].Number != "12" || rows[1].Number != "345" || rows[1].Contractor != "ACME" {
 		t.Errorf("crew list %+v", rows)
 	}
-	ok(t, db, crewCmd, "remove", "--technician", "11111111111111")
-	if out := ok(t, db, crewCmd, "list"); strings.Contains(out, "11111111111111") || !strings.Contains(out, "345") {
+	ok(t, db, "crew", "remove", "--technician", "11111111111111")
+	if out := ok(t, db, "crew", "list"); strings.Contains(out, "11111111111111") || !strings.Contains(out, "345") {
 		t.Errorf("crew list after remove:\n%s", out)
 	}
 }
 
 func TestPhoneListShowsWhoRegistered(t *testing.T) {
 	db := tempDB(t)
-	ok(t, db, noun("contractor"), "add", "--id", "ACME", "--name", "アクメ建設")
-	ok(t, db, noun("technician"), "add", "--id", "11111111111111", "--name", "一 郎", "--contractor", "ACME", "--phone", "090-1111-2222")
-	st, _, err := openAdmin(t.Context(), db)
+	ok(t, db, "contractor", "add", "--id", "ACME", "--name", "アクメ建設")
+	ok(t, db, "technician", "add", "--id", "11111111111111", "--name", "一 郎", "--contractor", "ACME", "--phone", "090-1111-2222")
+	st, err := ledger.Open(t.Context(), db)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.(ledger.FlowStore).RegisterOwnPhone(t.Context(), ledger.OwnPhone{E164: "03-1111-2222", TechnicianID: "11111111111111", CallID: "c1"}); err != nil {
+	if err := st.RegisterOwnPhone(t.Context(), ledger.OwnPhone{E164: "03-1111-2222", TechnicianID: "11111111111111", CallID: "c1"}); err != nil {
 		t.Fatal(err)
 	}
 	st.Close()
@@ -68,29 +68,29 @@ func TestPhoneListShowsWhoRegistered(t *testing.T) {
 		Since        string `json:"since"`
 		DisabledBy   string `json:"disabled_by"`
 	}
-	rows := decode[[]phoneRow](t, ok(t, db, noun("phone"), "list", "--json"))
+	rows := decode[[]phoneRow](t, ok(t, db, "phone", "list", "--json"))
 	if len(rows) != 2 || rows[0].RegisteredBy != "self" || rows[1].RegisteredBy != "office" || rows[0].Since == "" {
 		t.Errorf("phone list %+v", rows)
 	}
 	// The office disables the technician's own registration.
-	ok(t, db, noun("phone"), "disable", "03-1111-2222")
-	if out := ok(t, db, noun("phone"), "list"); !strings.Contains(out, "by office") || !strings.Contains(out, "self") {
+	ok(t, db, "phone", "disable", "03-1111-2222")
+	if out := ok(t, db, "phone", "list"); !strings.Contains(out, "by office") || !strings.Contains(out, "self") {
 		t.Errorf("phone list:\n%s", out)
 	}
 }
 
 func TestPromptsCmd(t *testing.T) {
-	out := ok(t, "", promptsCmd, "list")
-	for _, want := range []string{"ja    phone_register_offer      この電話を登録すると", "en    greeting                  Thank you for calling Dezura."} {
+	out := ok(t, tempDB(t), "prompts", "list")
+	for _, want := range []string{"phone_register_offer", "この電話を登録すると、次回から技能者IDの入力が不要になります。", "Thank you for calling Dezura."} {
 		if !strings.Contains(out, want) {
 			t.Errorf("prompts list lacks %q", want)
 		}
 	}
-	rows := decode[[]prompts.Listing](t, ok(t, "", promptsCmd, "list", "--lang", "en", "--json"))
+	rows := decode[[]prompts.Listing](t, ok(t, tempDB(t), "prompts", "list", "--lang", "en", "--json"))
 	if len(rows) == 0 || rows[0].Lang != "en" || rows[0].Text == "" {
 		t.Errorf("prompts list --json: %+v", rows[:1])
 	}
-	if _, _, err := cli(t, "", promptsCmd, "list", "--lang", "fr"); exitCode(err) != 2 {
+	if _, _, err := cli(t, tempDB(t), "prompts", "list", "--lang", "fr"); exitCode(err) != 2 {
 		t.Errorf("unknown language: %v", err)
 	}
 
@@ -114,15 +114,15 @@ func TestPromptsCmd(t *testing.T) {
 		must(err)
 		must(os.WriteFile(filepath.Join(dir, "ja", n+".wav"), wavPCM16(g711.DecodeUlaw(c.Ulaw)), 0o644))
 	}
-	if out := ok(t, "", promptsCmd, "check", dir); !strings.Contains(out, "every prompt is there") {
+	if out := ok(t, tempDB(t), "prompts", "check", dir); !strings.Contains(out, "every prompt is there") {
 		t.Errorf("check of a good set: %s", out)
 	}
 	must(os.Remove(filepath.Join(dir, "ja", "goodbye.wav")))
-	out, _, err = cli(t, "", promptsCmd, "check", dir)
+	out, _, err = cli(t, tempDB(t), "prompts", "check", dir)
 	if exitCode(err) != 1 || !strings.Contains(out, "goodbye.wav: missing (ご利用ありがとうございました。)") {
 		t.Errorf("check of a set without goodbye: %v\n%s", err, out)
 	}
-	if _, _, err := cli(t, "", promptsCmd, "check"); exitCode(err) != 2 {
+	if _, _, err := cli(t, tempDB(t), "prompts", "check"); exitCode(err) != 2 {
 		t.Errorf("check without DIR: %v", err)
 	}
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/binary"
-	"flag"
 	"log/slog"
 	"path/filepath"
 	"slices"
@@ -17,7 +16,7 @@ import (
 	"github.com/dezura/dezura/simulator"
 )
 
-// End-to-end tests of issue 6's callers: the real service on 127.0.0.1,
+// End-to-end tests of what callers meet: the real service on 127.0.0.1,
 // the simulator on the wire, the ledger checked afterwards, and what the
 // caller heard matched clip by clip against the prompt catalogue.
 
@@ -347,10 +346,8 @@ func prefixed(p string, names []string) []string {
 func startBenchService(b *testing.B) *testService {
 	b.Helper()
 	// The flags' defaults, then what the end-to-end tests set.
-	var cfg serveConfig
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	cfg.flags(fs)
-	if err := fs.Parse(nil); err != nil {
+	cfg, err := parseServe()
+	if err != nil {
 		b.Fatal(err)
 	}
 	cfg.DB, cfg.Demo = "sqlite:"+filepath.Join(b.TempDir(), "dezura.db"), true
@@ -373,7 +370,7 @@ func startBenchService(b *testing.B) *testService {
 			b.Errorf("service shutdown: %v", err)
 		}
 	})
-	s := &testService{service: svc, uri: "sip:ivr@" + svc.sip.Addr().String(), admin: svc.admin}
+	s := &testService{service: svc, uri: "sip:ivr@" + svc.sip.Addr().String(), admin: svc.db}
 	if err := s.admin.AddSite(ctx, ledger.Site{Code: "55", Name: "直通現場", ContractorID: ledger.DemoContractorID, DID: e2eSiteDID}); err != nil {
 		b.Fatal(err)
 	}

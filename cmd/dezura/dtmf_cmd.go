@@ -1,30 +1,25 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 
 	"github.com/dezura/dezura/dtmf"
 )
 
-// dtmfCmd is `dezura dtmf detect [--json] FILE...`: for operators who get a
-// recording from a carrier and want to know which keys are in it.
-func dtmfCmd(_ context.Context, env cliEnv, args []string) error {
-	if len(args) == 0 || args[0] != "detect" {
-		return fmt.Errorf("%w: usage: dezura dtmf detect [--json] FILE.wav...", errUsage)
-	}
-	fs := flag.NewFlagSet("dtmf detect", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	asJSON := fs.Bool("json", false, "one JSON object per file, with each key's start and end in ms")
-	if err := fs.Parse(args[1:]); err != nil {
-		return err
-	}
-	if fs.NArg() == 0 {
-		return fmt.Errorf("%w: no files given; usage: dezura dtmf detect [--json] FILE.wav...", errUsage)
-	}
+type dtmfCmd struct {
+	Detect dtmfDetectCmd `cmd:"" help:"Print the DTMF digits in 8 kHz mono WAV recordings (16-bit PCM, mu-law or A-law)."`
+}
+
+// dtmfDetectCmd is `dezura dtmf detect [--json] FILE...`: for operators
+// who get a recording from a carrier and want to know which keys are in it.
+type dtmfDetectCmd struct {
+	JSON  bool     `name:"json" help:"one JSON object per file, with each key's start and end in ms"`
+	Files []string `arg:"" name:"file" help:"WAV files"`
+}
+
+func (c *dtmfDetectCmd) Run(o *output) error {
 	type key struct {
 		Key     string `json:"key"`
 		StartMS int64  `json:"start_ms"`
@@ -35,14 +30,14 @@ func dtmfCmd(_ context.Context, env cliEnv, args []string) error {
 		Digits string `json:"digits"`
 		Keys   []key  `json:"keys"`
 	}
-	enc := json.NewEncoder(env.Stdout)
-	var failed []error
-	for _, path := range fs.Args() {
+	enc := json.NewEncoder(o.Stdout)
+	var failed int
+	for _, path := range c.Files {
 		evs, err := detectFile(path)
 		if err != nil {
 			// Keep going: one unreadable file should not hide the others.
-			fmt.Fprintf(env.Stderr, "dezura: %s: %v\n", path, err)
-			failed = append(failed, err)
+			fmt.Fprintf(o.Stderr, "dezura: %s: %v\n", path, err)
+			failed++
 			continue
 		}
 		res := fileResult{File: path, Keys: make([]key, 0, len(evs))}
@@ -52,16 +47,16 @@ func dtmfCmd(_ context.Context, env cliEnv, args []string) error {
 			res.Keys = append(res.Keys, key{Key: string(ev.Key), StartMS: ev.StartMS, EndMS: ev.EndMS})
 		}
 		res.Digits = string(digits)
-		if *asJSON {
+		if c.JSON {
 			if err := enc.Encode(res); err != nil {
 				return err
 			}
 			continue
 		}
-		fmt.Fprintf(env.Stdout, "%s\t%s\n", path, res.Digits)
+		o.Printf("%s\t%s\n", path, res.Digits)
 	}
-	if len(failed) > 0 {
-		return fmt.Errorf("%d of %d files could not be read (8 kHz mono WAV: 16-bit PCM, mu-law or A-law)", len(failed), fs.NArg())
+	if failed > 0 {
+		return fmt.Errorf("%d of %s could not be read (8 kHz mono WAV: 16-bit PCM, mu-law or A-law)", failed, count(len(c.Files), "file"))
 	}
 	return nil
 }

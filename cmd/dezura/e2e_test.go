@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -71,7 +70,7 @@ func startTestServiceLog(t *testing.T, mod func(*serveConfig), h slog.Handler) *
 			t.Errorf("service shutdown: %v", err)
 		}
 	})
-	return &testService{service: svc, uri: "sip:ivr@" + svc.sip.Addr().String(), admin: svc.admin, db: cfg.DB, stop: stop}
+	return &testService{service: svc, uri: "sip:ivr@" + svc.sip.Addr().String(), admin: svc.db, db: cfg.DB, stop: stop}
 }
 
 type testWriter struct{ t *testing.T }
@@ -252,6 +251,7 @@ func TestE2EServeRunsBillingAtStartup(t *testing.T) {
 	if err := run(context.Background(), []string{"--db", db, "migrate"}, env); err != nil {
 		t.Fatalf("migrate: %v %s", err, errb.String())
 	}
+	addContractors(t, db, ledger.DemoContractorID)
 	if err := run(context.Background(), []string{"--db", db, "billing", "subscribe", "--contractor", "demo", "--start", start}, env); err != nil {
 		t.Fatalf("subscribe: %v %s", err, errb.String())
 	}
@@ -259,12 +259,9 @@ func TestE2EServeRunsBillingAtStartup(t *testing.T) {
 		c.DB = db
 		c.IssuerName, c.IssuerReg = "出面株式会社", "T7000012050002"
 	})
-	b, err := billing.Open(context.Background(), db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	b := openBilling(t, db)
 	var invs []billing.Invoice
+	var err error
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		if invs, err = b.Invoices(context.Background(), billing.Date{}, billing.Date{}); err != nil {
 			t.Fatal(err)
@@ -299,10 +296,8 @@ func TestE2EUntrustedCallerForbidden(t *testing.T) {
 
 func TestServeConfigValidate(t *testing.T) {
 	base := func() serveConfig {
-		var c serveConfig
-		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-		c.flags(fs)
-		if err := fs.Parse(nil); err != nil {
+		c, err := parseServe()
+		if err != nil {
 			t.Fatal(err)
 		}
 		c.DB = "sqlite:x.db"

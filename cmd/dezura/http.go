@@ -11,21 +11,23 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/dezura/dezura/ledger"
+	"github.com/dezura/dezura/ledger/spool"
 	"github.com/dezura/dezura/sip"
 )
 
 // readyProbeTimeout bounds the store check of /readyz.
 const readyProbeTimeout = 2 * time.Second
 
-// probeNumber is a well-formed E.164 number no one has (+81 0...: a
-// national prefix digit right after the country code is never assigned).
-const probeNumber = "+810000000000"
+// pinger is a database /readyz asks whether it answers (ledger.DB).
+type pinger interface {
+	Ping(ctx context.Context) error
+}
 
 // httpTargets is what the HTTP endpoints report on.
 type httpTargets struct {
 	SIP     *sip.Server
-	Store   ledger.Store // probed by /readyz
+	Store   pinger       // probed by /readyz
+	Spool   *spool.Spool // its depth on /metrics; nil without one
 	Metrics *serviceMetrics
 }
 
@@ -43,13 +45,14 @@ type httpServer struct {
 //	/readyz   200 when SIP listens, the server is not draining and the
 //	          store answers; 503 with the reason otherwise
 //
-// It registers the SIP and store collectors with t.Metrics.
+// It registers the SIP, store and readiness collectors with t.Metrics.
 func startHTTP(addr string, t httpTargets, logger *slog.Logger) (*httpServer, error) {
 	if t.SIP == nil || t.Store == nil || t.Metrics == nil {
 		return nil, errors.New("start HTTP: SIP server, store and metrics are all needed")
 	}
 	t.Metrics.watchSIP(t.SIP)
-	t.Metrics.watchStore(t.Store)
+	t.Metrics.watchSpool(t.Spool)
+	t.Metrics.watchReady(func(ctx context.Context) error { return ready(ctx, t.SIP, t.Store) })
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(t.Metrics.reg, promhttp.HandlerOpts{
 		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
@@ -114,7 +117,7 @@ var (
 )
 
 // ready checks that srv takes calls and store answers.
-func ready(ctx context.Context, srv *sip.Server, store ledger.Store) error {
+func ready(ctx context.Context, srv *sip.Server, store pinger) error {
 	select {
 	case <-srv.Ready():
 	default:
@@ -125,21 +128,8 @@ func ready(ctx context.Context, srv *sip.Server, store ledger.Store) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, readyProbeTimeout)
 	defer cancel()
-	if err := probeStore(ctx, store); err != nil {
+	if err := store.Ping(ctx); err != nil {
 		return fmt.Errorf("store does not answer: %w", err)
 	}
 	return nil
-}
-
-// probeStore asks the store something cheap: Ping if it has one, else a
-// lookup of a number no one has (not found is an answer).
-func probeStore(ctx context.Context, store ledger.Store) error {
-	if p, ok := store.(interface{ Ping(context.Context) error }); ok {
-		return p.Ping(ctx)
-	}
-	_, err := store.TechnicianByPhone(ctx, probeNumber)
-	if err == nil || errors.Is(err, ledger.ErrNotFound) || errors.Is(err, ledger.ErrUnknownTechnician) {
-		return nil
-	}
-	return err
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/dezura/dezura/ivr"
 	"github.com/dezura/dezura/ledger"
 	"github.com/dezura/dezura/ledger/billing"
 	"github.com/dezura/dezura/ledger/spool"
@@ -38,6 +39,7 @@ func newServiceMetrics() *serviceMetrics {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.ledgerWrite,
+		buildInfoGauge(),
 	)
 	return m
 }
@@ -47,17 +49,30 @@ func (m *serviceMetrics) watchSIP(srv *sip.Server) {
 	m.reg.MustRegister(sipCollector{srv})
 }
 
-// watchStore exports the spool depth when store is a spooling store.
-func (m *serviceMetrics) watchStore(store ledger.Store) {
-	sp, ok := store.(interface{ Spool() *spool.Spool })
-	if !ok || sp.Spool() == nil {
+// watchSpool exports the depth of the spool (nil: the service runs
+// without one, as tests may).
+func (m *serviceMetrics) watchSpool(s *spool.Spool) {
+	if s == nil {
 		return
 	}
-	s := sp.Spool()
 	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "dezura_spool_depth",
 		Help: "Attendance requests in the local spool waiting for the database.",
 	}, func() float64 { return float64(s.Len()) }))
+}
+
+// watchReady exports dezura_ready: what /readyz would answer at scrape
+// time, so that an alert needs no separate probe of /readyz.
+func (m *serviceMetrics) watchReady(check func(context.Context) error) {
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "dezura_ready",
+		Help: "1 while /readyz answers 200 (SIP listens, not draining, the store answers), else 0.",
+	}, func() float64 {
+		if check(context.Background()) != nil {
+			return 0
+		}
+		return 1
+	}))
 }
 
 // watchBilling exports the billing scheduler's run results (summed over
@@ -189,29 +204,24 @@ func (c billingCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descBillLast, prometheus.GaugeValue, last)
 }
 
-// timedStore is a ledger.Store whose writes are timed into
-// dezura_ledger_write_seconds. Reads pass straight through.
+// timedStore is the call flows' ledger with its writes timed into
+// dezura_ledger_write_seconds. Everything else passes straight through.
 type timedStore struct {
-	ledger.Store
+	ivr.Ledger
 	hist *prometheus.HistogramVec
 	now  func() time.Time
 }
 
-// timedFlowStore keeps the ledger.FlowStore methods of a store that has
-// them visible through the decorator.
-type timedFlowStore struct {
-	*timedStore
-	ledger.FlowStore
-}
+// What serve hands the flows: the compiler checks that the spool and this
+// decorator keep every method the flows use.
+var (
+	_ ivr.Ledger = (*spool.Store)(nil)
+	_ ivr.Ledger = (*timedStore)(nil)
+)
 
-// timeStore wraps store so that its writes are timed. The result is a
-// ledger.FlowStore too when store is one.
-func (m *serviceMetrics) timeStore(store ledger.Store) ledger.Store {
-	t := &timedStore{Store: store, hist: m.ledgerWrite, now: time.Now}
-	if fs, ok := store.(ledger.FlowStore); ok {
-		return timedFlowStore{timedStore: t, FlowStore: fs}
-	}
-	return t
+// timeStore wraps store so that its writes are timed.
+func (m *serviceMetrics) timeStore(store ivr.Ledger) *timedStore {
+	return &timedStore{Ledger: store, hist: m.ledgerWrite, now: time.Now}
 }
 
 func (s *timedStore) observe(op string, start time.Time, err error) {
@@ -225,7 +235,7 @@ func (s *timedStore) observe(op string, start time.Time, err error) {
 // RecordAttendance records and times one check-in or check-out.
 func (s *timedStore) RecordAttendance(ctx context.Context, req ledger.AttendanceRequest) (ledger.AttendanceResult, error) {
 	start := s.now()
-	res, err := s.Store.RecordAttendance(ctx, req)
+	res, err := s.Ledger.RecordAttendance(ctx, req)
 	op := "attendance"
 	if res.Spooled {
 		op = "attendance_spooled"
@@ -237,7 +247,7 @@ func (s *timedStore) RecordAttendance(ctx context.Context, req ledger.Attendance
 // RecordCall records and times one call record.
 func (s *timedStore) RecordCall(ctx context.Context, rec ledger.CallRecord) error {
 	start := s.now()
-	err := s.Store.RecordCall(ctx, rec)
+	err := s.Ledger.RecordCall(ctx, rec)
 	s.observe("call", start, err)
 	return err
 }

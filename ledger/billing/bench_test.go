@@ -19,14 +19,27 @@ func benchSubscriptions() int {
 	return 255752
 }
 
-// seedSubscriptions inserts n campaign subscriptions starting over the
-// year from 2023-10-16, in multi-row statements.
+// seedSubscriptions inserts n contractors with a campaign subscription
+// each, starting over the year from 2023-10-16, in multi-row statements.
 func seedSubscriptions(tb testing.TB, b *Billing, n int) {
 	tb.Helper()
 	ctx := context.Background()
 	start := d("2023-10-16")
 	const chunk = 1000
 	for i := 0; i < n; i += chunk {
+		var cb strings.Builder
+		cb.WriteString(`INSERT INTO contractors (id, name, ccus_business_id, disabled, created_at) VALUES `)
+		var cargs []any
+		for j := i; j < min(i+chunk, n); j++ {
+			if j > i {
+				cb.WriteByte(',')
+			}
+			cb.WriteString("(?, ?, '', FALSE, ?)")
+			cargs = append(cargs, fmt.Sprintf("B%07d", j), "bench", fixedClock())
+		}
+		if _, err := b.db.ExecContext(ctx, b.q(cb.String()), cargs...); err != nil {
+			tb.Fatal(err)
+		}
 		var sb strings.Builder
 		sb.WriteString(`INSERT INTO billing_subscriptions (contractor_id, recipient, plan, start_on, created_at) VALUES `)
 		var args []any

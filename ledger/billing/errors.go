@@ -1,6 +1,10 @@
 package billing
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/dezura/dezura/ledger"
+)
 
 // Sentinel errors. Every error billing returns wraps one of these (or a
 // database error) with %w, so callers can match with errors.Is.
@@ -20,8 +24,6 @@ var (
 	ErrNotVoidable         = errors.New("billing: a credit note cannot be voided")
 	ErrInvalidPayment      = errors.New("billing: invalid payment")
 	ErrInvalidIssuer       = errors.New("billing: invalid issuer")
-	ErrNoAttendanceCounter = errors.New("billing: plan charges per attendance but no attendance counter is wired")
-	ErrUnsupportedURL      = errors.New("billing: unsupported database URL")
 	ErrInvalidKana         = errors.New("billing: text cannot be written in Zengin half-width characters")
 	ErrFieldTooLong        = errors.New("billing: text too long for its Zengin field")
 	ErrInvalidMandate      = errors.New("billing: invalid account-transfer mandate")
@@ -29,6 +31,23 @@ var (
 	ErrUnencodable         = errors.New("billing: text cannot be encoded in the chosen encoding")
 )
 
+// A subscription or mandate names a contractor of the ledger's.
+var (
+	// ErrUnknownContractor: the ledger has no contractor of that ID.
+	ErrUnknownContractor = errors.New("billing: unknown contractor")
+	// ErrContractorDisabled: the contractor is disabled and cannot subscribe.
+	ErrContractorDisabled = errors.New("billing: contractor disabled")
+)
+
+// unknownPlan says the plan does not exist and where to see those that do.
+func unknownPlan(name string) error {
+	return ledger.NewError(ErrUnknownPlan, "plan %q does not exist (list them with: dezura billing plan list)", name)
+}
+
 // ErrConcurrentIssue means an invoice appeared while a run was issuing it:
 // another writer bypassed the run lock. Nothing of that batch was written.
 var ErrConcurrentIssue = errors.New("billing: invoice issued concurrently")
+
+// ErrInvalidAmount: an amount of money typed by a person that ParseYen
+// cannot read as whole yen.
+var ErrInvalidAmount = errors.New("billing: invalid amount")

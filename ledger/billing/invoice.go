@@ -3,8 +3,9 @@ package billing
 import (
 	"context"
 	"database/sql"
-
 	"fmt"
+
+	"github.com/dezura/dezura/ledger"
 )
 
 // Invoice is a stored qualified invoice (適格請求書) or credit note
@@ -119,10 +120,10 @@ func (b *Billing) invoiceWhere(ctx context.Context, db queryer, number, issuer s
 	}
 	switch len(found) {
 	case 0:
-		return Invoice{}, fmt.Errorf("%w: %s", ErrUnknownInvoice, number)
+		return Invoice{}, ledger.NewError(ErrUnknownInvoice, "invoice %s does not exist (list them with: dezura billing invoice list)", number)
 	case 1:
 	default:
-		return Invoice{}, fmt.Errorf("%w: %s", ErrAmbiguousInvoice, number)
+		return Invoice{}, ledger.NewError(ErrAmbiguousInvoice, "invoice number %s was issued by more than one issuer: say which with --issuer T...", number)
 	}
 	in := found[0]
 	if in.Lines, err = b.lines(ctx, db, in.ID); err != nil {

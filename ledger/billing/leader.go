@@ -2,17 +2,12 @@ package billing
 
 import (
 	"context"
-	"database/sql"
-	"database/sql/driver"
-	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"strings"
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/dezura/dezura/ledger/sqldb"
 )
 
 // DefaultLeaderInterval is how often a node tries for billing leadership,
@@ -30,8 +25,10 @@ const DefaultLeaderInterval = 5 * time.Second
 // connection was terminated, the network broke — the server releases the
 // lock and another node takes it at its next try; the old leader notices
 // at its next check (or when the check times out) and stops leading.
-// On SQLite the leader holds flock(2) on PATH.billing-leader beside the
-// database file, which the kernel releases if the process dies.
+// On SQLite the leader holds a file lock (flock(2), LockFileEx on Windows)
+// on PATH.billing-leader beside the database file, which the kernel
+// releases if the process dies; on sqlite::memory: the lock is in the
+// process.
 //
 // Leadership is not a fence: between the moment the server drops a lost
 // leader's session and the moment that node's check notices, both nodes
@@ -112,7 +109,7 @@ func (l *Leadership) Run(ctx context.Context, lead func(ctx context.Context)) {
 // hold leads while h is held: it runs lead, checks h every interval, and
 // when the check fails or ctx ends (or lead returns) it stops lead, waits
 // for it and releases h. It reports whether the hold was lost.
-func (l *Leadership) hold(ctx context.Context, h leaderHold, lead func(context.Context)) (lost bool) {
+func (l *Leadership) hold(ctx context.Context, h sqldb.Lock, lead func(context.Context)) (lost bool) {
 	l.leader.Store(true)
 	l.logger.Info("billing leadership acquired", "check_every", l.interval)
 	lctx, cancel := context.WithCancel(ctx)
@@ -135,7 +132,7 @@ loop:
 			why = "the scheduler stopped by itself"
 			break loop
 		case <-t.C:
-			if err := h.check(ctx, l.timeout); err != nil {
+			if err := l.check(ctx, h); err != nil {
 				if ctx.Err() != nil { // the check was cut short by the stop
 					why = "shutting down"
 					break loop
@@ -152,110 +149,41 @@ loop:
 	cancel()
 	<-done
 	l.leader.Store(false)
-	h.release(lost)
+	if lost {
+		h.Discard()
+	} else {
+		h.Release()
+	}
 	if !lost {
 		l.logger.Info("billing leadership released", "why", why)
 	}
 	return lost
 }
 
-// leaderHold is a held leadership lock.
-type leaderHold interface {
-	// check returns an error when the lock may no longer be held.
-	check(ctx context.Context, timeout time.Duration) error
-	// release gives the lock up; lost: it is gone already, just clean up.
-	release(lost bool)
-}
+// leaderLock is the named lock (sqldb.DB.TryLock) the leader holds: a
+// different name from the run lock's, since a leader takes the run lock
+// for its own runs. On PostgreSQL a session advisory lock keyed by the
+// schema; on SQLite the file PATH.billing-leader.
+const leaderLock = "billing-leader"
 
-// leaderLockSQL takes the leadership lock of the connection's schema
-// without waiting; it is a different key from the run lock's.
-const leaderLockSQL = `SELECT pg_try_advisory_lock(hashtext('dezura-billing-leader:' || current_schema()))`
-
-// try takes the lock if it is free: a hold, or nil when another node has it.
-func (l *Leadership) try(ctx context.Context) (leaderHold, error) {
+// try takes the lock if it is free: the held lock, or nil when another
+// node has it.
+func (l *Leadership) try(ctx context.Context) (sqldb.Lock, error) {
 	tctx, cancel := context.WithTimeout(ctx, l.timeout)
 	defer cancel()
-	if l.b.dialect == dialectPostgres {
-		conn, err := l.b.db.Conn(tctx)
-		if err != nil {
-			return nil, fmt.Errorf("billing: leadership: connect: %w", err)
-		}
-		var got bool
-		if err := conn.QueryRowContext(tctx, leaderLockSQL).Scan(&got); err != nil {
-			// The lock may have been taken before the error: end the
-			// session so that it cannot stay held by a pooled connection.
-			discard(conn)
-			return nil, fmt.Errorf("billing: leadership: try lock: %w", err)
-		}
-		if !got {
-			conn.Close()
-			return nil, nil
-		}
-		return pgHold{conn}, nil
-	}
-	path := l.leaderPath()
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	h, err := l.b.h.TryLock(tctx, leaderLock)
 	if err != nil {
 		return nil, fmt.Errorf("billing: leadership: %w", err)
 	}
-	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
-		f.Close()
-		if errors.Is(err, unix.EWOULDBLOCK) {
-			return nil, nil
-		}
-		return nil, fmt.Errorf("billing: leadership: lock %s: %w", path, err)
-	}
-	return fileHold{f}, nil
+	return h, nil
 }
 
-// leaderPath is PATH.billing-leader beside the SQLite file PATH: a file of
-// its own, since flock(2) on the run lock's file would conflict with the
-// leader's own runs.
-func (l *Leadership) leaderPath() string {
-	return strings.TrimSuffix(l.b.lockPath, ".billing-lock") + ".billing-leader"
-}
-
-// pgHold is the dedicated connection whose session holds the lock.
-type pgHold struct{ conn *sql.Conn }
-
-func (h pgHold) check(ctx context.Context, timeout time.Duration) error {
-	cctx, cancel := context.WithTimeout(ctx, timeout)
+// check reports an error when h may no longer be held.
+func (l *Leadership) check(ctx context.Context, h sqldb.Lock) error {
+	cctx, cancel := context.WithTimeout(ctx, l.timeout)
 	defer cancel()
-	if _, err := h.conn.ExecContext(cctx, `SELECT 1`); err != nil {
-		return fmt.Errorf("billing: leadership: check connection: %w", err)
+	if err := h.Check(cctx); err != nil {
+		return fmt.Errorf("billing: leadership: %w", err)
 	}
 	return nil
-}
-
-func (h pgHold) release(lost bool) {
-	if lost {
-		discard(h.conn)
-		return
-	}
-	// A fresh context: Run's has ended. If unlock fails the connection is
-	// discarded, which ends the session and so releases the lock as well.
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if _, err := h.conn.ExecContext(ctx, `SELECT pg_advisory_unlock(hashtext('dezura-billing-leader:' || current_schema()))`); err != nil {
-		discard(h.conn)
-		return
-	}
-	h.conn.Close()
-}
-
-// discard closes conn and keeps it out of the pool, ending its session.
-func discard(conn *sql.Conn) {
-	conn.Raw(func(any) error { return driver.ErrBadConn }) //nolint:errcheck // the error is the point: it discards the conn
-	conn.Close()
-}
-
-// fileHold is the open file holding flock(2); the kernel keeps it until
-// it is unlocked or closed, so there is nothing to check.
-type fileHold struct{ f *os.File }
-
-func (fileHold) check(context.Context, time.Duration) error { return nil }
-
-func (h fileHold) release(bool) {
-	unix.Flock(int(h.f.Fd()), unix.LOCK_UN) //nolint:errcheck // closing releases it too
-	h.f.Close()
 }

@@ -68,7 +68,7 @@ func scanPlan(sc interface{ Scan(...any) error }) (Plan, error) {
 func (b *Billing) Plan(ctx context.Context, name string) (Plan, error) {
 	p, err := scanPlan(b.db.QueryRowContext(ctx, b.q(`SELECT `+planColumns+` FROM billing_plans WHERE name = ?`), name))
 	if errors.Is(err, sql.ErrNoRows) {
-		return Plan{}, fmt.Errorf("%w: %q", ErrUnknownPlan, name)
+		return Plan{}, unknownPlan(name)
 	}
 	if err != nil {
 		return Plan{}, fmt.Errorf("billing: plan %s: %w", name, err)

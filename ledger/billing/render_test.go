@@ -40,6 +40,7 @@ func TestInvoiceRenderingAndExport(t *testing.T) {
 	t.Parallel()
 	b := openTest(t, backends[0].url(t))
 	ctx := context.Background()
+	register(t, b, "C1", "C3")
 	if _, err := b.Subscribe(ctx, "C1", "=HYPERLINK(\"http://x\")", "campaign-2023", d("2023-10-16")); err != nil {
 		t.Fatal(err)
 	}

@@ -10,8 +10,8 @@ import (
 
 // AttendanceCounter counts the technician-days (人日) recorded for a
 // contractor's technicians from from (inclusive) to to (exclusive), both
-// midnights in Asia/Tokyo. Billing declares it so it does not depend on the
-// ledger's schema; the ledger (or cmd/dezura) satisfies it.
+// midnights in Asia/Tokyo. The ledger's DB satisfies it with one query
+// (ledger.Reports.TechnicianDays); tests may pass another.
 type AttendanceCounter interface {
 	TechnicianDays(ctx context.Context, contractorID string, from, to time.Time) (int, error)
 }
@@ -48,10 +48,12 @@ func (i Issuer) dueDate(issued Date) Date {
 
 // RunOptions says what a run does.
 type RunOptions struct {
-	AsOf       Date // issue everything due on or before this date; it is also the issue date
-	DryRun     bool // compute and report, write nothing, take no lock
-	Issuer     Issuer
-	Attendance AttendanceCounter // needed only if a plan charges per attendance
+	AsOf   Date // issue everything due on or before this date; it is also the issue date
+	DryRun bool // compute and report, write nothing, take no lock
+	Issuer Issuer
+	// Attendance counts technician-days for plans that charge per
+	// attendance; nil: the ledger's count (ledger.DB.TechnicianDays).
+	Attendance AttendanceCounter
 }
 
 // Issued is one invoice a run issued (or, in a dry run, would issue).
@@ -174,6 +176,10 @@ func (b *Billing) dueCharges(ctx context.Context, opts RunOptions) ([]Charge, []
 	if err != nil {
 		return nil, nil, err
 	}
+	attendance := opts.Attendance
+	if attendance == nil {
+		attendance = b.attendance
+	}
 	var out []Charge
 	var empty []Key
 	for _, s := range subs {
@@ -190,10 +196,7 @@ func (b *Billing) dueCharges(ctx context.Context, opts RunOptions) ([]Charge, []
 			if _, done := issued[Key{s.ID, KindAttendance, month.Start}]; done {
 				continue
 			}
-			if opts.Attendance == nil {
-				return nil, nil, fmt.Errorf("%w: plan %s, subscription %d", ErrNoAttendanceCounter, p.Name, s.ID)
-			}
-			days, err := opts.Attendance.TechnicianDays(ctx, s.ContractorID, month.Start.Time(), month.End.Time())
+			days, err := attendance.TechnicianDays(ctx, s.ContractorID, month.Start.Time(), month.End.Time())
 			if err != nil {
 				return nil, nil, fmt.Errorf("billing: count attendance of %s for %s: %w", s.ContractorID, month, err)
 			}

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/dezura/dezura/ledger"
 )
 
 // TestSchedulerWalksYearsOnSQLite runs the real scheduler against a real
@@ -19,11 +21,18 @@ func TestSchedulerWalksYearsOnSQLite(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "dezura.db")
 	synctest.Test(t, func(t *testing.T) {
 		ctx := context.Background()
-		b, err := Open(ctx, "sqlite:"+path)
+		db, err := ledger.Open(ctx, "sqlite:"+path)
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer b.Close()
+		defer db.Close()
+		b, err := New(ctx, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.AddContractor(ctx, ledger.Contractor{ID: "C-LEAP", Name: "閏年建設"}); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := b.Subscribe(ctx, "C-LEAP", "", "campaign-2023", d("2024-02-29")); err != nil {
 			t.Fatal(err)
 		}

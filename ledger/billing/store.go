@@ -3,39 +3,27 @@ package billing
 import (
 	"context"
 	"database/sql"
-	"fmt"
-	"net/url"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
-	_ "modernc.org/sqlite"             // database/sql driver "sqlite"
+	"github.com/dezura/dezura/ledger/sqldb"
 )
 
-// dialect is the SQL flavour of the open database.
-type dialect uint8
-
-const (
-	dialectUnknown dialect = iota
-	dialectSQLite
-	dialectPostgres
-)
+// Ledger is what billing needs from the ledger: the database handle its
+// tables live in (beside the ledger's, with foreign keys to them) and the
+// technician-days of a contractor. ledger.DB is one.
+type Ledger interface {
+	Handle() *sqldb.DB
+	AttendanceCounter
+}
 
 // Billing is billing's view of the database: plans, subscriptions, invoices,
-// payments and transfers, in tables of its own (billing_*) with migrations of
-// its own (billing_schema_migrations), beside the ledger's in the same
-// database.
-//
-// Both dialects go through database/sql (modernc.org/sqlite and pgx/v5's
-// stdlib adapter), so every query has one code path; the few differences
-// (placeholders, identity columns, the run lock) are in this file and lock.go.
+// payments and transfers, in tables of its own (billing_*), migrated as the
+// "billing" migration set on the ledger's handle.
 type Billing struct {
-	db       *sql.DB
-	dialect  dialect
-	lockPath string // SQLite: the file locked while a run issues invoices
-	now      func() time.Time
+	h          *sqldb.DB
+	db         *sql.DB // h.SQL()
+	attendance AttendanceCounter
+	now        func() time.Time
 
 	// testHookAfterInsert, when set, runs inside a run's transaction after
 	// the invoices are inserted and before it commits; an error aborts it,
@@ -43,85 +31,32 @@ type Billing struct {
 	testHookAfterInsert func() error
 }
 
-// Option configures Open.
+// Option configures New.
 type Option func(*Billing)
 
 // WithClock sets the clock used for audit timestamps (created_at). Dates that
 // decide what is billed are always passed in explicitly.
 func WithClock(now func() time.Time) Option { return func(b *Billing) { b.now = now } }
 
-// Open opens the database at url ("sqlite:PATH" or "postgres://...") and
-// applies billing's migrations.
-func Open(ctx context.Context, rawURL string, opts ...Option) (*Billing, error) {
-	b := &Billing{now: time.Now}
+// New builds billing on the ledger's database and applies billing's
+// migrations (after the ledger's, whose contractors billing refers to).
+// Runs count technician-days with l unless RunOptions.Attendance says
+// otherwise. Billing has nothing of its own to close: the ledger owns the
+// handle.
+func New(ctx context.Context, l Ledger, opts ...Option) (*Billing, error) {
+	h := l.Handle()
+	b := &Billing{h: h, db: h.SQL(), attendance: l, now: time.Now}
 	for _, o := range opts {
 		o(b)
 	}
-	var err error
-	switch {
-	case strings.HasPrefix(rawURL, "sqlite:"):
-		path := strings.TrimPrefix(strings.TrimPrefix(rawURL, "sqlite:"), "//")
-		if path == "" || strings.Contains(path, "?") || path == ":memory:" {
-			return nil, fmt.Errorf("%w: %q: want sqlite:PATH to a file", ErrUnsupportedURL, rawURL)
-		}
-		b.dialect = dialectSQLite
-		b.lockPath = path + ".billing-lock"
-		dsn := "file:" + filepath.ToSlash(path) + "?" + url.Values{
-			"_pragma": {"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)"},
-			"_txlock": {"immediate"},
-		}.Encode()
-		b.db, err = sql.Open("sqlite", dsn)
-	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
-		b.dialect = dialectPostgres
-		b.db, err = sql.Open("pgx", rawURL)
-	default:
-		return nil, fmt.Errorf("%w: %q: want sqlite:PATH or postgres://...", ErrUnsupportedURL, rawURL)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("billing: open %s: %w", redact(rawURL), err)
-	}
-	if err := b.db.PingContext(ctx); err != nil {
-		b.db.Close()
-		return nil, fmt.Errorf("billing: connect %s: %w", redact(rawURL), err)
-	}
-	if err := b.migrate(ctx); err != nil {
-		b.db.Close()
+	if err := h.Migrate(ctx, Migrations); err != nil {
 		return nil, err
 	}
 	return b, nil
 }
 
-// Close closes the database.
-func (b *Billing) Close() error { return b.db.Close() }
-
-// redact drops a password from a URL for error messages.
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
-		return raw
-	}
-	return u.Redacted()
-}
-
-// q rewrites ? placeholders to $n for PostgreSQL. Queries never contain a
-// literal question mark.
-func (b *Billing) q(query string) string {
-	if b.dialect != dialectPostgres {
-		return query
-	}
-	var sb strings.Builder
-	n := 0
-	for i := 0; i < len(query); i++ {
-		if query[i] == '?' {
-			n++
-			sb.WriteByte('$')
-			sb.WriteString(strconv.Itoa(n))
-			continue
-		}
-		sb.WriteByte(query[i])
-	}
-	return sb.String()
-}
+// q turns '?' placeholders into the dialect's.
+func (b *Billing) q(query string) string { return b.h.Rebind(query) }
 
 func (b *Billing) stamp() string { return b.now().UTC().Format(time.RFC3339Nano) }
 

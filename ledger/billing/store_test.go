@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/dezura/dezura/ledger"
 )
 
 func TestMigrationsSeedCampaignAndAreIdempotent(t *testing.T) {
@@ -40,9 +43,10 @@ func TestConcurrentOpen(t *testing.T) {
 			errs := make([]error, 4)
 			for i := range errs {
 				wg.Go(func() {
-					b, err := Open(context.Background(), url)
+					db, err := ledger.Open(context.Background(), url)
 					if err == nil {
-						b.Close()
+						_, err = New(context.Background(), db)
+						err = errors.Join(err, db.Close())
 					}
 					errs[i] = err
 				})
@@ -55,7 +59,7 @@ func TestConcurrentOpen(t *testing.T) {
 			}
 			b := openTest(t, url)
 			var n int
-			if err := b.db.QueryRow(`SELECT COUNT(*) FROM billing_schema_migrations`).Scan(&n); err != nil || n != SchemaVersion() {
+			if err := b.db.QueryRow(`SELECT COUNT(*) FROM schema_versions WHERE migration_set = 'billing'`).Scan(&n); err != nil || n != SchemaVersion() {
 				t.Errorf("%d migrations recorded, want %d (%v)", n, SchemaVersion(), err)
 			}
 		})
@@ -145,6 +149,7 @@ func TestPlanWindowCloses(t *testing.T) {
 			t.Errorf("second AddPlan = %v", err)
 		}
 		subscribe(t, b, "EARLY", "spring-2024", "2024-03-31")
+		register(t, b, "LATE", "X")
 		if _, err := b.Subscribe(ctx, "LATE", "", "spring-2024", d("2024-04-01")); !errors.Is(err, ErrPlanNotAvailable) {
 			t.Errorf("subscribe after window = %v", err)
 		}
@@ -372,8 +377,11 @@ func TestPerAttendanceMonthlyInArrears(t *testing.T) {
 		}
 		subscribe(t, b, "M1", "metered", "2024-01-15")
 		counts := &attendanceMap{days: map[string]int{"M1/2024-01-15": 10, "M1/2024-02-01": 0, "M1/2024-03-01": 33}}
-		if _, err := b.Run(ctx, RunOptions{AsOf: d("2024-02-01"), Issuer: testIssuer}); !errors.Is(err, ErrNoAttendanceCounter) {
-			t.Errorf("run without counter = %v", err)
+		// Without a counter of its own a run asks the ledger, which has no
+		// entries of M1 in January: the annual fee only.
+		if res, err := b.Run(ctx, RunOptions{AsOf: d("2024-02-01"), Issuer: testIssuer, DryRun: true}); err != nil ||
+			res.Count() != 1 || res.Invoices[0].Kind != KindAnnual {
+			t.Errorf("dry run with the ledger's counter = %+v, %v", res.Invoices, err)
 		}
 		res, err := b.Run(ctx, RunOptions{AsOf: d("2024-04-01"), Issuer: testIssuer, Attendance: counts})
 		if err != nil {
@@ -393,6 +401,44 @@ func TestPerAttendanceMonthlyInArrears(t *testing.T) {
 		res, err = b.Run(ctx, RunOptions{AsOf: d("2024-05-01"), Issuer: testIssuer, Attendance: counts})
 		if err != nil || res.Count() != 0 || counts.asked != 1 {
 			t.Errorf("next run: %d invoices, %d questions, %v", res.Count(), counts.asked, err)
+		}
+	})
+}
+
+// TestSubscribeNeedsAnEnabledContractor: billing refuses, with a message
+// that says what to do, a subscription or mandate of a contractor the
+// ledger does not have, and a subscription of a disabled one; the
+// database's foreign key refuses what gets past.
+func TestSubscribeNeedsAnEnabledContractor(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, b *Billing, url string) {
+		ctx := context.Background()
+		_, err := b.Subscribe(ctx, "NOSUCH", "", "campaign-2023", d("2024-04-01"))
+		if !errors.Is(err, ErrUnknownContractor) || err.Error() != "contractor NOSUCH is not registered (add it first with: dezura contractor add --id NOSUCH --name NAME)" {
+			t.Errorf("unknown contractor: %v", err)
+		}
+		m := Mandate{ContractorID: "NOSUCH", BankCode: "0001", BranchCode: "100", AccountType: 1, AccountNumber: "1", Holder: "ア"}
+		if _, err := b.SetMandate(ctx, m); !errors.Is(err, ErrUnknownContractor) {
+			t.Errorf("mandate of an unknown contractor: %v", err)
+		}
+		register(t, b, "OFF")
+		if err := ledgerOf(t, b).DisableContractor(ctx, "OFF"); err != nil {
+			t.Fatal(err)
+		}
+		_, err = b.Subscribe(ctx, "OFF", "", "campaign-2023", d("2024-04-01"))
+		if !errors.Is(err, ErrContractorDisabled) || !strings.Contains(err.Error(), "contractor OFF is disabled") {
+			t.Errorf("disabled contractor: %v", err)
+		}
+		m.ContractorID = "OFF" // a disabled contractor may still pay by transfer
+		if _, err := b.SetMandate(ctx, m); err != nil {
+			t.Errorf("mandate of a disabled contractor: %v", err)
+		}
+		if subs, err := b.Subscriptions(ctx, ""); err != nil || len(subs) != 0 {
+			t.Errorf("subscriptions %+v, %v; want none", subs, err)
+		}
+		if _, err := b.db.ExecContext(ctx, b.q(`INSERT INTO billing_mandates (contractor_id, bank_code, bank_name, branch_code,
+			branch_name, account_type, account_number, holder, updated_at) VALUES ('NOSUCH', '0001', '', '100', '', 1, '1', 'ア', 'now')`)); err == nil {
+			t.Error("the database took a mandate of an unknown contractor: no foreign key")
 		}
 	})
 }

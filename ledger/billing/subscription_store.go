@@ -6,10 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/dezura/dezura/ledger"
 )
 
-// Subscribe starts a subscription for a contractor on a plan. The plan must
-// be available on the start date, and the contractor must not already have a
+// Subscribe starts a subscription for a contractor on a plan. The
+// contractor must be registered in the ledger and not disabled
+// (ErrUnknownContractor, ErrContractorDisabled), the plan must be available
+// on the start date, and the contractor must not already have a
 // subscription that is not cancelled.
 func (b *Billing) Subscribe(ctx context.Context, contractorID, recipient, plan string, start Date) (Subscription, error) {
 	contractorID = strings.TrimSpace(contractorID)
@@ -27,9 +31,12 @@ func (b *Billing) Subscribe(ctx context.Context, contractorID, recipient, plan s
 	if err := b.txLock(ctx, tx, "subscribe:"+contractorID); err != nil {
 		return Subscription{}, fmt.Errorf("billing: subscribe %s: %w", contractorID, err)
 	}
+	if err := b.checkContractor(ctx, tx, contractorID, true); err != nil {
+		return Subscription{}, err
+	}
 	p, err := scanPlan(tx.QueryRowContext(ctx, b.q(`SELECT `+planColumns+` FROM billing_plans WHERE name = ?`), plan))
 	if errors.Is(err, sql.ErrNoRows) {
-		return Subscription{}, fmt.Errorf("%w: %q", ErrUnknownPlan, plan)
+		return Subscription{}, unknownPlan(plan)
 	}
 	if err != nil {
 		return Subscription{}, fmt.Errorf("billing: subscribe %s: %w", contractorID, err)
@@ -103,7 +110,7 @@ func scanSubscription(sc interface{ Scan(...any) error }) (Subscription, error) 
 func (b *Billing) Subscription(ctx context.Context, id int64) (Subscription, error) {
 	s, err := scanSubscription(b.db.QueryRowContext(ctx, b.q(`SELECT `+subscriptionColumns+` FROM billing_subscriptions WHERE id = ?`), id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return Subscription{}, fmt.Errorf("%w: %d", ErrUnknownSubscription, id)
+		return Subscription{}, ledger.NewError(ErrUnknownSubscription, "subscription %d does not exist (list them with: dezura billing list)", id)
 	}
 	if err != nil {
 		return Subscription{}, fmt.Errorf("billing: subscription %d: %w", id, err)

@@ -74,9 +74,14 @@ func (m Mandate) Normalize() (Mandate, error) {
 }
 
 // SetMandate stores (or replaces) a contractor's mandate after Normalize.
+// The contractor must be registered in the ledger (ErrUnknownContractor);
+// a disabled one may still settle by account transfer what it owes.
 func (b *Billing) SetMandate(ctx context.Context, m Mandate) (Mandate, error) {
 	m, err := m.Normalize()
 	if err != nil {
+		return Mandate{}, err
+	}
+	if err := b.checkContractor(ctx, b.db, m.ContractorID, false); err != nil {
 		return Mandate{}, err
 	}
 	if _, err := b.db.ExecContext(ctx, b.q(`INSERT INTO billing_mandates

@@ -181,6 +181,7 @@ func TestMandateVersionOnlyOnChange(t *testing.T) {
 	t.Parallel()
 	b := openTest(t, backends[0].url(t))
 	ctx := context.Background()
+	register(t, b, "C9")
 	m := Mandate{ContractorID: "C9", BankCode: "0001", BranchCode: "100", AccountType: 1, AccountNumber: "1", Holder: "ア"}
 	version := func() (v int) {
 		t.Helper()

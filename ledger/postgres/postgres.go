@@ -1,11 +1,13 @@
 // Package postgres is the production ledger store: PostgreSQL through
 // jackc/pgx/v5 (a pgxpool.Pool, used through database/sql by the query
-// code shared with the SQLite store).
+// code shared with the SQLite store, and by every sub-schema on the same
+// handle).
 //
 // Several dezura nodes may share one database: migrations take a
 // transaction-scoped advisory lock, and RecordAttendance relies on the
 // unique (technician, site, work date) constraint plus row locks, so two
 // nodes recording the same check-in at the same moment make one entry.
+// Named locks (sqldb.DB.Lock) are session advisory locks.
 package postgres
 
 import (
@@ -22,19 +24,17 @@ import (
 
 	"github.com/dezura/dezura/ledger"
 	"github.com/dezura/dezura/ledger/internal/sqlstore"
+	"github.com/dezura/dezura/ledger/sqldb"
 )
 
 func init() {
-	ledger.Register("postgres", func(ctx context.Context, u string) (ledger.Store, error) {
+	ledger.Register("postgres", func(ctx context.Context, u string) (ledger.DB, error) {
 		return Open(ctx, u)
 	})
 }
 
-// migrationLockID is the pg_advisory_xact_lock key of ledger migrations
-// ("dezura" in ASCII).
-const migrationLockID = 0x64657a757261
-
-var dialect = sqlstore.Dialect{
+// Dialect is PostgreSQL's.
+var Dialect = sqldb.Dialect{
 	Name:      "postgres",
 	Numbered:  true,
 	ForUpdate: " FOR UPDATE",
@@ -43,7 +43,8 @@ var dialect = sqlstore.Dialect{
 		"{{TS}}", "TIMESTAMPTZ",
 	),
 	SnapshotIsolation: sql.LevelRepeatableRead,
-	MigrationLock:     fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", migrationLockID),
+	TxLock:            `SELECT pg_advisory_xact_lock(hashtext(?))`,
+	TableExists:       `SELECT COUNT(*) FROM pg_class WHERE oid = to_regclass(?)`,
 	IsUnique:          func(err error) bool { return pgCode(err) == "23505" },
 	IsRetryable: func(err error) bool {
 		c := pgCode(err)
@@ -59,46 +60,54 @@ func pgCode(err error) string {
 	return ""
 }
 
-// Store is the PostgreSQL ledger store; it implements ledger.Store and ledger.Admin.
+// Store is the PostgreSQL ledger store; it implements ledger.DB.
 type Store struct {
 	*sqlstore.Store
-	pool *pgxpool.Pool
 }
 
 // Open connects to the database at url (postgres://... or
 // postgresql://...; parameters as pgx takes them, e.g. search_path) and
-// applies pending migrations.
+// applies the ledger's pending migrations.
 func Open(ctx context.Context, url string) (*Store, error) {
 	return OpenClock(ctx, url, nil)
 }
 
 // OpenClock is Open with the clock that stamps audit columns (nil: time.Now).
 func OpenClock(ctx context.Context, url string, now func() time.Time) (*Store, error) {
+	h, err := OpenHandle(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	s, err := sqlstore.New(ctx, h, now)
+	if err != nil {
+		return nil, errors.Join(err, h.Close())
+	}
+	return &Store{s}, nil
+}
+
+// lockConns is how many connections the pool gets beyond pgx's default
+// when the URL does not set pool_max_conns: named locks each hold one for
+// as long as they are held (billing's leader, a billing run), and calls
+// must not wait behind them.
+const lockConns = 2
+
+// OpenHandle connects to the database at url without migrating anything.
+func OpenHandle(ctx context.Context, url string) (*sqldb.DB, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
-		return nil, fmt.Errorf("ledger: postgres URL: %w", err)
+		return nil, fmt.Errorf("postgres URL: %w", err)
+	}
+	if !strings.Contains(url, "pool_max_conns") {
+		cfg.MaxConns += lockConns
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("ledger: postgres %s: %w", cfg.ConnConfig.Host, err)
+		return nil, fmt.Errorf("postgres %s: %w", cfg.ConnConfig.Host, err)
 	}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("ledger: postgres %s:%d: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Port, err)
+		return nil, fmt.Errorf("postgres %s:%d: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Port, err)
 	}
 	db := stdlib.OpenDBFromPool(pool)
-	s, err := sqlstore.New(ctx, db, dialect, now)
-	if err != nil {
-		db.Close()
-		pool.Close()
-		return nil, err
-	}
-	return &Store{Store: s, pool: pool}, nil
-}
-
-// Close closes the database handle and the pool.
-func (s *Store) Close() error {
-	err := s.Store.Close()
-	s.pool.Close()
-	return err
+	return sqldb.New(db, Dialect, sqldb.AdvisoryLocks(db), func() error { pool.Close(); return nil }), nil
 }

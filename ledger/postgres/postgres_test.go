@@ -35,7 +35,7 @@ func open(t testing.TB, u string) *postgres.Store {
 }
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) ledger.Store { return open(t, freshSchema(t)) })
+	storetest.Run(t, func(t *testing.T) ledger.DB { return open(t, freshSchema(t)) })
 }
 
 func TestOpenByURL(t *testing.T) {
@@ -72,12 +72,13 @@ func TestConcurrentMigrations(t *testing.T) {
 		return
 	}
 	var n, distinct, newest int
-	if err := stores[0].DB().QueryRow("SELECT COUNT(*), COUNT(DISTINCT version), MAX(version) FROM schema_migrations").Scan(&n, &distinct, &newest); err != nil {
+	if err := stores[0].DB().QueryRow("SELECT COUNT(*), COUNT(DISTINCT version), MAX(version) FROM schema_versions WHERE migration_set = 'ledger'").
+		Scan(&n, &distinct, &newest); err != nil {
 		t.Fatal(err)
 	}
 	// Versions are not consecutive (some numbers are kept for other changes).
 	if n != distinct || newest != sqlstore.SchemaVersion() {
-		t.Errorf("%d rows in schema_migrations for %d versions up to %d, want each migration once up to %d", n, distinct, newest, sqlstore.SchemaVersion())
+		t.Errorf("%d rows in schema_versions for %d versions up to %d, want each migration once up to %d", n, distinct, newest, sqlstore.SchemaVersion())
 	}
 }
 

@@ -11,7 +11,3 @@ var (
 	// ErrClosed: the spool was closed.
 	ErrClosed = errors.New("spool: closed")
 )
-
-// ErrNoFlowStore: the store behind the spool does not implement
-// ledger.FlowStore, so the fast paths are not available.
-var ErrNoFlowStore = errors.New("spool: the database store has no FlowStore API")

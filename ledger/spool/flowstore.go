@@ -2,7 +2,6 @@ package spool
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/dezura/dezura/ledger"
@@ -16,23 +15,10 @@ var _ ledger.FlowStore = (*Store)(nil)
 // caller keys his site, an unregistered phone cannot use the security
 // code, undo says it cannot cancel).
 
-func (s *Store) flow() (ledger.FlowStore, error) {
-	f, ok := s.inner.(ledger.FlowStore)
-	if !ok {
-		return nil, fmt.Errorf("%w (%T)", ErrNoFlowStore, s.inner)
-	}
-	return f, nil
-}
-
 func flowCall[T any](s *Store, ctx context.Context, fn func(context.Context, ledger.FlowStore) (T, error)) (T, error) {
-	f, err := s.flow()
-	if err != nil {
-		var zero T
-		return zero, err
-	}
 	c, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	return fn(c, f)
+	return fn(c, s.inner)
 }
 
 // SiteByDID asks the database.

@@ -1,7 +1,6 @@
 package spool_test
 
 import (
-	"context"
 	"errors"
 	"path/filepath"
 	"testing"
@@ -77,13 +76,3 @@ func TestStorePassesFlowStoreThrough(t *testing.T) {
 		}
 	}
 }
-
-// A store without FlowStore behind the spool says so.
-func TestStoreWithoutFlowStore(t *testing.T) {
-	st := spool.New(storeOnly{openSQLite(t)}, openSpool(t, filepath.Join(t.TempDir(), "s")), spool.Options{})
-	if _, err := st.LastSite(context.Background(), ledger.DemoTechnicianID); !errors.Is(err, spool.ErrNoFlowStore) {
-		t.Errorf("err %v, want ErrNoFlowStore", err)
-	}
-}
-
-type storeOnly struct{ ledger.Store }

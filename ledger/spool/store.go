@@ -13,13 +13,25 @@ import (
 	"github.com/dezura/dezura/ledger"
 )
 
-// Store wraps a ledger.Store so that the IVR keeps confirming attendance
+// Database is what the spool wraps: the call path of the ledger and the
+// directory lists that fill the cache. ledger.DB is one.
+type Database interface {
+	ledger.Store
+	ledger.FlowStore
+	Technicians(ctx context.Context, contractorID string) ([]ledger.Technician, error)
+	Phones(ctx context.Context) ([]ledger.Phone, error)
+	Sites(ctx context.Context, contractorID string) ([]ledger.Site, error)
+}
+
+// Store wraps a Database so that the IVR keeps confirming attendance
 // while the database does not answer: lookups fall back to a cache of
 // what the database last said, and RecordAttendance and RecordCall go to
 // the spool. While records wait in the spool, new ones queue behind them
-// so they reach the database in the order callers made them.
+// so they reach the database in the order callers made them. It has the
+// whole call path (ledger.Store and ledger.FlowStore), checked by the
+// compiler, so the call flows lose no step behind it.
 type Store struct {
-	inner   ledger.Store
+	inner   Database
 	sp      *Spool
 	timeout time.Duration
 	log     *slog.Logger
@@ -43,7 +55,7 @@ type Options struct {
 }
 
 // New wraps inner with the spool sp. The Store owns both and closes them.
-func New(inner ledger.Store, sp *Spool, o Options) *Store {
+func New(inner Database, sp *Spool, o Options) *Store {
 	if o.Timeout <= 0 {
 		o.Timeout = 3 * time.Second
 	}
@@ -62,12 +74,9 @@ func (s *Store) Spool() *Spool { return s.sp }
 
 // Warm loads every technician, phone and site into the cache, so that
 // callers the service has not heard from since it started are still
-// recognised while the database is away. It needs the store's Admin API.
+// recognised while the database is away.
 func (s *Store) Warm(ctx context.Context) error {
-	adm, ok := s.inner.(ledger.Admin)
-	if !ok {
-		return fmt.Errorf("spool: warm: %T has no Admin API", s.inner)
-	}
+	adm := s.inner
 	ts, err := adm.Technicians(ctx, "")
 	if err != nil {
 		return fmt.Errorf("spool: warm: %w", err)
@@ -210,7 +219,7 @@ func (s *Store) RecordAttendance(ctx context.Context, req ledger.AttendanceReque
 // spool never confirms what the database would refuse.
 func (s *Store) checkCached(req ledger.AttendanceRequest) error {
 	if req.Action != ledger.ActionCheckIn && req.Action != ledger.ActionCheckOut {
-		return fmt.Errorf("spool: action %v: %w", req.Action, ledger.ErrInvalid)
+		return ledger.Invalid("action %v is neither a check-in nor a check-out", req.Action)
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -219,7 +228,7 @@ func (s *Store) checkCached(req ledger.AttendanceRequest) error {
 		return fmt.Errorf("technician %s: %w", req.TechnicianID, ErrNotCached)
 	}
 	if t.Disabled {
-		return fmt.Errorf("technician %s is disabled: %w", t.ID, ledger.ErrUnknownTechnician)
+		return ledger.NewError(ledger.ErrUnknownTechnician, "technician %s is disabled", t.ID)
 	}
 	st, ok := s.sites[req.SiteCode]
 	if !ok {
@@ -227,7 +236,7 @@ func (s *Store) checkCached(req ledger.AttendanceRequest) error {
 	}
 	wd := ledger.WorkDate(req.At)
 	if st.Disabled || (!st.OpensOn.IsZero() && wd < ledger.WorkDate(st.OpensOn)) || (!st.ClosesOn.IsZero() && wd > ledger.WorkDate(st.ClosesOn)) {
-		return fmt.Errorf("site %s on %s: %w", st.Code, wd, ledger.ErrSiteClosed)
+		return ledger.NewError(ledger.ErrSiteClosed, "site %s takes no entries on %s", st.Code, wd)
 	}
 	return nil
 }
@@ -245,7 +254,7 @@ func (s *Store) RecordCall(ctx context.Context, rec ledger.CallRecord) error {
 		dbErr = err
 	}
 	if rec.CallID == "" {
-		return fmt.Errorf("spool: call without ID: %w", ledger.ErrInvalid)
+		return ledger.Invalid("record call: no call ID")
 	}
 	if err := s.sp.Append(Record{Kind: "call", Call: &rec, SpooledAt: s.now().UTC()}); err != nil {
 		return fmt.Errorf("spool: record call %s: %w", rec.CallID, errors.Join(err, dbErr))
@@ -321,7 +330,7 @@ func errString(err error) string {
 // directory cache from inner, and replays what a previous run left in the
 // spool. A database that does not answer the replay is not an error (the
 // records wait for Run); the Store owns inner from here on.
-func OpenStore(ctx context.Context, inner ledger.Store, path string, o Options) (*Store, ReplayReport, error) {
+func OpenStore(ctx context.Context, inner Database, path string, o Options) (*Store, ReplayReport, error) {
 	sp, err := Open(path)
 	if err != nil {
 		return nil, ReplayReport{}, err

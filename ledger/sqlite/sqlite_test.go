@@ -32,11 +32,11 @@ func openTemp(t testing.TB) *sqlite.Store {
 }
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) ledger.Store { return openTemp(t) })
+	storetest.Run(t, func(t *testing.T) ledger.DB { return openTemp(t) })
 }
 
 func TestConformanceInMemory(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) ledger.Store {
+	storetest.Run(t, func(t *testing.T) ledger.DB {
 		s, err := ledger.Open(t.Context(), "sqlite::memory:")
 		if err != nil {
 			t.Fatal(err)
@@ -91,7 +91,7 @@ func TestReopenKeepsEntries(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	es, err := st.(ledger.Admin).ListEntries(t.Context(), ledger.EntryFilter{})
+	es, err := st.ListEntries(t.Context(), ledger.EntryFilter{})
 	if err != nil || len(es) != 1 || es[0] != res.Entry {
 		t.Errorf("after reopen: %+v, %v; want [%+v]", es, err, res.Entry)
 	}

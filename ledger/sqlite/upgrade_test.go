@@ -13,11 +13,11 @@ import (
 // is upgraded in place by Open, keeping its data.
 func TestUpgradeFromVersion1(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "old.db")
-	db, err := openDB(t.Context(), path)
+	h, err := OpenHandle(t.Context(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	old := sqlstore.NewUnmigrated(db, dialect, nil)
+	old := sqlstore.NewUnmigrated(h, nil)
 	if err := old.MigrateTo(t.Context(), 1); err != nil {
 		t.Fatal(err)
 	}

@@ -224,9 +224,5 @@ func testEnteredBy(t *testing.T, s store) {
 // flowDB is the store's database, for checks no API answers.
 func (s store) flowDB(t *testing.T) *sql.DB {
 	t.Helper()
-	d, ok := s.Store.(interface{ DB() *sql.DB })
-	if !ok {
-		t.Fatalf("%T has no DB()", s.Store)
-	}
-	return d.DB()
+	return s.db.Handle().SQL()
 }

@@ -77,6 +77,7 @@ for i in range(int(sys.argv[1])):
     print(f'{90000000000000 + i},クラスタ 試験{i},{9000000000 + i:011d}')
 " "$CALLERS" >"$tmp/technicians.csv"
 "$tmp/dezura" --db "$url" technician import "$tmp/technicians.csv" >/dev/null
+"$tmp/dezura" --db "$url" contractor add --id demo --name デモ工務店 --ccus-business-id 000000000001 >/dev/null
 "$tmp/dezura" --db "$url" billing subscribe --contractor demo \
 	--start "$(TZ=Asia/Tokyo date -d '1 year ago 1 day ago' +%F)" >/dev/null
 

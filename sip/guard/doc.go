@@ -1,5 +1,6 @@
 // Package guard decides, per incoming SIP request, whether dezura answers
-// it (issue 8 items 2, 3 and 6): a trust list of the trunk's addresses,
+// it: on a public address, scanners and credential guessers send requests
+// by the thousand. It holds a trust list of the trunk's addresses,
 // digest authentication (RFC 3261 §22, RFC 2617, RFC 7616, RFC 8760) for
 // peers that are not on it, per-source token buckets, a ban list, and a
 // source table whose size is bounded however many addresses a flood comes
@@ -22,14 +23,18 @@
 //		for _, c := range challenges {
 //			res.AppendHeader(sip.NewHeader("WWW-Authenticate", c))
 //		}
-//		tx.Respond(res)
+//		send(tx, res)
 //		return
 //	case guard.Forbid:
-//		tx.Respond(sip.NewResponseFromRequest(req, 403, "Forbidden", nil))
+//		send(tx, sip.NewResponseFromRequest(req, 403, "Forbidden", nil))
 //		return
 //	default: // guard.Drop: send nothing
 //		return
 //	}
+//
+// where send calls tx.Respond and logs a response that could not be sent
+// (sip.Server does it through a rate limiter: a stranger can make every
+// response fail).
 //
 // Secrets never reach a log through this package: errors name files, lines
 // and users but not secrets, and the Secrets type prints only its size.

@@ -26,42 +26,43 @@ var (
 	contractorIDRe = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
 )
 
-func invalid(format string, args ...any) error {
-	return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), ledger.ErrInvalid)
-}
+// invalid is an error matching ErrInvalid that says what rule was broken.
+func invalid(format string, args ...any) error { return ledger.Invalid(format, args...) }
 
-// exists wraps a unique violation as ErrExists.
-func (s *Store) exists(err error, what string) error {
+// exists says a unique violation of an add as "thing is already
+// registered" (ErrExists); other errors get the action as context.
+func (s *Store) exists(err error, action, thing string) error {
 	if err == nil {
 		return nil
 	}
 	if s.d.IsUnique(err) {
-		return fmt.Errorf("ledger: %s: %w", what, ledger.ErrExists)
+		return ledger.Exists("%s is already registered", thing)
 	}
-	return fmt.Errorf("ledger: %s: %w", what, err)
+	return fmt.Errorf("%s: %w", action, err)
 }
 
-func (s *Store) mustExist(ctx context.Context, tx *sql.Tx, table, col, val, what string) error {
+// mustExist returns notFound unless table has a row whose col is val.
+func (s *Store) mustExist(ctx context.Context, tx *sql.Tx, table, col, val string, notFound error) error {
 	var n int
 	if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM `+table+` WHERE `+col+` = ?`), val).Scan(&n); err != nil {
 		return err
 	}
 	if n == 0 {
-		return fmt.Errorf("%s %s: %w", what, val, ledger.ErrNotFound)
+		return notFound
 	}
 	return nil
 }
 
-// disable sets disabled on one row; ErrNotFound if there is none.
-func (s *Store) disable(ctx context.Context, what, query string, args ...any) error {
+// disable sets disabled on one row; notFound if there is none.
+func (s *Store) disable(ctx context.Context, action string, notFound error, query string, args ...any) error {
 	r, err := s.db.ExecContext(ctx, s.q(query), args...)
 	if err != nil {
-		return fmt.Errorf("ledger: disable %s: %w", what, err)
+		return fmt.Errorf("%s: %w", action, err)
 	}
 	if n, err := r.RowsAffected(); err != nil {
-		return fmt.Errorf("ledger: disable %s: %w", what, err)
+		return fmt.Errorf("%s: %w", action, err)
 	} else if n == 0 {
-		return fmt.Errorf("ledger: disable %s: %w", what, ledger.ErrNotFound)
+		return notFound
 	}
 	return nil
 }
@@ -69,14 +70,14 @@ func (s *Store) disable(ctx context.Context, what, query string, args ...any) er
 // AddContractor registers a contractor.
 func (s *Store) AddContractor(ctx context.Context, c ledger.Contractor) error {
 	if !contractorIDRe.MatchString(c.ID) {
-		return invalid("ledger: contractor ID %q: want 1-64 letters, digits, '.', '_' or '-'", c.ID)
+		return invalid("contractor ID %q: want 1-64 letters, digits, '.', '_' or '-'", c.ID)
 	}
 	if strings.TrimSpace(c.Name) == "" {
-		return invalid("ledger: contractor %s: name is empty", c.ID)
+		return invalid("contractor %s: name is empty", c.ID)
 	}
 	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO contractors (id, name, ccus_business_id, disabled, created_at) VALUES (?, ?, ?, ?, ?)`),
 		c.ID, c.Name, c.CCUSBusinessID, c.Disabled, s.now().UTC())
-	return s.exists(err, "add contractor "+c.ID)
+	return s.exists(err, "add contractor "+c.ID, "contractor "+c.ID)
 }
 
 // Contractor returns one contractor.
@@ -85,10 +86,10 @@ func (s *Store) Contractor(ctx context.Context, id string) (ledger.Contractor, e
 	err := s.db.QueryRowContext(ctx, s.q(`SELECT id, name, ccus_business_id, disabled FROM contractors WHERE id = ?`), id).
 		Scan(&c.ID, &c.Name, &c.CCUSBusinessID, &c.Disabled)
 	if errors.Is(err, sql.ErrNoRows) {
-		return c, fmt.Errorf("ledger: contractor %s: %w", id, ledger.ErrNotFound)
+		return c, ledger.UnknownContractor(id)
 	}
 	if err != nil {
-		return c, fmt.Errorf("ledger: contractor %s: %w", id, err)
+		return c, fmt.Errorf("look up contractor %s: %w", id, err)
 	}
 	return c, nil
 }
@@ -116,7 +117,7 @@ func (s *Store) Contractors(ctx context.Context) ([]ledger.Contractor, error) {
 
 // DisableContractor marks a contractor disabled.
 func (s *Store) DisableContractor(ctx context.Context, id string) error {
-	return s.disable(ctx, "contractor "+id, `UPDATE contractors SET disabled = TRUE WHERE id = ?`, id)
+	return s.disable(ctx, "disable contractor "+id, ledger.UnknownContractor(id), `UPDATE contractors SET disabled = TRUE WHERE id = ?`, id)
 }
 
 // AddTechnician registers a technician.
@@ -163,7 +164,7 @@ func (s *Store) ImportTechnicians(ctx context.Context, rows []ledger.TechnicianI
 	ps := make([]prepared, len(rows))
 	for i, r := range rows {
 		if err := ValidateTechnician(r); err != nil {
-			return fmt.Errorf("ledger: add technician: %w", err)
+			return fmt.Errorf("add technician: %w", err)
 		}
 		p := prepared{r: r}
 		if p.r.Language == "" {
@@ -192,18 +193,18 @@ func (s *Store) ImportTechnicians(ctx context.Context, rows []ledger.TechnicianI
 		contractors := map[string]bool{}
 		for _, p := range ps {
 			if c := p.r.ContractorID; c != "" && !contractors[c] {
-				if err := s.mustExist(ctx, tx, "contractors", "id", c, "contractor"); err != nil {
-					return fmt.Errorf("technician %s: %w", p.r.ID, err)
+				if err := s.mustExist(ctx, tx, "contractors", "id", c, ledger.UnknownContractor(c)); err != nil {
+					return fmt.Errorf("add technician %s: %w", p.r.ID, err)
 				}
 				contractors[c] = true
 			}
 			if _, err := ins.ExecContext(ctx, p.r.ID, p.r.Name, nullString(p.r.ContractorID), p.r.Language, p.hash, p.r.Disabled, now,
 				nullString(p.r.CrewNumber)); err != nil {
 				if s.d.IsUnique(err) && p.r.CrewNumber != "" {
-					return fmt.Errorf("technician %s (or crew number %s of contractor %s): %w", p.r.ID, p.r.CrewNumber, p.r.ContractorID, ledger.ErrExists)
+					return ledger.Exists("technician %s, or crew number %s in contractor %s, is already registered", p.r.ID, p.r.CrewNumber, p.r.ContractorID)
 				}
 				if s.d.IsUnique(err) {
-					return fmt.Errorf("technician %s: %w", p.r.ID, ledger.ErrExists)
+					return ledger.Exists("technician %s is already registered", p.r.ID)
 				}
 				return fmt.Errorf("technician %s: %w", p.r.ID, err)
 			}
@@ -211,7 +212,7 @@ func (s *Store) ImportTechnicians(ctx context.Context, rows []ledger.TechnicianI
 				if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO phones (e164, technician_id, disabled, created_at) VALUES (?, ?, FALSE, ?)`),
 					p.phone, p.r.ID, now); err != nil {
 					if s.d.IsUnique(err) {
-						return fmt.Errorf("technician %s: phone %s: %w", p.r.ID, maskPhone(p.phone), ledger.ErrExists)
+						return ledger.Exists("technician %s: phone %s is already registered", p.r.ID, ledger.MaskPhone(p.phone))
 					}
 					return fmt.Errorf("technician %s: phone: %w", p.r.ID, err)
 				}
@@ -223,10 +224,16 @@ func (s *Store) ImportTechnicians(ctx context.Context, rows []ledger.TechnicianI
 		}
 		return nil
 	})
-	if err != nil {
-		return fmt.Errorf("ledger: add technicians: %w", err)
+	if err != nil && !said(err) {
+		return fmt.Errorf("add technicians: %w", err)
 	}
-	return nil
+	return err
+}
+
+// said reports whether err already says, in the ledger's own sentence,
+// what was wrong with the request, so that no context is added.
+func said(err error) bool {
+	return errors.Is(err, ledger.ErrNotFound) || errors.Is(err, ledger.ErrExists) || errors.Is(err, ledger.ErrInvalid)
 }
 
 // Technicians lists technicians by ID, of one contractor if contractorID is set.
@@ -259,7 +266,7 @@ func (s *Store) Technicians(ctx context.Context, contractorID string) ([]ledger.
 // DisableTechnician marks a technician disabled: lookups still find them
 // (Disabled set), RecordAttendance refuses with ErrUnknownTechnician.
 func (s *Store) DisableTechnician(ctx context.Context, id string) error {
-	return s.disable(ctx, "technician "+id, `UPDATE technicians SET disabled = TRUE WHERE id = ?`, id)
+	return s.disable(ctx, "disable technician "+id, ledger.UnknownTechnician(id), `UPDATE technicians SET disabled = TRUE WHERE id = ?`, id)
 }
 
 // CheckSecurityCode compares code with the stored hash. A technician with
@@ -268,10 +275,10 @@ func (s *Store) CheckSecurityCode(ctx context.Context, technicianID, code string
 	var h string
 	err := s.db.QueryRowContext(ctx, s.q(`SELECT security_code_hash FROM technicians WHERE id = ?`), technicianID).Scan(&h)
 	if errors.Is(err, sql.ErrNoRows) {
-		return false, fmt.Errorf("ledger: technician %s: %w: %w", technicianID, ledger.ErrUnknownTechnician, ledger.ErrNotFound)
+		return false, ledger.UnknownTechnician(technicianID)
 	}
 	if err != nil {
-		return false, fmt.Errorf("ledger: technician %s: %w", technicianID, err)
+		return false, fmt.Errorf("check security code of %s: %w", technicianID, err)
 	}
 	if h == "" {
 		return false, nil
@@ -284,17 +291,17 @@ func (s *Store) CheckSecurityCode(ctx context.Context, technicianID, code string
 func (s *Store) AddPhone(ctx context.Context, p ledger.Phone) error {
 	e164, err := ledger.NormalizePhone(p.E164)
 	if err != nil {
-		return fmt.Errorf("ledger: add phone: %w", err)
+		return fmt.Errorf("add phone: %w", err)
 	}
 	if (p.TechnicianID == "") == (p.ContractorID == "") {
-		return invalid("ledger: add phone %s: give a technician or a contractor (foreman), not both", maskPhone(e164))
+		return invalid("add phone %s: give a technician or a contractor (foreman), not both", ledger.MaskPhone(e164))
 	}
 	err = s.tryTx(ctx, func(tx *sql.Tx) error {
 		if p.TechnicianID != "" {
-			if err := s.mustExist(ctx, tx, "technicians", "id", p.TechnicianID, "technician"); err != nil {
+			if err := s.mustExist(ctx, tx, "technicians", "id", p.TechnicianID, ledger.UnknownTechnician(p.TechnicianID)); err != nil {
 				return err
 			}
-		} else if err := s.mustExist(ctx, tx, "contractors", "id", p.ContractorID, "contractor"); err != nil {
+		} else if err := s.mustExist(ctx, tx, "contractors", "id", p.ContractorID, ledger.UnknownContractor(p.ContractorID)); err != nil {
 			return err
 		}
 		now := s.now().UTC()
@@ -306,7 +313,7 @@ func (s *Store) AddPhone(ctx context.Context, p ledger.Phone) error {
 		return s.logPhone(ctx, tx, ledger.PhoneEvent{E164: e164, Kind: ledger.PhoneEventRegister, TechnicianID: p.TechnicianID,
 			ContractorID: p.ContractorID, Actor: ledger.PhoneSourceOffice, At: now})
 	})
-	return s.exists(err, "add phone "+maskPhone(e164))
+	return s.exists(err, "add phone "+ledger.MaskPhone(e164), "phone "+ledger.MaskPhone(e164))
 }
 
 const phoneCols = `e164, technician_id, contractor_id, disabled, source, disabled_by, created_at`
@@ -324,14 +331,14 @@ func scanPhone(sc interface{ Scan(...any) error }) (ledger.Phone, error) {
 func (s *Store) Phone(ctx context.Context, number string) (ledger.Phone, error) {
 	e164, err := ledger.NormalizePhone(number)
 	if err != nil {
-		return ledger.Phone{}, fmt.Errorf("ledger: phone: %w", err)
+		return ledger.Phone{}, fmt.Errorf("look up phone: %w", err)
 	}
 	p, err := scanPhone(s.db.QueryRowContext(ctx, s.q(`SELECT `+phoneCols+` FROM phones WHERE e164 = ?`), e164))
 	if errors.Is(err, sql.ErrNoRows) {
-		return p, fmt.Errorf("ledger: phone %s: %w", maskPhone(e164), ledger.ErrNotFound)
+		return p, ledger.UnknownPhone(e164)
 	}
 	if err != nil {
-		return p, fmt.Errorf("ledger: phone %s: %w", maskPhone(e164), err)
+		return p, fmt.Errorf("look up phone %s: %w", ledger.MaskPhone(e164), err)
 	}
 	return p, nil
 }
@@ -361,7 +368,7 @@ func (s *Store) Phones(ctx context.Context) ([]ledger.Phone, error) {
 func (s *Store) DisablePhone(ctx context.Context, number string) error {
 	e164, err := ledger.NormalizePhone(number)
 	if err != nil {
-		return fmt.Errorf("ledger: disable phone: %w", err)
+		return fmt.Errorf("disable phone: %w", err)
 	}
 	return s.disablePhone(ctx, e164, ledger.PhoneSourceOffice, "", "")
 }
@@ -369,24 +376,24 @@ func (s *Store) DisablePhone(ctx context.Context, number string) error {
 // AddSite registers a site.
 func (s *Store) AddSite(ctx context.Context, st ledger.Site) error {
 	if !siteCodeRe.MatchString(st.Code) {
-		return invalid("ledger: site code %q: want 1 to 8 digits", st.Code)
+		return invalid("site code %q: want 1 to 8 digits", st.Code)
 	}
 	if strings.TrimSpace(st.Name) == "" {
-		return invalid("ledger: site %s: name is empty", st.Code)
+		return invalid("site %s: name is empty", st.Code)
 	}
 	if !st.OpensOn.IsZero() && !st.ClosesOn.IsZero() && dateOf(st.ClosesOn) < dateOf(st.OpensOn) {
-		return invalid("ledger: site %s: closes %s before it opens %s", st.Code, dateOf(st.ClosesOn), dateOf(st.OpensOn))
+		return invalid("site %s: closes %s before it opens %s", st.Code, dateOf(st.ClosesOn), dateOf(st.OpensOn))
 	}
 	did := ""
 	if st.DID != "" {
 		var err error
 		if did, err = ledger.NormalizePhone(st.DID); err != nil {
-			return fmt.Errorf("ledger: site %s DID: %w", st.Code, err)
+			return fmt.Errorf("site %s DID: %w", st.Code, err)
 		}
 	}
 	err := s.tryTx(ctx, func(tx *sql.Tx) error {
 		if st.ContractorID != "" {
-			if err := s.mustExist(ctx, tx, "contractors", "id", st.ContractorID, "contractor"); err != nil {
+			if err := s.mustExist(ctx, tx, "contractors", "id", st.ContractorID, ledger.UnknownContractor(st.ContractorID)); err != nil {
 				return err
 			}
 		}
@@ -396,7 +403,7 @@ func (s *Store) AddSite(ctx context.Context, st ledger.Site) error {
 			nullString(did), st.Disabled, s.now().UTC())
 		return err
 	})
-	return s.exists(err, "add site "+st.Code)
+	return s.exists(err, "add site "+st.Code, "site "+st.Code) // or its DID
 }
 
 // Sites lists sites by code, of one contractor if contractorID is set.
@@ -428,23 +435,24 @@ func (s *Store) Sites(ctx context.Context, contractorID string) ([]ledger.Site, 
 
 // DisableSite closes a site to new attendance (ErrSiteClosed).
 func (s *Store) DisableSite(ctx context.Context, code string) error {
-	return s.disable(ctx, "site "+code, `UPDATE sites SET disabled = TRUE WHERE code = ?`, code)
+	return s.disable(ctx, "disable site "+code, ledger.UnknownSite(code), `UPDATE sites SET disabled = TRUE WHERE code = ?`, code)
 }
 
 // Assign records that a technician works at a site with a trade and role.
 func (s *Store) Assign(ctx context.Context, a ledger.Assignment) error {
 	err := s.tryTx(ctx, func(tx *sql.Tx) error {
-		if err := s.mustExist(ctx, tx, "sites", "code", a.SiteCode, "site"); err != nil {
+		if err := s.mustExist(ctx, tx, "sites", "code", a.SiteCode, ledger.UnknownSite(a.SiteCode)); err != nil {
 			return err
 		}
-		if err := s.mustExist(ctx, tx, "technicians", "id", a.TechnicianID, "technician"); err != nil {
+		if err := s.mustExist(ctx, tx, "technicians", "id", a.TechnicianID, ledger.UnknownTechnician(a.TechnicianID)); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO assignments (site_code, technician_id, trade, role, disabled, created_at)
 			VALUES (?, ?, ?, ?, ?, ?)`), a.SiteCode, a.TechnicianID, a.Trade, a.Role, a.Disabled, s.now().UTC())
 		return err
 	})
-	return s.exists(err, fmt.Sprintf("assign %s to site %s", a.TechnicianID, a.SiteCode))
+	return s.exists(err, fmt.Sprintf("assign %s to site %s", a.TechnicianID, a.SiteCode),
+		fmt.Sprintf("technician %s at site %s", a.TechnicianID, a.SiteCode))
 }
 
 // Assignments lists assignments, of one site if siteCode is set.
@@ -476,7 +484,8 @@ func (s *Store) Assignments(ctx context.Context, siteCode string) ([]ledger.Assi
 
 // DisableAssignment ends an assignment.
 func (s *Store) DisableAssignment(ctx context.Context, siteCode, technicianID string) error {
-	return s.disable(ctx, fmt.Sprintf("assignment of %s at site %s", technicianID, siteCode),
+	return s.disable(ctx, fmt.Sprintf("end the assignment of %s at site %s", technicianID, siteCode),
+		ledger.NotFound(nil, "technician %s is not assigned to site %s (see: dezura assign list --site %s)", technicianID, siteCode, siteCode),
 		`UPDATE assignments SET disabled = TRUE WHERE site_code = ? AND technician_id = ?`, siteCode, technicianID)
 }
 
@@ -525,7 +534,7 @@ func (s *Store) SeedDemo(ctx context.Context) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("ledger: seed demo data: %w", err)
+		return fmt.Errorf("seed demo data: %w", err)
 	}
 	return nil
 }

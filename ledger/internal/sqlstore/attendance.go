@@ -42,10 +42,10 @@ func scanEntry(sc interface{ Scan(...any) error }) (ledger.Entry, error) {
 //     request made, as it is now, and writes nothing.
 func (s *Store) RecordAttendance(ctx context.Context, req ledger.AttendanceRequest) (ledger.AttendanceResult, error) {
 	if req.Action != ledger.ActionCheckIn && req.Action != ledger.ActionCheckOut {
-		return ledger.AttendanceResult{}, fmt.Errorf("ledger: record attendance: action %v: %w", req.Action, ledger.ErrInvalid)
+		return ledger.AttendanceResult{}, invalid("record attendance: action %v is neither a check-in nor a check-out", req.Action)
 	}
 	if req.At.IsZero() {
-		return ledger.AttendanceResult{}, fmt.Errorf("ledger: record attendance: no time: %w", ledger.ErrInvalid)
+		return ledger.AttendanceResult{}, invalid("record attendance: no time")
 	}
 	var res ledger.AttendanceResult
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
@@ -54,7 +54,7 @@ func (s *Store) RecordAttendance(ctx context.Context, req ledger.AttendanceReque
 		return err
 	})
 	if err != nil {
-		return ledger.AttendanceResult{}, fmt.Errorf("ledger: record %v for %s at site %s: %w", req.Action, req.TechnicianID, req.SiteCode, err)
+		return ledger.AttendanceResult{}, fmt.Errorf("record %v for %s at site %s: %w", req.Action, req.TechnicianID, req.SiteCode, err)
 	}
 	return res, nil
 }
@@ -72,7 +72,7 @@ func (s *Store) recordTx(ctx context.Context, tx *sql.Tx, req ledger.AttendanceR
 		return res, err
 	}
 	if tech.Disabled {
-		return res, fmt.Errorf("technician %s is disabled: %w", tech.ID, ledger.ErrUnknownTechnician)
+		return res, ledger.NewError(ledger.ErrUnknownTechnician, "technician %s is disabled", tech.ID)
 	}
 	st, err := s.site(ctx, tx, req.SiteCode)
 	if err != nil {
@@ -80,13 +80,13 @@ func (s *Store) recordTx(ctx context.Context, tx *sql.Tx, req ledger.AttendanceR
 	}
 	wd := ledger.WorkDate(req.At)
 	if st.Disabled {
-		return res, fmt.Errorf("site %s is disabled: %w", st.Code, ledger.ErrSiteClosed)
+		return res, ledger.NewError(ledger.ErrSiteClosed, "site %s is disabled", st.Code)
 	}
 	if d := dateOf(st.OpensOn); d != "" && wd < d {
-		return res, fmt.Errorf("site %s opens on %s, work date %s: %w", st.Code, d, wd, ledger.ErrSiteClosed)
+		return res, ledger.NewError(ledger.ErrSiteClosed, "site %s opens on %s, after the work date %s", st.Code, d, wd)
 	}
 	if d := dateOf(st.ClosesOn); d != "" && wd > d {
-		return res, fmt.Errorf("site %s closed on %s, work date %s: %w", st.Code, d, wd, ledger.ErrSiteClosed)
+		return res, ledger.NewError(ledger.ErrSiteClosed, "site %s closed on %s, before the work date %s", st.Code, d, wd)
 	}
 	at := req.At.UTC()
 	now := s.now().UTC()

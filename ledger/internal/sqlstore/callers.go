@@ -32,13 +32,13 @@ func (s *Store) disablePhone(ctx context.Context, e164, by, technicianID, callID
 	err := s.tryTx(ctx, func(tx *sql.Tx) error {
 		p, err := scanPhone(tx.QueryRowContext(ctx, s.q(`SELECT `+phoneCols+` FROM phones WHERE e164 = ?`), e164))
 		if errors.Is(err, sql.ErrNoRows) {
-			return ledger.ErrNotFound
+			return ledger.UnknownPhone(e164)
 		}
 		if err != nil {
 			return err
 		}
 		if technicianID != "" && (p.TechnicianID != technicianID || p.Source != ledger.PhoneSourceSelf || p.Disabled) {
-			return ledger.ErrNotFound
+			return ledger.NotFound(nil, "phone %s is not one technician %s registered himself", ledger.MaskPhone(e164), technicianID)
 		}
 		now := s.now().UTC()
 		if _, err := tx.ExecContext(ctx, s.q(`UPDATE phones SET disabled = TRUE, disabled_by = ? WHERE e164 = ?`), by, e164); err != nil {
@@ -47,10 +47,10 @@ func (s *Store) disablePhone(ctx context.Context, e164, by, technicianID, callID
 		return s.logPhone(ctx, tx, ledger.PhoneEvent{E164: e164, Kind: ledger.PhoneEventDisable, TechnicianID: p.TechnicianID,
 			ContractorID: p.ContractorID, Actor: by, CallID: callID, At: now})
 	})
-	if err != nil {
-		return fmt.Errorf("ledger: disable phone %s: %w", maskPhone(e164), err)
+	if err != nil && !errors.Is(err, ledger.ErrNotFound) {
+		return fmt.Errorf("disable phone %s: %w", ledger.MaskPhone(e164), err)
 	}
-	return nil
+	return err
 }
 
 // RegisterOwnPhone binds p.E164 to p.TechnicianID by his own call: a new
@@ -58,14 +58,14 @@ func (s *Store) disablePhone(ctx context.Context, e164, by, technicianID, callID
 func (s *Store) RegisterOwnPhone(ctx context.Context, p ledger.OwnPhone) error {
 	e164, err := ledger.NormalizePhone(p.E164)
 	if err != nil {
-		return fmt.Errorf("ledger: register own phone: %w", err)
+		return fmt.Errorf("register own phone: %w", err)
 	}
 	at := p.At.UTC()
 	if p.At.IsZero() {
 		at = s.now().UTC()
 	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := s.mustExist(ctx, tx, "technicians", "id", p.TechnicianID, "technician"); err != nil {
+		if err := s.mustExist(ctx, tx, "technicians", "id", p.TechnicianID, ledger.UnknownTechnician(p.TechnicianID)); err != nil {
 			return err
 		}
 		cur, err := scanPhone(tx.QueryRowContext(ctx, s.q(`SELECT `+phoneCols+` FROM phones WHERE e164 = ?`), e164))
@@ -75,7 +75,7 @@ func (s *Store) RegisterOwnPhone(ctx context.Context, p ledger.OwnPhone) error {
 				e164, p.TechnicianID, at, ledger.PhoneSourceSelf)
 		case err != nil:
 		case !ledger.SelfRegistrable(cur):
-			err = ledger.ErrExists
+			err = ledger.Exists("phone %s is already registered; only the office can change it", ledger.MaskPhone(e164))
 		default:
 			_, err = tx.ExecContext(ctx, s.q(`UPDATE phones SET technician_id = ?, contractor_id = NULL, disabled = FALSE,
 				disabled_by = '', source = ?, created_at = ? WHERE e164 = ?`), p.TechnicianID, ledger.PhoneSourceSelf, at, e164)
@@ -86,10 +86,10 @@ func (s *Store) RegisterOwnPhone(ctx context.Context, p ledger.OwnPhone) error {
 		return s.logPhone(ctx, tx, ledger.PhoneEvent{E164: e164, Kind: ledger.PhoneEventRegister, TechnicianID: p.TechnicianID,
 			Actor: ledger.PhoneSourceSelf, CallID: p.CallID, At: at})
 	})
-	if err != nil {
-		return fmt.Errorf("ledger: register phone %s for %s: %w", maskPhone(e164), p.TechnicianID, err)
+	if err != nil && !errors.Is(err, ledger.ErrExists) && !errors.Is(err, ledger.ErrNotFound) {
+		return fmt.Errorf("register phone %s for %s: %w", ledger.MaskPhone(e164), p.TechnicianID, err)
 	}
-	return nil
+	return err
 }
 
 // UnregisterOwnPhone disables p.E164 by the call of the technician who
@@ -97,10 +97,10 @@ func (s *Store) RegisterOwnPhone(ctx context.Context, p ledger.OwnPhone) error {
 func (s *Store) UnregisterOwnPhone(ctx context.Context, p ledger.OwnPhone) error {
 	e164, err := ledger.NormalizePhone(p.E164)
 	if err != nil {
-		return fmt.Errorf("ledger: unregister own phone: %w", err)
+		return fmt.Errorf("unregister own phone: %w", err)
 	}
 	if p.TechnicianID == "" {
-		return invalid("ledger: unregister phone %s: no technician", maskPhone(e164))
+		return invalid("unregister phone %s: say which technician", ledger.MaskPhone(e164))
 	}
 	return s.disablePhone(ctx, e164, ledger.PhoneSourceSelf, p.TechnicianID, p.CallID)
 }
@@ -112,14 +112,14 @@ func (s *Store) PhoneEvents(ctx context.Context, number string) ([]ledger.PhoneE
 	if number != "" {
 		e164, err := ledger.NormalizePhone(number)
 		if err != nil {
-			return nil, fmt.Errorf("ledger: phone log: %w", err)
+			return nil, fmt.Errorf("phone log: %w", err)
 		}
 		q += ` WHERE e164 = ?`
 		args = append(args, e164)
 	}
 	rows, err := s.db.QueryContext(ctx, s.q(q+` ORDER BY id`), args...)
 	if err != nil {
-		return nil, fmt.Errorf("ledger: phone log: %w", err)
+		return nil, fmt.Errorf("phone log: %w", err)
 	}
 	defer rows.Close()
 	var out []ledger.PhoneEvent
@@ -127,13 +127,13 @@ func (s *Store) PhoneEvents(ctx context.Context, number string) ([]ledger.PhoneE
 		var ev ledger.PhoneEvent
 		var at sql.NullTime
 		if err := rows.Scan(&ev.ID, &ev.E164, &ev.Kind, &ev.TechnicianID, &ev.ContractorID, &ev.Actor, &ev.CallID, &at); err != nil {
-			return nil, fmt.Errorf("ledger: phone log: %w", err)
+			return nil, fmt.Errorf("phone log: %w", err)
 		}
 		ev.At = timeOf(at)
 		out = append(out, ev)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("ledger: phone log: %w", err)
+		return nil, fmt.Errorf("phone log: %w", err)
 	}
 	return out, nil
 }
@@ -144,10 +144,10 @@ const crewMemberQuery = `SELECT ` + technicianCols + ` FROM technicians WHERE co
 func (s *Store) CrewMember(ctx context.Context, contractorID, number string) (ledger.Technician, error) {
 	t, err := scanTechnician(s.row(ctx, nil, crewMemberQuery, contractorID, number))
 	if errors.Is(err, sql.ErrNoRows) {
-		return t, fmt.Errorf("ledger: crew number %s of %s: %w: %w", number, contractorID, ledger.ErrUnknownTechnician, ledger.ErrNotFound)
+		return t, ledger.NotFound(ledger.ErrUnknownTechnician, "contractor %s has no crew number %s (give one with: dezura crew set)", contractorID, number)
 	}
 	if err != nil {
-		return t, fmt.Errorf("ledger: crew number %s of %s: %w", number, contractorID, err)
+		return t, fmt.Errorf("crew number %s of %s: %w", number, contractorID, err)
 	}
 	return t, nil
 }
@@ -156,24 +156,23 @@ func (s *Store) CrewMember(ctx context.Context, contractorID, number string) (le
 func (s *Store) SetCrewNumber(ctx context.Context, technicianID, number string) error {
 	number = strings.TrimSpace(number)
 	if err := ledger.ValidateCrewNumber(number); err != nil {
-		return fmt.Errorf("ledger: technician %s: %w", technicianID, err)
+		return err
 	}
-	err := s.tryTx(ctx, func(tx *sql.Tx) error {
+	return s.tryTx(ctx, func(tx *sql.Tx) error {
 		t, err := s.technician(ctx, tx, technicianID)
 		if err != nil {
 			return err
 		}
 		if number != "" && t.ContractorID == "" {
-			return invalid("technician %s has no contractor: a crew number is the contractor's", technicianID)
+			return invalid("technician %s has no contractor: a crew number is the contractor's (dezura technician add --contractor)", technicianID)
 		}
 		_, err = tx.ExecContext(ctx, s.q(`UPDATE technicians SET crew_number = ? WHERE id = ?`), nullString(number), technicianID)
-		if s.d.IsUnique(err) {
-			return fmt.Errorf("crew number %s is already given in contractor %s: %w", number, t.ContractorID, ledger.ErrExists)
+		switch {
+		case s.d.IsUnique(err):
+			return ledger.Exists("crew number %s is already given in contractor %s", number, t.ContractorID)
+		case err != nil:
+			return fmt.Errorf("set crew number of %s: %w", technicianID, err)
 		}
-		return err
+		return nil
 	})
-	if err != nil {
-		return fmt.Errorf("ledger: set crew number of %s: %w", technicianID, err)
-	}
-	return nil
 }

@@ -38,7 +38,7 @@ const insertCallQuery = `INSERT INTO calls
 // commit and an fsync on every record.
 func (s *Store) RecordCall(ctx context.Context, rec ledger.CallRecord) error {
 	if rec.CallID == "" {
-		return fmt.Errorf("ledger: record call: no call ID: %w", ledger.ErrInvalid)
+		return invalid("record call: no call ID")
 	}
 	steps, err := json.Marshal(nonNil(rec.Steps))
 	if err != nil {

@@ -15,10 +15,10 @@ import (
 func (s *Store) Entry(ctx context.Context, id int64) (ledger.Entry, error) {
 	e, err := scanEntry(s.db.QueryRowContext(ctx, s.q(`SELECT `+entryCols+` FROM work_entries WHERE id = ?`), id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return e, fmt.Errorf("ledger: entry %d: %w", id, ledger.ErrNotFound)
+		return e, ledger.UnknownEntry(id)
 	}
 	if err != nil {
-		return e, fmt.Errorf("ledger: entry %d: %w", id, err)
+		return e, fmt.Errorf("look up entry %d: %w", id, err)
 	}
 	return e, nil
 }
@@ -53,10 +53,10 @@ func (s *Store) EntryEvents(ctx context.Context, entryID int64) ([]ledger.Event,
 // and why. An exported entry is exported again by the next --only-new.
 func (s *Store) CorrectEntry(ctx context.Context, c ledger.Correction) (ledger.Entry, error) {
 	if strings.TrimSpace(c.Actor) == "" || strings.TrimSpace(c.Reason) == "" {
-		return ledger.Entry{}, invalid("ledger: correct entry %d: say who and why", c.EntryID)
+		return ledger.Entry{}, invalid("correct entry %d: say who and why", c.EntryID)
 	}
 	if c.CheckIn.IsZero() && c.CheckOut.IsZero() {
-		return ledger.Entry{}, invalid("ledger: correct entry %d: give a check-in or check-out time", c.EntryID)
+		return ledger.Entry{}, invalid("correct entry %d: give a check-in or check-out time", c.EntryID)
 	}
 	return s.changeEntry(ctx, c.EntryID, c.At, func(e *ledger.Entry) (string, string, error) {
 		if e.Status == ledger.EntryStatusCancelled {
@@ -88,7 +88,7 @@ func (s *Store) CorrectEntry(ctx context.Context, c ledger.Correction) (ledger.E
 // CancelEntry marks an entry cancelled, logging who and why.
 func (s *Store) CancelEntry(ctx context.Context, entryID int64, actor, reason string, at time.Time) (ledger.Entry, error) {
 	if strings.TrimSpace(actor) == "" || strings.TrimSpace(reason) == "" {
-		return ledger.Entry{}, invalid("ledger: cancel entry %d: say who and why", entryID)
+		return ledger.Entry{}, invalid("cancel entry %d: say who and why", entryID)
 	}
 	return s.changeEntry(ctx, entryID, at, func(e *ledger.Entry) (string, string, error) {
 		if e.Status == ledger.EntryStatusCancelled {
@@ -118,7 +118,7 @@ func (s *Store) changeEntry(ctx context.Context, id int64, at time.Time, change 
 		var err error
 		e, err = scanEntry(tx.QueryRowContext(ctx, s.q(`SELECT `+entryCols+` FROM work_entries WHERE id = ?`+s.d.ForUpdate), id))
 		if errors.Is(err, sql.ErrNoRows) {
-			return ledger.ErrNotFound
+			return ledger.UnknownEntry(id)
 		}
 		if err != nil {
 			return err
@@ -138,8 +138,11 @@ func (s *Store) changeEntry(ctx context.Context, id int64, at time.Time, change 
 			kind, e.TechnicianID, e.SiteCode, e.WorkDate, at.UTC(), e.ID, actor, reason, detail, now)
 		return err
 	})
+	if errors.Is(err, ledger.ErrNotFound) {
+		return ledger.Entry{}, err // says which entry already
+	}
 	if err != nil {
-		return ledger.Entry{}, fmt.Errorf("ledger: change entry %d: %w", id, err)
+		return ledger.Entry{}, fmt.Errorf("change entry %d: %w", id, err)
 	}
 	return e, nil
 }
@@ -149,14 +152,14 @@ func (s *Store) changeEntry(ctx context.Context, id int64, at time.Time, change 
 func (s *Store) SiteByDID(ctx context.Context, number string) (ledger.Site, error) {
 	did, err := ledger.NormalizePhone(number)
 	if err != nil {
-		return ledger.Site{}, fmt.Errorf("ledger: site by DID: %w", err)
+		return ledger.Site{}, fmt.Errorf("site by number: %w", err)
 	}
 	st, err := scanSite(s.db.QueryRowContext(ctx, s.q(`SELECT `+siteCols+` FROM sites WHERE did = ?`), did))
 	if errors.Is(err, sql.ErrNoRows) {
-		return st, fmt.Errorf("ledger: site for DID %s: %w: %w", did, ledger.ErrUnknownSite, ledger.ErrNotFound)
+		return st, ledger.NotFound(ledger.ErrUnknownSite, "no site has the number %s (give a site its number with: dezura site add --did)", did)
 	}
 	if err != nil {
-		return st, fmt.Errorf("ledger: site for DID %s: %w", did, err)
+		return st, fmt.Errorf("look up the site of number %s: %w", did, err)
 	}
 	return st, nil
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/dezura/dezura/ledger"
+	"github.com/dezura/dezura/ledger/sqldb"
 )
 
 // entryWhere builds the WHERE clause of an EntryFilter over work_entries e
@@ -52,7 +53,7 @@ func validDates(f ledger.EntryFilter) error {
 			continue
 		}
 		if _, err := ledger.ParseWorkDate(d); err != nil {
-			return fmt.Errorf("%w: %w", ledger.ErrInvalid, err)
+			return err
 		}
 	}
 	return nil
@@ -165,7 +166,7 @@ func (s *Store) ExportEntries(ctx context.Context, f ledger.EntryFilter, markExp
 		return err
 	}()
 	if err != nil {
-		return 0, fmt.Errorf("ledger: export entries: %w", errors.Join(err, ignoreDone(tx.Rollback())))
+		return 0, fmt.Errorf("ledger: export entries: %w", errors.Join(err, sqldb.IgnoreDone(tx.Rollback())))
 	}
 	if err := tx.Commit(); err != nil {
 		return 0, fmt.Errorf("ledger: export entries: %w", err)

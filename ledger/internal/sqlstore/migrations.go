@@ -2,23 +2,18 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
-	"errors"
-	"fmt"
+
+	"github.com/dezura/dezura/ledger/sqldb"
 )
 
-// migration is one schema version: statements run in one transaction.
-type migration struct {
-	version int
-	name    string
-	stmts   []string
-}
+// Migrations is the ledger's schema history, the "ledger" migration set.
+// Append only; never edit a released migration. {{ID}} is an
+// auto-increment primary key, {{TS}} a timestamp column type. Before the
+// sets shared schema_versions its versions were in schema_migrations.
+var Migrations = sqldb.MigrationSet{Name: "ledger", LegacyTable: "schema_migrations", Migrations: migrations}
 
-// migrations is the ordered schema history. Append only; never edit a
-// released migration. {{ID}} is an auto-increment primary key, {{TS}} a
-// timestamp column type.
-var migrations = []migration{
-	{1, "initial model", []string{
+var migrations = []sqldb.Migration{
+	{Version: 1, Name: "initial model", Stmts: []string{
 		`CREATE TABLE contractors (
 			id TEXT PRIMARY KEY,
 			name TEXT NOT NULL,
@@ -112,10 +107,10 @@ var migrations = []migration{
 		)`,
 		`CREATE INDEX calls_arrived ON calls(arrived_at)`,
 	}},
-	{2, "corrections: event detail", []string{
+	{Version: 2, Name: "corrections: event detail", Stmts: []string{
 		`ALTER TABLE attendance_events ADD COLUMN detail TEXT NOT NULL DEFAULT ''`,
 	}},
-	{3, "phone entry: security code attempts; events by technician and day", []string{
+	{Version: 3, Name: "phone entry: security code attempts; events by technician and day", Stmts: []string{
 		// One row per security code keyed from an unregistered phone; the
 		// code itself is never stored.
 		`CREATE TABLE code_attempts (
@@ -130,14 +125,14 @@ var migrations = []migration{
 		`CREATE INDEX code_attempts_technician ON code_attempts(technician_id, id)`,
 		`CREATE INDEX attendance_events_technician ON attendance_events(technician_id, work_date)`,
 	}},
-	{4, "a technician's newest event without sorting all of them", []string{
+	{Version: 4, Name: "a technician's newest event without sorting all of them", Stmts: []string{
 		// LastSite runs on every call that offers the last site; with only
 		// (technician_id, work_date) it sorted the technician's whole
 		// history each time.
 		`CREATE INDEX attendance_events_technician_id ON attendance_events(technician_id, id)`,
 	}},
 	// 5 and 6 are taken by other changes in progress.
-	{7, "callers: end reason of calls, crew numbers, phones registered by their technician, phone log", []string{
+	{Version: 7, Name: "callers: end reason of calls, crew numbers, phones registered by their technician, phone log", Stmts: []string{
 		// What ended the call (caller_hangup, service_hangup, timeout, ...),
 		// beside the flow's own reason.
 		`ALTER TABLE calls ADD COLUMN end_reason TEXT NOT NULL DEFAULT ''`,
@@ -165,83 +160,20 @@ var migrations = []migration{
 }
 
 // SchemaVersion is the newest migration version in this binary.
-func SchemaVersion() int { return migrations[len(migrations)-1].version }
+func SchemaVersion() int { return Migrations.Latest() }
 
-// Migrate applies every pending migration, each in its own transaction
-// that also records it in schema_migrations. Safe to run concurrently from
-// several processes on PostgreSQL (advisory transaction lock) and SQLite
-// (the write lock taken at BEGIN IMMEDIATE).
+// Migrate applies every pending migration of the ledger's set.
 func (s *Store) Migrate(ctx context.Context) error {
-	return s.MigrateTo(ctx, SchemaVersion())
+	return s.h.Migrate(ctx, Migrations)
 }
 
 // MigrateTo applies the pending migrations up to version (for tests of
 // upgrades from an older schema).
 func (s *Store) MigrateTo(ctx context.Context, version int) error {
-	for _, m := range migrations {
-		if m.version > version {
-			break
-		}
-		if err := s.applyMigration(ctx, m); err != nil {
-			return fmt.Errorf("ledger: migration %d (%s): %w", m.version, m.name, err)
-		}
-	}
-	return nil
-}
-
-func (s *Store) applyMigration(ctx context.Context, m migration) (err error) {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			err = errors.Join(err, ignoreDone(tx.Rollback()))
-		}
-	}()
-	if s.d.MigrationLock != "" {
-		if _, err := tx.ExecContext(ctx, s.d.MigrationLock); err != nil {
-			return fmt.Errorf("lock: %w", err)
-		}
-	}
-	if _, err := tx.ExecContext(ctx, s.d.Types.Replace(`CREATE TABLE IF NOT EXISTS schema_migrations (
-		version INTEGER PRIMARY KEY,
-		name TEXT NOT NULL,
-		applied_at {{TS}} NOT NULL)`)); err != nil {
-		return err
-	}
-	var n int
-	err = tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), m.version).Scan(&n)
-	if err != nil {
-		return err
-	}
-	if n > 0 {
-		return tx.Rollback()
-	}
-	for _, st := range m.stmts {
-		if _, err := tx.ExecContext(ctx, s.d.Types.Replace(st)); err != nil {
-			return fmt.Errorf("%.60s...: %w", st, err)
-		}
-	}
-	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`),
-		m.version, m.name, s.now().UTC()); err != nil {
-		return err
-	}
-	return tx.Commit()
+	return s.h.MigrateTo(ctx, Migrations, version)
 }
 
 // AppliedVersion returns the newest applied migration version (0 for none).
 func (s *Store) AppliedVersion(ctx context.Context) (int, error) {
-	var v sql.NullInt64
-	if err := s.db.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&v); err != nil {
-		return 0, fmt.Errorf("ledger: schema version: %w", err)
-	}
-	return int(v.Int64), nil
-}
-
-func ignoreDone(err error) error {
-	if errors.Is(err, sql.ErrTxDone) {
-		return nil
-	}
-	return err
+	return s.h.AppliedVersion(ctx, Migrations.Name)
 }

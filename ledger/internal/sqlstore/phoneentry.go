@@ -21,8 +21,11 @@ func (s *Store) PhoneEntry(ctx context.Context, technicianID string, at time.Tim
 		st, _, err = s.phoneEntryTx(ctx, tx, technicianID, at)
 		return err
 	})
+	if errors.Is(err, ledger.ErrNotFound) {
+		return st, err // says which technician already
+	}
 	if err != nil {
-		return st, fmt.Errorf("ledger: phone entry of %s: %w", technicianID, err)
+		return st, fmt.Errorf("phone entry of %s: %w", technicianID, err)
 	}
 	return st, nil
 }
@@ -40,7 +43,7 @@ func (s *Store) phoneEntryTx(ctx context.Context, tx *sql.Tx, technicianID strin
 	var hash string
 	err := tx.QueryRowContext(ctx, s.q(`SELECT security_code_hash FROM technicians WHERE id = ?`+s.d.ForUpdate), technicianID).Scan(&hash)
 	if errors.Is(err, sql.ErrNoRows) {
-		return st, "", fmt.Errorf("technician %s: %w: %w", technicianID, ledger.ErrUnknownTechnician, ledger.ErrNotFound)
+		return st, "", ledger.UnknownTechnician(technicianID)
 	}
 	if err != nil {
 		return st, "", err
@@ -87,7 +90,7 @@ func (s *Store) phoneEntryTx(ctx context.Context, tx *sql.Tx, technicianID strin
 // every attempt fails without being compared.
 func (s *Store) VerifySecurityCode(ctx context.Context, a ledger.CodeAttempt) (ledger.CodeCheck, error) {
 	if a.At.IsZero() {
-		return ledger.CodeCheck{}, invalid("ledger: verify security code: no time")
+		return ledger.CodeCheck{}, invalid("verify security code: no time")
 	}
 	var res ledger.CodeCheck
 	err := s.inTx(ctx, func(tx *sql.Tx) error {

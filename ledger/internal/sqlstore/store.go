@@ -8,27 +8,26 @@ import (
 	"time"
 
 	"github.com/dezura/dezura/ledger"
+	"github.com/dezura/dezura/ledger/sqldb"
 )
 
-// Store implements ledger.Store and ledger.Admin over a *sql.DB.
+// Store implements ledger.DB over the database handle.
 type Store struct {
-	db    *sql.DB
-	d     Dialect
+	h     *sqldb.DB
+	db    *sql.DB        // h.SQL()
+	d     *sqldb.Dialect // h.Dialect()
 	now   func() time.Time
 	stmts map[string]*sql.Stmt // query text → statement prepared by New (stmt.go)
 	calls callBatcher
 }
 
-var (
-	_ ledger.Store = (*Store)(nil)
-	_ ledger.Admin = (*Store)(nil)
-)
+var _ ledger.DB = (*Store)(nil)
 
-// New wraps db and applies pending migrations. now stamps audit columns
-// (recorded_at, created_at); nil means time.Now. The Store owns db and
-// closes it in Close.
-func New(ctx context.Context, db *sql.DB, d Dialect, now func() time.Time) (*Store, error) {
-	s := NewUnmigrated(db, d, now)
+// New builds the store on h and applies the ledger's pending migrations.
+// now stamps audit columns (recorded_at, created_at); nil means time.Now.
+// The Store owns h and closes it in Close.
+func New(ctx context.Context, h *sqldb.DB, now func() time.Time) (*Store, error) {
+	s := NewUnmigrated(h, now)
 	if err := s.Migrate(ctx); err != nil {
 		return nil, err
 	}
@@ -36,51 +35,40 @@ func New(ctx context.Context, db *sql.DB, d Dialect, now func() time.Time) (*Sto
 	return s, nil
 }
 
-// NewUnmigrated wraps db without touching its schema (see MigrateTo).
-func NewUnmigrated(db *sql.DB, d Dialect, now func() time.Time) *Store {
+// NewUnmigrated builds the store on h without touching its schema (see
+// MigrateTo).
+func NewUnmigrated(h *sqldb.DB, now func() time.Time) *Store {
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{db: db, d: d, now: now}
+	return &Store{h: h, db: h.SQL(), d: h.Dialect(), now: now}
 }
+
+// Handle returns the database handle, on which sub-schemas (billing, ...)
+// are built.
+func (s *Store) Handle() *sqldb.DB { return s.h }
 
 // DB returns the underlying database, for tests and benchmarks.
 func (s *Store) DB() *sql.DB { return s.db }
 
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.h.Ping(ctx) }
+
 // Close closes the database.
 func (s *Store) Close() error {
 	s.closeStmts()
-	return s.db.Close()
+	return s.h.Close()
 }
 
-func (s *Store) q(query string) string { return s.d.rebind(query) }
+func (s *Store) q(query string) string { return s.d.Rebind(query) }
 
-// inTx runs fn in a transaction, running it again (up to 4 times) after a
-// unique violation or a transient conflict: a concurrent writer got there
-// first, and the next run sees its row.
-func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	var err error
-	for attempt := 0; attempt < 4; attempt++ {
-		err = s.tryTx(ctx, fn)
-		if err == nil || ctx.Err() != nil {
-			return err
-		}
-		if !s.d.IsUnique(err) && !s.d.IsRetryable(err) {
-			return err
-		}
-	}
-	return err
-}
+// inTx runs fn in a transaction, again after a unique violation or a
+// transient conflict (sqldb.DB.InTx).
+func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error { return s.h.InTx(ctx, fn) }
 
-func (s *Store) tryTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		return errors.Join(err, ignoreDone(tx.Rollback()))
-	}
-	return tx.Commit()
+// tryTx runs fn in one transaction.
+func (s *Store) tryTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return s.h.Tx(ctx, nil, fn)
 }
 
 const phoneTechnicianQuery = `SELECT technician_id FROM phones
@@ -96,10 +84,10 @@ func (s *Store) TechnicianByPhone(ctx context.Context, e164 string) (ledger.Tech
 	var id string
 	err := s.row(ctx, nil, phoneTechnicianQuery, e164).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return ledger.Technician{}, fmt.Errorf("ledger: phone %s: %w", maskPhone(e164), ledger.ErrNotFound)
+		return ledger.Technician{}, ledger.UnknownPhone(e164)
 	}
 	if err != nil {
-		return ledger.Technician{}, fmt.Errorf("ledger: phone %s: %w", maskPhone(e164), err)
+		return ledger.Technician{}, fmt.Errorf("look up phone %s: %w", ledger.MaskPhone(e164), err)
 	}
 	return s.Technician(ctx, id)
 }
@@ -120,10 +108,10 @@ func (s *Store) technician(ctx context.Context, tx *sql.Tx, id string) (ledger.T
 	err := s.row(ctx, tx, technicianQuery, id).Scan(&t.ID, &t.Name, &contractor, &t.Language, &t.Disabled)
 	t.ContractorID = contractor.String
 	if errors.Is(err, sql.ErrNoRows) {
-		return t, fmt.Errorf("ledger: technician %s: %w: %w", id, ledger.ErrUnknownTechnician, ledger.ErrNotFound)
+		return t, ledger.UnknownTechnician(id)
 	}
 	if err != nil {
-		return t, fmt.Errorf("ledger: technician %s: %w", id, err)
+		return t, fmt.Errorf("look up technician %s: %w", id, err)
 	}
 	return t, nil
 }
@@ -174,20 +162,12 @@ const siteQuery = `SELECT ` + siteCols + ` FROM sites WHERE code = ?`
 func (s *Store) site(ctx context.Context, tx *sql.Tx, code string) (ledger.Site, error) {
 	st, err := scanSite(s.row(ctx, tx, siteQuery, code))
 	if errors.Is(err, sql.ErrNoRows) {
-		return st, fmt.Errorf("ledger: site %s: %w: %w", code, ledger.ErrUnknownSite, ledger.ErrNotFound)
+		return st, ledger.UnknownSite(code)
 	}
 	if err != nil {
-		return st, fmt.Errorf("ledger: site %s: %w", code, err)
+		return st, fmt.Errorf("look up site %s: %w", code, err)
 	}
 	return st, nil
-}
-
-// maskPhone keeps a caller number out of logs and errors in full.
-func maskPhone(e164 string) string {
-	if len(e164) <= 4 {
-		return "****"
-	}
-	return e164[:len(e164)-4] + "****"
 }
 
 // nullString stores "" as NULL.

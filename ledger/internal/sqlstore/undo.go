@@ -45,7 +45,7 @@ func (s *Store) LastSite(ctx context.Context, technicianID string) (ledger.Site,
 	var code string
 	err := s.row(ctx, nil, lastSiteQuery, technicianID).Scan(&code)
 	if errors.Is(err, sql.ErrNoRows) {
-		return ledger.Site{}, fmt.Errorf("ledger: last site of %s: %w", technicianID, ledger.ErrNotFound)
+		return ledger.Site{}, ledger.NotFound(nil, "technician %s has no check-in or check-out yet", technicianID)
 	}
 	if err != nil {
 		return ledger.Site{}, fmt.Errorf("ledger: last site of %s: %w", technicianID, err)
@@ -90,7 +90,7 @@ const undoDetail = "undo="
 // check-out, gives ErrInvalid; an unknown event ErrNotFound.
 func (s *Store) UndoAttendance(ctx context.Context, eventID int64, actor, reason string, at time.Time) (ledger.Entry, error) {
 	if strings.TrimSpace(actor) == "" || strings.TrimSpace(reason) == "" {
-		return ledger.Entry{}, invalid("ledger: undo event %d: say who and why", eventID)
+		return ledger.Entry{}, invalid("undo event %d: say who and why", eventID)
 	}
 	now := s.now().UTC()
 	if at.IsZero() {
@@ -100,7 +100,7 @@ func (s *Store) UndoAttendance(ctx context.Context, eventID int64, actor, reason
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		ev, err := scanEvent(tx.QueryRowContext(ctx, s.q(`SELECT `+eventCols+` FROM attendance_events WHERE id = ?`), eventID))
 		if errors.Is(err, sql.ErrNoRows) {
-			return ledger.ErrNotFound
+			return ledger.NotFound(nil, "attendance event %d does not exist", eventID)
 		}
 		if err != nil {
 			return err
@@ -146,8 +146,11 @@ func (s *Store) UndoAttendance(ctx context.Context, eventID int64, actor, reason
 			undoDetail+strconv.FormatInt(eventID, 10), now)
 		return err
 	})
+	if errors.Is(err, ledger.ErrNotFound) {
+		return ledger.Entry{}, err // says which event already
+	}
 	if err != nil {
-		return ledger.Entry{}, fmt.Errorf("ledger: undo event %d: %w", eventID, err)
+		return ledger.Entry{}, fmt.Errorf("undo event %d: %w", eventID, err)
 	}
 	return e, nil
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -18,24 +17,18 @@ import (
 	"github.com/dezura/dezura/ledger"
 )
 
-type cliFunc func(ctx context.Context, env cliEnv, args []string) error
-
-func noun(n string) cliFunc {
-	return func(ctx context.Context, env cliEnv, args []string) error { return registrationCmd(ctx, env, n, args) }
-}
-
-// cli runs one command against db and returns its output.
-func cli(t *testing.T, db string, fn cliFunc, args ...string) (stdout, stderr string, err error) {
+// cli runs "dezura --db DB ARGS..." and returns its output.
+func cli(t *testing.T, db string, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	err = fn(t.Context(), cliEnv{Stdout: &out, Stderr: &errb, DB: db}, args)
+	err = run(t.Context(), append([]string{"--db", db}, args...), cliEnv{Stdout: &out, Stderr: &errb})
 	return out.String(), errb.String(), err
 }
 
 // ok runs a command that must succeed.
-func ok(t *testing.T, db string, fn cliFunc, args ...string) string {
+func ok(t *testing.T, db string, args ...string) string {
 	t.Helper()
-	out, errOut, err := cli(t, db, fn, args...)
+	out, errOut, err := cli(t, db, args...)
 	if err != nil {
 		t.Fatalf("%v: %v\nstderr: %s", args, err, errOut)
 	}
@@ -55,6 +48,20 @@ func decode[T any](t *testing.T, s string) T {
 	return v
 }
 
+// seededStore opens the store at db with the demo data; the caller closes it.
+func seededStore(t *testing.T, db string) (ledger.DB, ledger.Admin) {
+	t.Helper()
+	st, err := openLedger(t.Context(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SeedDemo(t.Context()); err != nil {
+		st.Close()
+		t.Fatal(err)
+	}
+	return st, st
+}
+
 // record writes attendance straight through the store, as the IVR does.
 func record(t *testing.T, db string, reqs ...ledger.AttendanceRequest) {
 	t.Helper()
@@ -72,86 +79,111 @@ func record(t *testing.T, db string, reqs ...ledger.AttendanceRequest) {
 
 func TestMigrateAndEmptyLists(t *testing.T) {
 	db := tempDB(t)
-	if out := ok(t, db, migrateCmd); !strings.Contains(out, "up to date") {
+	if out := ok(t, db, "migrate"); !strings.Contains(out, "up to date") {
 		t.Errorf("migrate said %q", out)
 	}
-	ok(t, db, migrateCmd) // again: nothing to do
-	if out := ok(t, db, entriesCmd, "list", "--json"); strings.TrimSpace(out) != "[]" {
+	ok(t, db, "migrate") // again: nothing to do
+	if out := ok(t, db, "entries", "list", "--json"); strings.TrimSpace(out) != "[]" {
 		t.Errorf("entries list --json on an empty store = %q, want []", out)
 	}
-	if out := ok(t, db, callsCmd, "list", "--json"); strings.TrimSpace(out) != "[]" {
+	if out := ok(t, db, "calls", "list", "--json"); strings.TrimSpace(out) != "[]" {
 		t.Errorf("calls list --json on an empty store = %q, want []", out)
 	}
 	// --db on the subcommand overrides env.DB.
 	other := tempDB(t)
-	ok(t, "sqlite:/nonexistent/dir/x.db", migrateCmd, "--db", other)
+	ok(t, "sqlite:/nonexistent/dir/x.db", "migrate", "--db", other)
 }
 
 func TestRegistrationCommands(t *testing.T) {
 	db := tempDB(t)
 	steps := []struct {
-		fn   cliFunc
+		noun string
 		args []string
 	}{
-		{noun("contractor"), []string{"add", "--id", "acme", "--name", "アクメ建設", "--ccus-business-id", "123456789012"}},
-		{noun("site"), []string{"add", "--code", "77", "--name", "駅前ビル", "--ccus-site-id", "98765432109876", "--contractor", "acme", "--opens", "2026-04-01"}},
-		{noun("technician"), []string{"add", "--id", "11111111111111", "--name", "山田 花子", "--contractor", "acme", "--security-code", "0420", "--phone", "090-1111-2222"}},
-		{noun("phone"), []string{"add", "03-1234-5678", "--foreman-of", "acme"}},
-		{noun("assign"), []string{"add", "--site", "77", "--technician", "11111111111111", "--trade", "型枠工", "--role", "職長"}},
+		{"contractor", []string{"add", "--id", "acme", "--name", "アクメ建設", "--ccus-business-id", "123456789012"}},
+		{"site", []string{"add", "--code", "77", "--name", "駅前ビル", "--ccus-site-id", "98765432109876", "--contractor", "acme", "--opens", "2026-04-01"}},
+		{"technician", []string{"add", "--id", "11111111111111", "--name", "山田 花子", "--contractor", "acme", "--security-code", "0420", "--phone", "090-1111-2222"}},
+		{"phone", []string{"add", "03-1234-5678", "--foreman-of", "acme"}},
+		{"assign", []string{"add", "--site", "77", "--technician", "11111111111111", "--trade", "型枠工", "--role", "職長"}},
 	}
 	for _, s := range steps {
-		ok(t, db, s.fn, s.args...)
+		ok(t, db, append([]string{s.noun}, s.args...)...)
 	}
-	cs := decode[[]contractorJSON](t, ok(t, db, noun("contractor"), "list", "--json"))
+	cs := decode[[]contractorJSON](t, ok(t, db, "contractor", "list", "--json"))
 	if len(cs) != 1 || cs[0].CCUSBusinessID != "123456789012" {
 		t.Errorf("contractor list = %+v", cs)
 	}
-	tech := decode[technicianJSON](t, ok(t, db, noun("technician"), "show", "11111111111111", "--json"))
+	tech := decode[technicianJSON](t, ok(t, db, "technician", "show", "11111111111111", "--json"))
 	if tech.Name != "山田 花子" || tech.ContractorID != "acme" || tech.Language != "ja" {
 		t.Errorf("technician show = %+v", tech)
 	}
-	ps := decode[[]phoneJSON](t, ok(t, db, noun("phone"), "list", "--json"))
+	ps := decode[[]phoneJSON](t, ok(t, db, "phone", "list", "--json"))
 	if len(ps) != 2 || ps[0].E164 != "+81312345678" || ps[0].ForemanOf != "acme" || ps[1].TechnicianID != "11111111111111" {
 		t.Errorf("phone list = %+v", ps)
 	}
-	site := decode[siteJSON](t, ok(t, db, noun("site"), "show", "--json", "77"))
+	site := decode[siteJSON](t, ok(t, db, "site", "show", "--json", "77"))
 	if site.OpensOn != "2026-04-01" || site.CCUSSiteID != "98765432109876" {
 		t.Errorf("site show = %+v", site)
 	}
-	as := decode[[]assignmentJSON](t, ok(t, db, noun("assign"), "list", "--site", "77", "--json"))
+	as := decode[[]assignmentJSON](t, ok(t, db, "assign", "list", "--site", "77", "--json"))
 	if len(as) != 1 || as[0].Role != "職長" {
 		t.Errorf("assign list = %+v", as)
 	}
-	if out := ok(t, db, noun("site"), "list"); !strings.Contains(out, "駅前ビル") || !strings.HasPrefix(out, "CODE") {
+	if out := ok(t, db, "site", "list"); !strings.Contains(out, "駅前ビル") || !strings.HasPrefix(out, "CODE") {
 		t.Errorf("site list table = %q", out)
 	}
-	ok(t, db, noun("phone"), "disable", "090-1111-2222")
-	ok(t, db, noun("assign"), "disable", "--site", "77", "--technician", "11111111111111")
-	ok(t, db, noun("technician"), "disable", "11111111111111")
-	if tech := decode[technicianJSON](t, ok(t, db, noun("technician"), "show", "11111111111111", "--json")); !tech.Disabled {
+	// Site codes in the order people read them, phones as dialled,
+	// assignments with names.
+	ok(t, db, "site", "add", "--code", "1001", "--name", "北口")
+	ok(t, db, "site", "add", "--code", "202", "--name", "南口")
+	var codes []string
+	for _, s := range decode[[]siteJSON](t, ok(t, db, "site", "list", "--json")) {
+		codes = append(codes, s.Code)
+	}
+	if strings.Join(codes, ",") != "77,202,1001" {
+		t.Errorf("site list order %v, want 77, 202, 1001", codes)
+	}
+	if out := ok(t, db, "phone", "list"); !strings.Contains(out, "03-1234-5678") || !strings.Contains(out, "090-1111-2222") || strings.Contains(out, "+81") {
+		t.Errorf("phone list table = %q", out)
+	}
+	if p := decode[phoneJSON](t, ok(t, db, "phone", "show", "090-1111-2222", "--json")); p.National != "090-1111-2222" || p.E164 != "+819011112222" {
+		t.Errorf("phone show = %+v", p)
+	}
+	if a := decode[[]assignmentJSON](t, ok(t, db, "assign", "show", "77", "--json")); len(a) != 1 || a[0].SiteName != "駅前ビル" || a[0].TechnicianName != "山田 花子" {
+		t.Errorf("assign show = %+v", a)
+	}
+	if out := ok(t, db, "assign", "list"); !strings.Contains(out, "駅前ビル") || !strings.Contains(out, "山田 花子") {
+		t.Errorf("assign list table = %q", out)
+	}
+	ok(t, db, "phone", "disable", "090-1111-2222")
+	ok(t, db, "assign", "disable", "--site", "77", "--technician", "11111111111111")
+	ok(t, db, "technician", "disable", "11111111111111")
+	if tech := decode[technicianJSON](t, ok(t, db, "technician", "show", "11111111111111", "--json")); !tech.Disabled {
 		t.Error("technician not disabled")
 	}
 
 	bad := []struct {
 		name    string
-		fn      cliFunc
+		noun    string
 		args    []string
 		usage   bool
 		mention string
 	}{
-		{"duplicate contractor", noun("contractor"), []string{"add", "--id", "acme", "--name", "x"}, false, "already exists"},
-		{"missing flags", noun("site"), []string{"add", "--code", "5"}, true, "--name"},
-		{"bad date", noun("site"), []string{"add", "--code", "5", "--name", "x", "--opens", "4/1"}, true, "--opens"},
-		{"short technician ID", noun("technician"), []string{"add", "--id", "123", "--name", "x"}, false, "14 digits"},
-		{"phone for nobody", noun("phone"), []string{"add", "09000000000"}, true, "--technician"},
-		{"unknown verb", noun("site"), []string{"delete", "77"}, true, "add, list, show or disable"},
-		{"show needs a key", noun("contractor"), []string{"show"}, true, "contractor ID"},
-		{"disable unknown", noun("site"), []string{"disable", "999"}, false, "not found"},
-		{"unknown flag", noun("contractor"), []string{"list", "--yaml"}, true, "yaml"},
+		{"duplicate contractor", "contractor", []string{"add", "--id", "acme", "--name", "x"}, false, "contractor acme is already registered"},
+		{"missing flags", "site", []string{"add", "--code", "5"}, true, "--name"},
+		{"bad date", "site", []string{"add", "--code", "5", "--name", "x", "--opens", "4/1"}, true, "--opens"},
+		{"short technician ID", "technician", []string{"add", "--id", "123", "--name", "x"}, false, "14 digits"},
+		{"phone for nobody", "phone", []string{"add", "09000000000"}, true, "--technician"},
+		{"unknown verb", "site", []string{"delete", "77"}, true, "add, list, show or disable"},
+		{"show needs a key", "contractor", []string{"show"}, true, "missing <key>: the contractor ID"},
+		{"disable unknown", "site", []string{"disable", "999"}, false, "site 999 is not registered (add it with: dezura site add)"},
+		{"show unknown", "technician", []string{"show", "99999999999999"}, false,
+			"technician 99999999999999 is not registered (add it with: dezura technician add)"},
+		{"unknown flag", "contractor", []string{"list", "--yaml"}, true, "yaml"},
 	}
 	for _, b := range bad {
 		t.Run(b.name, func(t *testing.T) {
-			_, _, err := cli(t, db, b.fn, b.args...)
+			_, _, err := cli(t, db, append([]string{b.noun}, b.args...)...)
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -167,14 +199,7 @@ func TestRegistrationCommands(t *testing.T) {
 
 func TestEntriesAndCallsList(t *testing.T) {
 	db := tempDB(t)
-	st, err := ledger.Open(t.Context(), db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	adm := st.(ledger.Admin)
-	if err := adm.SeedDemo(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	st, adm := seededStore(t, db)
 	if err := adm.AddSite(t.Context(), ledger.Site{Code: "55", Name: "別現場", ContractorID: ledger.DemoContractorID}); err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +229,7 @@ func TestEntriesAndCallsList(t *testing.T) {
 		{[]string{"list", "--json", "--from", "2026-11-29"}, nil},
 	}
 	for _, tt := range tests {
-		es := decode[[]entryJSON](t, ok(t, db, entriesCmd, tt.args...))
+		es := decode[[]entryJSON](t, ok(t, db, append([]string{"entries"}, tt.args...)...))
 		var got []string
 		for _, e := range es {
 			got = append(got, e.WorkDate+"/"+e.SiteCode)
@@ -213,39 +238,39 @@ func TestEntriesAndCallsList(t *testing.T) {
 			t.Errorf("entries %v = %v, want %v", tt.args, got, tt.want)
 		}
 	}
-	es := decode[[]entryJSON](t, ok(t, db, entriesCmd, "list", "--json", "--site", "1234"))
+	es := decode[[]entryJSON](t, ok(t, db, "entries", "list", "--json", "--site", "1234"))
 	if e := es[0]; e.CheckIn != "2026-11-27T08:00:00+09:00" || e.CheckOut != "2026-11-27T17:00:00+09:00" ||
 		e.Status != "closed" || e.TechnicianID != tech || e.Trade != "とび工" {
 		t.Errorf("entry = %+v", e)
 	}
-	if out := ok(t, db, entriesCmd, "list", "--date", "2026-11-27"); !strings.Contains(out, "2026-11-27 08:00") || !strings.Contains(out, "closed") {
+	if out := ok(t, db, "entries", "list", "--date", "2026-11-27"); !strings.Contains(out, "2026-11-27 08:00") || !strings.Contains(out, "closed") {
 		t.Errorf("entries table = %q", out)
 	}
-	calls := decode[[]callJSON](t, ok(t, db, callsCmd, "list", "--json", "--outcome", "registered"))
+	calls := decode[[]callJSON](t, ok(t, db, "calls", "list", "--json", "--outcome", "registered"))
 	if len(calls) != 1 || calls[0].CallID != "c1" || calls[0].Caller != ledger.DemoPhone || len(calls[0].EntryIDs) != 1 {
 		t.Errorf("calls = %+v", calls)
 	}
-	calls = decode[[]callJSON](t, ok(t, db, callsCmd, "list", "--json", "--since", "2026-11-27T08:30:00+09:00"))
+	calls = decode[[]callJSON](t, ok(t, db, "calls", "list", "--json", "--since", "2026-11-27T08:30:00+09:00"))
 	if len(calls) != 1 || calls[0].CallID != "c2" || calls[0].Steps == nil {
 		t.Errorf("calls since 08:30 = %+v", calls)
 	}
-	if out := ok(t, db, callsCmd, "list"); !strings.Contains(out, "c1") || !strings.Contains(out, "registered") {
+	if out := ok(t, db, "calls", "list"); !strings.Contains(out, "c1") || !strings.Contains(out, "registered") {
 		t.Errorf("calls table = %q", out)
 	}
 	for _, args := range [][]string{{"list", "--date", "27/11"}, {"list", "--status", "done"}, {"remove"}, {}} {
-		if _, _, err := cli(t, db, entriesCmd, args...); !errors.Is(err, errUsage) {
+		if _, _, err := cli(t, db, append([]string{"entries"}, args...)...); !errors.Is(err, errUsage) {
 			t.Errorf("entries %v: err %v, want a usage error", args, err)
 		}
 	}
-	if _, _, err := cli(t, db, callsCmd, "list", "--since", "yesterday"); !errors.Is(err, errUsage) {
+	if _, _, err := cli(t, db, "calls", "list", "--since", "yesterday"); !errors.Is(err, errUsage) {
 		t.Errorf("calls --since yesterday: err %v", err)
 	}
 }
 
 func TestTechnicianImport(t *testing.T) {
 	db := tempDB(t)
-	ok(t, db, noun("contractor"), "add", "--id", "acme", "--name", "アクメ")
-	ok(t, db, noun("technician"), "add", "--id", "99999999999999", "--name", "既存", "--phone", "08099999999")
+	ok(t, db, "contractor", "add", "--id", "acme", "--name", "アクメ")
+	ok(t, db, "technician", "add", "--id", "99999999999999", "--name", "既存", "--phone", "08099999999")
 	dir := t.TempDir()
 	write := func(name string, data []byte) string {
 		p := filepath.Join(dir, name)
@@ -260,7 +285,7 @@ func TestTechnicianImport(t *testing.T) {
 		"99999999999999,三郎,,\n"+ // 4 already registered
 		"10000000000004,四郎,,080-9999-9999\n"+ // 5 phone taken
 		"123,五郎,,\n")) // 6 bad ID (reported by the parser alone)
-	_, stderr, err := cli(t, db, noun("technician"), "import", badFile)
+	_, stderr, err := cli(t, db, "technician", "import", badFile)
 	if err == nil || !strings.Contains(err.Error(), "nothing imported") {
 		t.Fatalf("import with bad rows: err %v", err)
 	}
@@ -269,7 +294,7 @@ func TestTechnicianImport(t *testing.T) {
 	}
 	// Without the row the parser rejects, the database checks report each line.
 	badFile = write("bad2.csv", []byte(strings.Join(strings.Split(string(must(os.ReadFile(badFile))), "\n")[:5], "\n")+"\n"))
-	_, stderr, err = cli(t, db, noun("technician"), "import", badFile)
+	_, stderr, err = cli(t, db, "technician", "import", badFile)
 	if err == nil {
 		t.Fatal("import with bad rows: no error")
 	}
@@ -281,7 +306,7 @@ func TestTechnicianImport(t *testing.T) {
 	if strings.Contains(stderr, "bad2.csv:2:") {
 		t.Errorf("good line reported: %q", stderr)
 	}
-	if ts := decode[[]technicianJSON](t, ok(t, db, noun("technician"), "list", "--json")); len(ts) != 1 {
+	if ts := decode[[]technicianJSON](t, ok(t, db, "technician", "list", "--json")); len(ts) != 1 {
 		t.Errorf("%d technicians after a failed import, want 1", len(ts))
 	}
 	good := "technician_id,name,contractor_id,language,security_code,phone\r\n" +
@@ -291,14 +316,14 @@ func TestTechnicianImport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out := ok(t, db, noun("technician"), "import", write("sjis.csv", sj)); !strings.Contains(out, "imported 2") {
+	if out := ok(t, db, "technician", "import", write("sjis.csv", sj)); !strings.Contains(out, "imported 2") {
 		t.Errorf("import said %q", out)
 	}
-	ts := decode[[]technicianJSON](t, ok(t, db, noun("technician"), "list", "--json", "--contractor", "acme"))
+	ts := decode[[]technicianJSON](t, ok(t, db, "technician", "list", "--json", "--contractor", "acme"))
 	if len(ts) != 2 || ts[0].Name != "出面 一郎" || ts[1].Language != "en" {
 		t.Errorf("imported = %+v", ts)
 	}
-	if p := decode[phoneJSON](t, ok(t, db, noun("phone"), "show", "09010000001", "--json")); p.TechnicianID != "10000000000001" {
+	if p := decode[phoneJSON](t, ok(t, db, "phone", "show", "09010000001", "--json")); p.TechnicianID != "10000000000001" {
 		t.Errorf("imported phone = %+v", p)
 	}
 }
@@ -312,14 +337,7 @@ func must[T any](v T, err error) T {
 
 func TestEntriesExport(t *testing.T) {
 	db := tempDB(t)
-	st, err := ledger.Open(t.Context(), db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	adm := st.(ledger.Admin)
-	if err := adm.SeedDemo(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	st, adm := seededStore(t, db)
 	if err := adm.AddTechnician(t.Context(), ledger.Technician{ID: "20000000000000", Name: "=1+2", ContractorID: ledger.DemoContractorID}, ""); err != nil {
 		t.Fatal(err)
 	}
@@ -331,7 +349,7 @@ func TestEntriesExport(t *testing.T) {
 		ledger.AttendanceRequest{TechnicianID: "20000000000000", SiteCode: "1234", Action: ledger.ActionCheckIn, At: day},
 	)
 	out := filepath.Join(t.TempDir(), "export.csv")
-	ok(t, db, entriesCmd, "export", "--from", "2026-11-01", "--to", "2026-11-30", "--format", "csv", "--encoding", "sjis", "--only-new", "--out", out)
+	ok(t, db, "entries", "export", "--from", "2026-11-01", "--to", "2026-11-30", "--format", "csv", "--encoding", "sjis", "--only-new", "--out", out)
 	raw := must(os.ReadFile(out))
 	recs, err := csv.NewReader(japanese.ShiftJIS.NewDecoder().Reader(bytes.NewReader(raw))).ReadAll()
 	if err != nil {
@@ -349,17 +367,17 @@ func TestEntriesExport(t *testing.T) {
 	}
 	// A second --only-new export has only what changed since: nothing new
 	// was recorded, and the exported closed entry is not repeated.
-	again := ok(t, db, entriesCmd, "export", "--from", "2026-11-01", "--to", "2026-11-30", "--format", "jsonl", "--only-new")
+	again := ok(t, db, "entries", "export", "--from", "2026-11-01", "--to", "2026-11-30", "--format", "jsonl", "--only-new")
 	if strings.TrimSpace(again) != "" {
 		t.Errorf("second --only-new export = %q, want nothing", again)
 	}
-	all := ok(t, db, entriesCmd, "export", "--from", "2026-11-01", "--to", "2026-11-30", "--format", "jsonl", "--dry-run")
+	all := ok(t, db, "entries", "export", "--from", "2026-11-01", "--to", "2026-11-30", "--format", "jsonl", "--dry-run")
 	if n := strings.Count(all, "\n"); n != 2 {
 		t.Errorf("export without --only-new: %d lines, want 2", n)
 	}
 	for _, args := range [][]string{{"export", "--from", "2026-11-01"}, {"export", "--from", "2026-11-01", "--to", "2026-11-30", "--format", "xlsx"},
 		{"export", "--from", "2026-11-01", "--to", "2026-11-30", "--encoding", "euc-jp"}} {
-		if _, _, err := cli(t, db, entriesCmd, args...); !errors.Is(err, errUsage) {
+		if _, _, err := cli(t, db, append([]string{"entries"}, args...)...); !errors.Is(err, errUsage) {
 			t.Errorf("entries %v: err %v, want a usage error", args, err)
 		}
 	}
@@ -367,30 +385,24 @@ func TestEntriesExport(t *testing.T) {
 
 func TestEntriesCorrectCancelShow(t *testing.T) {
 	db := tempDB(t)
-	st, err := ledger.Open(t.Context(), db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.(ledger.Admin).SeedDemo(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	st, _ := seededStore(t, db)
 	st.Close()
 	in := time.Date(2026, 11, 27, 20, 0, 0, 0, ledger.Tokyo)
 	record(t, db, ledger.AttendanceRequest{TechnicianID: ledger.DemoTechnicianID, SiteCode: "1234", Action: ledger.ActionCheckIn,
 		At: in, CallID: "call-1", IdempotencyKey: "call-1/1"})
-	es := decode[[]entryJSON](t, ok(t, db, entriesCmd, "list", "--json"))
+	es := decode[[]entryJSON](t, ok(t, db, "entries", "list", "--json"))
 	id := strconv.FormatInt(es[0].ID, 10)
 
 	// 05:30 is before the 20:00 check-in: the next morning (night shift).
-	out := ok(t, db, entriesCmd, "correct", id, "--out", "05:30", "--by", "事務 佐藤", "--reason", "退場の電話忘れ")
+	out := ok(t, db, "entries", "correct", id, "--out", "05:30", "--by", "事務 佐藤", "--reason", "退場の電話忘れ")
 	if !strings.Contains(out, "2026-11-28 05:30") || !strings.Contains(out, "closed") {
 		t.Errorf("correct said %q", out)
 	}
-	ok(t, db, entriesCmd, "cancel", id, "--by", "事務 佐藤", "--reason", "誤登録")
+	ok(t, db, "entries", "cancel", id, "--by", "事務 佐藤", "--reason", "誤登録")
 	shown := decode[struct {
 		entryJSON
 		Events []eventJSON `json:"events"`
-	}](t, ok(t, db, entriesCmd, "show", id, "--json"))
+	}](t, ok(t, db, "entries", "show", id, "--json"))
 	if shown.Status != "cancelled" || shown.CheckOut != "2026-11-28T05:30:00+09:00" || len(shown.Events) != 3 {
 		t.Fatalf("entries show = %+v", shown)
 	}
@@ -400,7 +412,7 @@ func TestEntriesCorrectCancelShow(t *testing.T) {
 	if shown.Events[0].CallID != "call-1" || shown.Events[0].Actor != "phone" {
 		t.Errorf("check-in event = %+v", shown.Events[0])
 	}
-	if txt := ok(t, db, entriesCmd, "show", id); !strings.Contains(txt, "誤登録") || !strings.Contains(txt, "cancel") {
+	if txt := ok(t, db, "entries", "show", id); !strings.Contains(txt, "誤登録") || !strings.Contains(txt, "cancel") {
 		t.Errorf("entries show = %q", txt)
 	}
 	for _, args := range [][]string{
@@ -411,14 +423,14 @@ func TestEntriesCorrectCancelShow(t *testing.T) {
 		{"cancel", id},
 		{"show"},
 	} {
-		if _, _, err := cli(t, db, entriesCmd, args...); !errors.Is(err, errUsage) {
+		if _, _, err := cli(t, db, append([]string{"entries"}, args...)...); !errors.Is(err, errUsage) {
 			t.Errorf("entries %v: err %v, want a usage error", args, err)
 		}
 	}
-	if _, _, err := cli(t, db, entriesCmd, "cancel", id, "--by", "x", "--reason", "again"); !errors.Is(err, ledger.ErrInvalid) {
+	if _, _, err := cli(t, db, "entries", "cancel", id, "--by", "x", "--reason", "again"); !errors.Is(err, ledger.ErrInvalid) {
 		t.Errorf("cancel twice: err %v", err)
 	}
-	if _, _, err := cli(t, db, entriesCmd, "show", "999"); !errors.Is(err, ledger.ErrNotFound) {
+	if _, _, err := cli(t, db, "entries", "show", "999"); !errors.Is(err, ledger.ErrNotFound) {
 		t.Errorf("show unknown: err %v", err)
 	}
 }
