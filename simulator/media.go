@@ -65,11 +65,7 @@ func (cl *caller) converse(ctx context.Context, sess *sipgo.DialogClientSession,
 		pacerReads = p.receives() && paced.prepareRing(in, vadCh)
 		p.add(paced)
 	} else {
-		var stopAt time.Time
-		if cl.cfg.RTPStopAfter > 0 {
-			stopAt = time.Now().Add(cl.cfg.RTPStopAfter)
-		}
-		wg.Go(func() { sendLoop(mctx, cl.rtpConn, ans.Addr, out, groups, done, stopAt, lg) })
+		wg.Go(func() { sendLoop(mctx, cl.rtpConn, ans.Addr, out, groups, done, cl.rtpStopAt(), lg) })
 	}
 	if !pacerReads {
 		wg.Go(func() { recvLoop(mctx, cl.rtpConn, in, vadCh) })
@@ -168,6 +164,15 @@ loop:
 	conv.keysSent = string(out.sent) + string(infoSent)
 	infoMu.Unlock()
 	return conv
+}
+
+// rtpStopAt is when the call stops sending RTP (Options.RTPStopAfter from
+// now), zero for never.
+func (cl *caller) rtpStopAt() time.Time {
+	if cl.cfg.RTPStopAfter <= 0 {
+		return time.Time{}
+	}
+	return time.Now().Add(cl.cfg.RTPStopAfter)
 }
 
 // sendLoop sends one packet every 20 ms, paced from a monotonic start time
