@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -50,12 +51,17 @@ func newFlowEnvAt(t *testing.T, url string) *flowEnv {
 	if err := st.SeedDemo(ctx); err != nil {
 		t.Fatal(err)
 	}
-	cat, err := prompts.Load("")
+	cat, err := catalogue()
 	if err != nil {
 		t.Fatal(err)
 	}
 	return &flowEnv{store: st, admin: st, cat: cat}
 }
+
+// catalogue is the prompt catalogue, loaded once for every test: it is
+// read-only, and loading it is most of a test flow's set-up (under -race,
+// 200 ms).
+var catalogue = sync.OnceValues(func() (*prompts.Catalogue, error) { return prompts.Load("") })
 
 // runCall runs one call through a new flow, at the time at, inside a
 // synctest bubble. The fake call's channels are made inside the bubble (a

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -204,24 +206,50 @@ type keyEnv struct {
 	// lookalikes adds the sites 21234 and 91234, which "2,1234#" and
 	// "9,1234#" typed ahead also name.
 	lookalikes bool
+	templates  map[bool]string // a prepared ledger file for each lookalikes
+	dir        string
+	cells      int
+	current    string // the ledger file of the cell being run
 }
 
 func newKeyEnv(t *testing.T) *keyEnv {
-	return &keyEnv{flowEnv: &flowEnv{}}
+	return &keyEnv{flowEnv: &flowEnv{}, templates: map[bool]string{}, dir: t.TempDir()}
 }
 
-// reset gives the next call a fresh store (an in-memory SQLite: hundreds of
-// calls, each on its own ledger).
+// reset gives the next call a fresh ledger: a copy of a file prepared
+// once (migrated, with the sites and people below), since opening and
+// filling a new SQLite for each of hundreds of calls is most of the time.
 func (e *keyEnv) reset(t *testing.T) {
 	t.Helper()
 	if e.store != nil {
 		e.store.Close()
+		e.store = nil
+		for _, suffix := range []string{"", "-wal", "-shm"} {
+			os.Remove(e.current + suffix) // the last cell's ledger; a file not there is fine
+		}
 	}
-	cat := e.cat
-	*e.flowEnv = *newFlowEnvAt(t, "sqlite::memory:")
-	if cat != nil {
-		e.cat = cat
+	tmpl, ok := e.templates[e.lookalikes]
+	if !ok {
+		tmpl = filepath.Join(e.dir, fmt.Sprintf("template-%v.db", e.lookalikes))
+		*e.flowEnv = *newFlowEnvAt(t, "sqlite:"+tmpl)
+		e.prepare(t)
+		e.store.Close()
+		e.store = nil
+		e.templates[e.lookalikes] = tmpl
 	}
+	b, err := os.ReadFile(tmpl)
+	e.must(t, err)
+	e.cells++
+	cell := filepath.Join(e.dir, fmt.Sprintf("cell-%d.db", e.cells))
+	e.must(t, os.WriteFile(cell, b, 0o600))
+	*e.flowEnv = *newFlowEnvAt(t, "sqlite:"+cell)
+	e.current = cell
+}
+
+// prepare adds site 55 on its own number, the decoy sites, a technician
+// with a security code, the foreman's phone and crew numbers 12 and 13.
+func (e *keyEnv) prepare(t *testing.T) {
+	t.Helper()
 	ctx := context.Background()
 	e.withDIDSite(t)
 	for _, code := range decoySites {
