@@ -23,6 +23,9 @@ var (
 	ErrInvalid = errors.New("invalid")
 	// ErrUnsupportedURL: a store URL of a form ledger.Open does not know.
 	ErrUnsupportedURL = errors.New("unsupported store URL")
+	// ErrHeldBack: an export held entries back because their site or
+	// contractor has no CCUS ID; the rest was exported.
+	ErrHeldBack = errors.New("held back for a missing CCUS ID")
 )
 
 // clerkError says once, in words an office clerk can act on, what was

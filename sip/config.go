@@ -92,6 +92,9 @@ type Config struct {
 	// calls. The ring is used only where the kernel allows it; this is
 	// for comparing the two and for kernels whose io_uring misbehaves.
 	SendWithSendto bool
+	// Version is dezura's version, sent as User-Agent: dezura/VERSION on
+	// every request and response (default: see UserAgent).
+	Version string
 
 	// timerFloor replaces MinSessionExpires as our Min-SE (tests only,
 	// set through export_test.go, so a session expires in seconds).
@@ -111,6 +114,7 @@ type settings struct {
 	log         *slog.Logger
 	timers      timerPolicy
 	sendRing    bool
+	userAgent   string
 	onRefused   func(Refusal)
 }
 
@@ -128,7 +132,11 @@ func (c Config) validate() (settings, error) {
 		maxCalls:    c.MaxCalls,
 		log:         c.Logger,
 		sendRing:    !c.SendWithSendto,
+		userAgent:   UserAgent(),
 		onRefused:   c.OnRefused,
+	}
+	if c.Version != "" {
+		s.userAgent = UserAgentFor(c.Version)
 	}
 	if s.listen == "" {
 		return s, fmt.Errorf("%w: empty Listen address", ErrBadConfig)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 
@@ -12,11 +13,29 @@ type dtmfCmd struct {
 	Detect dtmfDetectCmd `cmd:"" help:"Print the DTMF digits in 8 kHz mono WAV recordings (16-bit PCM, mu-law or A-law)."`
 }
 
-// dtmfDetectCmd is `dezura dtmf detect [--json] FILE...`: for operators
-// who get a recording from a carrier and want to know which keys are in it.
+// dtmfDetectCmd is `dezura dtmf detect [--json] [--lost TIMES] FILE...`:
+// for operators who get a recording from a carrier and want to know which
+// keys are in it. --lost replays a call as the service heard it: the
+// packets listed were lost in transit, so the detector holds its state
+// across them instead of taking what the recording holds there as heard.
 type dtmfDetectCmd struct {
 	JSON  bool     `name:"json" help:"one JSON object per file, with each key's start and end in ms"`
+	Lost  string   `placeholder:"TIMES" help:"packets lost in transit, from the start of the recording: the start of each lost 20 ms packet (1440ms,1460ms) or lost stretches (1440ms-1500ms); the detector holds its state across them (one FILE)"`
 	Files []string `arg:"" name:"file" help:"WAV files"`
+
+	lost []dtmf.Span
+}
+
+func (c *dtmfDetectCmd) Validate() error {
+	lost, err := dtmf.ParseLost(c.Lost)
+	if err != nil {
+		return fmt.Errorf("--lost: %w", err)
+	}
+	if c.Lost != "" && len(c.Files) > 1 {
+		return errors.New("--lost describes one recording; give one FILE")
+	}
+	c.lost = lost
+	return nil
 }
 
 func (c *dtmfDetectCmd) Run(o *output) error {
@@ -33,7 +52,7 @@ func (c *dtmfDetectCmd) Run(o *output) error {
 	enc := json.NewEncoder(o.Stdout)
 	var failed int
 	for _, path := range c.Files {
-		evs, err := detectFile(path)
+		evs, err := detectFile(path, c.lost)
 		if err != nil {
 			// Keep going: one unreadable file should not hide the others.
 			fmt.Fprintf(o.Stderr, "dezura: %s: %v\n", path, err)
@@ -61,7 +80,7 @@ func (c *dtmfDetectCmd) Run(o *output) error {
 	return nil
 }
 
-func detectFile(path string) ([]dtmf.TimedEvent, error) {
+func detectFile(path string, lost []dtmf.Span) ([]dtmf.TimedEvent, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -71,5 +90,5 @@ func detectFile(path string) ([]dtmf.TimedEvent, error) {
 	if err != nil {
 		return nil, err
 	}
-	return dtmf.DetectSamples(samples), nil
+	return dtmf.DetectSamplesLost(samples, lost), nil
 }

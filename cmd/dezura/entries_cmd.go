@@ -84,15 +84,16 @@ var entryView = view[ledger.Entry]{
 }
 
 type entriesExportCmd struct {
-	From       workDate `required:"" help:"first work date (YYYY-MM-DD)"`
-	To         workDate `required:"" help:"last work date (YYYY-MM-DD)"`
-	Site       string   `placeholder:"CODE" help:"only this site code"`
-	Contractor string   `placeholder:"ID" help:"only sites of this contractor"`
-	Format     string   `enum:"csv,jsonl" default:"csv" help:"csv or jsonl"`
-	Encoding   string   `default:"utf-8" help:"utf-8 or sjis (Shift_JIS)"`
-	OnlyNew    bool     `help:"only entries not exported before, or corrected since"`
-	Out        string   `placeholder:"FILE" help:"write to this file instead of standard output"`
-	DryRun     bool     `help:"do not mark the entries exported"`
+	From          workDate `required:"" help:"first work date (YYYY-MM-DD)"`
+	To            workDate `required:"" help:"last work date (YYYY-MM-DD)"`
+	Site          string   `placeholder:"CODE" help:"only this site code"`
+	Contractor    string   `placeholder:"ID" help:"only sites of this contractor"`
+	Format        string   `enum:"csv,jsonl" default:"csv" help:"csv or jsonl"`
+	Encoding      string   `default:"utf-8" help:"utf-8 or sjis (Shift_JIS)"`
+	OnlyNew       bool     `help:"the change feed: only entries recorded or changed since they were last exported, each new, changed or cancelled"`
+	IncludeReview bool     `help:"also export entries that need review (status needs_review)"`
+	Out           string   `placeholder:"FILE" help:"write to this file instead of standard output"`
+	DryRun        bool     `help:"write the rows, but do not record them as exported"`
 }
 
 // Validate checks format and encoding before anything is opened.
@@ -123,13 +124,13 @@ func (c *entriesExportCmd) Run(ctx context.Context, adm ledger.Admin, o *output)
 		}
 		sink = fileSink{ew, tmp, c.Out}
 	}
-	// The store marks the rows exported only after the sink's Flush.
-	n, err := adm.ExportEntries(ctx, f, !c.DryRun, sink)
+	// The store records the rows as exported only after the sink's Flush.
+	sum, err := adm.ExportEntries(ctx, f, ledger.ExportOptions{DryRun: c.DryRun, IncludeReview: c.IncludeReview}, sink)
 	if err != nil {
-		return fmt.Errorf("export failed, no entry marked exported: %w", err)
+		return fmt.Errorf("export failed: %w", err)
 	}
-	fmt.Fprintf(o.Stderr, "exported %s\n", count(n, "entry"))
-	return nil
+	fmt.Fprintln(o.Stderr, sum)
+	return sum.Err() // the rest is written; a script must notice what was held back (exit 1)
 }
 
 // fileSink writes an export to a temporary file and, on Flush, syncs it

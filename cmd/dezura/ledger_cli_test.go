@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"database/sql"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -284,26 +285,25 @@ func TestTechnicianImport(t *testing.T) {
 		"10000000000002,二郎,nope,\n"+ // 3 unknown contractor
 		"99999999999999,三郎,,\n"+ // 4 already registered
 		"10000000000004,四郎,,080-9999-9999\n"+ // 5 phone taken
-		"123,五郎,,\n")) // 6 bad ID (reported by the parser alone)
+		"123,五郎,nope,\n"+ // 6 bad ID and unknown contractor
+		"10000000000006,"+strings.Repeat("長", 300)+",,\n"+ // 7 too long
+		"10000000000007,=cmd|' /C calc'!A0,,\n"+ // 8 a formula
+		"10000000000008,八\xff郎,,\n")) // 9 not UTF-8
+	// Every bad line in one report: the file's own problems and the
+	// database's together.
 	_, stderr, err := cli(t, db, "technician", "import", badFile)
 	if err == nil || !strings.Contains(err.Error(), "nothing imported") {
 		t.Fatalf("import with bad rows: err %v", err)
 	}
-	if !strings.Contains(stderr, "bad.csv:6:") {
-		t.Errorf("parser errors: stderr %q", stderr)
-	}
-	// Without the row the parser rejects, the database checks report each line.
-	badFile = write("bad2.csv", []byte(strings.Join(strings.Split(string(must(os.ReadFile(badFile))), "\n")[:5], "\n")+"\n"))
-	_, stderr, err = cli(t, db, "technician", "import", badFile)
-	if err == nil {
-		t.Fatal("import with bad rows: no error")
-	}
-	for _, want := range []string{"bad2.csv:3: contractor \"nope\"", "bad2.csv:4: technician 99999999999999 is already", "bad2.csv:5: phone is already"} {
+	for _, want := range []string{"bad.csv:3: contractor \"nope\" is not registered", "bad.csv:4: technician 99999999999999 is already",
+		"bad.csv:5: phone is already", "bad.csv:6: technician ID \"123\": want 14 digits; contractor \"nope\"",
+		"bad.csv:7: name has 300 characters, at most 60", "bad.csv:8: name starts with \"=\"",
+		"bad.csv:9: name has bytes that are neither UTF-8 nor Shift_JIS"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr %q lacks %q", stderr, want)
 		}
 	}
-	if strings.Contains(stderr, "bad2.csv:2:") {
+	if strings.Contains(stderr, "bad.csv:2:") {
 		t.Errorf("good line reported: %q", stderr)
 	}
 	if ts := decode[[]technicianJSON](t, ok(t, db, "technician", "list", "--json")); len(ts) != 1 {
@@ -338,18 +338,41 @@ func must[T any](v T, err error) T {
 func TestEntriesExport(t *testing.T) {
 	db := tempDB(t)
 	st, adm := seededStore(t, db)
-	if err := adm.AddTechnician(t.Context(), ledger.Technician{ID: "20000000000000", Name: "=1+2", ContractorID: ledger.DemoContractorID}, ""); err != nil {
+	if err := adm.AddTechnician(t.Context(), ledger.Technician{ID: "20000000000000", Name: "=1+2", ContractorID: ledger.DemoContractorID}, ""); !errors.Is(err, ledger.ErrInvalid) {
+		t.Fatalf("add a technician named like a formula: err %v, want ErrInvalid", err)
+	}
+	if err := adm.AddTechnician(t.Context(), ledger.Technician{ID: "20000000000000", Name: "二郎", ContractorID: ledger.DemoContractorID}, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := adm.Assign(t.Context(), ledger.Assignment{SiteCode: "1234", TechnicianID: "20000000000000", Trade: "とび工"}); err != nil {
 		t.Fatal(err)
 	}
 	st.Close()
+	// A name stored before the ledger refused formula-like text: the
+	// export still keeps a spreadsheet from running it.
+	sqlDB, err := sql.Open("sqlite", strings.TrimPrefix(db, "sqlite:"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sqlDB.ExecContext(t.Context(), `UPDATE technicians SET name = '=1+2' WHERE id = '20000000000000'`); err != nil {
+		t.Fatal(err)
+	}
+	sqlDB.Close()
 	day := time.Date(2026, 11, 2, 8, 0, 0, 0, ledger.Tokyo)
 	record(t, db,
 		ledger.AttendanceRequest{TechnicianID: ledger.DemoTechnicianID, SiteCode: "1234", Action: ledger.ActionCheckIn, At: day},
 		ledger.AttendanceRequest{TechnicianID: ledger.DemoTechnicianID, SiteCode: "1234", Action: ledger.ActionCheckOut, At: day.Add(9 * time.Hour)},
 		ledger.AttendanceRequest{TechnicianID: "20000000000000", SiteCode: "1234", Action: ledger.ActionCheckIn, At: day},
 	)
+	if _, msg, err := cli(t, db, "entries", "export", "--from", "2026-11-01", "--to", "2026-11-30", "--only-new", "--dry-run"); err != nil ||
+		strings.TrimSpace(msg) != "would export 2 entries" {
+		t.Errorf("dry run said %q, %v", msg, err)
+	}
 	out := filepath.Join(t.TempDir(), "export.csv")
-	ok(t, db, "entries", "export", "--from", "2026-11-01", "--to", "2026-11-30", "--format", "csv", "--encoding", "sjis", "--only-new", "--out", out)
+	if _, msg, err := cli(t, db, "entries", "export", "--from", "2026-11-01", "--to", "2026-11-30", "--format", "csv", "--encoding", "sjis", "--only-new", "--out", out); err != nil ||
+		strings.TrimSpace(msg) != "exported 2 entries" {
+		t.Fatalf("export said %q, %v", msg, err)
+	}
 	raw := must(os.ReadFile(out))
 	recs, err := csv.NewReader(japanese.ShiftJIS.NewDecoder().Reader(bytes.NewReader(raw))).ReadAll()
 	if err != nil {
@@ -365,11 +388,24 @@ func TestEntriesExport(t *testing.T) {
 	if recs[2][9] != "'=1+2" {
 		t.Errorf("formula name exported as %q", recs[2][9])
 	}
+	if r[11] != "new" || recs[2][11] != "new" || recs[2][7] != "" {
+		t.Errorf("rows = %q, want two new ones, the second still open", recs[1:])
+	}
 	// A second --only-new export has only what changed since: nothing new
 	// was recorded, and the exported closed entry is not repeated.
 	again := ok(t, db, "entries", "export", "--from", "2026-11-01", "--to", "2026-11-30", "--format", "jsonl", "--only-new")
 	if strings.TrimSpace(again) != "" {
 		t.Errorf("second --only-new export = %q, want nothing", again)
+	}
+	// The evening's check-out of the entry exported open that morning
+	// comes out as a change (it used to be lost: the mark stayed).
+	record(t, db, ledger.AttendanceRequest{TechnicianID: "20000000000000", SiteCode: "1234", Action: ledger.ActionCheckOut, At: day.Add(10 * time.Hour)})
+	evening, msg, err := cli(t, db, "entries", "export", "--from", "2026-11-01", "--to", "2026-11-30", "--format", "jsonl", "--only-new")
+	if err != nil || strings.TrimSpace(msg) != "exported 1 entry (1 changed)" {
+		t.Errorf("evening export said %q, %v", msg, err)
+	}
+	if row := decode[map[string]any](t, evening); row["operation"] != "changed" || row["check_out"] != "2026-11-02 18:00" || row["version"] != 2.0 {
+		t.Errorf("evening export = %v", row)
 	}
 	all := ok(t, db, "entries", "export", "--from", "2026-11-01", "--to", "2026-11-30", "--format", "jsonl", "--dry-run")
 	if n := strings.Count(all, "\n"); n != 2 {
@@ -380,6 +416,66 @@ func TestEntriesExport(t *testing.T) {
 		if _, _, err := cli(t, db, append([]string{"entries"}, args...)...); !errors.Is(err, errUsage) {
 			t.Errorf("entries %v: err %v, want a usage error", args, err)
 		}
+	}
+}
+
+// Rows whose site or contractor lacks its CCUS ID are held back and
+// listed; the rest is written; the command fails (exit 1) so a script
+// notices; the held-back rows come out once the IDs are registered.
+func TestEntriesExportHeldBack(t *testing.T) {
+	db := tempDB(t)
+	st, err := ledger.Open(t.Context(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	adm := st
+	for _, err := range []error{
+		adm.SeedDemo(t.Context()),
+		adm.AddSite(t.Context(), ledger.Site{Code: "77", Name: "駅前ビル", ContractorID: ledger.DemoContractorID}),
+		adm.AddContractor(t.Context(), ledger.Contractor{ID: "acme", Name: "アクメ建設"}),
+		adm.AddSite(t.Context(), ledger.Site{Code: "88", Name: "港倉庫", CCUSSiteID: "88888888888888", ContractorID: "acme"}),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	day := time.Date(2026, 11, 2, 8, 0, 0, 0, ledger.Tokyo)
+	var reqs []ledger.AttendanceRequest
+	for i, site := range []string{"1234", "77", "88"} {
+		reqs = append(reqs, ledger.AttendanceRequest{TechnicianID: ledger.DemoCrew()[i], SiteCode: site, Action: ledger.ActionCheckIn, At: day})
+	}
+	st.Close()
+	record(t, db, reqs...)
+	out := filepath.Join(t.TempDir(), "export.csv")
+	_, msg, err := cli(t, db, "entries", "export", "--from", "2026-11-01", "--to", "2026-11-30", "--only-new", "--out", out)
+	if !errors.Is(err, ledger.ErrHeldBack) || exitCode(err) != 1 {
+		t.Errorf("export with rows held back: err %v (exit %d), want ErrHeldBack, exit 1", err, exitCode(err))
+	}
+	for _, want := range []string{"exported 1 entry; 2 held back:",
+		"2026-11-02 site 77 technician " + ledger.DemoCrew()[1] + ": site 77 (駅前ビル) has no CCUS site ID",
+		"2026-11-02 site 88 technician " + ledger.DemoCrew()[2] + ": contractor acme has no CCUS business ID"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("export said %q, want %q in it", msg, want)
+		}
+	}
+	if recs, err := csv.NewReader(bytes.NewReader(must(os.ReadFile(out)))).ReadAll(); err != nil || len(recs) != 2 || recs[1][8] != "1234" {
+		t.Errorf("written: %q, %v; want the row of site 1234", recs, err)
+	}
+	st, err = ledger.Open(t.Context(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	adm = st
+	if err := adm.SetSiteCCUSID(t.Context(), "77", "77777777777777"); err != nil {
+		t.Fatal(err)
+	}
+	if err := adm.SetContractorCCUSBusinessID(t.Context(), "acme", "123456789012"); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	rows, msg, err := cli(t, db, "entries", "export", "--from", "2026-11-01", "--to", "2026-11-30", "--only-new", "--format", "jsonl")
+	if err != nil || strings.TrimSpace(msg) != "exported 2 entries" || strings.Count(rows, `"operation":"new"`) != 2 {
+		t.Errorf("after registering the IDs: %q, %q, %v; want the 2 held-back rows as new", rows, msg, err)
 	}
 }
 

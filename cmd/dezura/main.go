@@ -31,6 +31,7 @@ import (
 
 	"github.com/dezura/dezura/ledger"
 	"github.com/dezura/dezura/ledger/billing"
+	"github.com/dezura/dezura/sip/trunk"
 )
 
 // cliEnv is where a run of the CLI writes.
@@ -131,6 +132,8 @@ func newParser(grammar *dezuraCLI, env cliEnv) (*kong.Kong, error) {
 			"db":                      cmp.Or(os.Getenv("DEZURA_DB"), "sqlite:dezura.db"),
 			"today":                   ledger.WorkDate(time.Now()),
 			"billing_leader_interval": billing.DefaultLeaderInterval.String(),
+			"trunk_expires":           trunk.DefaultExpires.String(),
+			"trunk_keepalive":         trunk.DefaultKeepAlive.String(),
 		},
 	)
 }

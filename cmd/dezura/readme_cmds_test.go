@@ -201,7 +201,7 @@ func commandText(s string) (string, bool) {
 // placeholders are sample values for the upper-case words of synopses.
 var placeholders = map[string]string{
 	"D": "2025-04-01", "DATE": "2025-04-01", "RFC3339": "2025-04-01T08:00:00+09:00",
-	"ID": "1", "SUBSCRIPTION-ID": "1", "N": "1", "YEN": "16500",
+	"ID": "1", "SUBSCRIPTION-ID": "1", "N": "1", "YEN": "16500", "TIMES": "1440ms,1460ms",
 	"NUMBER": "090-1234-5678", "CODE": "77",
 }
 

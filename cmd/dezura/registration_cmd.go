@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/alecthomas/kong"
 
@@ -159,16 +158,16 @@ type technicianImportCmd struct {
 	File string `arg:"" placeholder:"FILE.csv" help:"the CSV file: a header line, then one technician a line"`
 }
 
-// Run reports every bad line, from the file and against the database, so
-// the clerk can fix them all at once; a file with any bad line changes
-// nothing.
-func (c *technicianImportCmd) Run(ctx context.Context, st ledger.Store, adm ledger.Admin, o *output) error {
+// Run reports every bad line, from the file and against the database, in
+// one report (ledger.ReadTechnicianImport), so the clerk can fix them all
+// at once; a file with any bad line changes nothing.
+func (c *technicianImportCmd) Run(ctx context.Context, adm ledger.Admin, o *output) error {
 	f, err := os.Open(c.File)
 	if err != nil {
 		return fileError("read", c.File, err)
 	}
-	rows, err := ledger.ParseTechnicianCSV(f)
-	f.Close()
+	defer f.Close()
+	rows, err := ledger.ReadTechnicianImport(ctx, adm, f)
 	var bad ledger.ImportErrors
 	if errors.As(err, &bad) {
 		return c.reportBad(o, bad)
@@ -176,57 +175,11 @@ func (c *technicianImportCmd) Run(ctx context.Context, st ledger.Store, adm ledg
 	if err != nil {
 		return err
 	}
-	if bad, err = checkImport(ctx, st, adm, rows); err != nil {
-		return err
-	}
-	if len(bad) > 0 {
-		return c.reportBad(o, bad)
-	}
 	if err := adm.ImportTechnicians(ctx, rows); err != nil {
 		return fmt.Errorf("nothing imported from %s: %w", c.File, err)
 	}
 	o.Printf("imported %s from %s\n", count(len(rows), "technician"), c.File)
 	return nil
-}
-
-// checkImport checks every row against the database: the user sees every
-// problem at once rather than the first one the transaction hits.
-func checkImport(ctx context.Context, st ledger.Store, adm ledger.Admin, rows []ledger.TechnicianImport) (ledger.ImportErrors, error) {
-	var bad ledger.ImportErrors
-	contractors := map[string]bool{}
-	for _, row := range rows {
-		var why []string
-		if _, err := st.Technician(ctx, row.ID); err == nil {
-			why = append(why, fmt.Sprintf("technician %s is already registered", row.ID))
-		} else if !errors.Is(err, ledger.ErrNotFound) {
-			return nil, err
-		}
-		if c := row.ContractorID; c != "" {
-			known, seen := contractors[c]
-			if !seen {
-				_, err := adm.Contractor(ctx, c)
-				if err != nil && !errors.Is(err, ledger.ErrNotFound) {
-					return nil, err
-				}
-				known = err == nil
-				contractors[c] = known
-			}
-			if !known {
-				why = append(why, fmt.Sprintf("contractor %q is not registered (add it with: dezura contractor add)", c))
-			}
-		}
-		if row.Phone != "" {
-			if _, err := adm.Phone(ctx, row.Phone); err == nil {
-				why = append(why, "phone is already registered")
-			} else if !errors.Is(err, ledger.ErrNotFound) {
-				return nil, err
-			}
-		}
-		if len(why) > 0 {
-			bad = append(bad, ledger.RowError{Line: row.Line, Reason: strings.Join(why, "; ")})
-		}
-	}
-	return bad, nil
 }
 
 func (c *technicianImportCmd) reportBad(o *output, bad ledger.ImportErrors) error {

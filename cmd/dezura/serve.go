@@ -51,6 +51,9 @@ type serveConfig struct {
 	TrunkRegister     string        `name:"trunk-register" placeholder:"URI" help:"register with a SIP trunk, sip:USER@HOST[:PORT] (add the trunk's addresses to --trust)"`
 	TrunkUser         string        `name:"trunk-user" placeholder:"NAME" help:"digest user name for the trunk (default: USER of --trunk-register)"`
 	TrunkPasswordFile string        `name:"trunk-password-file" placeholder:"FILE" help:"file (mode 0600) holding the trunk password; or set DEZURA_TRUNK_PASSWORD"`
+	TrunkExpires      time.Duration `name:"trunk-expires" default:"${trunk_expires}" help:"registration lifetime asked of the trunk (refreshed at 80 % of what it grants)"`
+	TrunkKeepAlive    time.Duration `name:"trunk-keepalive" default:"${trunk_keepalive}" help:"interval of the OPTIONS to our own number through the trunk: they hold the NAT binding and find a lost registration (0: off)"`
+	ReadyNeedsTrunk   bool          `name:"ready-needs-trunk" help:"/readyz answers 503 while the trunk registration is not in place"`
 	SessionExpires    time.Duration `name:"session-expires" default:"30m" help:"RFC 4028 session interval asked for and accepted (at least 90s)"`
 	RTPSendto         bool          `name:"rtp-sendto" help:"send each RTP packet with its own sendto(2) instead of one io_uring submission per 20 ms for all calls (io_uring is used only where the kernel allows it)"`
 	Procs             int           `name:"procs" default:"0" help:"Go processors (GOMAXPROCS); 0: twice the CPUs Go sees, unless the GOMAXPROCS variable is set, so an idle processor is ready to run the 20 ms media clock on time under load"`
@@ -138,9 +141,7 @@ func (c *serveConfig) Validate() error {
 	if c.SessionExpires < 90*time.Second {
 		errs = append(errs, fmt.Errorf("--session-expires %v: at least 90s (RFC 4028 Min-SE)", c.SessionExpires))
 	}
-	if c.TrunkRegister == "" && (c.TrunkUser != "" || c.TrunkPasswordFile != "") {
-		errs = append(errs, errors.New("--trunk-user and --trunk-password-file need --trunk-register"))
-	}
+	errs = append(errs, c.validateTrunk()...)
 	if c.BillingAt == "" {
 		errs = append(errs, errors.New(`--billing-at is empty: give a cron spec such as "0 3 * * *", or "off"`))
 	}
@@ -189,11 +190,8 @@ func parseLevel(s string) (slog.Level, error) {
 func (c *serveCmd) Run(ctx context.Context, o *output) error {
 	cfg := c.serveConfig
 	level, _ := parseLevel(cfg.LogLevel)
-	var h slog.Handler = slog.NewTextHandler(o.Stderr, &slog.HandlerOptions{Level: level})
-	if cfg.LogFormat == "json" {
-		h = slog.NewJSONHandler(o.Stderr, &slog.HandlerOptions{Level: level})
-	}
-	logger := slog.New(h)
+	logger := newLogger(o.Stderr, level, cfg.LogFormat)
+	routeLibraryLogs(logger)
 	logBuild(logger)
 	setProcs(cfg.Procs, logger)
 
@@ -248,6 +246,7 @@ func (c *serveConfig) sipConfig(g *guard.Guard, logger *slog.Logger) sip.Config 
 		RTPTimeout:     c.RTPTimeout,
 		MaxCalls:       c.MaxCalls,
 		Logger:         logger,
+		Version:        currentBuild().Version, // User-Agent: what `dezura version` says
 	}
 }
 
@@ -297,7 +296,7 @@ func (s *service) endTrunk() {
 // SIP socket, so the trunk's INVITEs come back through the same NAT
 // binding. The password comes from a file or the environment, never the
 // command line.
-func (s *service) startTrunk(ctx context.Context, cfg serveConfig) error {
+func (s *service) startTrunk(ctx context.Context, cfg serveConfig, metrics *serviceMetrics) error {
 	if cfg.TrunkRegister == "" {
 		return nil
 	}
@@ -309,14 +308,22 @@ func (s *service) startTrunk(ctx context.Context, cfg serveConfig) error {
 		}
 		password = p
 	}
+	keepAlive := cfg.TrunkKeepAlive
+	if keepAlive == 0 {
+		keepAlive = -1 // off (trunk.Config takes 0 for its default)
+	}
 	r, err := trunk.New(trunk.Config{
 		AOR: cfg.TrunkRegister, Username: cfg.TrunkUser, Password: password,
-		Contact: s.sip.ContactURI(), Logger: s.logger.With("component", "trunk"),
+		Contact: s.sip.ContactURI(), Expires: cfg.TrunkExpires, KeepAlive: keepAlive,
+		Logger: s.logger, // the registrar names its component
 	}, s.sip.Client())
 	if err != nil {
 		return fmt.Errorf("--trunk-register: %w", err)
 	}
 	s.trunk, s.trunkDone = r, make(chan struct{})
+	if metrics != nil {
+		metrics.watchTrunk(r.Stats)
+	}
 	// Its own context: on shutdown it unregisters while SIP still runs.
 	tctx, stop := context.WithCancel(ctx)
 	s.stopTrunk = stop
@@ -444,19 +451,24 @@ func startService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (*s
 }
 
 // startAround starts what runs beside the calls once SIP listens: the
-// HTTP endpoints, the billing scheduler and the trunk registration.
+// trunk registration, the HTTP endpoints (whose /readyz may ask the
+// trunk) and the billing scheduler.
 func (s *service) startAround(ctx context.Context, cfg serveConfig, metrics *serviceMetrics) error {
+	if err := s.startTrunk(ctx, cfg, metrics); err != nil {
+		return err
+	}
 	if cfg.HTTP != "" {
-		h, err := startHTTP(cfg.HTTP, httpTargets{SIP: s.sip, Store: s.db, Spool: s.store.Spool(), Metrics: metrics}, s.logger)
+		t := httpTargets{SIP: s.sip, Store: s.db, Spool: s.store.Spool(), Metrics: metrics}
+		if cfg.ReadyNeedsTrunk && s.trunk != nil {
+			t.Trunk = s.trunk
+		}
+		h, err := startHTTP(cfg.HTTP, t, s.logger)
 		if err != nil {
 			return err
 		}
 		s.http = h
 	}
-	if err := s.startBilling(ctx, cfg, metrics); err != nil {
-		return err
-	}
-	return s.startTrunk(ctx, cfg)
+	return s.startBilling(ctx, cfg, metrics)
 }
 
 // teardown stops, in order, everything started beside the store: the trunk
@@ -487,14 +499,19 @@ func (s *service) teardown(billingWait time.Duration) error {
 	return err
 }
 
-// wait runs until ctx ends, then stops taking calls, lets the calls in
-// progress finish for up to drain (hanging up the rest), stops everything
-// else and closes the store. Calls cut off at the deadline are logged, not
-// an error: the stop was asked for and went as configured.
+// wait runs until ctx ends, then unregisters from the trunk, stops taking
+// calls, lets the calls in progress finish for up to drain (hanging up the
+// rest), stops everything else and closes the store. Calls cut off at the
+// deadline are logged, not an error: the stop was asked for and went as
+// configured.
 func (s *service) wait(ctx context.Context, drain time.Duration) error {
 	select {
 	case <-s.serveDone:
 	case <-ctx.Done():
+		// Unregistered first, so that the carrier sends no new call here
+		// while the calls in progress finish; calls that come before the
+		// unregistration is answered are taken as usual.
+		s.endTrunk()
 		s.logger.Info("shutting down: draining calls", "deadline", drain, "active", s.sip.ActiveCalls())
 		dctx, cancel := context.WithTimeout(context.Background(), drain)
 		if err := s.sip.Shutdown(dctx); err != nil {

@@ -20,9 +20,7 @@ import (
 const securityCodeCost = 6
 
 var (
-	technicianIDRe = regexp.MustCompile(`^[0-9]{14}$`)
 	siteCodeRe     = regexp.MustCompile(`^[0-9]{1,8}$`)
-	securityCodeRe = regexp.MustCompile(`^[0-9]{4}$`)
 	contractorIDRe = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
 )
 
@@ -75,6 +73,9 @@ func (s *Store) AddContractor(ctx context.Context, c ledger.Contractor) error {
 	if strings.TrimSpace(c.Name) == "" {
 		return invalid("contractor %s: name is empty", c.ID)
 	}
+	if why := ledger.CheckText("name", c.Name, ledger.MaxContractorNameLen); why != "" {
+		return invalid("contractor %s: %s", c.ID, why)
+	}
 	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO contractors (id, name, ccus_business_id, disabled, created_at) VALUES (?, ?, ?, ?, ?)`),
 		c.ID, c.Name, c.CCUSBusinessID, c.Disabled, s.now().UTC())
 	return s.exists(err, "add contractor "+c.ID, "contractor "+c.ID)
@@ -125,24 +126,11 @@ func (s *Store) AddTechnician(ctx context.Context, t ledger.Technician, security
 	return s.ImportTechnicians(ctx, []ledger.TechnicianImport{{Technician: t, SecurityCode: securityCode}})
 }
 
-// ValidateTechnician checks one technician row without touching the database.
+// ValidateTechnician checks one technician row without touching the
+// database, by the rules of ledger.ValidateTechnicianRow.
 func ValidateTechnician(r ledger.TechnicianImport) error {
-	if !technicianIDRe.MatchString(r.ID) {
-		return invalid("technician ID %q: want 14 digits", r.ID)
-	}
-	if strings.TrimSpace(r.Name) == "" {
-		return invalid("technician %s: name is empty", r.ID)
-	}
-	if r.Language != "" && r.Language != "ja" && r.Language != "en" {
-		return invalid("technician %s: language %q: want ja or en", r.ID, r.Language)
-	}
-	if r.SecurityCode != "" && !securityCodeRe.MatchString(r.SecurityCode) {
-		return invalid("technician %s: security code: want 4 digits", r.ID)
-	}
-	if r.Phone != "" {
-		if _, err := ledger.NormalizePhone(r.Phone); err != nil {
-			return fmt.Errorf("technician %s: %w", r.ID, err)
-		}
+	if why := ledger.ValidateTechnicianRow(r); len(why) > 0 {
+		return invalid("technician %s: %s", r.ID, strings.Join(why, "; "))
 	}
 	if err := ledger.ValidateCrewNumber(r.CrewNumber); err != nil {
 		return fmt.Errorf("technician %s: %w", r.ID, err)
@@ -381,6 +369,9 @@ func (s *Store) AddSite(ctx context.Context, st ledger.Site) error {
 	if strings.TrimSpace(st.Name) == "" {
 		return invalid("site %s: name is empty", st.Code)
 	}
+	if why := ledger.CheckText("name", st.Name, ledger.MaxSiteNameLen); why != "" {
+		return invalid("site %s: %s", st.Code, why)
+	}
 	if !st.OpensOn.IsZero() && !st.ClosesOn.IsZero() && dateOf(st.ClosesOn) < dateOf(st.OpensOn) {
 		return invalid("site %s: closes %s before it opens %s", st.Code, dateOf(st.ClosesOn), dateOf(st.OpensOn))
 	}
@@ -440,6 +431,11 @@ func (s *Store) DisableSite(ctx context.Context, code string) error {
 
 // Assign records that a technician works at a site with a trade and role.
 func (s *Store) Assign(ctx context.Context, a ledger.Assignment) error {
+	for _, w := range []string{ledger.CheckText("trade", a.Trade, ledger.MaxTradeLen), ledger.CheckText("role", a.Role, ledger.MaxRoleLen)} {
+		if w != "" {
+			return invalid("assign %s to site %s: %s", a.TechnicianID, a.SiteCode, w)
+		}
+	}
 	err := s.tryTx(ctx, func(tx *sql.Tx) error {
 		if err := s.mustExist(ctx, tx, "sites", "code", a.SiteCode, ledger.UnknownSite(a.SiteCode)); err != nil {
 			return err
