@@ -59,6 +59,9 @@ func Run(t *testing.T, open Opener) {
 		{"TechnicianDays", testTechnicianDays},
 		{"DailyReport", testDailyReport},
 		{"ErrorsSayItOnce", testErrorsSayItOnce},
+		{"CallEndReason", testCallEndReason},
+		{"CrewNumbers", testCrewNumbers},
+		{"OwnPhone", testOwnPhone},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -132,6 +132,12 @@ func ValidateTechnician(r ledger.TechnicianImport) error {
 	if why := ledger.ValidateTechnicianRow(r); len(why) > 0 {
 		return invalid("technician %s: %s", r.ID, strings.Join(why, "; "))
 	}
+	if err := ledger.ValidateCrewNumber(r.CrewNumber); err != nil {
+		return fmt.Errorf("technician %s: %w", r.ID, err)
+	}
+	if r.CrewNumber != "" && r.ContractorID == "" {
+		return invalid("technician %s: a crew number needs a contractor", r.ID)
+	}
 	return nil
 }
 
@@ -166,8 +172,8 @@ func (s *Store) ImportTechnicians(ctx context.Context, rows []ledger.TechnicianI
 	}
 	now := s.now().UTC()
 	err := s.tryTx(ctx, func(tx *sql.Tx) error {
-		ins, err := tx.PrepareContext(ctx, s.q(`INSERT INTO technicians (id, name, contractor_id, language, security_code_hash, disabled, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`))
+		ins, err := tx.PrepareContext(ctx, s.q(`INSERT INTO technicians (id, name, contractor_id, language, security_code_hash, disabled, created_at, crew_number)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`))
 		if err != nil {
 			return err
 		}
@@ -180,7 +186,11 @@ func (s *Store) ImportTechnicians(ctx context.Context, rows []ledger.TechnicianI
 				}
 				contractors[c] = true
 			}
-			if _, err := ins.ExecContext(ctx, p.r.ID, p.r.Name, nullString(p.r.ContractorID), p.r.Language, p.hash, p.r.Disabled, now); err != nil {
+			if _, err := ins.ExecContext(ctx, p.r.ID, p.r.Name, nullString(p.r.ContractorID), p.r.Language, p.hash, p.r.Disabled, now,
+				nullString(p.r.CrewNumber)); err != nil {
+				if s.d.IsUnique(err) && p.r.CrewNumber != "" {
+					return ledger.Exists("technician %s, or crew number %s in contractor %s, is already registered", p.r.ID, p.r.CrewNumber, p.r.ContractorID)
+				}
 				if s.d.IsUnique(err) {
 					return ledger.Exists("technician %s is already registered", p.r.ID)
 				}
@@ -192,6 +202,10 @@ func (s *Store) ImportTechnicians(ctx context.Context, rows []ledger.TechnicianI
 					if s.d.IsUnique(err) {
 						return ledger.Exists("technician %s: phone %s is already registered", p.r.ID, ledger.MaskPhone(p.phone))
 					}
+					return fmt.Errorf("technician %s: phone: %w", p.r.ID, err)
+				}
+				ev := ledger.PhoneEvent{E164: p.phone, Kind: ledger.PhoneEventRegister, TechnicianID: p.r.ID, Actor: ledger.PhoneSourceOffice, At: now}
+				if err := s.logPhone(ctx, tx, ev); err != nil {
 					return fmt.Errorf("technician %s: phone: %w", p.r.ID, err)
 				}
 			}
@@ -212,7 +226,7 @@ func said(err error) bool {
 
 // Technicians lists technicians by ID, of one contractor if contractorID is set.
 func (s *Store) Technicians(ctx context.Context, contractorID string) ([]ledger.Technician, error) {
-	q := `SELECT id, name, contractor_id, language, disabled FROM technicians`
+	q := `SELECT ` + technicianCols + ` FROM technicians`
 	var args []any
 	if contractorID != "" {
 		q += ` WHERE contractor_id = ?`
@@ -225,12 +239,10 @@ func (s *Store) Technicians(ctx context.Context, contractorID string) ([]ledger.
 	defer rows.Close()
 	var out []ledger.Technician
 	for rows.Next() {
-		var t ledger.Technician
-		var c sql.NullString
-		if err := rows.Scan(&t.ID, &t.Name, &c, &t.Language, &t.Disabled); err != nil {
+		t, err := scanTechnician(rows)
+		if err != nil {
 			return nil, fmt.Errorf("ledger: list technicians: %w", err)
 		}
-		t.ContractorID = c.String
 		out = append(out, t)
 	}
 	if err := rows.Err(); err != nil {
@@ -280,20 +292,26 @@ func (s *Store) AddPhone(ctx context.Context, p ledger.Phone) error {
 		} else if err := s.mustExist(ctx, tx, "contractors", "id", p.ContractorID, ledger.UnknownContractor(p.ContractorID)); err != nil {
 			return err
 		}
+		now := s.now().UTC()
 		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO phones (e164, technician_id, contractor_id, disabled, created_at) VALUES (?, ?, ?, ?, ?)`),
-			e164, nullString(p.TechnicianID), nullString(p.ContractorID), p.Disabled, s.now().UTC())
-		return err
+			e164, nullString(p.TechnicianID), nullString(p.ContractorID), p.Disabled, now)
+		if err != nil {
+			return err
+		}
+		return s.logPhone(ctx, tx, ledger.PhoneEvent{E164: e164, Kind: ledger.PhoneEventRegister, TechnicianID: p.TechnicianID,
+			ContractorID: p.ContractorID, Actor: ledger.PhoneSourceOffice, At: now})
 	})
 	return s.exists(err, "add phone "+ledger.MaskPhone(e164), "phone "+ledger.MaskPhone(e164))
 }
 
-const phoneCols = `e164, technician_id, contractor_id, disabled`
+const phoneCols = `e164, technician_id, contractor_id, disabled, source, disabled_by, created_at`
 
 func scanPhone(sc interface{ Scan(...any) error }) (ledger.Phone, error) {
 	var p ledger.Phone
 	var t, c sql.NullString
-	err := sc.Scan(&p.E164, &t, &c, &p.Disabled)
-	p.TechnicianID, p.ContractorID = t.String, c.String
+	var since sql.NullTime
+	err := sc.Scan(&p.E164, &t, &c, &p.Disabled, &p.Source, &p.DisabledBy, &since)
+	p.TechnicianID, p.ContractorID, p.Since = t.String, c.String, timeOf(since)
 	return p, err
 }
 
@@ -340,7 +358,7 @@ func (s *Store) DisablePhone(ctx context.Context, number string) error {
 	if err != nil {
 		return fmt.Errorf("disable phone: %w", err)
 	}
-	return s.disable(ctx, "disable phone "+ledger.MaskPhone(e164), ledger.UnknownPhone(e164), `UPDATE phones SET disabled = TRUE WHERE e164 = ?`, e164)
+	return s.disablePhone(ctx, e164, ledger.PhoneSourceOffice, "", "")
 }
 
 // AddSite registers a site.
