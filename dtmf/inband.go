@@ -25,7 +25,7 @@ import (
 //     within 0.65 of each other, which rejects windows the tones fill only in
 //     part (under about 16.5 of 20 ms) whatever the noise;
 //   - purity: the two tones must hold 70 % of the window's energy (less
-//     the line's steady hum and DC, see lowBlock), and the high tone's
+//     the line's steady hum and DC, see lowSteady), and the high tone's
 //     second harmonic must be 13 dB below it, plus an allowance for the
 //     noise in that bin (talk-off);
 //   - timing: a key is reported after 4 consecutive qualifying windows
@@ -34,11 +34,11 @@ import (
 //     most 5, a 30 ms pause at least 8); windows with lost audio in them
 //     (Lost) are skipped, not counted as misses.
 //
-// Cost (the goal is about 11,000 instructions per 20 ms frame): the filters
-// run in two register-resident passes of four with in-place updates
-// (goertzel4), and plausible rejects most windows that cannot qualify
-// before the full analysis; both give exactly the plain computation's
-// verdicts (inband_exact_test.go).
+// Cost (the goal is at most 11,000 instructions per 20 ms frame): the
+// filters run in the sub-block kernel (goertzel.go, with SSE2 on amd64),
+// and plausible rejects most windows that cannot qualify before the full
+// analysis; both give exactly the plain computation's verdicts
+// (inband_exact_test.go).
 
 // Sampling and block geometry.
 const (
@@ -58,19 +58,27 @@ const (
 // 0.07 dB apart). All levels in this package use 22652.
 const ZeroDBm0Peak = 22652.0
 
-// Mains hum (50 or 60 Hz and its first harmonics) and a DC offset are no
-// part of a key, but on a line with hum at -25 dBm0 they hold more of a
-// quiet key's window than the 30 % the purity test allows. The detector
-// measures the energy below about 300 Hz and leaves the line's steady part
-// of it out of the level and purity tests:
+// Mains hum (50 or 60 Hz and its harmonics) and a DC offset are no part of
+// a key. The filters run over the samples' first differences (goertzel.go),
+// so little of either leaks into the DFTs; but on a line with hum at
+// -25 dBm0 they would still hold more of a quiet key's window than the 30 %
+// the purity test allows. The detector measures the energy below about
+// 300 Hz and leaves the line's steady part of it out of the level and
+// purity tests:
 //
-//   - the energy below about 300 Hz is that of the sums of blocks of
-//     lowBlock samples (a boxcar filter), squared and divided by its length:
-//     they count 99 % of the energy at 50 Hz, 97 % at 100 Hz, 92 % at
-//     150 Hz and 62 % at 300 Hz, but at most 5 % of a DTMF tone (2 % at 697
-//     and 941 Hz, 5 % at 1209 Hz), for one addition a sample (a
-//     second-order high-pass filter in front of the detector costs about
-//     5,300 instructions a frame, BenchmarkHighPass);
+//   - the low band of a block of polyLen samples (2.5 ms) is the energy of
+//     its projection onto the polynomials of degree up to 2 (a parabola
+//     fitted by least squares): all of the energy at 50-150 Hz, 99 % at
+//     200 Hz, 98 % at 250 Hz, 94 % at 300 Hz, and 3-14 % of a DTMF tone's
+//     (the kernel adds up the three sums it needs as it goes, at two
+//     instructions a sample; blocks of 10 summed, the measure before, held
+//     only 62 % at 300 Hz and 85 % at 180 Hz, and a second-order high-pass
+//     in front of the detector costs 5,300 instructions a frame,
+//     BenchmarkHighPass);
+//   - the DC offset is followed (each sub-block's mean, at dcRate, from
+//     the first heard) and taken out of both the energy and the low band:
+//     otherwise the offset times the hum, which changes from window to
+//     window, makes the low band of a line with both look unsteady;
 //   - steady means no more than lowSteady times the least low-band energy
 //     of a window in the last 240-320 ms (in the first 80 ms of a stream,
 //     none): hum and DC are there all the time, while the low-frequency
@@ -79,10 +87,10 @@ const ZeroDBm0Peak = 22652.0
 //     of loud, high-pitched speech through the purity test (TestTalkOff
 //     with 30 minutes of speech).
 const (
-	lowBlock     = 10
-	lowSteady    = 1.5 // the window-to-window swing of 60 Hz hum is ±13 %
-	floorWindows = 16  // windows per block of the sliding minimum
-	floorBlocks  = 4   // blocks of the sliding minimum (4·16·5 ms = 320 ms)
+	lowSteady    = 1.5      // the window-to-window swing of 60 Hz hum is ±13 %
+	dcRate       = 1.0 / 16 // per sub-block: a change of offset is followed within about 80 ms
+	floorWindows = 16       // windows per block of the sliding minimum
+	floorBlocks  = 4        // blocks of the sliding minimum (4·16·5 ms = 320 ms)
 )
 
 // Detector thresholds.
@@ -121,15 +129,13 @@ var keyGrid = [4][4]byte{
 
 // toneConst holds the per-frequency constants.
 type toneConst struct {
-	coef     float32 // 2 cos ω
-	c1r, c1i float32 // e^{-jω(N-1)}, N = subLen
-	c2r, c2i float32 // e^{-jωN}
-	r40r     float32 // e^{-jω·40}
-	r40i     float32
-	r80r     float32 // e^{-jω·80}
-	r80i     float32
-	cosTol   float32 // cos of the largest phase deviation allowed over 80 samples
-	h2coef   float32 // 2 cos 2ω, second harmonic over a window
+	coef   float32 // 2 cos ω
+	r40r   float32 // e^{-jω·40}
+	r40i   float32
+	r80r   float32 // e^{-jω·80}
+	r80i   float32
+	cosTol float32 // cos of the largest phase deviation allowed over 80 samples
+	h2coef float32 // 2 cos 2ω, second harmonic over a window
 }
 
 var tones [numTones]toneConst
@@ -142,30 +148,21 @@ func init() {
 		w := 2 * math.Pi * f / sampleRate
 		t := &tones[i]
 		t.coef = float32(2 * math.Cos(w))
-		t.c1r, t.c1i = float32(math.Cos(w*(subLen-1))), float32(-math.Sin(w*(subLen-1)))
-		t.c2r, t.c2i = float32(math.Cos(w*subLen)), float32(-math.Sin(w*subLen))
 		t.r40r, t.r40i = float32(math.Cos(w*subLen)), float32(-math.Sin(w*subLen))
 		t.r80r, t.r80i = float32(math.Cos(w*halfLen)), float32(-math.Sin(w*halfLen))
 		dev := 2 * math.Pi * freqTolerance * f * halfLen / sampleRate
 		t.cosTol = float32(math.Cos(dev))
 		t.h2coef = float32(2 * math.Cos(2*w))
 	}
-	for g, grp := range []*group{&groupLo, &groupHi} {
-		for i := range 4 {
-			t := &tones[4*g+i]
-			for j, sign := range [4]float32{1, -1, -1, 1} {
-				grp.k[4*i+j] = sign * t.coef
-			}
-			grp.c1r[i], grp.c1i[i], grp.c2r[i], grp.c2i[i] = t.c1r, t.c1i, t.c2r, t.c2i
-		}
-	}
+	initGroup(&groupLo, &kernelK[0], dtmfFreqs[0:4])
+	initGroup(&groupHi, &kernelK[1], dtmfFreqs[4:8])
 }
 
 // subResult is one sub-block's analysis.
 type subResult struct {
 	xr, xi [numTones]float32 // DFT at each frequency, relative to the sub-block start
-	energy float32           // Σx²
-	low    float32           // the low band's share of energy (see lowBlock)
+	energy float32           // Σ(x − dc)²
+	low    float32           // the low band's share of it (see lowSteady)
 	peakLo float32           // largest |X|² of the low group
 	peakHi float32           // largest |X|² of the high group
 
@@ -205,10 +202,12 @@ type Detector struct {
 	// samples copied in ahead of it. Sub-blocks sit at multiples of
 	// subLen, so each is contiguous.
 	hist   [histLen]int16
-	histIx int  // where the sub-block in progress ends so far
-	x      quad // the sub-block as float32 (scratch)
+	histIx int   // where the sub-block in progress ends so far
+	prev   int16 // the sample before the sub-block in progress
 
 	floor lowFloor // the line's steady low-band energy per window
+	dc    float64  // the line's DC offset, followed at dcRate
+	dcOK  bool     // whether dc has been set
 
 	// Timing state machine.
 	cur       byte  // key being held, 0 if none
@@ -319,15 +318,15 @@ func (d *Detector) finishSub(blk *[subLen]int16, emit func(detection)) {
 	r := &d.subs[d.subIx]
 	r.hOK = false
 	d.subIx = (d.subIx + 1) % winSubs
+	prev := d.prev
+	d.prev = blk[subLen-1]
 	if d.subLost {
 		// Nothing to analyse: no window with this sub-block in it is
 		// judged.
 		d.subLost, d.heard = false, 0
 		*r = subResult{}
 	} else {
-		x := &d.x
-		r.peakLo, r.energy, r.low = goertzelLo(blk, x, (*[4]float32)(r.xr[0:4]), (*[4]float32)(r.xi[0:4]))
-		r.peakHi = goertzel4(x, &groupHi, (*[4]float32)(r.xr[4:8]), (*[4]float32)(r.xi[4:8]))
+		d.analyseSub(r, blk, prev)
 		d.lostRun = 0
 		if d.heard < winSubs {
 			d.heard++
@@ -345,6 +344,35 @@ func (d *Detector) finishSub(blk *[subLen]int16, emit func(detection)) {
 	}
 	d.floor.add(d.subs[0].low + d.subs[1].low + d.subs[2].low + d.subs[3].low)
 	d.step(d.judge(), emit)
+}
+
+// analyseSub runs the kernel over a sub-block heard in full (prev is the
+// sample before it) and keeps in r its DFTs, its energy and its low band,
+// both without the line's DC offset, which it tracks.
+func (d *Detector) analyseSub(r *subResult, blk *[subLen]int16, prev int16) {
+	var ko kernelOut
+	k := &ko
+	kernel(blk, prev, k)
+	r.peakLo = groupLo.dft(&k.lo, (*[4]float32)(r.xr[0:4]), (*[4]float32)(r.xi[0:4]))
+	r.peakHi = groupHi.dft(&k.hi, (*[4]float32)(r.xr[4:8]), (*[4]float32)(r.xi[4:8]))
+	dc := d.dc
+	var sum, low float64
+	for _, p := range &k.poly {
+		s0 := float64(p[0])
+		sum += s0
+		s0 -= polyLen * dc
+		s1, s2 := float64(p[1]), float64(p[2])
+		low += s0*s0/polyN[0] + s1*s1/polyN[1] + s2*s2/polyN[2]
+	}
+	// Σ(x − dc)² = Σx² − 2·dc·Σx + N·dc².
+	r.energy = float32(k.energy - 2*dc*sum + subLen*dc*dc)
+	r.low = float32(low)
+	mean := sum / subLen
+	if !d.dcOK {
+		d.dc, d.dcOK = mean, true
+	} else {
+		d.dc += (mean - d.dc) * dcRate
+	}
 }
 
 // window returns the sub-blocks of the last 20 ms window, oldest first,

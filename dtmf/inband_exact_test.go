@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+	"unsafe"
 )
 
 // The detector's fast paths (in-place Goertzel updates, the bounds in
@@ -13,7 +14,7 @@ import (
 
 // plainGoertzel runs the textbook recurrence s[n] = v + k·s[n-1] − s[n-2]
 // over x and returns s[N-1], s[N-2].
-func plainGoertzel(x []int16, k float32) (s1, s2 float32) {
+func plainGoertzel[T int16 | int](x []T, k float32) (s1, s2 float32) {
 	for _, v := range x {
 		s1, s2 = float32(v)+k*s1-s2, s1
 	}
@@ -51,46 +52,150 @@ func exactSignals(rng *rand.Rand) []namedSignal {
 	return sig
 }
 
+// TestGoertzelMatchesRecurrence: the kernel's filters give the plain
+// recurrence's states over the first differences, its energy and
+// polynomial sums are those of the samples, and the DFTs and low band
+// follow from them.
 func TestGoertzelMatchesRecurrence(t *testing.T) {
 	rng := rand.New(rand.NewPCG(21, 22))
 	for _, s := range exactSignals(rng) {
 		name, buf := s.name, s.buf
 		for off := 0; off+subLen <= len(buf); off += subLen {
 			blk := (*[subLen]int16)(buf[off : off+subLen])
-			var x quad
-			var xr, xi [numTones]float32
-			peakLo, energy, low := goertzelLo(blk, &x, (*[4]float32)(xr[0:4]), (*[4]float32)(xi[0:4]))
-			peakHi := goertzel4(&x, &groupHi, (*[4]float32)(xr[4:8]), (*[4]float32)(xi[4:8]))
+			var prev int16
+			if off > 0 {
+				prev = buf[off-1]
+			}
+			var k kernelOut
+			kernel(blk, prev, &k)
 
-			var wantE, wantLow, sum float32
+			diff := make([]int, subLen)
+			var wantE int64
+			p := int(prev)
 			for j, v := range blk {
-				wantE += float32(v) * float32(v)
-				sum += float32(v)
-				if j%lowBlock == lowBlock-1 {
-					wantLow += sum * sum
-					sum = 0
-				}
+				diff[j], p = int(v)-p, int(v)
+				wantE += int64(v) * int64(v)
 			}
-			wantLow *= 1.0 / lowBlock
-			if energy != wantE || low != wantLow {
-				t.Fatalf("%s@%d: energy %v, low band %v, want %v, %v", name, off, energy, low, wantE, wantLow)
-			}
-			var wantPeak [2]float32
 			for i := range tones {
-				tc := &tones[i]
-				s1, s2 := plainGoertzel(blk[:], tc.coef)
-				wr := tc.c1r*s1 - tc.c2r*s2
-				wi := tc.c1i*s1 - tc.c2i*s2
-				if xr[i] != wr || xi[i] != wi {
-					t.Fatalf("%s@%d tone %d: X = %v%+vi, want %v%+vi", name, off, i, xr[i], xi[i], wr, wi)
+				st := &k.lo
+				if i >= 4 {
+					st = &k.hi
 				}
-				wantPeak[i/4] = max(wantPeak[i/4], wr*wr+wi*wi)
+				s1, s2 := plainGoertzel(diff, tones[i].coef)
+				if st[0][i%4] != s1 || st[1][i%4] != s2 {
+					t.Fatalf("%s@%d tone %d: states %v %v, want %v %v", name, off, i, st[0][i%4], st[1][i%4], s1, s2)
+				}
 			}
-			if peakLo != wantPeak[0] || peakHi != wantPeak[1] {
-				t.Fatalf("%s@%d: peaks %v %v, want %v", name, off, peakLo, peakHi, wantPeak)
+			if k.energy != float64(wantE) {
+				t.Fatalf("%s@%d: energy %v, want %v", name, off, k.energy, wantE)
+			}
+			for b := range k.poly {
+				var want [3]int32
+				for i := range polyLen {
+					x, u := int32(blk[b*polyLen+i]), int32(2*i-19)
+					want[0] += x
+					want[1] += u * x
+					want[2] += (u*u - 133) * x
+				}
+				if k.poly[b] != want {
+					t.Fatalf("%s@%d block %d: polynomial sums %v, want %v", name, off, b, k.poly[b], want)
+				}
 			}
 		}
 	}
+}
+
+// TestPolyNorms: the low band is the energy of the projection onto
+// orthogonal polynomials with the norms polyN.
+func TestPolyNorms(t *testing.T) {
+	var norm [3]float64
+	var dot [3]float64
+	for q := range polyQuad {
+		for l := range 4 {
+			p := [3]float64{1, float64(polyU[q][0][l]), float64(polyU[q][1][l])}
+			for n := range 3 {
+				norm[n] += p[n] * p[n]
+				dot[n] += p[n] * p[(n+1)%3]
+			}
+		}
+	}
+	if norm != polyN || dot != [3]float64{} {
+		t.Errorf("norms %v, want %v; products %v, want 0", norm, polyN, dot)
+	}
+}
+
+// TestKernelOutLayout: the offsets goertzel_amd64.s writes at.
+func TestKernelOutLayout(t *testing.T) {
+	var o kernelOut
+	got := [4]uintptr{unsafe.Offsetof(o.lo), unsafe.Offsetof(o.hi), unsafe.Offsetof(o.energy), unsafe.Offsetof(o.poly)}
+	if want := [4]uintptr{0, 32, 64, 72}; got != want || unsafe.Sizeof(o) != 96 {
+		t.Errorf("kernelOut offsets %v, want %v", got, want)
+	}
+}
+
+// kernelBlocks are sub-blocks that stress the kernel: the exact signals,
+// full-scale steps of both signs (differences of ±65535), and random
+// samples.
+func kernelBlocks(rng *rand.Rand) (blocks []*[subLen]int16, prevs []int16) {
+	for _, s := range exactSignals(rng) {
+		for off := 0; off+subLen <= len(s.buf); off += subLen {
+			blocks = append(blocks, (*[subLen]int16)(s.buf[off:off+subLen]))
+			prevs = append(prevs, s.buf[max(off-1, 0)])
+		}
+	}
+	for range 200 {
+		var b [subLen]int16
+		for i := range b {
+			b[i] = []int16{math.MaxInt16, math.MinInt16, int16(rng.Uint32())}[rng.IntN(3)]
+		}
+		blocks = append(blocks, &b)
+		prevs = append(prevs, []int16{math.MaxInt16, math.MinInt16, 0}[rng.IntN(3)])
+	}
+	return blocks, prevs
+}
+
+// TestKernelMatchesGeneric: the SSE2 kernel (on amd64) gives the Go
+// kernel's results bit for bit.
+func TestKernelMatchesGeneric(t *testing.T) {
+	blocks, prevs := kernelBlocks(rand.New(rand.NewPCG(27, 28)))
+	for i, b := range blocks {
+		var got, want kernelOut
+		kernel(b, prevs[i], &got)
+		kernelGeneric(b, prevs[i], &want)
+		if !sameBits(&got, &want) {
+			t.Fatalf("block %d: kernel %+v, want %+v", i, got, want)
+		}
+	}
+}
+
+func FuzzKernel(f *testing.F) {
+	f.Add(make([]byte, 2*subLen+2))
+	f.Add([]byte("\xff\x7f\x00\x80\xff\x7f\x00\x80"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var b [subLen]int16
+		for i := range b {
+			if 2*i+1 < len(data) {
+				b[i] = int16(uint16(data[2*i]) | uint16(data[2*i+1])<<8)
+			}
+		}
+		var prev int16
+		if n := len(data); n >= 2*subLen+2 {
+			prev = int16(uint16(data[n-2]) | uint16(data[n-1])<<8)
+		}
+		var got, want kernelOut
+		kernel(&b, prev, &got)
+		kernelGeneric(&b, prev, &want)
+		if !sameBits(&got, &want) {
+			t.Fatalf("kernel %+v, want %+v", got, want)
+		}
+	})
+}
+
+// sameBits compares two kernel results bit for bit (kernelOut has no
+// padding: TestKernelOutLayout).
+func sameBits(a, b *kernelOut) bool {
+	type raw = [unsafe.Sizeof(kernelOut{})]byte
+	return *(*raw)(unsafe.Pointer(a)) == *(*raw)(unsafe.Pointer(b))
 }
 
 // TestHarmonicMatchesRecurrence checks the second-harmonic filter over the
