@@ -87,10 +87,10 @@ const ZeroDBm0Peak = 22652.0
 //     of loud, high-pitched speech through the purity test (TestTalkOff
 //     with 30 minutes of speech).
 const (
-	lowSteady    = 1.5      // the window-to-window swing of 60 Hz hum is ±13 %
-	dcRate       = 1.0 / 16 // per sub-block: a change of offset is followed within about 80 ms
-	floorWindows = 16       // windows per block of the sliding minimum
-	floorBlocks  = 4        // blocks of the sliding minimum (4·16·5 ms = 320 ms)
+	lowSteady    = 1.5     // the window-to-window swing of 60 Hz hum is ±13 %
+	dcRate       = 1.0 / 8 // per sub-block: a change of offset is followed within about 40 ms
+	floorWindows = 16      // windows per block of the sliding minimum
+	floorBlocks  = 4       // blocks of the sliding minimum (4·16·5 ms = 320 ms)
 )
 
 // Detector thresholds.
