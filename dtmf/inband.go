@@ -88,7 +88,7 @@ const ZeroDBm0Peak = 22652.0
 //     with 30 minutes of speech).
 const (
 	lowSteady    = 1.5     // the window-to-window swing of 60 Hz hum is ±13 %
-	dcRate       = 1.0 / 8 // per sub-block: a change of offset is followed within about 40 ms
+	dcRate       = 1.0 / 8 // per sub-block: a change of offset is followed with a time constant of 40 ms
 	floorWindows = 16      // windows per block of the sliding minimum
 	floorBlocks  = 4       // blocks of the sliding minimum (4·16·5 ms = 320 ms)
 )
@@ -348,11 +348,10 @@ func (d *Detector) finishSub(blk *[subLen]int16, emit func(detection)) {
 
 // analyseSub runs the kernel over a sub-block heard in full (prev is the
 // sample before it) and keeps in r its DFTs, its energy and its low band,
-// both without the line's DC offset, which it tracks.
+// both without the line's DC offset, which it follows.
 func (d *Detector) analyseSub(r *subResult, blk *[subLen]int16, prev int16) {
-	var ko kernelOut
-	k := &ko
-	kernel(blk, prev, k)
+	var k kernelOut
+	kernel(blk, prev, &k)
 	r.peakLo = groupLo.dft(&k.lo, (*[4]float32)(r.xr[0:4]), (*[4]float32)(r.xi[0:4]))
 	r.peakHi = groupHi.dft(&k.hi, (*[4]float32)(r.xr[4:8]), (*[4]float32)(r.xi[4:8]))
 	dc := d.dc
