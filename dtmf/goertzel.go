@@ -60,6 +60,24 @@ const (
 
 var polyN = [3]float64{polyLen, 2660, 280896}
 
+// polyLeak returns the share of a sinusoid's energy at ω (radians a
+// sample) that the low band counts, on average over its phase: over a
+// block, Σ_p |Σ_i p(i)·e^{jωi}|² / (‖p‖²·polyLen) for the three
+// polynomials p.
+func polyLeak(w float64) float64 {
+	var share float64
+	for n := range 3 {
+		var c complex128
+		for i := range polyLen {
+			u := float64(2*i - (polyLen - 1))
+			p := [3]float64{1, u, u*u - 133}[n]
+			c += complex(p*math.Cos(w*float64(i)), p*math.Sin(w*float64(i)))
+		}
+		share += (real(c)*real(c) + imag(c)*imag(c)) / (polyN[n] * polyLen)
+	}
+	return share
+}
+
 // polyU holds u and u² − 133 for the samples of a block, by quad: the
 // weights the SSE2 kernel multiplies the samples by.
 var polyU [polyQuad][2][4]int16

@@ -69,28 +69,32 @@ const ZeroDBm0Peak = 22652.0
 //   - the low band of a block of polyLen samples (2.5 ms) is the energy of
 //     its projection onto the polynomials of degree up to 2 (a parabola
 //     fitted by least squares): all of the energy at 50-150 Hz, 99 % at
-//     200 Hz, 98 % at 250 Hz, 94 % at 300 Hz, and 3-14 % of a DTMF tone's
-//     (the kernel adds up the three sums it needs as it goes, at two
-//     instructions a sample; blocks of 10 summed, the measure before, held
-//     only 62 % at 300 Hz and 85 % at 180 Hz, and a second-order high-pass
-//     in front of the detector costs 5,300 instructions a frame,
-//     BenchmarkHighPass);
+//     200 Hz, 98 % at 250 Hz, 94 % at 300 Hz (the kernel adds up the three
+//     sums it needs as it goes, at two instructions a sample; blocks of 10
+//     summed, the measure before, held only 62 % at 300 Hz and 85 % at
+//     180 Hz, and a second-order high-pass in front of the detector costs
+//     5,300 instructions a frame, BenchmarkHighPass);
+//   - it also counts 3-14 % of a DTMF tone's energy (lowLeak); analyse
+//     takes that share of the two tones it measures back out of the low
+//     band before leaving out the steady part, which is the line's only;
 //   - the DC offset is followed (each sub-block's mean, at dcRate, from
 //     the first heard) and taken out of both the energy and the low band:
 //     otherwise the offset times the hum, which changes from window to
 //     window, makes the low band of a line with both look unsteady;
 //   - steady means no more than lowSteady times the least low-band energy
-//     of a window in the last 240-320 ms (in the first 80 ms of a stream,
+//     of a window in the last 2.5 s (in the first 80 ms of a stream,
 //     none): hum and DC are there all the time, while the low-frequency
 //     energy of speech (its fundamental) and music comes and goes with
-//     syllables and notes. Leaving out all of it would let a few windows
-//     of loud, high-pitched speech through the purity test (TestTalkOff
-//     with 30 minutes of speech).
+//     syllables, phrases and notes. Leaving out all of it would let a few
+//     windows of loud, high-pitched speech through the purity test
+//     (TestTalkOff with 30 minutes of speech); so did the least over only
+//     320 ms, once a phrase outlasted it, and leaving out the tones' own
+//     share of the low band over hum (TestTalkOffHum).
 const (
 	lowSteady    = 1.5     // the window-to-window swing of 60 Hz hum is ±13 %
 	dcRate       = 1.0 / 8 // per sub-block: a change of offset is followed with a time constant of 40 ms
 	floorWindows = 16      // windows per block of the sliding minimum
-	floorBlocks  = 4       // blocks of the sliding minimum (4·16·5 ms = 320 ms)
+	floorBlocks  = 32      // blocks of the sliding minimum (32·16·5 ms = 2.56 s)
 )
 
 // Detector thresholds.
@@ -136,6 +140,9 @@ type toneConst struct {
 	r80i   float32
 	cosTol float32 // cos of the largest phase deviation allowed over 80 samples
 	h2coef float32 // 2 cos 2ω, second harmonic over a window
+	// The share of the tone's energy the low band counts, on average over
+	// its phase (polyLeak).
+	lowLeak float32
 }
 
 var tones [numTones]toneConst
@@ -153,6 +160,7 @@ func init() {
 		dev := 2 * math.Pi * freqTolerance * f * halfLen / sampleRate
 		t.cosTol = float32(math.Cos(dev))
 		t.h2coef = float32(2 * math.Cos(2*w))
+		t.lowLeak = float32(polyLeak(w))
 	}
 	initGroup(&groupLo, &kernelK[0], dtmfFreqs[0:4])
 	initGroup(&groupHi, &kernelK[1], dtmfFreqs[4:8])
@@ -375,19 +383,23 @@ func (d *Detector) analyseSub(r *subResult, blk *[subLen]int16, prev int16) {
 }
 
 // window returns the sub-blocks of the last 20 ms window, oldest first,
-// and its energy without the line's steady low band (hum, DC).
-func (d *Detector) window() (s0, s1, s2, s3 *subResult, energy float32) {
+// its energy and its low band.
+func (d *Detector) window() (s0, s1, s2, s3 *subResult, energy, low float32) {
 	s0 = &d.subs[d.subIx]
 	s1 = &d.subs[(d.subIx+1)%winSubs]
 	s2 = &d.subs[(d.subIx+2)%winSubs]
 	s3 = &d.subs[(d.subIx+3)%winSubs]
-	low := s0.low + s1.low + s2.low + s3.low
-	energy = s0.energy + s1.energy + s2.energy + s3.energy - min(low, lowSteady*d.floor.value)
-	return s0, s1, s2, s3, energy
+	energy = s0.energy + s1.energy + s2.energy + s3.energy
+	low = s0.low + s1.low + s2.low + s3.low
+	return s0, s1, s2, s3, energy, low
 }
 
-// lowFloor is the least low-band energy of a window over the last 240 to
-// 320 ms, kept as the minimum of each block of floorWindows windows.
+// steady returns the part of a window's low band low that is the line's
+// steady hum and DC: all of it up to lowSteady times the floor.
+func (d *Detector) steady(low float32) float32 { return min(low, lowSteady*d.floor.value) }
+
+// lowFloor is the least low-band energy of a window over the last 2.48 to
+// 2.56 s, kept as the minimum of each block of floorWindows windows.
 type lowFloor struct {
 	blocks [floorBlocks]float32 // minimum of each block, from the oldest to the newest
 	cur    float32              // minimum of the block in progress
@@ -418,15 +430,18 @@ func (f *lowFloor) add(low float32) {
 
 // judge returns the key the last 20 ms window holds, or 0.
 func (d *Detector) judge() byte {
-	s0, s1, s2, s3, energy := d.window()
+	s0, s1, s2, s3, energy, low := d.window()
+	// The least the window's energy can be once its steady low band is
+	// left out: the level and plausibility tests take this.
+	least := energy - d.steady(low)
 	// Two tones at the threshold give (2 × minAmp²/2) × 160.
-	if energy < minAmp*minAmp*winLen {
+	if least < minAmp*minAmp*winLen {
 		return 0
 	}
-	if !plausible(s0, s1, s2, s3, energy) {
+	if !plausible(s0, s1, s2, s3, least) {
 		return 0
 	}
-	return d.analyse(s0, s1, s2, s3, energy)
+	return d.analyse(s0, s1, s2, s3, energy, low)
 }
 
 // plausible reports whether the window of sub-blocks s0..s3 (oldest first)
@@ -462,8 +477,8 @@ func plausible(s0, s1, s2, s3 *subResult, energy float32) bool {
 }
 
 // analyse judges the window of sub-blocks s0..s3 (oldest first) with the
-// window's energy: the key it holds, or 0.
-func (d *Detector) analyse(s0, s1, s2, s3 *subResult, energy float32) byte {
+// window's energy and low band: the key it holds, or 0.
+func (d *Detector) analyse(s0, s1, s2, s3 *subResult, energy, low float32) byte {
 	// H1 = X0 + X1·r40, H2 = X2 + X3·r40 (10 ms DFTs), Y = H1 + H2·r80.
 	h1r, h1i := s1.half(s0)
 	h2r, h2i := s3.half(s2)
@@ -518,8 +533,14 @@ func (d *Detector) analyse(s0, s1, s2, s3 *subResult, energy float32) byte {
 		return 0
 	}
 
-	// Purity: tone power / mean power of the window.
+	// Purity: tone power / mean power of the window, without its steady
+	// low band. The low band counts a share of the two tones themselves
+	// (lowLeak); that share is no hum and stays in: left out, it would
+	// let speech over hum count its own tones less (TestTalkOffHum's 30
+	// minutes gave 5 digits).
 	tonePower := (amp[0]*amp[0] + amp[1]*amp[1]) / 2
+	leak := (tones[lo].lowLeak*amp[0]*amp[0] + tones[hi].lowLeak*amp[1]*amp[1]) / 2 * winLen
+	energy -= d.steady(max(low-leak, 0))
 	if tonePower < minEnergyRatio*energy/winLen {
 		return 0
 	}
