@@ -550,18 +550,19 @@ func (d *Detector) analyse(s0, s1, s2, s3 *subResult, energy, low float32) byte 
 	// other test): a key already held, or a run still too short to start
 	// one, does not pay for it.
 	key := keyGrid[lo][hi-4]
-	starts := key != d.cur && key == d.cand && d.candCount+1 >= hitsToStart
-	// The limit allows for the noise that falls in the harmonic's bin: the
-	// energy outside the two tones, white, puts that much in a 160-point
-	// DFT bin on average; six times that is exceeded 0.25 % of the time.
-	residual := energy - tonePower*winLen
-	if residual < 0 {
-		residual = 0
-	}
-	if starts && d.harmonic(hi) > maxSecondHarm*(amp[1]*halfLen)*(amp[1]*halfLen)+6*residual {
+	if key != d.cur && key == d.cand && d.candCount+1 >= hitsToStart && !d.harmonicLow(hi, amp[1], energy-tonePower*winLen) {
 		return 0
 	}
 	return key
+}
+
+// harmonicLow reports whether the second harmonic of the high tone hi, of
+// amplitude amp, is at least 13 dB below it over the window, with an
+// allowance for the noise in the harmonic's bin: the residual energy
+// outside the two tones, white, puts that much in a 160-point DFT bin on
+// average, and six times that is exceeded 0.25 % of the time.
+func (d *Detector) harmonicLow(hi int, amp, residual float32) bool {
+	return d.harmonic(hi) <= maxSecondHarm*(amp*halfLen)*(amp*halfLen)+6*max(residual, 0)
 }
 
 // Twist limits as amplitude ratios.
