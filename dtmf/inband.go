@@ -25,7 +25,7 @@ import (
 //     within 0.65 of each other, which rejects windows the tones fill only in
 //     part (under about 16.5 of 20 ms) whatever the noise;
 //   - purity: the two tones must hold 70 % of the window's energy (less
-//     the line's steady hum and DC, see lowBlock), and the high tone's
+//     the line's steady hum and DC, see lowSteady), and the high tone's
 //     second harmonic must be 13 dB below it, plus an allowance for the
 //     noise in that bin (talk-off);
 //   - timing: a key is reported after 4 consecutive qualifying windows
@@ -34,11 +34,11 @@ import (
 //     most 5, a 30 ms pause at least 8); windows with lost audio in them
 //     (Lost) are skipped, not counted as misses.
 //
-// Cost (the goal is about 11,000 instructions per 20 ms frame): the filters
-// run in two register-resident passes of four with in-place updates
-// (goertzel4), and plausible rejects most windows that cannot qualify
-// before the full analysis; both give exactly the plain computation's
-// verdicts (inband_exact_test.go).
+// Cost (the goal is at most 11,000 instructions per 20 ms frame): the
+// filters run in the sub-block kernel (goertzel.go, with SSE2 on amd64),
+// and plausible rejects most windows that cannot qualify before the full
+// analysis; both give exactly the plain computation's verdicts
+// (inband_exact_test.go).
 
 // Sampling and block geometry.
 const (
@@ -58,31 +58,43 @@ const (
 // 0.07 dB apart). All levels in this package use 22652.
 const ZeroDBm0Peak = 22652.0
 
-// Mains hum (50 or 60 Hz and its first harmonics) and a DC offset are no
-// part of a key, but on a line with hum at -25 dBm0 they hold more of a
-// quiet key's window than the 30 % the purity test allows. The detector
-// measures the energy below about 300 Hz and leaves the line's steady part
-// of it out of the level and purity tests:
+// Mains hum (50 or 60 Hz and its harmonics) and a DC offset are no part of
+// a key. The filters run over the samples' first differences (goertzel.go),
+// so little of either leaks into the DFTs; but on a line with hum at
+// -25 dBm0 they would still hold more of a quiet key's window than the 30 %
+// the purity test allows. The detector measures the energy below about
+// 300 Hz and leaves the line's steady part of it out of the level and
+// purity tests:
 //
-//   - the energy below about 300 Hz is that of the sums of blocks of
-//     lowBlock samples (a boxcar filter), squared and divided by its length:
-//     they count 99 % of the energy at 50 Hz, 97 % at 100 Hz, 92 % at
-//     150 Hz and 62 % at 300 Hz, but at most 5 % of a DTMF tone (2 % at 697
-//     and 941 Hz, 5 % at 1209 Hz), for one addition a sample (a
-//     second-order high-pass filter in front of the detector costs about
+//   - the low band of a block of polyLen samples (2.5 ms) is the energy of
+//     its projection onto the polynomials of degree up to 2 (a parabola
+//     fitted by least squares): all of the energy at 50-150 Hz, 99 % at
+//     200 Hz, 98 % at 250 Hz, 94 % at 300 Hz (the kernel adds up the three
+//     sums it needs as it goes, at two instructions a sample; blocks of 10
+//     summed, the measure before, held only 62 % at 300 Hz and 85 % at
+//     180 Hz, and a second-order high-pass in front of the detector costs
 //     5,300 instructions a frame, BenchmarkHighPass);
+//   - it also counts 3-14 % of a DTMF tone's energy (lowLeak); analyse
+//     takes that share of the two tones it measures back out of the low
+//     band before leaving out the steady part, which is the line's only;
+//   - the DC offset is followed (each sub-block's mean, at dcRate, from
+//     the first heard) and taken out of both the energy and the low band:
+//     otherwise the offset times the hum, which changes from window to
+//     window, makes the low band of a line with both look unsteady;
 //   - steady means no more than lowSteady times the least low-band energy
-//     of a window in the last 240-320 ms (in the first 80 ms of a stream,
+//     of a window in the last 2.5 s (in the first 80 ms of a stream,
 //     none): hum and DC are there all the time, while the low-frequency
 //     energy of speech (its fundamental) and music comes and goes with
-//     syllables and notes. Leaving out all of it would let a few windows
-//     of loud, high-pitched speech through the purity test (TestTalkOff
-//     with 30 minutes of speech).
+//     syllables, phrases and notes. Leaving out all of it would let a few
+//     windows of loud, high-pitched speech through the purity test
+//     (TestTalkOff with 30 minutes of speech); so did the least over only
+//     320 ms, once a phrase outlasted it, and leaving out the tones' own
+//     share of the low band over hum (TestTalkOffHum).
 const (
-	lowBlock     = 10
-	lowSteady    = 1.5 // the window-to-window swing of 60 Hz hum is ±13 %
-	floorWindows = 16  // windows per block of the sliding minimum
-	floorBlocks  = 4   // blocks of the sliding minimum (4·16·5 ms = 320 ms)
+	lowSteady    = 1.5     // the window-to-window swing of 60 Hz hum is ±13 %
+	dcRate       = 1.0 / 8 // per sub-block: a change of offset is followed with a time constant of 40 ms
+	floorWindows = 16      // windows per block of the sliding minimum
+	floorBlocks  = 32      // blocks of the sliding minimum (32·16·5 ms = 2.56 s)
 )
 
 // Detector thresholds.
@@ -121,15 +133,16 @@ var keyGrid = [4][4]byte{
 
 // toneConst holds the per-frequency constants.
 type toneConst struct {
-	coef     float32 // 2 cos ω
-	c1r, c1i float32 // e^{-jω(N-1)}, N = subLen
-	c2r, c2i float32 // e^{-jωN}
-	r40r     float32 // e^{-jω·40}
-	r40i     float32
-	r80r     float32 // e^{-jω·80}
-	r80i     float32
-	cosTol   float32 // cos of the largest phase deviation allowed over 80 samples
-	h2coef   float32 // 2 cos 2ω, second harmonic over a window
+	coef   float32 // 2 cos ω
+	r40r   float32 // e^{-jω·40}
+	r40i   float32
+	r80r   float32 // e^{-jω·80}
+	r80i   float32
+	cosTol float32 // cos of the largest phase deviation allowed over 80 samples
+	h2coef float32 // 2 cos 2ω, second harmonic over a window
+	// The share of the tone's energy the low band counts, on average over
+	// its phase (polyLeak).
+	lowLeak float32
 }
 
 var tones [numTones]toneConst
@@ -142,30 +155,22 @@ func init() {
 		w := 2 * math.Pi * f / sampleRate
 		t := &tones[i]
 		t.coef = float32(2 * math.Cos(w))
-		t.c1r, t.c1i = float32(math.Cos(w*(subLen-1))), float32(-math.Sin(w*(subLen-1)))
-		t.c2r, t.c2i = float32(math.Cos(w*subLen)), float32(-math.Sin(w*subLen))
 		t.r40r, t.r40i = float32(math.Cos(w*subLen)), float32(-math.Sin(w*subLen))
 		t.r80r, t.r80i = float32(math.Cos(w*halfLen)), float32(-math.Sin(w*halfLen))
 		dev := 2 * math.Pi * freqTolerance * f * halfLen / sampleRate
 		t.cosTol = float32(math.Cos(dev))
 		t.h2coef = float32(2 * math.Cos(2*w))
+		t.lowLeak = float32(polyLeak(w))
 	}
-	for g, grp := range []*group{&groupLo, &groupHi} {
-		for i := range 4 {
-			t := &tones[4*g+i]
-			for j, sign := range [4]float32{1, -1, -1, 1} {
-				grp.k[4*i+j] = sign * t.coef
-			}
-			grp.c1r[i], grp.c1i[i], grp.c2r[i], grp.c2i[i] = t.c1r, t.c1i, t.c2r, t.c2i
-		}
-	}
+	initGroup(&groupLo, &kernelK[0], dtmfFreqs[0:4])
+	initGroup(&groupHi, &kernelK[1], dtmfFreqs[4:8])
 }
 
 // subResult is one sub-block's analysis.
 type subResult struct {
 	xr, xi [numTones]float32 // DFT at each frequency, relative to the sub-block start
-	energy float32           // Σx²
-	low    float32           // the low band's share of energy (see lowBlock)
+	energy float32           // Σ(x − dc)²
+	low    float32           // the low band's share of it (see lowSteady)
 	peakLo float32           // largest |X|² of the low group
 	peakHi float32           // largest |X|² of the high group
 
@@ -205,10 +210,12 @@ type Detector struct {
 	// samples copied in ahead of it. Sub-blocks sit at multiples of
 	// subLen, so each is contiguous.
 	hist   [histLen]int16
-	histIx int  // where the sub-block in progress ends so far
-	x      quad // the sub-block as float32 (scratch)
+	histIx int   // where the sub-block in progress ends so far
+	prev   int16 // the sample before the sub-block in progress
 
 	floor lowFloor // the line's steady low-band energy per window
+	dc    float64  // the line's DC offset, followed at dcRate
+	dcOK  bool     // whether dc has been set
 
 	// Timing state machine.
 	cur       byte  // key being held, 0 if none
@@ -319,15 +326,15 @@ func (d *Detector) finishSub(blk *[subLen]int16, emit func(detection)) {
 	r := &d.subs[d.subIx]
 	r.hOK = false
 	d.subIx = (d.subIx + 1) % winSubs
+	prev := d.prev
+	d.prev = blk[subLen-1]
 	if d.subLost {
 		// Nothing to analyse: no window with this sub-block in it is
 		// judged.
 		d.subLost, d.heard = false, 0
 		*r = subResult{}
 	} else {
-		x := &d.x
-		r.peakLo, r.energy, r.low = goertzelLo(blk, x, (*[4]float32)(r.xr[0:4]), (*[4]float32)(r.xi[0:4]))
-		r.peakHi = goertzel4(x, &groupHi, (*[4]float32)(r.xr[4:8]), (*[4]float32)(r.xi[4:8]))
+		d.analyseSub(r, blk, prev)
 		d.lostRun = 0
 		if d.heard < winSubs {
 			d.heard++
@@ -347,20 +354,52 @@ func (d *Detector) finishSub(blk *[subLen]int16, emit func(detection)) {
 	d.step(d.judge(), emit)
 }
 
+// analyseSub runs the kernel over a sub-block heard in full (prev is the
+// sample before it) and keeps in r its DFTs, its energy and its low band,
+// both without the line's DC offset, which it follows.
+func (d *Detector) analyseSub(r *subResult, blk *[subLen]int16, prev int16) {
+	var k kernelOut
+	kernel(blk, prev, &k)
+	r.peakLo = groupLo.dft(&k.lo, (*[4]float32)(r.xr[0:4]), (*[4]float32)(r.xi[0:4]))
+	r.peakHi = groupHi.dft(&k.hi, (*[4]float32)(r.xr[4:8]), (*[4]float32)(r.xi[4:8]))
+	dc := d.dc
+	var sum, low float64
+	for _, p := range &k.poly {
+		s0 := float64(p[0])
+		sum += s0
+		s0 -= polyLen * dc
+		s1, s2 := float64(p[1]), float64(p[2])
+		low += s0*s0/polyN[0] + s1*s1/polyN[1] + s2*s2/polyN[2]
+	}
+	// Σ(x − dc)² = Σx² − 2·dc·Σx + N·dc².
+	r.energy = float32(k.energy - 2*dc*sum + subLen*dc*dc)
+	r.low = float32(low)
+	mean := sum / subLen
+	if !d.dcOK {
+		d.dc, d.dcOK = mean, true
+	} else {
+		d.dc += (mean - d.dc) * dcRate
+	}
+}
+
 // window returns the sub-blocks of the last 20 ms window, oldest first,
-// and its energy without the line's steady low band (hum, DC).
-func (d *Detector) window() (s0, s1, s2, s3 *subResult, energy float32) {
+// its energy and its low band.
+func (d *Detector) window() (s0, s1, s2, s3 *subResult, energy, low float32) {
 	s0 = &d.subs[d.subIx]
 	s1 = &d.subs[(d.subIx+1)%winSubs]
 	s2 = &d.subs[(d.subIx+2)%winSubs]
 	s3 = &d.subs[(d.subIx+3)%winSubs]
-	low := s0.low + s1.low + s2.low + s3.low
-	energy = s0.energy + s1.energy + s2.energy + s3.energy - min(low, lowSteady*d.floor.value)
-	return s0, s1, s2, s3, energy
+	energy = s0.energy + s1.energy + s2.energy + s3.energy
+	low = s0.low + s1.low + s2.low + s3.low
+	return s0, s1, s2, s3, energy, low
 }
 
-// lowFloor is the least low-band energy of a window over the last 240 to
-// 320 ms, kept as the minimum of each block of floorWindows windows.
+// steady returns the part of a window's low band low that is the line's
+// steady hum and DC: all of it up to lowSteady times the floor.
+func (d *Detector) steady(low float32) float32 { return min(low, lowSteady*d.floor.value) }
+
+// lowFloor is the least low-band energy of a window over the last 2.48 to
+// 2.56 s, kept as the minimum of each block of floorWindows windows.
 type lowFloor struct {
 	blocks [floorBlocks]float32 // minimum of each block, from the oldest to the newest
 	cur    float32              // minimum of the block in progress
@@ -391,15 +430,18 @@ func (f *lowFloor) add(low float32) {
 
 // judge returns the key the last 20 ms window holds, or 0.
 func (d *Detector) judge() byte {
-	s0, s1, s2, s3, energy := d.window()
+	s0, s1, s2, s3, energy, low := d.window()
+	// The least the window's energy can be once its steady low band is
+	// left out: the level and plausibility tests take this.
+	least := energy - d.steady(low)
 	// Two tones at the threshold give (2 × minAmp²/2) × 160.
-	if energy < minAmp*minAmp*winLen {
+	if least < minAmp*minAmp*winLen {
 		return 0
 	}
-	if !plausible(s0, s1, s2, s3, energy) {
+	if !plausible(s0, s1, s2, s3, least) {
 		return 0
 	}
-	return d.analyse(s0, s1, s2, s3, energy)
+	return d.analyse(s0, s1, s2, s3, energy, low)
 }
 
 // plausible reports whether the window of sub-blocks s0..s3 (oldest first)
@@ -435,8 +477,8 @@ func plausible(s0, s1, s2, s3 *subResult, energy float32) bool {
 }
 
 // analyse judges the window of sub-blocks s0..s3 (oldest first) with the
-// window's energy: the key it holds, or 0.
-func (d *Detector) analyse(s0, s1, s2, s3 *subResult, energy float32) byte {
+// window's energy and low band: the key it holds, or 0.
+func (d *Detector) analyse(s0, s1, s2, s3 *subResult, energy, low float32) byte {
 	// H1 = X0 + X1·r40, H2 = X2 + X3·r40 (10 ms DFTs), Y = H1 + H2·r80.
 	h1r, h1i := s1.half(s0)
 	h2r, h2i := s3.half(s2)
@@ -491,8 +533,14 @@ func (d *Detector) analyse(s0, s1, s2, s3 *subResult, energy float32) byte {
 		return 0
 	}
 
-	// Purity: tone power / mean power of the window.
+	// Purity: tone power / mean power of the window, without its steady
+	// low band. The low band counts a share of the two tones themselves
+	// (lowLeak); that share is no hum and stays in: left out, it would
+	// let speech over hum count its own tones less (TestTalkOffHum's 30
+	// minutes gave 5 digits).
 	tonePower := (amp[0]*amp[0] + amp[1]*amp[1]) / 2
+	leak := (tones[lo].lowLeak*amp[0]*amp[0] + tones[hi].lowLeak*amp[1]*amp[1]) / 2 * winLen
+	energy -= d.steady(max(low-leak, 0))
 	if tonePower < minEnergyRatio*energy/winLen {
 		return 0
 	}
@@ -502,18 +550,19 @@ func (d *Detector) analyse(s0, s1, s2, s3 *subResult, energy float32) byte {
 	// other test): a key already held, or a run still too short to start
 	// one, does not pay for it.
 	key := keyGrid[lo][hi-4]
-	starts := key != d.cur && key == d.cand && d.candCount+1 >= hitsToStart
-	// The limit allows for the noise that falls in the harmonic's bin: the
-	// energy outside the two tones, white, puts that much in a 160-point
-	// DFT bin on average; six times that is exceeded 0.25 % of the time.
-	residual := energy - tonePower*winLen
-	if residual < 0 {
-		residual = 0
-	}
-	if starts && d.harmonic(hi) > maxSecondHarm*(amp[1]*halfLen)*(amp[1]*halfLen)+6*residual {
+	if key != d.cur && key == d.cand && d.candCount+1 >= hitsToStart && !d.harmonicLow(hi, amp[1], energy-tonePower*winLen) {
 		return 0
 	}
 	return key
+}
+
+// harmonicLow reports whether the second harmonic of the high tone hi, of
+// amplitude amp, is at least 13 dB below it over the window, with an
+// allowance for the noise in the harmonic's bin: the residual energy
+// outside the two tones, white, puts that much in a 160-point DFT bin on
+// average, and six times that is exceeded 0.25 % of the time.
+func (d *Detector) harmonicLow(hi int, amp, residual float32) bool {
+	return d.harmonic(hi) <= maxSecondHarm*(amp*halfLen)*(amp*halfLen)+6*max(residual, 0)
 }
 
 // Twist limits as amplitude ratios.
