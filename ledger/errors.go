@@ -23,6 +23,8 @@ var (
 	ErrInvalid = errors.New("invalid")
 	// ErrUnsupportedURL: a store URL of a form ledger.Open does not know.
 	ErrUnsupportedURL = errors.New("unsupported store URL")
+	// ErrForbidden: a change the caller's Scope may see but not make.
+	ErrForbidden = errors.New("not allowed")
 )
 
 // clerkError says once, in words an office clerk can act on, what was

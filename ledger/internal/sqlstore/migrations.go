@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 
+	"github.com/dezura/dezura/ledger/audit"
 	"github.com/dezura/dezura/ledger/sqldb"
 )
 
@@ -131,20 +132,42 @@ var migrations = []sqldb.Migration{
 		// history each time.
 		`CREATE INDEX attendance_events_technician_id ON attendance_events(technician_id, id)`,
 	}},
+	// Versions 5 to 7 are taken by work on other branches; the runner
+	// applies each version it has not recorded, in order, so a gap is
+	// harmless.
+	{Version: 8, Name: "office screens: the board's review list, phones and crews by technician", Stmts: []string{
+		// The board and the review queue read a site's entries that need
+		// review; few of millions do.
+		`CREATE INDEX work_entries_review ON work_entries(site_code, work_date) WHERE status = 'needs_review'`,
+		// A contractor's phones are found through its technicians.
+		`CREATE INDEX phones_technician ON phones(technician_id)`,
+		`CREATE INDEX phones_contractor ON phones(contractor_id)`,
+		// A foreman's crew: the sites a technician is assigned to.
+		`CREATE INDEX assignments_technician ON assignments(technician_id)`,
+		`CREATE INDEX sites_contractor ON sites(contractor_id)`,
+	}},
 }
 
 // SchemaVersion is the newest migration version in this binary.
 func SchemaVersion() int { return Migrations.Latest() }
 
-// Migrate applies every pending migration of the ledger's set.
+// Migrate applies every pending migration of the ledger's set, then of
+// the audit log's (which the ledger's operations write to).
 func (s *Store) Migrate(ctx context.Context) error {
-	return s.h.Migrate(ctx, Migrations)
+	if err := s.h.Migrate(ctx, Migrations); err != nil {
+		return err
+	}
+	return s.h.Migrate(ctx, audit.Migrations)
 }
 
-// MigrateTo applies the pending migrations up to version (for tests of
-// upgrades from an older schema).
+// MigrateTo applies the pending migrations of the ledger's set up to
+// version, and the audit log's (for tests of upgrades from an older
+// ledger schema, made with this binary's operations, which audit).
 func (s *Store) MigrateTo(ctx context.Context, version int) error {
-	return s.h.MigrateTo(ctx, Migrations, version)
+	if err := s.h.MigrateTo(ctx, Migrations, version); err != nil {
+		return err
+	}
+	return s.h.Migrate(ctx, audit.Migrations)
 }
 
 // AppliedVersion returns the newest applied migration version (0 for none).
