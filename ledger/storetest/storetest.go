@@ -50,6 +50,11 @@ func Run(t *testing.T, open Opener) {
 		{"TechnicianDays", testTechnicianDays},
 		{"DailyReport", testDailyReport},
 		{"ErrorsSayItOnce", testErrorsSayItOnce},
+		{"OfficeScopes", testOfficeScopes},
+		{"OfficeEdits", testOfficeEdits},
+		{"OfficePages", testOfficePages},
+		{"AuditActors", testAuditActors},
+		{"Board", testBoard},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -133,7 +133,7 @@ func (s *Store) EntriesPage(ctx context.Context, sc ledger.Scope, f ledger.Entry
 	if cond != "" {
 		w.add(strings.TrimPrefix(cond, " WHERE "), args...)
 	}
-	w.add(entryScope(sc))
+	w.and(entryScope(sc))
 	if after != "" {
 		date, id, ok := strings.Cut(after, "/")
 		n, err := strconv.ParseInt(id, 10, 64)

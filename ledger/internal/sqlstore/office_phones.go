@@ -191,7 +191,7 @@ func phoneSearch(q string) (string, bool) {
 func (s *Store) PhonesPage(ctx context.Context, sc ledger.Scope, lq ledger.ListQuery) (ledger.Page[ledger.PhoneRow], error) {
 	var page ledger.Page[ledger.PhoneRow]
 	var w where
-	w.add(phoneScope(sc))
+	w.and(phoneScope(sc))
 	if !lq.WithDisabled {
 		w.add("p.disabled = FALSE")
 	}

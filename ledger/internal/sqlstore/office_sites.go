@@ -181,7 +181,7 @@ const siteOrder = ` ORDER BY length(s.code), s.code`
 func (s *Store) SitesPage(ctx context.Context, sc ledger.Scope, lq ledger.ListQuery) (ledger.Page[ledger.Site], error) {
 	var page ledger.Page[ledger.Site]
 	var w where
-	w.add(siteScope(sc))
+	w.and(siteScope(sc))
 	if !lq.WithDisabled {
 		w.add("s.disabled = FALSE")
 	}

@@ -143,7 +143,7 @@ func (s *Store) SetSecurityCode(ctx context.Context, sc ledger.Scope, id, code s
 func (s *Store) TechniciansPage(ctx context.Context, sc ledger.Scope, lq ledger.ListQuery) (ledger.Page[ledger.TechnicianRow], error) {
 	var page ledger.Page[ledger.TechnicianRow]
 	var w where
-	w.add(technicianScope(sc))
+	w.and(technicianScope(sc))
 	if !lq.WithDisabled {
 		w.add("t.disabled = FALSE")
 	}

@@ -127,6 +127,9 @@ func (w *where) add(cond string, args ...any) {
 	w.args = append(w.args, args...)
 }
 
+// and adds a condition with its arguments as a scope function returns them.
+func (w *where) and(cond string, args []any) { w.add(cond, args...) }
+
 func (w *where) String() string {
 	if len(w.conds) == 0 {
 		return ""
