@@ -74,18 +74,18 @@ func (r Role) NeedsTechnician() bool { return r == RoleForeman || r == RoleTechn
 type Permission uint8
 
 const (
-	PermNone        Permission = iota
-	ViewBoard                  // 今日の現場
-	ViewRecords                // sites, technicians, phones, assignments
-	EditRecords                // add, edit, disable and re-enable them; security codes
-	ViewEntries                // work-history entries of the scope
-	EditEntries                // correct, cancel, add by hand; the review queue
-	ViewCalls                  // call records
-	Export                     // the CCUS export
-	ViewOwnHistory             // a technician's own entries
-	ManageUsers                // accounts (of the contractor, or all for the operator)
-	ViewHistory                // the audit log of the scope
-	Billing                    // billing screens
+	PermNone       Permission = iota
+	ViewBoard                 // 今日の現場
+	ViewRecords               // sites, technicians, phones, assignments
+	EditRecords               // add, edit, disable and re-enable them; security codes
+	ViewEntries               // work-history entries of the scope
+	EditEntries               // correct, cancel, add by hand; the review queue
+	ViewCalls                 // call records
+	Export                    // the CCUS export
+	ViewOwnHistory            // a technician's own entries
+	ManageUsers               // accounts (of the contractor, or all for the operator)
+	ViewHistory               // the audit log of the scope
+	Billing                   // billing screens
 )
 
 // permissions is the role table; README's Console section shows it.
