@@ -76,8 +76,12 @@ func (s *Server) assignmentUpdate(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusUnprocessableEntity, "assignment_form", page{Title: "assign.edit", Nav: "sites", Form: f, Data: assignmentData{a}})
 }
 
-func (s *Server) assignmentDisable(w http.ResponseWriter, r *http.Request) { s.assignmentToggle(w, r, true) }
-func (s *Server) assignmentEnable(w http.ResponseWriter, r *http.Request)  { s.assignmentToggle(w, r, false) }
+func (s *Server) assignmentDisable(w http.ResponseWriter, r *http.Request) {
+	s.assignmentToggle(w, r, true)
+}
+func (s *Server) assignmentEnable(w http.ResponseWriter, r *http.Request) {
+	s.assignmentToggle(w, r, false)
+}
 
 func (s *Server) assignmentToggle(w http.ResponseWriter, r *http.Request, disabled bool) {
 	code := r.PathValue("code")

@@ -32,8 +32,12 @@ func (s *Server) showTechnician(w http.ResponseWriter, r *http.Request, status i
 	s.render(w, r, status, "technician_show", page{Title: "techs.title", Nav: "technicians", Form: f, Data: d})
 }
 
-func (s *Server) technicianDisable(w http.ResponseWriter, r *http.Request) { s.technicianToggle(w, r, true) }
-func (s *Server) technicianEnable(w http.ResponseWriter, r *http.Request)  { s.technicianToggle(w, r, false) }
+func (s *Server) technicianDisable(w http.ResponseWriter, r *http.Request) {
+	s.technicianToggle(w, r, true)
+}
+func (s *Server) technicianEnable(w http.ResponseWriter, r *http.Request) {
+	s.technicianToggle(w, r, false)
+}
 
 func (s *Server) technicianToggle(w http.ResponseWriter, r *http.Request, disabled bool) {
 	id := r.PathValue("id")
