@@ -132,7 +132,10 @@ func (c *console) signedIn(t *testing.T, login string) *browser {
 	if res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("sign in as %s: status %d", login, res.StatusCode)
 	}
-	b.get("/") // a page of the session, for its CSRF token
+	// The account's first page, for the session's CSRF token.
+	if res, _ = b.get("/"); res.StatusCode == http.StatusSeeOther {
+		b.get(res.Header.Get("Location"))
+	}
 	return b
 }
 
