@@ -13,11 +13,17 @@ import (
 	"github.com/dezura/dezura/simulator"
 )
 
-// pendingMetrics are names the rules use before /metrics exports them,
-// and why. dezura_trunk_registered comes with the trunk metrics (only
-// with --trunk-register); its rule is tested on synthetic series.
+// pendingMetrics are names the rules and panels use that this test's
+// /metrics does not export, and why. The dezura_trunk_* series are exported
+// only with --trunk-register, which the installed service here has not:
+// cmd/dezura's TestE2ETrunkMetricsAndReadiness checks every dezura_trunk_*
+// name of the dashboard and the rules against a node registered with
+// Kamailio, and the rule is tested on synthetic series.
 var pendingMetrics = map[string]string{
-	"dezura_trunk_registered": "exported with --trunk-register once the trunk metrics exist",
+	"dezura_trunk_registered":                  "exported only with --trunk-register",
+	"dezura_trunk_registrations_lost_total":    "exported only with --trunk-register",
+	"dezura_trunk_registration_failures_total": "exported only with --trunk-register",
+	"dezura_trunk_keepalive_misses_total":      "exported only with --trunk-register",
 }
 
 // installedService is the package installed into a throwaway root and its
@@ -153,7 +159,7 @@ func TestInstalledServiceAnswersACall(t *testing.T) {
 					t.Errorf("panel %q: query %q names no metric", title, e)
 				}
 				for _, n := range names {
-					if !exported[n] {
+					if !exported[n] && pendingMetrics[n] == "" {
 						t.Errorf("panel %q: %s is not on /metrics", title, n)
 					}
 				}
@@ -168,9 +174,16 @@ func TestInstalledServiceAnswersACall(t *testing.T) {
 				}
 			}
 		}
+		var queries []string
+		for _, r := range readRules(t) {
+			queries = append(queries, r.Expr)
+		}
+		for _, exprs := range readDashboard(t).exprs() {
+			queries = append(queries, exprs...)
+		}
 		for n := range pendingMetrics {
-			if !slices.ContainsFunc(readRules(t), func(r alertRule) bool { return strings.Contains(r.Expr, n) }) {
-				t.Errorf("pending metric %s is used by no rule: drop it from the list", n)
+			if !slices.ContainsFunc(queries, func(q string) bool { return slices.Contains(metricNames(q), n) }) {
+				t.Errorf("pending metric %s is used by no rule or panel: drop it from the list", n)
 			}
 		}
 	})

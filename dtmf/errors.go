@@ -35,4 +35,8 @@ var (
 	// ErrWAVTruncated is returned when a WAV file ends inside a header or
 	// before the length its data chunk announces.
 	ErrWAVTruncated = errors.New("dtmf: WAV file truncated")
+
+	// ErrBadLost is returned by ParseLost for a list of lost packets it
+	// cannot read.
+	ErrBadLost = errors.New("dtmf: bad list of lost packets")
 )

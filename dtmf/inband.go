@@ -24,15 +24,17 @@ import (
 //   - balance: the two 10 ms halves must carry the tones at amplitudes
 //     within 0.65 of each other, which rejects windows the tones fill only in
 //     part (under about 16.5 of 20 ms) whatever the noise;
-//   - purity: the two tones must hold 70 % of the window's energy, and the
-//     high tone's second harmonic must be 13 dB below it, plus an allowance
-//     for the noise in that bin (talk-off);
+//   - purity: the two tones must hold 70 % of the window's energy (less
+//     the line's steady hum and DC, see lowBlock), and the high tone's
+//     second harmonic must be 13 dB below it, plus an allowance for the
+//     noise in that bin (talk-off);
 //   - timing: a key is reported after 4 consecutive qualifying windows
 //     (a tone of 40 ms always gives at least 4, one of 23 ms at most 3) and
 //     ends after 6 consecutive windows without it (a 10 ms drop-out costs at
-//     most 5, a 30 ms pause at least 8).
+//     most 5, a 30 ms pause at least 8); windows with lost audio in them
+//     (Lost) are skipped, not counted as misses.
 //
-// Cost (issue 3: about 11,000 instructions per 20 ms frame): the filters
+// Cost (the goal is about 11,000 instructions per 20 ms frame): the filters
 // run in two register-resident passes of four with in-place updates
 // (goertzel4), and plausible rejects most windows that cannot qualify
 // before the full analysis; both give exactly the plain computation's
@@ -56,6 +58,33 @@ const (
 // 0.07 dB apart). All levels in this package use 22652.
 const ZeroDBm0Peak = 22652.0
 
+// Mains hum (50 or 60 Hz and its first harmonics) and a DC offset are no
+// part of a key, but on a line with hum at -25 dBm0 they hold more of a
+// quiet key's window than the 30 % the purity test allows. The detector
+// measures the energy below about 300 Hz and leaves the line's steady part
+// of it out of the level and purity tests:
+//
+//   - the energy below about 300 Hz is that of the sums of blocks of
+//     lowBlock samples (a boxcar filter), squared and divided by its length:
+//     they count 99 % of the energy at 50 Hz, 97 % at 100 Hz, 92 % at
+//     150 Hz and 62 % at 300 Hz, but at most 5 % of a DTMF tone (2 % at 697
+//     and 941 Hz, 5 % at 1209 Hz), for one addition a sample (a
+//     second-order high-pass filter in front of the detector costs about
+//     5,300 instructions a frame, BenchmarkHighPass);
+//   - steady means no more than lowSteady times the least low-band energy
+//     of a window in the last 240-320 ms (in the first 80 ms of a stream,
+//     none): hum and DC are there all the time, while the low-frequency
+//     energy of speech (its fundamental) and music comes and goes with
+//     syllables and notes. Leaving out all of it would let a few windows
+//     of loud, high-pitched speech through the purity test (TestTalkOff
+//     with 30 minutes of speech).
+const (
+	lowBlock     = 10
+	lowSteady    = 1.5 // the window-to-window swing of 60 Hz hum is ±13 %
+	floorWindows = 16  // windows per block of the sliding minimum
+	floorBlocks  = 4   // blocks of the sliding minimum (4·16·5 ms = 320 ms)
+)
+
 // Detector thresholds.
 const (
 	minToneDBm0     = -46.0 // per tone
@@ -68,7 +97,15 @@ const (
 	freqTolerance   = 0.024 // relative
 	hitsToStart     = 4
 	missesToEnd     = 6
-	numTones        = 8
+	// A run of misses with lost audio in it ends a key at 4: at least
+	// 20 ms of pause heard around the loss, more than the 10 ms drop-out
+	// Q.24 bridges, so the loss probably hid more pause, not tone.
+	missesAroundLoss = 4
+	// More than two lost 20 ms packets in a row could hide a pause
+	// between two presses (Japan's minimum is 30 ms): such a loss ends a
+	// key as silence would.
+	maxLostRun = 2 * winLen
+	numTones   = 8
 )
 
 // dtmfFreqs: low group then high group.
@@ -127,9 +164,10 @@ func init() {
 // subResult is one sub-block's analysis.
 type subResult struct {
 	xr, xi [numTones]float32 // DFT at each frequency, relative to the sub-block start
-	energy float32
-	peakLo float32 // largest |X|² of the low group
-	peakHi float32 // largest |X|² of the high group
+	energy float32           // Σx²
+	low    float32           // the low band's share of energy (see lowBlock)
+	peakLo float32           // largest |X|² of the low group
+	peakHi float32           // largest |X|² of the high group
 
 	// The 10 ms DFT of the previous sub-block and this one (relative to
 	// the previous one's start), once analyse has needed it: the second
@@ -170,6 +208,8 @@ type Detector struct {
 	histIx int  // where the sub-block in progress ends so far
 	x      quad // the sub-block as float32 (scratch)
 
+	floor lowFloor // the line's steady low-band energy per window
+
 	// Timing state machine.
 	cur       byte  // key being held, 0 if none
 	curStart  int64 // sample index where the current key's first hit window began
@@ -179,6 +219,19 @@ type Detector struct {
 	candCount int
 	candStart int64
 	samples   int64 // samples consumed since Reset
+
+	// Lost audio (see Lost): whether the samples being fed are lost ones,
+	// whether the sub-block in progress has lost samples, the sub-blocks
+	// heard since the last lost one (saturates at winSubs), the samples
+	// lost since the last sub-block heard in full, the losses the key's
+	// current run of misses spans, and whether the last window had lost
+	// samples in it.
+	inLoss       bool
+	subLost      bool
+	heard        int
+	lostRun      int
+	lossesInMiss int
+	holding      bool
 }
 
 // detection is a key the state machine has started or ended.
@@ -209,8 +262,27 @@ func (d *Detector) Process(frame []int16) (Event, bool) {
 	return got, ok
 }
 
+// Lost tells the detector that n samples at this point of the stream
+// were lost in transit (an RTP packet that never came, or came too late).
+// They are not silence: the detector holds its state across them, so a
+// key with a lost packet inside it is one key. A window with lost samples
+// in it counts neither for nor against a key; a key ends when the windows
+// heard around the loss show at least 20 ms of pause (a drop-out of up to
+// 10 ms inside a key is bridged, as Q.24 asks), or when more than 40 ms
+// in a row are lost. Lost never reports a digit.
+func (d *Detector) Lost(n int) {
+	var zeros [winLen]int16
+	d.inLoss = true
+	for n > 0 {
+		m := min(n, winLen)
+		n -= m
+		d.feed(zeros[:m], func(detection) {})
+	}
+	d.inLoss = false
+}
+
 // feed runs frame through the analysis and calls emit for every start and
-// end of a key.
+// end of a key; while d.inLoss the samples are those of a loss.
 func (d *Detector) feed(frame []int16, emit func(detection)) {
 	for len(frame) > 0 {
 		// Copy up to 160 samples (a whole frame, normally) at once: the
@@ -222,6 +294,10 @@ func (d *Detector) feed(frame []int16, emit func(detection)) {
 		for n > 0 {
 			m := min(n, subLen-d.pos)
 			n -= m
+			if d.inLoss {
+				d.subLost = true
+				d.lostRun += m
+			}
 			d.pos += m
 			d.histIx += m
 			d.samples += int64(m)
@@ -237,160 +313,80 @@ func (d *Detector) feed(frame []int16, emit func(detection)) {
 	}
 }
 
-// quad is a sub-block as float32, four samples to a row.
-type quad [subLen / 4][4]float32
-
-// group holds the constants of four Goertzel filters.
-type group struct {
-	// k = 2 cos ω with the signs the four steps of goertzel4 need:
-	// {+k, −k, −k, +k} for each of the four filters.
-	k [16]float32
-	// The DFT from the final states: X = c1·s[N-1] − c2·s[N-2].
-	c1r, c1i, c2r, c2i [4]float32
-}
-
-var groupLo, groupHi group
-
-// dft turns the final Goertzel states of the group into the sub-block's
-// DFT at each frequency (relative to the sub-block start) and returns the
-// largest |X|².
-func (g *group) dft(a0, a1, a2, a3, b0, b1, b2, b3 float32, xr, xi *[4]float32) float32 {
-	r0, i0 := g.c1r[0]*a0-g.c2r[0]*b0, g.c1i[0]*a0-g.c2i[0]*b0
-	r1, i1 := g.c1r[1]*a1-g.c2r[1]*b1, g.c1i[1]*a1-g.c2i[1]*b1
-	r2, i2 := g.c1r[2]*a2-g.c2r[2]*b2, g.c1i[2]*a2-g.c2i[2]*b2
-	r3, i3 := g.c1r[3]*a3-g.c2r[3]*b3, g.c1i[3]*a3-g.c2i[3]*b3
-	*xr = [4]float32{r0, r1, r2, r3}
-	*xi = [4]float32{i0, i1, i2, i3}
-	return max4(r0*r0+i0*i0, r1*r1+i1*i1, r2*r2+i2*i2, r3*r3+i3*i3)
-}
-
-// max4 is max for four values that are not NaN, without the builtin's NaN
-// and signed-zero handling.
-func max4(a, b, c, d float32) float32 {
-	if b > a {
-		a = b
-	}
-	if d > c {
-		c = d
-	}
-	if c > a {
-		a = c
-	}
-	return a
-}
-
-// goertzel4 runs four Goertzel filters (constants g) over a sub-block,
-// stores the sub-block's DFT at their frequencies in xr, xi and returns the
-// largest |X|².
-//
-// The recurrence s[n] = v + k·s[n-1] − s[n-2] normally costs a register
-// copy per filter and sample (s[n-2] ← s[n-1]), and Go's register
-// allocator spends several more on it. Here the new value overwrites the
-// dying s[n-2] in place, so no copy is needed: b −= k·a + v leaves −s[n]
-// in b, exactly (IEEE rounding is symmetric), and the signs come back to +
-// after four samples when the coefficient's sign follows the sign of the
-// state it multiplies. The results are bit for bit those of the plain
-// recurrence.
-func goertzel4(x *quad, g *group, xr, xi *[4]float32) (peak float32) {
-	k := &g.k
-	var a0, b0, a1, b1, a2, b2, a3, b3 float32
-	xs := x[:] // a slice, not an array pointer: no nil check per iteration
-	for j := range xs {
-		q := &xs[j]
-		// Signs of (a, b) before each sample: (+,+) (+,−) (−,−) (−,+).
-		v := q[0]
-		b0 -= a0*k[0] + v
-		b1 -= a1*k[4] + v
-		b2 -= a2*k[8] + v
-		b3 -= a3*k[12] + v
-		v = q[1]
-		a0 -= b0*k[1] + v
-		a1 -= b1*k[5] + v
-		a2 -= b2*k[9] + v
-		a3 -= b3*k[13] + v
-		v = q[2]
-		b0 += a0*k[2] + v
-		b1 += a1*k[6] + v
-		b2 += a2*k[10] + v
-		b3 += a3*k[14] + v
-		v = q[3]
-		a0 += b0*k[3] + v
-		a1 += b1*k[7] + v
-		a2 += b2*k[11] + v
-		a3 += b3*k[15] + v
-	}
-	return g.dft(a0, a1, a2, a3, b0, b1, b2, b3, xr, xi)
-}
-
-// goertzelLo is goertzel4 for the low group, reading the sub-block as
-// int16, storing it as float32 in dst for the high group and returning its
-// energy: one pass over the samples fewer.
-func goertzelLo(src *[subLen]int16, dst *quad, xr, xi *[4]float32) (peak, e float32) {
-	g := &groupLo
-	k := &g.k
-	var a0, b0, a1, b1, a2, b2, a3, b3 float32
-	// Slices, not array pointers: no nil check per iteration.
-	xs, ss := dst[:], src[:]
-	for j := range xs {
-		q := &xs[j]
-		v := float32(ss[4*j])
-		q[0] = v
-		b0 -= a0*k[0] + v
-		b1 -= a1*k[4] + v
-		b2 -= a2*k[8] + v
-		b3 -= a3*k[12] + v
-		e += v * v
-		v = float32(ss[4*j+1])
-		q[1] = v
-		a0 -= b0*k[1] + v
-		a1 -= b1*k[5] + v
-		a2 -= b2*k[9] + v
-		a3 -= b3*k[13] + v
-		e += v * v
-		v = float32(ss[4*j+2])
-		q[2] = v
-		b0 += a0*k[2] + v
-		b1 += a1*k[6] + v
-		b2 += a2*k[10] + v
-		b3 += a3*k[14] + v
-		e += v * v
-		v = float32(ss[4*j+3])
-		q[3] = v
-		a0 += b0*k[3] + v
-		a1 += b1*k[7] + v
-		a2 += b2*k[11] + v
-		a3 += b3*k[15] + v
-		e += v * v
-	}
-	return g.dft(a0, a1, a2, a3, b0, b1, b2, b3, xr, xi), e
-}
-
 // finishSub closes a sub-block, judges the window ending with it and steps
 // the timing state machine.
 func (d *Detector) finishSub(blk *[subLen]int16, emit func(detection)) {
-	x := &d.x
 	r := &d.subs[d.subIx]
 	r.hOK = false
-	r.peakLo, r.energy = goertzelLo(blk, x, (*[4]float32)(r.xr[0:4]), (*[4]float32)(r.xi[0:4]))
-	r.peakHi = goertzel4(x, &groupHi, (*[4]float32)(r.xr[4:8]), (*[4]float32)(r.xi[4:8]))
 	d.subIx = (d.subIx + 1) % winSubs
+	if d.subLost {
+		// Nothing to analyse: no window with this sub-block in it is
+		// judged.
+		d.subLost, d.heard = false, 0
+		*r = subResult{}
+	} else {
+		x := &d.x
+		r.peakLo, r.energy, r.low = goertzelLo(blk, x, (*[4]float32)(r.xr[0:4]), (*[4]float32)(r.xi[0:4]))
+		r.peakHi = goertzel4(x, &groupHi, (*[4]float32)(r.xr[4:8]), (*[4]float32)(r.xi[4:8]))
+		d.lostRun = 0
+		if d.heard < winSubs {
+			d.heard++
+		}
+	}
 	if d.nsubs < winSubs {
 		d.nsubs++
 		if d.nsubs < winSubs {
 			return
 		}
 	}
+	if d.heard < winSubs {
+		d.hold(emit)
+		return
+	}
+	d.floor.add(d.subs[0].low + d.subs[1].low + d.subs[2].low + d.subs[3].low)
 	d.step(d.judge(), emit)
 }
 
 // window returns the sub-blocks of the last 20 ms window, oldest first,
-// and its energy.
+// and its energy without the line's steady low band (hum, DC).
 func (d *Detector) window() (s0, s1, s2, s3 *subResult, energy float32) {
 	s0 = &d.subs[d.subIx]
 	s1 = &d.subs[(d.subIx+1)%winSubs]
 	s2 = &d.subs[(d.subIx+2)%winSubs]
 	s3 = &d.subs[(d.subIx+3)%winSubs]
-	return s0, s1, s2, s3, s0.energy + s1.energy + s2.energy + s3.energy
+	low := s0.low + s1.low + s2.low + s3.low
+	energy = s0.energy + s1.energy + s2.energy + s3.energy - min(low, lowSteady*d.floor.value)
+	return s0, s1, s2, s3, energy
+}
+
+// lowFloor is the least low-band energy of a window over the last 240 to
+// 320 ms, kept as the minimum of each block of floorWindows windows.
+type lowFloor struct {
+	blocks [floorBlocks]float32 // minimum of each block, from the oldest to the newest
+	cur    float32              // minimum of the block in progress
+	n      int                  // windows in the block in progress
+	full   int                  // blocks finished, up to floorBlocks
+	value  float32              // minimum of the finished blocks (0 before the first)
+}
+
+// add takes the low-band energy of a window heard in full.
+func (f *lowFloor) add(low float32) {
+	if f.n == 0 || low < f.cur {
+		f.cur = low
+	}
+	f.n++
+	if f.n < floorWindows {
+		return
+	}
+	copy(f.blocks[:], f.blocks[1:])
+	f.blocks[floorBlocks-1] = f.cur
+	f.n = 0
+	f.full = min(f.full+1, floorBlocks)
+	v := f.cur
+	for _, b := range f.blocks[floorBlocks-f.full:] {
+		v = min(v, b)
+	}
+	f.value = v
 }
 
 // judge returns the key the last 20 ms window holds, or 0.
@@ -567,29 +563,13 @@ func (d *Detector) harmonic(i int) float32 {
 	return a*a + b*b - k*a*b
 }
 
-// goertzel1 advances one Goertzel filter (state a = s[n-1], b = s[n-2])
-// over x, four samples at a time with the in-place updates of goertzel4.
-func goertzel1(x []int16, k, a, b float32) (float32, float32) {
-	nk := -k
-	for len(x) >= 4 {
-		b -= a*k + float32(x[0])
-		a -= b*nk + float32(x[1])
-		b += a*nk + float32(x[2])
-		a += b*k + float32(x[3])
-		x = x[4:]
-	}
-	for _, v := range x {
-		a, b = float32(v)+k*a-b, a
-	}
-	return a, b
-}
-
 func sqrt32(x float32) float32 { return float32(math.Sqrt(float64(x))) }
 
 // step advances the timing state machine by one window verdict.
 func (d *Detector) step(key byte, emit func(detection)) {
 	winEnd := d.samples
 	winStart := winEnd - winLen
+	d.holding = false
 	if key != 0 && key == d.cand {
 		d.candCount++
 	} else {
@@ -600,18 +580,45 @@ func (d *Detector) step(key byte, emit func(detection)) {
 	}
 	if d.cur != 0 {
 		if key == d.cur {
-			d.misses = 0
+			d.misses, d.lossesInMiss = 0, 0
 			d.curLast = winEnd
 		} else {
 			d.misses++
-			if d.misses >= missesToEnd {
-				emit(detection{key: d.cur, start: d.curStart, end: d.curLast})
-				d.cur = 0
+			if d.misses >= missesToEnd || (d.lossesInMiss > 0 && d.misses >= missesAroundLoss) {
+				d.end(emit)
 			}
 		}
 	}
 	if d.cur == 0 && d.candCount >= hitsToStart {
-		d.cur, d.curStart, d.curLast, d.misses = d.cand, d.candStart, winEnd, 0
+		d.cur, d.curStart, d.curLast, d.misses, d.lossesInMiss = d.cand, d.candStart, winEnd, 0, 0
 		emit(detection{key: d.cur, start: d.curStart, end: -1})
 	}
+}
+
+// hold advances the timing state machine by a window with lost samples
+// in it: no verdict. But a key ends once the misses heard around the
+// losses show a pause: missesAroundLoss of them before or after it, or
+// the windows heard between two losses all missed (20 ms or more heard
+// without the key), or more than 40 ms were lost in a row.
+func (d *Detector) hold(emit func(detection)) {
+	if d.lostRun > maxLostRun {
+		if d.cur != 0 {
+			d.end(emit)
+		}
+		d.cand, d.candCount = 0, 0
+		return
+	}
+	if d.cur != 0 && !d.holding {
+		d.lossesInMiss++
+		if d.lossesInMiss >= 2 || d.misses >= missesAroundLoss {
+			d.end(emit)
+		}
+	}
+	d.holding = true
+}
+
+// end ends the key being held.
+func (d *Detector) end(emit func(detection)) {
+	emit(detection{key: d.cur, start: d.curStart, end: d.curLast})
+	d.cur = 0
 }

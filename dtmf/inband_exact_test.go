@@ -59,15 +59,21 @@ func TestGoertzelMatchesRecurrence(t *testing.T) {
 			blk := (*[subLen]int16)(buf[off : off+subLen])
 			var x quad
 			var xr, xi [numTones]float32
-			peakLo, energy := goertzelLo(blk, &x, (*[4]float32)(xr[0:4]), (*[4]float32)(xi[0:4]))
+			peakLo, energy, low := goertzelLo(blk, &x, (*[4]float32)(xr[0:4]), (*[4]float32)(xi[0:4]))
 			peakHi := goertzel4(&x, &groupHi, (*[4]float32)(xr[4:8]), (*[4]float32)(xi[4:8]))
 
-			var wantE float32
-			for _, v := range blk {
+			var wantE, wantLow, sum float32
+			for j, v := range blk {
 				wantE += float32(v) * float32(v)
+				sum += float32(v)
+				if j%lowBlock == lowBlock-1 {
+					wantLow += sum * sum
+					sum = 0
+				}
 			}
-			if energy != wantE {
-				t.Fatalf("%s@%d: energy %v, want %v", name, off, energy, wantE)
+			wantLow *= 1.0 / lowBlock
+			if energy != wantE || low != wantLow {
+				t.Fatalf("%s@%d: energy %v, low band %v, want %v, %v", name, off, energy, low, wantE, wantLow)
 			}
 			var wantPeak [2]float32
 			for i := range tones {

@@ -10,7 +10,7 @@ import "time"
 const DefaultMergeWindow = 200 * time.Millisecond
 
 // Merger turns the digits of one call, from whichever transports carry
-// them, into one stream (the auto DTMF mode of issue 3 item 4):
+// them, into one stream (serve's --dtmf auto):
 //
 //   - in-band digits count until the call shows an RFC 4733 or SIP INFO
 //     digit; after that in-band detections are dropped (the far end sends

@@ -17,8 +17,8 @@ import (
 // Talk-off: speech in several languages and voices, made by espeak-ng at
 // test time and resampled to 8 kHz by sox, must give no digit, both as
 // linear PCM and after a G.711 round trip. The default run makes about
-// three minutes of speech; DEZURA_TALKOFF_MINUTES=30 makes the full set of
-// issue 3 (several minutes of CPU).
+// three minutes of speech; DEZURA_TALKOFF_MINUTES=30 makes the full half hour
+// that CI runs (several minutes of CPU).
 
 var talkoffTexts = []struct{ lang, text string }{
 	{"ja", "おはようございます。本日の現場での就業履歴を登録します。技能者番号を入力してください。入場の場合は一を、退場の場合は二を押してください。登録が完了しました。ありがとうございました。現場の安全を第一に、今日も一日よろしくお願いします。"},

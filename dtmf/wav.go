@@ -151,33 +151,7 @@ type TimedEvent struct {
 // DetectSamples runs a fresh in-band detector over a whole 8 kHz recording
 // and returns every key found, in order. A key still sounding at the end of
 // the recording ends there.
-func DetectSamples(samples []int16) []TimedEvent {
-	var out []TimedEvent
-	d := NewDetector()
-	toMS := func(s int64) int64 { return s * 1000 / sampleRate }
-	record := func(det detection) {
-		if det.end >= 0 {
-			out = append(out, TimedEvent{Key: det.key, StartMS: toMS(det.start), EndMS: toMS(det.end)})
-		}
-	}
-	d.feed(samples, record)
-	// Flush: silence long enough to end a held key.
-	var silence [winLen]int16
-	if d.cur != 0 {
-		end := d.samples
-		for d.cur != 0 {
-			d.feed(silence[:], func(det detection) {
-				if det.end >= 0 {
-					if det.end > end {
-						det.end = end
-					}
-					record(det)
-				}
-			})
-		}
-	}
-	return out
-}
+func DetectSamples(samples []int16) []TimedEvent { return DetectSamplesLost(samples, nil) }
 
 // MarshalJSON writes {"key":"5","start_ms":120,"end_ms":180}.
 func (e TimedEvent) MarshalJSON() ([]byte, error) {

@@ -46,8 +46,10 @@ type EntryFilter struct {
 	TechnicianID string
 	ContractorID string // the site's contractor
 	Status       EntryStatus
-	OnlyNew      bool // not yet exported
-	Limit        int
+	// OnlyNew selects the entries the export feed must send: recorded or
+	// changed since it last sent them (see ExportEntries).
+	OnlyNew bool
+	Limit   int
 }
 
 // CallFilter selects call records. Zero fields select everything.
@@ -61,6 +63,8 @@ type CallFilter struct {
 // history is entered directly.
 type ExportRow struct {
 	Entry
+	// Op is what the row asks the feed's reader to do with the entry.
+	Op             ExportOp
 	CCUSSiteID     string
 	SiteName       string
 	ContractorID   string
@@ -111,12 +115,18 @@ type Admin interface {
 	Contractor(ctx context.Context, id string) (Contractor, error)
 	Contractors(ctx context.Context) ([]Contractor, error)
 	DisableContractor(ctx context.Context, id string) error
+	// SetContractorCCUSBusinessID sets (or, with "", clears) the
+	// contractor's CCUS 事業者ID. Entries the export feed has sent with the
+	// old one are due again.
+	SetContractorCCUSBusinessID(ctx context.Context, id, businessID string) error
 
 	// AddTechnician registers t; securityCode ("" for none) is kept only as
 	// a salted hash.
 	AddTechnician(ctx context.Context, t Technician, securityCode string) error
 	// ImportTechnicians adds all rows in one transaction, or none.
 	ImportTechnicians(ctx context.Context, rows []TechnicianImport) error
+	// Registered says which of keys are registered (CheckTechnicianImport).
+	Registered(ctx context.Context, keys ImportKeys) (Registered, error)
 	Technicians(ctx context.Context, contractorID string) ([]Technician, error)
 	DisableTechnician(ctx context.Context, id string) error
 	// CheckSecurityCode reports whether code matches the technician's stored hash.
@@ -130,6 +140,9 @@ type Admin interface {
 	AddSite(ctx context.Context, s Site) error
 	Sites(ctx context.Context, contractorID string) ([]Site, error)
 	DisableSite(ctx context.Context, code string) error
+	// SetSiteCCUSID sets (or, with "", clears) the site's CCUS 現場ID.
+	// Entries the export feed has sent with the old one are due again.
+	SetSiteCCUSID(ctx context.Context, code, ccusSiteID string) error
 
 	Assign(ctx context.Context, a Assignment) error
 	Assignments(ctx context.Context, siteCode string) ([]Assignment, error)
@@ -147,13 +160,18 @@ type Admin interface {
 	// SiteByDID returns the site whose called number (DID) is e164.
 	SiteByDID(ctx context.Context, e164 string) (Site, error)
 	ListCalls(ctx context.Context, f CallFilter) ([]CallRecord, error)
-	// ExportEntries streams the rows for a CCUS export to sink, in work
-	// date, site, technician order, from one consistent snapshot, then
-	// calls sink.Flush. With markExported, only once Flush succeeded,
-	// exactly those entries are stamped exported (closed ones become
-	// EntryStatusExported) in the same transaction; an error from the sink
-	// marks nothing. It returns the number of rows written.
-	ExportEntries(ctx context.Context, f EntryFilter, markExported bool, sink ExportSink) (int, error)
+	// ExportEntries writes the CCUS export of the entries f selects to
+	// sink, in work date, site, technician order, from one consistent
+	// snapshot, then calls sink.Flush. PlanExport decides each entry's
+	// row: with f.OnlyNew the feed (every entry recorded or changed since
+	// the feed last sent it, as new, changed or cancelled), else the
+	// range as it is (every entry that is not cancelled, as new). Unless
+	// o.DryRun, and only once Flush succeeded, it records for every row
+	// written the version it carried, so the next OnlyNew export sends an
+	// entry again only once it changes; an error from the sink records
+	// nothing. Held-back and needs-review entries are not recorded: they
+	// stay due. The summary counts what was done.
+	ExportEntries(ctx context.Context, f EntryFilter, o ExportOptions, sink ExportSink) (ExportSummary, error)
 
 	// SeedDemo adds the demo data (contractor "demo", site 1234 デモ現場,
 	// technician 12345678901234 on +819012345678, the contractor's foreman

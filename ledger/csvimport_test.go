@@ -106,6 +106,7 @@ func FuzzParseTechnicianCSV(f *testing.F) {
 	f.Add([]byte("技能者ID,氏名\n12345678901234,太郎\n"))
 	f.Add([]byte("id,name\n\"a\"b,c\n"))
 	f.Add([]byte{0x8e, 0x81, 0x96, 0xbc, 0x0a})
+	f.Add([]byte("技能者ID,氏名\n12345678901234,=1+2\n22345678901234,八\xff郎\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		rows, err := ParseTechnicianCSV(bytes.NewReader(data))
 		if err != nil {
@@ -115,7 +116,7 @@ func FuzzParseTechnicianCSV(f *testing.F) {
 			return
 		}
 		for _, r := range rows {
-			if !digits14.MatchString(r.ID) || r.Name == "" {
+			if !digits14.MatchString(r.ID) || r.Name == "" || CheckText("name", r.Name, MaxTechnicianNameLen) != "" {
 				t.Fatalf("bad row accepted: %+v", r)
 			}
 		}

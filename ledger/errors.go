@@ -25,6 +25,9 @@ var (
 	ErrUnsupportedURL = errors.New("unsupported store URL")
 	// ErrForbidden: a change the caller's Scope may see but not make.
 	ErrForbidden = errors.New("not allowed")
+	// ErrHeldBack: an export held entries back because their site or
+	// contractor has no CCUS ID; the rest was exported.
+	ErrHeldBack = errors.New("held back for a missing CCUS ID")
 )
 
 // clerkError says once, in words an office clerk can act on, what was

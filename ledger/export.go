@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"time"
 
 	"golang.org/x/text/encoding"
@@ -14,7 +15,9 @@ import (
 
 // ExportColumns are the columns of a CCUS export, in order: what CCUS asks
 // for when work history is entered directly (work date, technician ID,
-// site ID, business ID, trade, role, in and out times), then dezura's own.
+// site ID, business ID, trade, role, in and out times), then dezura's
+// own, then the feed's: what to do with the row, the entry's ID (the
+// reader's key) and its version.
 var ExportColumns = []string{
 	"work_date",        // 就業日 YYYY-MM-DD
 	"technician_id",    // 技能者ID
@@ -26,7 +29,10 @@ var ExportColumns = []string{
 	"check_out",        // 退場時刻, YYYY-MM-DD HH:MM Asia/Tokyo (a night shift ends the next day)
 	"site_code",        // dezura site code
 	"technician_name",
-	"status",
+	"status",    // open, closed, needs_review (only with ExportOptions.IncludeReview), cancelled
+	"operation", // new, changed, cancelled (ExportOp)
+	"entry_id",  // dezura's entry ID: the same entry in every file
+	"version",   // Entry.Version: a reader keeps the highest it has seen
 }
 
 const exportTimeLayout = "2006-01-02 15:04"
@@ -41,17 +47,14 @@ func exportTime(t time.Time) string {
 // Record returns the row's cells in ExportColumns order.
 func (r ExportRow) Record() []string {
 	return []string{r.WorkDate, r.TechnicianID, r.CCUSSiteID, r.CCUSBusinessID, r.Trade, r.Role,
-		exportTime(r.CheckIn), exportTime(r.CheckOut), r.SiteCode, r.TechnicianName, r.Status.String()}
+		exportTime(r.CheckIn), exportTime(r.CheckOut), r.SiteCode, r.TechnicianName, r.Status.String(),
+		r.Op.String(), strconv.FormatInt(r.ID, 10), strconv.FormatInt(r.Version, 10)}
 }
 
 // NeutralizeCell keeps a spreadsheet from running a cell as a formula: a
 // cell starting with = + - @ (or tab or carriage return) gets a leading '.
 func NeutralizeCell(s string) string {
-	if s == "" {
-		return s
-	}
-	switch s[0] {
-	case '=', '+', '-', '@', '\t', '\r':
+	if formulaLike(s) {
 		return "'" + s
 	}
 	return s
@@ -106,7 +109,8 @@ func (ew *ExportWriter) Write(r ExportRow) error {
 		return ew.csv.Write(rec)
 	}
 	rec := r.Record()
-	return ew.json.Encode(exportJSON{rec[0], rec[1], rec[2], rec[3], rec[4], rec[5], rec[6], rec[7], rec[8], rec[9], rec[10]})
+	return ew.json.Encode(exportJSON{rec[0], rec[1], rec[2], rec[3], rec[4], rec[5], rec[6], rec[7], rec[8], rec[9], rec[10],
+		rec[11], r.ID, r.Version})
 }
 
 // exportJSON is one JSON Lines row, keys in ExportColumns order.
@@ -122,6 +126,9 @@ type exportJSON struct {
 	SiteCode       string `json:"site_code"`
 	TechnicianName string `json:"technician_name"`
 	Status         string `json:"status"`
+	Operation      string `json:"operation"`
+	EntryID        int64  `json:"entry_id"`
+	Version        int64  `json:"version"`
 }
 
 // Flush writes the CSV header if no row was written, and flushes.

@@ -33,8 +33,8 @@ func exportRow() ExportRow {
 	in := time.Date(2026, 11, 27, 8, 0, 0, 0, Tokyo)
 	return ExportRow{
 		Entry: Entry{ID: 1, WorkDate: "2026-11-27", TechnicianID: "12345678901234", SiteCode: "1234",
-			CheckIn: in, CheckOut: in.Add(17 * time.Hour), Status: EntryStatusClosed, Trade: "とび工", Role: "職長"},
-		CCUSSiteID: "00000000001234", CCUSBusinessID: "000000000001", TechnicianName: "=HYPERLINK(\"x\")",
+			CheckIn: in, CheckOut: in.Add(17 * time.Hour), Status: EntryStatusClosed, Trade: "とび工", Role: "職長", Version: 3},
+		Op: ExportOpChanged, CCUSSiteID: "00000000001234", CCUSBusinessID: "000000000001", TechnicianName: "=HYPERLINK(\"x\")",
 	}
 }
 
@@ -62,7 +62,7 @@ func TestExportCSVShiftJISRoundTrip(t *testing.T) {
 		t.Fatalf("records = %q", recs)
 	}
 	want := []string{"2026-11-27", "12345678901234", "00000000001234", "000000000001", "とび工", "職長",
-		"2026-11-27 08:00", "2026-11-28 01:00", "1234", "'=HYPERLINK(\"x\")", "closed"}
+		"2026-11-27 08:00", "2026-11-28 01:00", "1234", "'=HYPERLINK(\"x\")", "closed", "changed", "1", "3"}
 	if strings.Join(recs[1], "|") != strings.Join(want, "|") {
 		t.Errorf("row = %q\nwant  %q", recs[1], want)
 	}
@@ -89,12 +89,16 @@ func TestExportJSONL(t *testing.T) {
 	if len(lines) != 2 {
 		t.Fatalf("%d lines", len(lines))
 	}
-	var m map[string]string
+	var m map[string]any
 	if err := json.Unmarshal([]byte(lines[0]), &m); err != nil {
 		t.Fatal(err)
 	}
-	if m["trade"] != "とび工" || m["check_out"] != "2026-11-28 01:00" || m["technician_name"] != "=HYPERLINK(\"x\")" {
+	if m["trade"] != "とび工" || m["check_out"] != "2026-11-28 01:00" || m["technician_name"] != "=HYPERLINK(\"x\")" ||
+		m["operation"] != "changed" || m["entry_id"] != 1.0 || m["version"] != 3.0 {
 		t.Errorf("row = %v", m)
+	}
+	if len(m) != len(ExportColumns) {
+		t.Errorf("%d keys, want one per column (%d)", len(m), len(ExportColumns))
 	}
 	for _, bad := range [][2]string{{"xml", "utf-8"}, {"csv", "latin1"}} {
 		if _, err := NewExportWriter(&buf, bad[0], bad[1]); err == nil {

@@ -44,7 +44,7 @@ const (
 	RuleDateOrder    = "date_order"    // closes before it opens
 	RulePhone        = "phone"         // not a phone number
 	RuleDate         = "date"          // not YYYY-MM-DD
-	RuleCCUSSiteID   = "ccus_site_id"  // 14 digits or empty
 	RuleTooLong      = "too_long"      // longer than the field takes
+	RuleText         = "text"          // too long, or a character the field cannot take (CheckText)
 	RuleUnknown      = "unknown"       // names a record that is not registered (or not the caller's)
 )

@@ -49,6 +49,10 @@ const (
 	EntryStatusOpen                    // checked in, not yet out
 	EntryStatusClosed                  // in and out
 	EntryStatusNeedsReview             // incomplete or irregular: contractor must look
+	// EntryStatusExported is no longer an entry's state (schema 6 turned
+	// stored ones into closed): whether the export feed has sent an entry
+	// is kept apart from what the entry says. As a filter it selects the
+	// entries the feed has sent as they are now.
 	EntryStatusExported
 	EntryStatusCancelled // cancelled by the contractor; kept, with the reason in the log
 )
@@ -65,6 +69,11 @@ type Entry struct {
 	Status       EntryStatus
 	Trade        string // 職種 from the site assignment at the time, if any
 	Role         string // 立場 from the site assignment at the time, if any
+	// Version counts the entry's changes: 1 when recorded, one more for
+	// every change of its times, status, trade or role, on any path. The
+	// CCUS export feed sends an entry again whenever its version is newer
+	// than the one it last sent.
+	Version int64
 }
 
 // AttendanceRequest asks the ledger to record one check-in or check-out.

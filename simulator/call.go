@@ -264,94 +264,48 @@ func (cl *caller) invite() (*sip.Request, error) {
 	return req, nil
 }
 
-// run places the call and drives it to its end.
+// run places the call and drives it to its end: INVITE, the wait for the
+// answer, then the answered call.
 func (cl *caller) run(ctx context.Context) (Result, error) {
-	lg := cl.cfg.Logger
-	var res Result
 	req, err := cl.invite()
 	if err != nil {
-		return res, err
+		return Result{}, err
 	}
 	start := time.Now()
 	deadline := start.Add(cl.cfg.MaxDuration)
 	sess, err := cl.dua.WriteInvite(ctx, req)
 	if err != nil {
-		return res, fmt.Errorf("simulator: send INVITE: %w", err)
+		return Result{}, fmt.Errorf("simulator: send INVITE: %w", err)
 	}
-	res.CallID = req.CallID().Value()
-	lg = lg.With("call_id", res.CallID)
+	res := Result{CallID: req.CallID().Value()}
+	lg := cl.cfg.Logger.With("call_id", res.CallID)
 	cl.mu.Lock()
 	cl.sess, cl.callID = sess, res.CallID
 	cl.mu.Unlock()
 	defer sess.Close()
 
-	// Wait for the answer. Ending waitCtx makes sipgo send CANCEL
-	// (RFC 3261 §9.1), which may only follow a provisional response; with
-	// none yet the wait is abandoned at once (sipgo's forced cancel) so
-	// that nothing outlives ctx or MaxDuration by a transaction timeout.
-	waitCtx, cancelWait := context.WithCancelCause(context.Background())
-	defer cancelWait(nil)
-	var provisional, cancelled atomic.Bool
-	giveUp := func(byCancel bool) func() {
-		return func() {
-			if byCancel {
-				cancelled.Store(true)
-			}
-			if provisional.Load() {
-				cancelWait(context.Canceled)
-			} else {
-				cancelWait(sipgo.WaitAnswerForceCancelErr)
-			}
-		}
+	if answered, err := cl.awaitAnswer(ctx, sess, start, deadline, &res, lg); !answered {
+		return res, err
 	}
-	stopCtx := context.AfterFunc(ctx, giveUp(false))
-	defer stopCtx()
-	tMax := time.AfterFunc(time.Until(deadline), giveUp(false))
-	defer tMax.Stop()
-	if cl.cfg.CancelAfter > 0 {
-		t := time.AfterFunc(cl.cfg.CancelAfter, giveUp(true))
-		defer t.Stop()
-	}
-	err = sess.WaitAnswer(waitCtx, sipgo.AnswerOptions{OnResponse: func(r *sip.Response) error {
-		if r.IsProvisional() {
-			provisional.Store(true)
-		}
-		return nil
-	}})
+	err = cl.talk(ctx, sess, start, deadline, &res, lg)
+	return res, err
+}
+
+// awaitAnswer waits for the final response to the INVITE and puts its
+// status and, for a 2xx, the setup times in res. When the call ended
+// unanswered it returns false, with res.EndedBy and res.Duration set and
+// the error run returns.
+func (cl *caller) awaitAnswer(ctx context.Context, sess *sipgo.DialogClientSession, start, deadline time.Time, res *Result, lg *slog.Logger) (bool, error) {
+	w := newAnswerWait(ctx, deadline, cl.cfg.CancelAfter)
+	defer w.stop()
+	err := sess.WaitAnswer(w.ctx, sipgo.AnswerOptions{OnResponse: w.onResponse})
 	if sess.InviteResponse != nil {
 		res.Status = sess.InviteResponse.StatusCode
 	}
 	if err != nil {
 		res.Duration = time.Since(start)
-		var dr *sipgo.ErrDialogResponse
-		var drv sipgo.ErrDialogResponse
-		switch {
-		case errors.As(err, &dr):
-			res.Status, res.EndedBy = dr.Res.StatusCode, EndedRejected
-			return res, nil
-		case errors.As(err, &drv):
-			res.Status, res.EndedBy = drv.Res.StatusCode, EndedRejected
-			return res, nil
-		case waitCtx.Err() != nil:
-			switch {
-			case ctx.Err() != nil:
-				res.EndedBy = EndedCancel
-			case cancelled.Load():
-				res.EndedBy = EndedCancel
-			default:
-				res.EndedBy = EndedTimeout
-			}
-			if res.Status >= 200 && res.Status < 300 {
-				// The 200 crossed our CANCEL: confirm and hang up.
-				cl.hangupAnswered(sess, lg)
-			}
-			if ctx.Err() != nil {
-				return res, ctx.Err()
-			}
-			return res, nil
-		default:
-			return res, fmt.Errorf("%w: %w", ErrNoAnswer, err)
-		}
+		// Classified while w still runs: once stopped, its context has ended.
+		return false, cl.unanswered(ctx, w, sess, err, res, lg)
 	}
 	res.SetupSeen = time.Since(start)
 	res.SetupLatency = res.SetupSeen
@@ -359,15 +313,106 @@ func (cl *caller) run(ctx context.Context) (Result, error) {
 		res.SetupLatency = at.Sub(start)
 	}
 	res.Status = sess.InviteResponse.StatusCode
+	return true, nil
+}
+
+// answerWait bounds the wait for the answer to an INVITE by ctx,
+// MaxDuration and CancelAfter. Ending it makes sipgo send CANCEL
+// (RFC 3261 §9.1), which may only follow a provisional response; with
+// none yet the wait is abandoned at once (sipgo's forced cancel) so that
+// nothing outlives ctx or MaxDuration by a transaction timeout.
+type answerWait struct {
+	ctx         context.Context // passed to WaitAnswer
+	cancel      context.CancelCauseFunc
+	provisional atomic.Bool // a 1xx has arrived
+	cancelled   atomic.Bool // CancelAfter ended the wait
+	stops       []func() bool
+}
+
+func newAnswerWait(ctx context.Context, deadline time.Time, cancelAfter time.Duration) *answerWait {
+	w := &answerWait{}
+	w.ctx, w.cancel = context.WithCancelCause(context.Background())
+	w.stops = append(w.stops,
+		context.AfterFunc(ctx, func() { w.giveUp(false) }),
+		time.AfterFunc(time.Until(deadline), func() { w.giveUp(false) }).Stop)
+	if cancelAfter > 0 {
+		w.stops = append(w.stops, time.AfterFunc(cancelAfter, func() { w.giveUp(true) }).Stop)
+	}
+	return w
+}
+
+// onResponse notes provisional responses (sipgo.AnswerOptions.OnResponse).
+func (w *answerWait) onResponse(r *sip.Response) error {
+	if r.IsProvisional() {
+		w.provisional.Store(true)
+	}
+	return nil
+}
+
+// giveUp ends the wait: by CANCEL after a provisional response, at once
+// before one.
+func (w *answerWait) giveUp(byCancel bool) {
+	if byCancel {
+		w.cancelled.Store(true)
+	}
+	if w.provisional.Load() {
+		w.cancel(context.Canceled)
+	} else {
+		w.cancel(sipgo.WaitAnswerForceCancelErr)
+	}
+}
+
+// stop disarms the triggers, latest first, and releases the context.
+func (w *answerWait) stop() {
+	for i := len(w.stops) - 1; i >= 0; i-- {
+		w.stops[i]()
+	}
+	w.cancel(nil)
+}
+
+// unanswered says how a call ended without a 2xx to work with: rejected,
+// cancelled, timed out (res.EndedBy, no error) or failed (ErrNoAnswer).
+// It returns ctx's error if ctx ended the wait.
+func (cl *caller) unanswered(ctx context.Context, w *answerWait, sess *sipgo.DialogClientSession, err error, res *Result, lg *slog.Logger) error {
+	var dr *sipgo.ErrDialogResponse
+	var drv sipgo.ErrDialogResponse
+	switch {
+	case errors.As(err, &dr):
+		res.Status, res.EndedBy = dr.Res.StatusCode, EndedRejected
+		return nil
+	case errors.As(err, &drv):
+		res.Status, res.EndedBy = drv.Res.StatusCode, EndedRejected
+		return nil
+	case w.ctx.Err() == nil:
+		return fmt.Errorf("%w: %w", ErrNoAnswer, err)
+	}
+	switch {
+	case ctx.Err() != nil:
+		res.EndedBy = EndedCancel
+	case w.cancelled.Load():
+		res.EndedBy = EndedCancel
+	default:
+		res.EndedBy = EndedTimeout
+	}
+	if res.Status >= 200 && res.Status < 300 {
+		// The 200 crossed our CANCEL: confirm and hang up.
+		cl.hangupAnswered(sess, lg)
+	}
+	return ctx.Err()
+}
+
+// talk runs an answered call: ACK, the media and keys until the call
+// ends, and the recording. It fills in the rest of res.
+func (cl *caller) talk(ctx context.Context, sess *sipgo.DialogClientSession, start, deadline time.Time, res *Result, lg *slog.Logger) error {
 	lg.Debug("answered", "status", res.Status, "setup", res.SetupLatency)
 	if err := sess.Ack(ctx); err != nil {
-		return res, fmt.Errorf("simulator: send ACK: %w", err)
+		return fmt.Errorf("simulator: send ACK: %w", err)
 	}
 	ans, err := parseAnswer(sess.InviteResponse.Body(), cl.cfg.codecs)
 	if err != nil {
 		cl.bye(sess, lg)
 		res.EndedBy, res.Duration = EndedLocalBye, time.Since(start)
-		return res, err
+		return err
 	}
 	res.Codec = ans.Codec.String()
 	if !ans.HasEvent {
@@ -379,13 +424,10 @@ func (cl *caller) run(ctx context.Context) (Result, error) {
 	res.Duration = time.Since(start)
 	if cl.cfg.Record != "" {
 		if err := writeWAVFile(cl.cfg.Record, res.Heard); err != nil {
-			return res, err
+			return err
 		}
 	}
-	if m.err != nil {
-		return res, m.err
-	}
-	return res, nil
+	return m.err
 }
 
 // hangupAnswered ACKs a 2xx and sends BYE.

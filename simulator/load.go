@@ -107,19 +107,10 @@ func failureReason(r Result, err error) string {
 // Call.MaxDuration) and reports. Ending ctx stops new calls and hangs up
 // the ones in progress.
 func Load(ctx context.Context, o LoadOptions) (LoadReport, error) {
-	if o.Concurrency <= 0 {
-		o.Concurrency = 1
+	o, err := o.withDefaults()
+	if err != nil {
+		return LoadReport{}, err
 	}
-	if o.Duration <= 0 {
-		o.Duration = 10 * time.Second
-	}
-	if o.CPS < 0 {
-		return LoadReport{}, fmt.Errorf("%w: negative calls per second", ErrInvalidOptions)
-	}
-	if o.Call.Record != "" {
-		return LoadReport{}, fmt.Errorf("%w: no recording in a load run", ErrInvalidOptions)
-	}
-	o.Call.DiscardAudio = true
 	pacer := NewPacer()
 	o.Call.Pacer = pacer
 	pctx, stopPacer := context.WithCancel(context.Background())
@@ -127,69 +118,58 @@ func Load(ctx context.Context, o LoadOptions) (LoadReport, error) {
 	pwg.Go(func() { _ = pacer.Run(pctx) })
 	defer pwg.Wait()
 	defer stopPacer()
-	if _, err := o.Call.check(); err != nil {
-		return LoadReport{}, err
-	}
-	if o.Completed == nil {
-		o.Completed = func(r Result) bool { return r.Status == 200 && r.EndedBy == EndedRemoteBye }
-	}
-	lg := o.Logger
-	if lg == nil {
-		lg = slog.New(slog.DiscardHandler)
-	}
 
 	var (
-		mu        sync.Mutex
-		rep       = LoadReport{FailedBy: map[string]int{}}
-		setups    []float64
-		seen      []float64
-		calls     []float64
-		jitter    []float64
-		active    int
+		t         = loadTally{rep: LoadReport{FailedBy: map[string]int{}}}
 		wg        sync.WaitGroup
 		sem       = make(chan struct{}, o.Concurrency)
 		cpuBefore = cpuTime()
 		start     = time.Now()
-		answered  time.Duration
 	)
-	runOne := func(i int) {
-		defer func() { <-sem }()
-		co := o.Call
-		if o.From != nil {
-			co.From = o.From(i)
-		}
-		mu.Lock()
-		active++
-		rep.MaxActive = max(rep.MaxActive, active)
-		mu.Unlock()
-		res, err := Call(ctx, co)
-		mu.Lock()
-		defer mu.Unlock()
-		active--
-		if res.Status >= 200 && res.Status < 300 {
-			rep.Answered++
-			setups = append(setups, ms(res.SetupLatency))
-			seen = append(seen, ms(res.SetupSeen))
-			answered += res.Duration - res.SetupLatency
-		}
-		rep.Packets += res.RTP.Packets
-		rep.Lost += res.RTP.Lost
-		jitter = append(jitter, res.RTP.Deviations...)
-		ok := err == nil && o.Completed(res)
-		rep.Calls = append(rep.Calls, CallSummary{CallID: res.CallID, Status: res.Status, EndedBy: res.EndedBy, KeysSent: res.KeysSent, Completed: ok})
-		if ok {
-			rep.Completed++
-			calls = append(calls, ms(res.Duration))
-			return
-		}
-		rep.Failed++
-		reason := failureReason(res, err)
-		rep.FailedBy[reason]++
-		if err != nil && !errors.Is(err, context.Canceled) {
-			lg.Warn("call failed", "call", i, "reason", reason, "error", err)
-		}
-	}
+	runErr := launch(ctx, o, start, sem, func(i int) {
+		t.attempted()
+		wg.Go(func() {
+			defer func() { <-sem }()
+			t.place(ctx, o, i)
+		})
+	})
+	launched := max(time.Since(start), o.Duration)
+	wg.Wait()
+	return t.report(start, launched, cpuBefore), runErr
+}
 
+// withDefaults checks o and fills in its defaults; every call keeps no
+// audio.
+func (o LoadOptions) withDefaults() (LoadOptions, error) {
+	if o.Concurrency <= 0 {
+		o.Concurrency = 1
+	}
+	if o.Duration <= 0 {
+		o.Duration = 10 * time.Second
+	}
+	if o.CPS < 0 {
+		return o, fmt.Errorf("%w: negative calls per second", ErrInvalidOptions)
+	}
+	if o.Call.Record != "" {
+		return o, fmt.Errorf("%w: no recording in a load run", ErrInvalidOptions)
+	}
+	o.Call.DiscardAudio = true
+	if _, err := o.Call.check(); err != nil {
+		return o, err
+	}
+	if o.Completed == nil {
+		o.Completed = func(r Result) bool { return r.Status == 200 && r.EndedBy == EndedRemoteBye }
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return o, nil
+}
+
+// launch calls start(i) for i = 0, 1, ... as each call is due (with CPS)
+// and a place in sem is free, until Duration has passed. It returns
+// ctx's error if ctx ended the launch.
+func launch(ctx context.Context, o LoadOptions, start time.Time, sem chan<- struct{}, call func(i int)) error {
 	end := time.NewTimer(o.Duration)
 	defer end.Stop()
 	// With --cps, call i is due at start + i/cps: a launch that falls
@@ -198,23 +178,20 @@ func Load(ctx context.Context, o LoadOptions) (LoadReport, error) {
 	// rate attempted while the machine keeps up.
 	due := time.NewTimer(time.Hour)
 	defer due.Stop()
-	var runErr error
-launch:
 	for i := 0; ; i++ {
 		if o.CPS > 0 {
 			at := start.Add(time.Duration(float64(i) * float64(time.Second) / o.CPS))
 			if at.Sub(start) >= o.Duration {
-				break launch
+				return nil
 			}
 			if wait := time.Until(at); wait > 0 {
 				due.Reset(wait)
 				select {
 				case <-due.C:
 				case <-end.C:
-					break launch
+					return nil
 				case <-ctx.Done():
-					runErr = ctx.Err()
-					break launch
+					return ctx.Err()
 				}
 			}
 		}
@@ -224,31 +201,90 @@ launch:
 			select {
 			case sem <- struct{}{}:
 			case <-end.C:
-				break launch
+				return nil
 			case <-ctx.Done():
-				runErr = ctx.Err()
-				break launch
+				return ctx.Err()
 			}
 		}
-		mu.Lock()
-		rep.Attempted++
-		mu.Unlock()
-		wg.Go(func() { runOne(i) })
+		call(i)
 	}
-	if launched := max(time.Since(start), o.Duration); launched > 0 {
+}
+
+// loadTally gathers the report of a load run as its calls end.
+type loadTally struct {
+	mu       sync.Mutex
+	rep      LoadReport
+	active   int           // calls in progress
+	setups   []float64     // ms, answered calls
+	seen     []float64     // ms, answered calls
+	calls    []float64     // ms, completed calls
+	jitter   []float64     // ms, every packet received
+	answered time.Duration // time in answered calls
+}
+
+func (t *loadTally) attempted() {
+	t.mu.Lock()
+	t.rep.Attempted++
+	t.mu.Unlock()
+}
+
+// place places call i of the run and counts how it went.
+func (t *loadTally) place(ctx context.Context, o LoadOptions, i int) {
+	co := o.Call
+	if o.From != nil {
+		co.From = o.From(i)
+	}
+	t.mu.Lock()
+	t.active++
+	t.rep.MaxActive = max(t.rep.MaxActive, t.active)
+	t.mu.Unlock()
+	res, err := Call(ctx, co)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.active--
+	if res.Status >= 200 && res.Status < 300 {
+		t.rep.Answered++
+		t.setups = append(t.setups, ms(res.SetupLatency))
+		t.seen = append(t.seen, ms(res.SetupSeen))
+		t.answered += res.Duration - res.SetupLatency
+	}
+	t.rep.Packets += res.RTP.Packets
+	t.rep.Lost += res.RTP.Lost
+	t.jitter = append(t.jitter, res.RTP.Deviations...)
+	ok := err == nil && o.Completed(res)
+	t.rep.Calls = append(t.rep.Calls, CallSummary{CallID: res.CallID, Status: res.Status, EndedBy: res.EndedBy, KeysSent: res.KeysSent, Completed: ok})
+	if ok {
+		t.rep.Completed++
+		t.calls = append(t.calls, ms(res.Duration))
+		return
+	}
+	t.rep.Failed++
+	reason := failureReason(res, err)
+	t.rep.FailedBy[reason]++
+	if err != nil && !errors.Is(err, context.Canceled) {
+		o.Logger.Warn("call failed", "call", i, "reason", reason, "error", err)
+	}
+}
+
+// report completes the report once every call has ended; launched is
+// how long the launch phase took.
+func (t *loadTally) report(start time.Time, launched, cpuBefore time.Duration) LoadReport {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	rep := t.rep
+	if launched > 0 {
 		rep.StartedPerSecond = float64(rep.Attempted) / launched.Seconds()
 	}
-	wg.Wait()
 	rep.ElapsedMS = ms(time.Since(start))
 	rep.CPUSeconds = (cpuTime() - cpuBefore).Seconds()
-	if answered > 0 {
-		rep.CPUPerCallMinute = rep.CPUSeconds / answered.Minutes()
+	if t.answered > 0 {
+		rep.CPUPerCallMinute = rep.CPUSeconds / t.answered.Minutes()
 	}
-	rep.SetupMS, rep.SetupSeenMS, rep.CallMS, rep.JitterMS = quantiles(setups), quantiles(seen), quantiles(calls), quantiles(jitter)
+	rep.SetupMS, rep.SetupSeenMS, rep.CallMS, rep.JitterMS = quantiles(t.setups), quantiles(t.seen), quantiles(t.calls), quantiles(t.jitter)
 	if total := rep.Packets + rep.Lost; total > 0 {
 		rep.LossRatio = float64(rep.Lost) / float64(total)
 	}
-	return rep, runErr
+	return rep
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

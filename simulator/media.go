@@ -38,71 +38,83 @@ type conversation struct {
 // converse runs the media and the keying logic of an answered call until
 // the service hangs up, the simulator hangs up, ctx ends or the deadline
 // passes. All media goroutines have ended when it returns.
-//
-// Keying: group i+1 is sent when a prompt that began after group i was
-// started has ended (silence for Options.Silence), or with KeyEarly as soon
-// as such a prompt begins. A prompt cut short by our own keys (barge-in)
-// began before the group and so does not count. "After" is by the order of
-// speech segments, not by clock readings, so a service whose media clock
-// drifts from ours cannot make a prompt look older than it is.
 func (cl *caller) converse(ctx context.Context, sess *sipgo.DialogClientSession, ans answer, deadline time.Time, lg *slog.Logger) conversation {
+	m := cl.startMedia(ans, lg)
+	conv := conversation{in: m.in}
+	conv.endedBy, conv.err = cl.keyUntilEnd(ctx, sess, m, deadline, lg)
+	conv.keysSent = cl.stopMedia(m)
+	return conv
+}
+
+// media is an answered call's RTP streams and the goroutines that move
+// them and key by SIP INFO.
+type media struct {
+	ctx      context.Context // ends the goroutines
+	stop     context.CancelFunc
+	wg       sync.WaitGroup
+	out      *outStream
+	in       *inStream
+	paced    *pacedStream  // the call's stream on the shared Pacer; nil if it sends alone
+	groups   chan string   // key groups for the RTP sender, one at a time
+	done     chan struct{} // a key group has been sent
+	vad      chan vadEvent // speech starts and ends heard
+	infoMu   sync.Mutex    // guards infoSent
+	infoSent []byte        // keys acknowledged by SIP INFO
+}
+
+// startMedia starts sending to and receiving from the answer's address:
+// on the shared Pacer (which may also receive) or on goroutines of the
+// call's own.
+func (cl *caller) startMedia(ans answer, lg *slog.Logger) *media {
 	mctx, stop := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	out := newStyledOutStream(ans.Codec, ans.PT, ans.EventPT, cl.cfg.mode, rand.Uint32(), uint16(rand.Uint32()), rand.Uint32(), cl.cfg.Digits)
-	in := newInStream(ans.Codec, ans.PT, cl.cfg.Silence)
-	in.keep = !cl.cfg.DiscardAudio
-	groups := make(chan string, 1)
-	done := make(chan struct{}, 1)
-	vadCh := make(chan vadEvent, 64)
-	var (
-		infoMu   sync.Mutex
-		infoSent []byte // keys acknowledged by SIP INFO
-	)
-	var paced *pacedStream
+	m := &media{
+		ctx:    mctx,
+		stop:   stop,
+		out:    newStyledOutStream(ans.Codec, ans.PT, ans.EventPT, cl.cfg.mode, rand.Uint32(), uint16(rand.Uint32()), rand.Uint32(), cl.cfg.Digits),
+		in:     newInStream(ans.Codec, ans.PT, cl.cfg.Silence),
+		groups: make(chan string, 1),
+		done:   make(chan struct{}, 1),
+		vad:    make(chan vadEvent, 64),
+	}
+	m.in.keep = !cl.cfg.DiscardAudio
 	pacerReads := false
 	if p := cl.cfg.Pacer; p != nil {
-		paced = &pacedStream{conn: cl.rtpConn, raddr: ans.Addr, out: out, groups: groups, done: done, lg: lg}
-		pacerReads = p.receives() && paced.prepareRing(in, vadCh)
-		p.add(paced)
+		m.paced = &pacedStream{conn: cl.rtpConn, raddr: ans.Addr, out: m.out, groups: m.groups, done: m.done, lg: lg}
+		pacerReads = p.receives() && m.paced.prepareRing(m.in, m.vad)
+		p.add(m.paced)
 	} else {
-		wg.Go(func() { sendLoop(mctx, cl.rtpConn, ans.Addr, out, groups, done, lg) })
+		m.wg.Go(func() { sendLoop(mctx, cl.rtpConn, ans.Addr, m.out, m.groups, m.done, lg) })
 	}
 	if !pacerReads {
-		wg.Go(func() { recvLoop(mctx, cl.rtpConn, in, vadCh) })
+		m.wg.Go(func() { recvLoop(mctx, cl.rtpConn, m.in, m.vad) })
 	}
+	return m
+}
 
-	var (
-		conv     = conversation{in: in}
-		keys     = cl.cfg.Keys
-		next     int
-		keying   bool
-		pending  bool
-		lastSeg  int // highest speech segment reported
-		groupSeg int // lastSeg when the last group was started
-	)
-	trigger := func() {
-		if next >= len(keys) || keying {
-			return
+// stopMedia stops the media goroutines, waits for them and returns the
+// keys sent, in RTP or by SIP INFO.
+func (cl *caller) stopMedia(m *media) string {
+	m.stop()
+	if m.paced != nil {
+		cl.cfg.Pacer.remove(m.paced) // the pacer no longer touches out
+	}
+	m.wg.Wait()
+	m.in.vad.flush()
+	m.infoMu.Lock()
+	defer m.infoMu.Unlock()
+	return string(m.out.sent) + string(m.infoSent)
+}
+
+// keyUntilEnd keys the groups as the prompts are heard (see keyPlan) until
+// the call ends, and says how it ended; it sends BYE when the simulator
+// ends the call.
+func (cl *caller) keyUntilEnd(ctx context.Context, sess *sipgo.DialogClientSession, m *media, deadline time.Time, lg *slog.Logger) (endedBy string, err error) {
+	k := keyPlan{keys: cl.cfg.Keys}
+	keyNext := func() {
+		if g, ok := k.nextGroup(); ok {
+			lg.Debug("keying group", "group", k.next, "digits", len(g))
+			cl.sendGroup(sess, m, g, lg)
 		}
-		g := keys[next]
-		next++
-		keying, pending, groupSeg = true, false, lastSeg
-		lg.Debug("keying group", "group", next, "digits", len(g))
-		if keyMode(cl.cfg.mode) {
-			groups <- g // never blocks: one group at a time, buffer of one
-			return
-		}
-		target := cl.recipient
-		if c := sess.InviteResponse.Contact(); c != nil {
-			target = c.Address
-		}
-		wg.Go(func() {
-			sendInfo(mctx, sess, target, g, done, lg, func(k byte) {
-				infoMu.Lock()
-				infoSent = append(infoSent, k)
-				infoMu.Unlock()
-			})
-		})
 	}
 	timer := time.NewTimer(time.Until(deadline))
 	defer timer.Stop()
@@ -112,59 +124,103 @@ func (cl *caller) converse(ctx context.Context, sess *sipgo.DialogClientSession,
 		defer t.Stop()
 		hangup = t.C
 	}
-loop:
 	for {
 		select {
 		case <-cl.byeCh:
-			conv.endedBy = EndedRemoteBye
-			break loop
+			return EndedRemoteBye, nil
 		case <-ctx.Done():
-			conv.endedBy, conv.err = EndedLocalBye, ctx.Err()
+			err := ctx.Err()
 			cl.bye(sess, lg)
-			break loop
+			return EndedLocalBye, err
 		case <-hangup:
-			conv.endedBy = EndedLocalBye
 			cl.bye(sess, lg)
-			break loop
+			return EndedLocalBye, nil
 		case <-timer.C:
-			conv.endedBy = EndedTimeout
 			cl.bye(sess, lg)
-			break loop
-		case ev := <-vadCh:
-			lastSeg = max(lastSeg, ev.Seg)
-			if ev.Seg <= groupSeg {
-				continue // began before our last group: an interrupted prompt
+			return EndedTimeout, nil
+		case ev := <-m.vad:
+			if k.heard(ev, cl.cfg.KeyEarly) {
+				keyNext()
 			}
-			if (ev.Kind == vadStart) == cl.cfg.KeyEarly {
-				if keying {
-					pending = true
-				} else {
-					trigger()
-				}
-			}
-		case <-done:
-			keying = false
-			if cl.cfg.HangupAfterGroup > 0 && next == cl.cfg.HangupAfterGroup {
-				conv.endedBy = EndedLocalBye
+		case <-m.done:
+			k.groupDone()
+			if cl.cfg.HangupAfterGroup > 0 && k.next == cl.cfg.HangupAfterGroup {
 				cl.bye(sess, lg)
-				break loop
+				return EndedLocalBye, nil
 			}
-			if pending {
-				trigger()
+			if k.pending {
+				keyNext()
 			}
 		}
 	}
-	stop()
-	if paced != nil {
-		cl.cfg.Pacer.remove(paced) // the pacer no longer touches out
-	}
-	wg.Wait()
-	in.vad.flush()
-	infoMu.Lock()
-	conv.keysSent = string(out.sent) + string(infoSent)
-	infoMu.Unlock()
-	return conv
 }
+
+// sendGroup hands a key group to the RTP sender or keys it by SIP INFO to
+// the service's Contact.
+func (cl *caller) sendGroup(sess *sipgo.DialogClientSession, m *media, g string, lg *slog.Logger) {
+	if keyMode(cl.cfg.mode) {
+		m.groups <- g // never blocks: one group at a time, buffer of one
+		return
+	}
+	target := cl.recipient
+	if c := sess.InviteResponse.Contact(); c != nil {
+		target = c.Address
+	}
+	m.wg.Go(func() {
+		sendInfo(m.ctx, sess, target, g, m.done, lg, func(k byte) {
+			m.infoMu.Lock()
+			m.infoSent = append(m.infoSent, k)
+			m.infoMu.Unlock()
+		})
+	})
+}
+
+// keyPlan decides when each key group is sent. Group i+1 is sent when a
+// prompt that began after group i was started has ended (silence for
+// Options.Silence), or with KeyEarly as soon as such a prompt begins. A
+// prompt cut short by our own keys (barge-in) began before the group and
+// so does not count. "After" is by the order of speech segments, not by
+// clock readings, so a service whose media clock drifts from ours cannot
+// make a prompt look older than it is.
+type keyPlan struct {
+	keys     []string
+	next     int  // groups started so far
+	keying   bool // a group is being sent
+	pending  bool // a prompt that counts was heard while keying
+	lastSeg  int  // highest speech segment reported
+	groupSeg int  // lastSeg when the last group was started
+}
+
+// heard takes a speech start or end and reports whether the next group
+// should be started now.
+func (k *keyPlan) heard(ev vadEvent, early bool) bool {
+	k.lastSeg = max(k.lastSeg, ev.Seg)
+	if ev.Seg <= k.groupSeg {
+		return false // began before our last group: an interrupted prompt
+	}
+	if (ev.Kind == vadStart) != early {
+		return false
+	}
+	if k.keying {
+		k.pending = true
+		return false
+	}
+	return true
+}
+
+// nextGroup starts the next group, if there is one and none is being sent.
+func (k *keyPlan) nextGroup() (string, bool) {
+	if k.next >= len(k.keys) || k.keying {
+		return "", false
+	}
+	g := k.keys[k.next]
+	k.next++
+	k.keying, k.pending, k.groupSeg = true, false, k.lastSeg
+	return g, true
+}
+
+// groupDone notes that the group being sent has been sent.
+func (k *keyPlan) groupDone() { k.keying = false }
 
 // sendLoop sends one packet every 20 ms, paced from a monotonic start time
 // so that late wake-ups do not accumulate into drift.

@@ -19,7 +19,7 @@ const (
 )
 
 // DigitStyle shapes how keys are sent, for the awkward ways real phones and
-// carriers send them (issue 3). The zero value is a clean press: 100 ms
+// carriers send them. The zero value is a clean press: 100 ms
 // tone, 100 ms gap, RFC 4733 by the book, in-band at -10 dBm0 per tone.
 type DigitStyle struct {
 	Tone time.Duration // how long each key is held (default 100 ms; 2 s is a long press)

@@ -6,6 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/rtp"
+	"github.com/zaf/g711"
+
 	"github.com/dezura/dezura/dtmf"
 	"github.com/dezura/dezura/prompts"
 )
@@ -88,14 +91,75 @@ func BenchmarkReceivePacket(b *testing.B) {
 	}
 }
 
-// BenchmarkInbandFrame is the in-band path for one received 20 ms packet:
-// G.711 decode into a reused buffer and the Goertzel detector (what a call
-// costs while in-band detection runs).
+// BenchmarkInbandFrame is the in-band path for one received 20 ms packet
+// while the call plays nothing: G.711 decode into a reused buffer, the
+// echo canceller (idle) and the Goertzel detector.
 func BenchmarkInbandFrame(b *testing.B) {
 	d := newInbandDecoder(prompts.Ulaw)
+	o := newOutbound(nil, prompts.Ulaw, 0, netip.AddrPort{}, stream{ssrc: 1})
 	payload := silenceFrame(prompts.Ulaw)
+	h := rtp.Header{Version: 2, SSRC: 1}
 	b.ReportAllocs()
 	for b.Loop() {
-		d.feed(payload, func(dtmf.Event) {})
+		o.nextFrame()
+		d.feed(o, &h, payload, func(dtmf.Event) {})
+		h.SequenceNumber++
+		h.Timestamp += prompts.FrameSize
+	}
+}
+
+// BenchmarkInbandFrameEcho is the same while the call plays a prompt and
+// the caller's line returns it 6 dB down and 100 ms late: the decode of
+// what was sent, the echo canceller (found, cancelling) and the detector.
+func BenchmarkInbandFrameEcho(b *testing.B) {
+	cat, err := prompts.Load("")
+	if err != nil {
+		b.Fatal(err)
+	}
+	clip, err := cat.Clip("ja", "greeting")
+	if err != nil {
+		b.Fatal(err)
+	}
+	// The caller's line: the clip 6 dB down, 5 frames late.
+	echo := make([]byte, len(clip.Ulaw))
+	for i := range echo {
+		v := int16(0)
+		if i >= 5*prompts.FrameSize {
+			v = g711.DecodeUlawFrame(clip.Ulaw[i-5*prompts.FrameSize]) / 2
+		}
+		echo[i] = g711.EncodeUlawFrame(v)
+	}
+	d := newInbandDecoder(prompts.Ulaw)
+	o := newOutbound(nil, prompts.Ulaw, 0, netip.AddrPort{}, stream{ssrc: 1})
+	h := rtp.Header{Version: 2, SSRC: 1}
+	frames := clip.Frames()
+	playlist := make([]*prompts.Clip, 100)
+	for i := range playlist {
+		playlist[i] = clip
+	}
+	o.setPlaylist(playlist)
+	step := func(i int) {
+		if o.current() == nil {
+			b.StopTimer()
+			o.setPlaylist(playlist)
+			b.StartTimer()
+		}
+		o.nextFrame()
+		o.frameSent()
+		k := i % frames
+		d.feed(o, &h, echo[k*prompts.FrameSize:(k+1)*prompts.FrameSize], func(dtmf.Event) {})
+		h.SequenceNumber++
+		h.Timestamp += prompts.FrameSize
+	}
+	for i := range 2 * frames {
+		step(i)
+	}
+	if _, _, ok := d.echo.Echo(); !ok {
+		b.Fatal("echo not found")
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		step(i)
 	}
 }

@@ -87,6 +87,9 @@ type Config struct {
 	// calls. The ring is used only where the kernel allows it; this is
 	// for comparing the two and for kernels whose io_uring misbehaves.
 	SendWithSendto bool
+	// Version is dezura's version, sent as User-Agent: dezura/VERSION on
+	// every request and response (default: see UserAgent).
+	Version string
 
 	// timerFloor replaces MinSessionExpires as our Min-SE (tests only,
 	// set through export_test.go, so a session expires in seconds).
@@ -106,6 +109,7 @@ type settings struct {
 	log         *slog.Logger
 	timers      timerPolicy
 	sendRing    bool
+	userAgent   string
 }
 
 // DefaultRTPTimeout is used when Config.RTPTimeout is 0.
@@ -122,6 +126,10 @@ func (c Config) validate() (settings, error) {
 		maxCalls:    c.MaxCalls,
 		log:         c.Logger,
 		sendRing:    !c.SendWithSendto,
+		userAgent:   UserAgent(),
+	}
+	if c.Version != "" {
+		s.userAgent = UserAgentFor(c.Version)
 	}
 	if s.listen == "" {
 		return s, fmt.Errorf("%w: empty Listen address", ErrBadConfig)

@@ -28,6 +28,12 @@
 // sends its own final response. A response that cannot be sent is logged
 // ("response not sent", with call_id and status), never dropped silently.
 //
+// Every request and response leaves with User-Agent: dezura/VERSION
+// (useragent.go: added at the socket, since sipgo builds many messages
+// itself), and our requests put rport in their Via (RFC 3581). A response
+// that matches no transaction (late or retransmitted) is logged with the
+// server's logger.
+//
 // # Media
 //
 // There is no timer per call. A scheduler runs one goroutine per Go

@@ -27,6 +27,26 @@ func silenceFrame(law prompts.Law) []byte {
 	return silenceUlaw
 }
 
+// sentFrames is how many of the frames a call sent its receiver can still
+// read for the echo canceller: 320 ms, eight of its reads (every other
+// tick) and more.
+const sentFrames = 16
+
+// sentLog holds the payloads of the last sentFrames slots of a call's
+// stream, for the in-band detector's echo canceller: the service knows
+// what the caller's line may echo. The payloads are the clips' own frames
+// (never modified) or nil for silence and for slots not sent, so logging
+// one copies a slice header and allocates nothing.
+type sentLog struct {
+	frames [sentFrames][]byte
+	slots  uint64 // slots logged
+}
+
+func (l *sentLog) add(payload []byte) {
+	l.frames[l.slots%sentFrames] = payload
+	l.slots++
+}
+
 // playlist is what a call is playing: clips in order, the position, and
 // the channel Play returned.
 type playlist struct {
@@ -48,6 +68,7 @@ type outbound struct {
 	dest   netip.AddrPort // where to send; replaced once by latching
 	play   *playlist
 	closed bool
+	log    sentLog // what was sent, for the receiver's echo canceller
 
 	// Touched only by the scheduler goroutine that owns this call.
 	st     stream
@@ -156,9 +177,11 @@ func (o *outbound) nextFrame() (payload []byte, dest netip.AddrPort, ok bool) {
 	dest = o.dest
 	p := o.play
 	if p == nil {
+		o.log.add(nil)
 		return silenceFrame(o.law), dest, true
 	}
 	payload = p.clips[p.clip].Frame(o.law, p.frame)
+	o.log.add(payload)
 	p.frame++
 	o.skipEmpty(p)
 	if p.clip >= len(p.clips) {
@@ -169,6 +192,32 @@ func (o *outbound) nextFrame() (payload []byte, dest netip.AddrPort, ok bool) {
 		o.play = nil
 	}
 	return payload, dest, true
+}
+
+// logSkipped logs n slots the scheduler could not send: the caller heard
+// nothing, so nothing can echo.
+func (o *outbound) logSkipped(n int) {
+	o.mu.Lock()
+	for range min(n, sentFrames) {
+		o.log.add(nil)
+	}
+	o.log.slots += uint64(max(n-sentFrames, 0))
+	o.mu.Unlock()
+}
+
+// sentSince copies to dst the payloads of the slots sent from slot next on
+// (nil for silence or a slot not sent) and returns the slot the first
+// stands for and how many there are; slots the log no longer holds are
+// left out (from > next: the caller takes them as silence).
+func (o *outbound) sentSince(next uint64, dst *[sentFrames][]byte) (from uint64, n int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	from = max(next, o.log.slots-min(o.log.slots, sentFrames))
+	for s := from; s < o.log.slots; s++ {
+		dst[n] = o.log.frames[s%sentFrames]
+		n++
+	}
+	return from, n
 }
 
 // frameSent is called by the shard once this tick's frames have been
@@ -197,6 +246,7 @@ func (o *outbound) nextPacket(skipped int) (pkt []byte, dest netip.AddrPort, ok 
 	if skipped > 0 {
 		o.st.skip(skipped)
 		o.skipped.Add(uint64(skipped))
+		o.logSkipped(skipped)
 	}
 	payload, dest, ok := o.nextFrame()
 	if !ok {

@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/dezura/dezura/dtmf"
-	"github.com/dezura/dezura/prompts"
-	"github.com/zaf/g711"
 )
 
 // rtpReceiver is the receive side of one call: it inspects each datagram,
@@ -34,16 +32,25 @@ func (c *Call) newReceiver(now time.Time) *rtpReceiver {
 	return r
 }
 
-// finish logs the drops once the call's reception is over.
+// finish logs the drops once the call's reception is over: packets the
+// receiver refused, and packets the in-band detector left out for coming
+// after a later one.
 func (r *rtpReceiver) finish() {
-	if r.c.rxDropped.Load() == 0 {
+	var late uint64
+	if r.det != nil {
+		late = r.det.late
+	}
+	if r.c.rxDropped.Load() == 0 && late == 0 {
 		return
 	}
-	attrs := make([]any, 0, 2*int(dropReasons))
+	attrs := make([]any, 0, 2*int(dropReasons)+2)
 	for d := dropShort; d < dropReasons; d++ {
 		if r.in.drops[d] > 0 {
 			attrs = append(attrs, d.String(), r.in.drops[d])
 		}
+	}
+	if late > 0 {
+		attrs = append(attrs, "late", late)
 	}
 	r.c.log.Info("RTP packets dropped", attrs...)
 }
@@ -93,7 +100,7 @@ func (r *rtpReceiver) packet(b []byte, from netip.AddrPort, now time.Time) bool 
 		if r.det == nil || !c.inbandOn() || (r.rx != nil && r.rx.Active()) {
 			return true
 		}
-		r.det.feed(v.payload, func(ev dtmf.Event) {
+		r.det.feed(c.out, &v.header, v.payload, func(ev dtmf.Event) {
 			ev.Transport = dtmf.TransportInband
 			c.deliver(ev, now)
 		})
@@ -148,36 +155,6 @@ func (ps *pollState) poll(now time.Time) {
 	if now.Sub(ps.r.lastValid) >= ps.timeout {
 		ps.done = true
 		close(ps.timedOut)
-	}
-}
-
-// inbandDecoder decodes G.711 to linear PCM into 20 ms frames for the
-// in-band detector, only while in-band detection runs. It allocates
-// nothing per packet.
-type inbandDecoder struct {
-	law prompts.Law
-	pcm []int16
-	det *dtmf.Detector
-}
-
-func newInbandDecoder(law prompts.Law) *inbandDecoder {
-	return &inbandDecoder{law: law, pcm: make([]int16, 0, prompts.FrameSize), det: dtmf.NewDetector()}
-}
-
-// feed decodes payload and runs the detector on every full frame.
-func (d *inbandDecoder) feed(payload []byte, emit func(dtmf.Event)) {
-	for _, b := range payload {
-		if d.law == prompts.Alaw {
-			d.pcm = append(d.pcm, g711.DecodeAlawFrame(b))
-		} else {
-			d.pcm = append(d.pcm, g711.DecodeUlawFrame(b))
-		}
-		if len(d.pcm) == prompts.FrameSize {
-			if ev, ok := d.det.Process(d.pcm); ok {
-				emit(ev)
-			}
-			d.pcm = d.pcm[:0]
-		}
 	}
 }
 

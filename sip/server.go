@@ -168,7 +168,7 @@ func (s *Server) Serve(ctx context.Context) error {
 
 	var sipWG sync.WaitGroup
 	sipWG.Go(func() {
-		if err := srv.ServeUDP(conn); err != nil {
+		if err := srv.ServeUDP(newUAConn(conn, s.cfg.userAgent)); err != nil {
 			s.log.Error("SIP transport stopped", "error", err)
 		}
 	})
@@ -249,7 +249,8 @@ func (s *Server) newSIP(local *net.UDPAddr) (*sipgo.UserAgent, *sipgo.Server, er
 	ua, err := sipgo.NewUA(
 		sipgo.WithUserAgent("dezura"),
 		sipgo.WithUserAgentHostname(s.extIP.String()),
-		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(sipLog)),
+		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(sipLog),
+			sip.WithTransactionLayerUnhandledResponseHandler(lateResponseLogger(sipLog))),
 		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(sipLog)),
 	)
 	if err != nil {
@@ -265,6 +266,7 @@ func (s *Server) newSIP(local *net.UDPAddr) (*sipgo.UserAgent, *sipgo.Server, er
 		sipgo.WithClientConnectionAddr(local.String()),
 		sipgo.WithClientHostname(s.extIP.String()),
 		sipgo.WithClientPort(local.Port),
+		sipgo.WithClientNAT(), // rport in our Via (RFC 3581): answers come back through a NAT
 	)
 	if err != nil {
 		ua.Close()

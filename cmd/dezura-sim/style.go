@@ -11,7 +11,7 @@ import (
 )
 
 // styleFlags are the flags that press keys the awkward ways real phones
-// and carriers do (issue 3).
+// and carriers do.
 type styleFlags struct {
 	hold, gap time.Duration
 	rfc4733   string

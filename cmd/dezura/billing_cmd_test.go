@@ -19,7 +19,7 @@ import (
 func billingCLI(t *testing.T, db string, args ...string) (string, error) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	err := billingCmd(t.Context(), cliEnv{Stdout: &out, Stderr: &errb, DB: db}, args)
+	err := run(t.Context(), append([]string{"--db", db, "billing"}, args...), cliEnv{Stdout: &out, Stderr: &errb})
 	return out.String() + errb.String(), err
 }
 
@@ -49,7 +49,8 @@ func TestBillingCLI(t *testing.T) {
 
 	addContractors(t, db, "C1", "C2", "C3")
 	wantIn(t, billingOK(t, db, "plan", "list"), "campaign-2023", "15,000", "16,500", "2023-10-16")
-	billingOK(t, db, "plan", "add", "--name", "spring", "--annual", "12000", "--initial", "3000", "--from", "2024-01-01", "--until", "2024-03-31")
+	billingOK(t, db, "plan", "add", "--name", "spring", "--annual", "12,000", "--initial", "3,000円", "--from", "2024-01-01", "--until", "2024-03-31")
+	wantIn(t, billingOK(t, db, "plan", "list"), "3,000", "12,000", "13,200") // typed as 12,000 and 3,000円
 	wantIn(t, billingOK(t, db, "subscribe", "--contractor", "C1", "--plan", "campaign-2023", "--start", "2024-02-29", "--recipient", "山田建設株式会社"),
 		"subscription 1", "renews every 02-29")
 	billingOK(t, db, "subscribe", "--contractor", "C2", "--start", "2024-03-01")
@@ -66,6 +67,9 @@ func TestBillingCLI(t *testing.T) {
 	wantIn(t, dry, "(dry run)", "would issue (dry run, nothing written) 3 invoices", "total 49,500 yen")
 	wantIn(t, billingOK(t, db, "run", "--as-of", "2025-02-28"), "2025-000001", "2025-000003", "issued 3 invoices, subtotal 45,000 yen, tax 4,500 yen, total 49,500 yen")
 	wantIn(t, billingOK(t, db, "run", "--as-of", "2025-02-28"), "issued 0 invoices")
+	if out := billingOK(t, db, "run", "--as-of", "2025-02-28"); strings.Contains(out, "NUMBER") {
+		t.Errorf("a run that issued nothing prints a table header:\n%s", out)
+	}
 	if _, err := billingCLI(t, db, "run", "--as-of", "2999-01-01"); !errors.Is(err, errUsage) {
 		t.Errorf("run dated in the future: %v", err)
 	}
@@ -76,8 +80,8 @@ func TestBillingCLI(t *testing.T) {
 
 	wantIn(t, billingOK(t, db, "invoice", "show", "2025-000001"), "登録番号    T7000012050002", "山田建設株式会社", "合計（税込） 16,500円")
 	wantIn(t, billingOK(t, db, "invoice", "show", "2025-000001", "--format", "html"), `<html lang="ja">`, "size: A4")
-	wantIn(t, billingOK(t, db, "pay", "2025-000001", "--amount", "10000", "--date", "2025-03-10", "--method", "振込"), "balance 6,500 yen")
-	wantIn(t, billingOK(t, db, "receivables", "--as-of", "2025-05-01"), "2025-000001", "6,500", "31-60", "3 open, 39,500 yen")
+	wantIn(t, billingOK(t, db, "pay", "2025-000001", "--amount", "10,000", "--date", "2025-03-10", "--method", "振込"), "balance 6,500 yen")
+	wantIn(t, billingOK(t, db, "receivables", "--as-of", "2025-05-01"), "2025-000001", "6,500", "31-60", "3 invoices open, 39,500 yen")
 	wantIn(t, billingOK(t, db, "void", "2025-000002", "--reason", "誤請求", "--date", "2025-03-15"), "credit note 2025-000004 (-16,500 yen)")
 	wantIn(t, billingOK(t, db, "invoice", "list"), "voided by 2025-000004", "voids 2025-000002")
 	wantIn(t, billingOK(t, db, "cancel", "--contractor", "C2", "--on", "2025-06-01"), "subscription 2 cancelled")
@@ -86,6 +90,24 @@ func TestBillingCLI(t *testing.T) {
 	}
 	if _, err := billingCLI(t, db, "cancel", "--contractor", "C2"); !errors.Is(err, billing.ErrUnknownSubscription) {
 		t.Errorf("cancel without an active subscription: %v", err)
+	}
+
+	// Every list has --json, amounts in integer yen.
+	if ps := decode[[]planJSON](t, billingOK(t, db, "plan", "list", "--json")); len(ps) != 2 || ps[0].AnnualWithTax != 16500 {
+		t.Errorf("plan list --json = %+v", ps)
+	}
+	if ss := decode[[]subscriptionJSON](t, billingOK(t, db, "list", "--json")); len(ss) != 2 || ss[1].CancelledOn != "2025-06-01" {
+		t.Errorf("list --json = %+v", ss)
+	}
+	if is := decode[[]invoiceJSON](t, billingOK(t, db, "invoice", "list", "--json")); len(is) != 4 || is[1].VoidedBy != "2025-000004" || is[3].Total != -16500 {
+		t.Errorf("invoice list --json = %+v", is)
+	}
+	if in := decode[invoiceJSON](t, billingOK(t, db, "invoice", "show", "2025-000001", "--json")); in.Paid != 10000 || in.Balance != 6500 ||
+		len(in.Lines) == 0 || len(in.Payments) != 1 || in.Payments[0].PaidOn != "2025-03-10" {
+		t.Errorf("invoice show --json = %+v", in)
+	}
+	if rs := decode[[]receivableJSON](t, billingOK(t, db, "receivables", "--as-of", "2025-05-01", "--json")); len(rs) != 2 || rs[0].Balance != 6500 || rs[0].Age != "31-60" {
+		t.Errorf("receivables --json = %+v", rs)
 	}
 
 	csvPath := filepath.Join(dir, "export.csv")
@@ -136,6 +158,40 @@ func TestBillingCLI(t *testing.T) {
 
 // openBilling opens the ledger at db and billing on it, closed when the
 // test ends.
+// TestBillingRunCounts: counts read naturally.
+func TestBillingRunCounts(t *testing.T) {
+	db := "sqlite:" + filepath.Join(t.TempDir(), "dezura.db")
+	t.Setenv("DEZURA_ISSUER_NAME", "株式会社デズラ")
+	t.Setenv("DEZURA_ISSUER_REGISTRATION", "T7000012050002")
+	addContractors(t, db, "C1")
+	billingOK(t, db, "subscribe", "--contractor", "C1", "--start", "2024-01-01")
+	wantIn(t, billingOK(t, db, "run", "--as-of", "2024-01-01", "--dry-run"), "would issue (dry run, nothing written) 1 invoice, subtotal 15,000 yen")
+	wantIn(t, billingOK(t, db, "run", "--as-of", "2024-01-01"), "issued 1 invoice, subtotal 15,000 yen, tax 1,500 yen, total 16,500 yen")
+	wantIn(t, billingOK(t, db, "run", "--as-of", "2025-01-01"), "issued 1 invoice")
+}
+
+// TestPrintRunAfterAFailure: a run that failed before issuing anything
+// prints only its error (before: "as of : issued 0 invoices"); one that
+// failed midway shows what it did issue, as issued before the failure.
+func TestPrintRunAfterAFailure(t *testing.T) {
+	failure := errors.New("database went away")
+	var out bytes.Buffer
+	o := &output{Stdout: &out, Stderr: &out}
+	if err := reportRun(o)(billing.RunResult{}, failure); err != failure || out.Len() != 0 {
+		t.Errorf("nothing issued: err %v, printed %q", err, out.String())
+	}
+	one := billing.RunResult{AsOf: billing.NewDate(2025, 2, 28), Subtotal: 15000, Tax: 1500, Total: 16500,
+		Invoices: []billing.Issued{{Number: "2025-000001", Subtotal: 15000, Tax: 1500, Total: 16500}}}
+	if err := reportRun(o)(one, failure); err != failure {
+		t.Errorf("one issued: err %v", err)
+	}
+	wantIn(t, out.String(), "2025-000001", "as of 2025-02-28: issued before the failure 1 invoice, subtotal 15,000 yen")
+	out.Reset()
+	if err := reportRun(o)(one, nil); err != nil || !strings.Contains(out.String(), "as of 2025-02-28: issued 1 invoice,") {
+		t.Errorf("success: err %v, printed %q", err, out.String())
+	}
+}
+
 func openBilling(t *testing.T, db string) *billing.Billing {
 	t.Helper()
 	st, err := ledger.Open(t.Context(), db)

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/binary"
-	"flag"
 	"log/slog"
 	"path/filepath"
 	"slices"
@@ -17,7 +16,7 @@ import (
 	"github.com/dezura/dezura/simulator"
 )
 
-// End-to-end tests of issue 6's callers: the real service on 127.0.0.1,
+// End-to-end tests of what callers meet: the real service on 127.0.0.1,
 // the simulator on the wire, the ledger checked afterwards, and what the
 // caller heard matched clip by clip against the prompt catalogue.
 
@@ -347,10 +346,8 @@ func prefixed(p string, names []string) []string {
 func startBenchService(b *testing.B) *testService {
 	b.Helper()
 	// The flags' defaults, then what the end-to-end tests set.
-	var cfg serveConfig
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	cfg.flags(fs)
-	if err := fs.Parse(nil); err != nil {
+	cfg, err := parseServe()
+	if err != nil {
 		b.Fatal(err)
 	}
 	cfg.DB, cfg.Demo = "sqlite:"+filepath.Join(b.TempDir(), "dezura.db"), true

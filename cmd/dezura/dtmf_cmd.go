@@ -1,30 +1,44 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
-	"flag"
+	"errors"
 	"fmt"
 	"os"
 
 	"github.com/dezura/dezura/dtmf"
 )
 
-// dtmfCmd is `dezura dtmf detect [--json] FILE...`: for operators who get a
-// recording from a carrier and want to know which keys are in it.
-func dtmfCmd(_ context.Context, env cliEnv, args []string) error {
-	if len(args) == 0 || args[0] != "detect" {
-		return fmt.Errorf("%w: usage: dezura dtmf detect [--json] FILE.wav...", errUsage)
+type dtmfCmd struct {
+	Detect dtmfDetectCmd `cmd:"" help:"Print the DTMF digits in 8 kHz mono WAV recordings (16-bit PCM, mu-law or A-law)."`
+}
+
+// dtmfDetectCmd is `dezura dtmf detect [--json] [--lost TIMES] FILE...`:
+// for operators who get a recording from a carrier and want to know which
+// keys are in it. --lost replays a call as the service heard it: the
+// packets listed were lost in transit, so the detector holds its state
+// across them instead of taking what the recording holds there as heard.
+type dtmfDetectCmd struct {
+	JSON  bool     `name:"json" help:"one JSON object per file, with each key's start and end in ms"`
+	Lost  string   `placeholder:"TIMES" help:"packets lost in transit, from the start of the recording: the start of each lost 20 ms packet (1440ms,1460ms) or lost stretches (1440ms-1500ms); the detector holds its state across them (one FILE)"`
+	Files []string `arg:"" name:"file" help:"WAV files"`
+
+	lost []dtmf.Span
+}
+
+func (c *dtmfDetectCmd) Validate() error {
+	lost, err := dtmf.ParseLost(c.Lost)
+	if err != nil {
+		return fmt.Errorf("--lost: %w", err)
 	}
-	fs := flag.NewFlagSet("dtmf detect", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	asJSON := fs.Bool("json", false, "one JSON object per file, with each key's start and end in ms")
-	if err := fs.Parse(args[1:]); err != nil {
-		return err
+	if c.Lost != "" && len(c.Files) > 1 {
+		return errors.New("--lost describes one recording; give one FILE")
 	}
-	if fs.NArg() == 0 {
-		return fmt.Errorf("%w: no files given; usage: dezura dtmf detect [--json] FILE.wav...", errUsage)
-	}
+	c.lost = lost
+	return nil
+}
+
+func (c *dtmfDetectCmd) Run(o *output) error {
 	type key struct {
 		Key     string `json:"key"`
 		StartMS int64  `json:"start_ms"`
@@ -35,14 +49,14 @@ func dtmfCmd(_ context.Context, env cliEnv, args []string) error {
 		Digits string `json:"digits"`
 		Keys   []key  `json:"keys"`
 	}
-	enc := json.NewEncoder(env.Stdout)
-	var failed []error
-	for _, path := range fs.Args() {
-		evs, err := detectFile(path)
+	enc := json.NewEncoder(o.Stdout)
+	var failed int
+	for _, path := range c.Files {
+		evs, err := detectFile(path, c.lost)
 		if err != nil {
 			// Keep going: one unreadable file should not hide the others.
-			fmt.Fprintf(env.Stderr, "dezura: %s: %v\n", path, err)
-			failed = append(failed, err)
+			fmt.Fprintf(o.Stderr, "dezura: %s: %v\n", path, err)
+			failed++
 			continue
 		}
 		res := fileResult{File: path, Keys: make([]key, 0, len(evs))}
@@ -52,21 +66,21 @@ func dtmfCmd(_ context.Context, env cliEnv, args []string) error {
 			res.Keys = append(res.Keys, key{Key: string(ev.Key), StartMS: ev.StartMS, EndMS: ev.EndMS})
 		}
 		res.Digits = string(digits)
-		if *asJSON {
+		if c.JSON {
 			if err := enc.Encode(res); err != nil {
 				return err
 			}
 			continue
 		}
-		fmt.Fprintf(env.Stdout, "%s\t%s\n", path, res.Digits)
+		o.Printf("%s\t%s\n", path, res.Digits)
 	}
-	if len(failed) > 0 {
-		return fmt.Errorf("%d of %d files could not be read (8 kHz mono WAV: 16-bit PCM, mu-law or A-law)", len(failed), fs.NArg())
+	if failed > 0 {
+		return fmt.Errorf("%d of %s could not be read (8 kHz mono WAV: 16-bit PCM, mu-law or A-law)", failed, count(len(c.Files), "file"))
 	}
 	return nil
 }
 
-func detectFile(path string) ([]dtmf.TimedEvent, error) {
+func detectFile(path string, lost []dtmf.Span) ([]dtmf.TimedEvent, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -76,5 +90,5 @@ func detectFile(path string) ([]dtmf.TimedEvent, error) {
 	if err != nil {
 		return nil, err
 	}
-	return dtmf.DetectSamples(samples), nil
+	return dtmf.DetectSamplesLost(samples, lost), nil
 }

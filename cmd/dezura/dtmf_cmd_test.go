@@ -90,3 +90,50 @@ func TestDTMFDetectCommandBadFile(t *testing.T) {
 		t.Fatalf("no files: %v, want a usage error", err)
 	}
 }
+
+// TestDTMFDetectCommandLost: a recording of one 120 ms key whose packet
+// from 80 to 100 ms was lost (the recorder wrote silence there) reads as
+// two keys, and as one with --lost naming the packet.
+func TestDTMFDetectCommandLost(t *testing.T) {
+	samples := make([]int16, 8*300)
+	if err := dtmf.AddTone(samples[8*40:8*160], '7', dtmf.ToneOptions{LowDBm0: -10, HighDBm0: -10}); err != nil {
+		t.Fatal(err)
+	}
+	clear(samples[8*80 : 8*100])
+	path := filepath.Join(t.TempDir(), "lost.wav")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := dtmf.WriteWAV(f, samples); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		args []string
+		out  string
+		code int
+	}{
+		{args: []string{path}, out: path + "\t77\n"},
+		{args: []string{"--lost", "80ms", path}, out: path + "\t7\n"},
+		{args: []string{"--lost", "80ms-100ms", path}, out: path + "\t7\n"},
+		{args: []string{"--lost", "80", path}, code: 2},
+		{args: []string{"--lost", "80ms", path, path}, code: 2},
+	}
+	for _, tt := range tests {
+		var out, errb bytes.Buffer
+		err := run(context.Background(), append([]string{"dtmf", "detect"}, tt.args...), cliEnv{Stdout: &out, Stderr: &errb})
+		code := 0
+		if err != nil {
+			code = exitCode(err)
+		}
+		if code != tt.code || out.String() != tt.out {
+			t.Errorf("%v: exit %d (%v), stdout %q; want %d, %q", tt.args, code, err, out.String(), tt.code, tt.out)
+		}
+		if tt.code == 2 && !strings.Contains(err.Error(), "lost") {
+			t.Errorf("%v: error %q does not say what was wrong", tt.args, err)
+		}
+	}
+}

@@ -10,7 +10,7 @@ import (
 
 // TestE2EDigitsEveryWay: an unregistered caller keys the 14-digit ID, the
 // site and the action through every DTMF transport and the awkward ways
-// carriers deliver them (issue 3). The call record shows the ID arrived
+// carriers deliver them. The call record shows the ID arrived
 // whole: one technician, identified by the keyed ID, site 1234.
 func TestE2EDigitsEveryWay(t *testing.T) {
 	t.Parallel()

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -279,10 +278,8 @@ func TestE2EUntrustedCallerForbidden(t *testing.T) {
 
 func TestServeConfigValidate(t *testing.T) {
 	base := func() serveConfig {
-		var c serveConfig
-		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-		c.flags(fs)
-		if err := fs.Parse(nil); err != nil {
+		c, err := parseServe()
+		if err != nil {
 			t.Fatal(err)
 		}
 		c.DB = "sqlite:x.db"

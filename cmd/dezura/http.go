@@ -29,6 +29,7 @@ type httpTargets struct {
 	Store   pinger       // probed by /readyz
 	Spool   *spool.Spool // its depth on /metrics; nil without one
 	Metrics *serviceMetrics
+	Trunk   trunkStatus // nil: /readyz does not ask the trunk (no --ready-needs-trunk)
 }
 
 // httpServer serves /metrics, /healthz and /readyz (--http).
@@ -42,8 +43,9 @@ type httpServer struct {
 //
 //	/metrics  Prometheus text format
 //	/healthz  200 while the process runs
-//	/readyz   200 when SIP listens, the server is not draining and the
-//	          store answers; 503 with the reason otherwise
+//	/readyz   200 when SIP listens, the server is not draining, the
+//	          store answers and (with t.Trunk) the trunk holds our
+//	          registration; 503 with the reason otherwise
 //
 // It registers the SIP, store and readiness collectors with t.Metrics.
 func startHTTP(addr string, t httpTargets, logger *slog.Logger) (*httpServer, error) {
@@ -52,7 +54,14 @@ func startHTTP(addr string, t httpTargets, logger *slog.Logger) (*httpServer, er
 	}
 	t.Metrics.watchSIP(t.SIP)
 	t.Metrics.watchSpool(t.Spool)
-	t.Metrics.watchReady(func(ctx context.Context) error { return ready(ctx, t.SIP, t.Store) })
+	isReady := func(ctx context.Context) error {
+		err := ready(ctx, t.SIP, t.Store)
+		if err == nil && t.Trunk != nil {
+			err = trunkReady(t.Trunk)
+		}
+		return err
+	}
+	t.Metrics.watchReady(isReady)
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(t.Metrics.reg, promhttp.HandlerOpts{
 		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
@@ -63,7 +72,7 @@ func startHTTP(addr string, t httpTargets, logger *slog.Logger) (*httpServer, er
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		if err := ready(r.Context(), t.SIP, t.Store); err != nil {
+		if err := isReady(r.Context()); err != nil {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			fmt.Fprintln(w, "not ready:", err)
 			return

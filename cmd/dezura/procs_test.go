@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"io"
 	"log/slog"
 	"runtime"
@@ -35,15 +34,9 @@ func TestSetProcs(t *testing.T) {
 
 func TestProcsFlagChecked(t *testing.T) {
 	for _, v := range []string{"-1", "5000"} {
-		var c serveConfig
-		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-		fs.SetOutput(io.Discard)
-		c.flags(fs)
-		if err := fs.Parse([]string{"--procs", v}); err != nil {
-			t.Fatal(err)
-		}
-		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "--procs "+v) {
-			t.Errorf("--procs %s: Validate() = %v", v, err)
+		_, err := parseServe("--procs", v)
+		if err == nil || !strings.Contains(err.Error(), "--procs "+v) || exitCode(err) != 2 {
+			t.Errorf("--procs %s: %v, want a usage error naming it", v, err)
 		}
 	}
 }

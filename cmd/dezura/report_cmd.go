@@ -2,56 +2,69 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"text/tabwriter"
-	"time"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/dezura/dezura/ledger"
 )
 
-// reportCmd is `dezura report daily [--date D] [--json]`: for a
+type reportCmd struct {
+	Daily reportDailyCmd `cmd:"" help:"Per site for one work date: entries, check-ins and -outs, open, needs review, calls by outcome."`
+}
+
+// reportDailyCmd is `dezura report daily [--date D] [--json]`: for a
 // contractor's office, who turned up at each site that day, and how the
 // calls went.
-func reportCmd(ctx context.Context, env cliEnv, args []string) error {
-	if len(args) == 0 || args[0] != "daily" {
-		return fmt.Errorf("%w: usage: dezura report daily [--date YYYY-MM-DD] [--json]", errUsage)
-	}
-	f := newLedgerFlags("report daily", env)
-	date := f.String("date", ledger.WorkDate(time.Now()), "work date, YYYY-MM-DD (Asia/Tokyo; default today)")
-	asJSON := f.Bool("json", false, "print JSON")
-	pos, err := f.parse(args[1:])
+type reportDailyCmd struct {
+	jsonFlag
+	Date workDate `default:"${today}" help:"work date, YYYY-MM-DD (Asia/Tokyo)"`
+}
+
+func (c *reportDailyCmd) Run(ctx context.Context, reports ledger.Reports, o *output) error {
+	rep, err := reports.DailyReport(ctx, c.Date.String())
 	if err != nil {
 		return err
 	}
-	if len(pos) > 0 {
-		return fmt.Errorf("%w: report daily takes no arguments, got %q", errUsage, pos)
+	if c.JSON {
+		return o.JSON(rep)
 	}
-	if _, err := ledger.ParseWorkDate(*date); err != nil {
-		return fmt.Errorf("%w: --date %q: give a date as YYYY-MM-DD", errUsage, *date)
-	}
-	st, _, err := openAdmin(ctx, *f.db)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	rep, err := st.DailyReport(ctx, *date)
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		return writeJSON(env.Stdout, rep)
-	}
-	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "SITE\tENTRIES\tIN\tOUT\tOPEN\tREVIEW\tCANCELLED\tCALLS\tOUTCOMES\n")
-	for _, s := range rep.Sites {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%v\n", s.Site, s.Entries, s.CheckedIn, s.CheckedOut,
-			s.Open, s.NeedsReview, s.Cancelled, s.Calls, s.Outcomes)
-	}
-	if err := tw.Flush(); err != nil {
+	o.Printf("work date %s\n", rep.Date)
+	header, rows := dailyReportTable(rep)
+	if err := o.Table(header, rows); err != nil {
 		return err
 	}
 	if rep.CallsWithoutSite > 0 {
-		fmt.Fprintf(env.Stdout, "%d calls ended before a site was chosen\n", rep.CallsWithoutSite)
+		o.Printf("%s ended before a site was chosen\n", count(rep.CallsWithoutSite, "call"))
 	}
 	return nil
+}
+
+// dailyReportTable has one column per call outcome that occurred, so the
+// table is as wide as the day needs.
+func dailyReportTable(rep ledger.DailyReport) ([]string, [][]string) {
+	seen := map[string]bool{}
+	for _, s := range rep.Sites {
+		for k := range s.Outcomes {
+			seen[k] = true
+		}
+	}
+	outcomes := slices.Sorted(maps.Keys(seen))
+	header := []string{"SITE", "ENTRIES", "IN", "OUT", "OPEN", "REVIEW", "CANCELLED", "CALLS"}
+	for _, k := range outcomes {
+		header = append(header, strings.ToUpper(strings.ReplaceAll(k, "_", " ")))
+	}
+	rows := make([][]string, 0, len(rep.Sites))
+	for _, s := range rep.Sites {
+		row := []string{s.Site}
+		for _, n := range []int{s.Entries, s.CheckedIn, s.CheckedOut, s.Open, s.NeedsReview, s.Cancelled, s.Calls} {
+			row = append(row, strconv.Itoa(n))
+		}
+		for _, k := range outcomes {
+			row = append(row, strconv.Itoa(s.Outcomes[k]))
+		}
+		rows = append(rows, row)
+	}
+	return header, rows
 }

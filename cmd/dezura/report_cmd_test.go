@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,11 +15,11 @@ import (
 func TestReportDaily(t *testing.T) {
 	ctx := context.Background()
 	db := "sqlite:" + filepath.Join(t.TempDir(), "d.db")
-	st, admin, err := openAdmin(ctx, db)
+	st, err := openLedger(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := admin.SeedDemo(ctx); err != nil {
+	if err := st.SeedDemo(ctx); err != nil {
 		t.Fatal(err)
 	}
 	morning := time.Date(2026, 11, 27, 7, 30, 0, 0, ledger.Tokyo)
@@ -59,6 +60,17 @@ func TestReportDaily(t *testing.T) {
 	if s.Site != "1234" || s.Entries != 1 || s.CheckedIn != 1 || s.CheckedOut != 0 || s.Open != 1 || s.Calls != 2 ||
 		s.Outcomes["registered"] != 1 || s.Outcomes["already_registered"] != 1 {
 		t.Errorf("site line %+v", s)
+	}
+	// The table: one column per outcome, no Go map.
+	out.Reset()
+	if err := run(ctx, []string{"--db", db, "report", "daily", "--date", "2026-11-27"}, env); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(out.String(), "\n")
+	if len(lines) < 3 || !strings.Contains(lines[1], "CALLS  ALREADY REGISTERED  REGISTERED") ||
+		strings.Join(strings.Fields(lines[2]), " ") != "1234 1 1 0 1 0 0 2 1 1" || strings.Contains(out.String(), "map[") ||
+		!strings.Contains(out.String(), "1 call ended before a site was chosen") {
+		t.Errorf("report table:\n%s", out.String())
 	}
 	out.Reset()
 	if err := run(ctx, []string{"--db", db, "report", "daily", "--date", "27/11"}, env); exitCode(err) != 2 {

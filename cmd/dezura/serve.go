@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -14,99 +13,83 @@ import (
 	"strings"
 	"time"
 
+	"github.com/alecthomas/kong"
+
 	"github.com/dezura/dezura/ivr"
 	"github.com/dezura/dezura/ledger"
 	"github.com/dezura/dezura/ledger/billing"
-	_ "github.com/dezura/dezura/ledger/postgres" // registers postgres:// with ledger.Open
 	"github.com/dezura/dezura/ledger/spool"
-	_ "github.com/dezura/dezura/ledger/sqlite" // registers sqlite: with ledger.Open
 	"github.com/dezura/dezura/prompts"
 	"github.com/dezura/dezura/sip"
 	"github.com/dezura/dezura/sip/guard"
 	"github.com/dezura/dezura/sip/trunk"
 )
 
-// serveConfig is everything `dezura serve` is told on its command line.
+// serveConfig is everything `dezura serve` is told on its command line
+// (--db is the root's, see dezuraCLI).
 type serveConfig struct {
-	DB                string
-	Demo              bool
-	SIP               string
-	HTTP              string
-	RTPPorts          string
+	DB                string `kong:"-"`
+	Demo              bool   `name:"demo" help:"add the demo contractor, site 1234, technician 12345678901234 (phone 090-1234-5678), foreman phone 090-1234-0000 and a crew of three"`
+	SIP               string `name:"sip" default:"127.0.0.1:5060" help:"UDP address for SIP"`
+	HTTP              string `name:"http" placeholder:"ADDR" help:"TCP address for /metrics, /healthz and /readyz, e.g. 127.0.0.1:9090 (empty: off)"`
+	RTPPorts          string `name:"rtp-ports" default:"10000-20000" help:"UDP port range for RTP, MIN-MAX"`
 	rtpMin, rtpMax    int
-	ExternalIP        string
-	PromptsDir        string
-	DTMF              string
-	FirstDigitTimeout time.Duration
-	InterDigitTimeout time.Duration
-	MaxTries          int
-	RTPTimeout        time.Duration
-	MaxCalls          int
-	DrainTimeout      time.Duration
-	AnswerDelay       time.Duration
-	LogLevel          string
-	LogFormat         string
-	LogFullNumbers    bool
-	Spool             string
-	TrunkRegister     string
-	TrunkUser         string
-	TrunkPasswordFile string
-	SessionExpires    time.Duration
-	RTPSendto         bool
-	Procs             int
-	Trust             string
-	PeerSecrets       string
-	UntrustedOptions  string
+	ExternalIP        string        `name:"external-ip" placeholder:"IP" help:"address announced in SDP and Contact (default: the SIP address)"`
+	PromptsDir        string        `name:"prompts" placeholder:"DIR" help:"directory of WAV files (LANG/NAME.wav) overriding built-in prompts"`
+	DTMF              string        `name:"dtmf" default:"auto" help:"digit transport: auto, rfc4733, inband or info"`
+	FirstDigitTimeout time.Duration `name:"first-digit-timeout" default:"10s" help:"wait for the first key after a prompt"`
+	InterDigitTimeout time.Duration `name:"inter-digit-timeout" default:"5s" help:"wait between keys"`
+	MaxTries          int           `name:"max-tries" default:"3" help:"tries per step before the service apologises and hangs up"`
+	RTPTimeout        time.Duration `name:"rtp-timeout" default:"30s" help:"end a call after this long without RTP from the caller"`
+	MaxCalls          int           `name:"max-calls" default:"0" help:"most calls at once; past it new calls get 503 (0: no limit)"`
+	DrainTimeout      time.Duration `name:"drain-timeout" default:"30s" help:"on SIGTERM, how long calls in progress may take to finish"`
+	AnswerDelay       time.Duration `name:"answer-delay" default:"0s" help:"ring this long before answering (0: answer at once)"`
+	LogLevel          string        `name:"log-level" default:"info" help:"debug, info, warn or error"`
+	LogFormat         string        `name:"log-format" default:"text" help:"text or json"`
+	LogFullNumbers    bool          `name:"log-full-numbers" help:"log caller numbers whole (default: only their last 4 digits)"`
+	Spool             string        `name:"spool" placeholder:"FILE" help:"file where confirmed entries wait while the database is unreachable (default: beside the SQLite file, or dezura.spool)"`
+	TrunkRegister     string        `name:"trunk-register" placeholder:"URI" help:"register with a SIP trunk, sip:USER@HOST[:PORT] (add the trunk's addresses to --trust)"`
+	TrunkUser         string        `name:"trunk-user" placeholder:"NAME" help:"digest user name for the trunk (default: USER of --trunk-register)"`
+	TrunkPasswordFile string        `name:"trunk-password-file" placeholder:"FILE" help:"file (mode 0600) holding the trunk password; or set DEZURA_TRUNK_PASSWORD"`
+	TrunkExpires      time.Duration `name:"trunk-expires" default:"${trunk_expires}" help:"registration lifetime asked of the trunk (refreshed at 80 % of what it grants)"`
+	TrunkKeepAlive    time.Duration `name:"trunk-keepalive" default:"${trunk_keepalive}" help:"interval of the OPTIONS to our own number through the trunk: they hold the NAT binding and find a lost registration (0: off)"`
+	ReadyNeedsTrunk   bool          `name:"ready-needs-trunk" help:"/readyz answers 503 while the trunk registration is not in place"`
+	SessionExpires    time.Duration `name:"session-expires" default:"30m" help:"RFC 4028 session interval asked for and accepted (at least 90s)"`
+	RTPSendto         bool          `name:"rtp-sendto" help:"send each RTP packet with its own sendto(2) instead of one io_uring submission per 20 ms for all calls (io_uring is used only where the kernel allows it)"`
+	Procs             int           `name:"procs" default:"0" help:"Go processors (GOMAXPROCS); 0: twice the CPUs Go sees, unless the GOMAXPROCS variable is set, so an idle processor is ready to run the 20 ms media clock on time under load"`
+	Trust             string        `name:"trust" default:"127.0.0.0/8,::1" help:"addresses whose INVITEs are taken without a challenge (the trunk's), CIDR,..."`
+	PeerSecrets       string        `name:"peer-secrets" placeholder:"FILE" help:"file of user:secret lines (mode 0600) for peers that authenticate by digest"`
+	UntrustedOptions  string        `name:"untrusted-options" default:"answer" help:"OPTIONS from untrusted sources: answer (bare 200) or ignore"`
 	trust             []netip.Prefix
-	BillingAt         string
+	BillingAt         string `name:"billing-at" default:"0 3 * * *" help:"when the billing run starts each day, cron syntax in Asia/Tokyo (\"off\": no scheduler)"`
 	// BillingLeaderInterval: how often a node tries to lead billing and
 	// the leader checks its hold (0: billing.DefaultLeaderInterval).
-	BillingLeaderInterval time.Duration
-	IssuerName            string
-	IssuerReg             string
+	BillingLeaderInterval time.Duration `name:"billing-leader-interval" default:"${billing_leader_interval}" help:"with several nodes on one PostgreSQL only the leader runs billing: how often a node tries to become it, and the leader checks it still is"`
+	IssuerName            string        `name:"issuer-name" placeholder:"NAME" help:"invoice issuer name (qualified invoices); the scheduler runs only with both issuer flags"`
+	IssuerReg             string        `name:"issuer-registration" placeholder:"T0000000000000" help:"invoice issuer registration number, T and 13 digits"`
 }
 
-func (c *serveConfig) flags(fs *flag.FlagSet) {
-	fs.StringVar(&c.DB, "db", c.DB, "store: sqlite:PATH or postgres://... (also DEZURA_DB)")
-	fs.BoolVar(&c.Demo, "demo", false, "add the demo contractor, site 1234, technician 12345678901234 (phone 090-1234-5678), foreman phone 090-1234-0000 and a crew of three")
-	fs.StringVar(&c.SIP, "sip", "127.0.0.1:5060", "UDP address for SIP")
-	fs.StringVar(&c.HTTP, "http", "", "TCP address for /metrics, /healthz and /readyz, e.g. 127.0.0.1:9090 (empty: off)")
-	fs.StringVar(&c.RTPPorts, "rtp-ports", "10000-20000", "UDP port range for RTP, MIN-MAX")
-	fs.StringVar(&c.ExternalIP, "external-ip", "", "address announced in SDP and Contact (default: the SIP address)")
-	fs.StringVar(&c.PromptsDir, "prompts", "", "directory of WAV files (LANG/NAME.wav) overriding built-in prompts")
-	fs.StringVar(&c.DTMF, "dtmf", "auto", "digit transport: auto, rfc4733, inband or info")
-	fs.DurationVar(&c.FirstDigitTimeout, "first-digit-timeout", 10*time.Second, "wait for the first key after a prompt")
-	fs.DurationVar(&c.InterDigitTimeout, "inter-digit-timeout", 5*time.Second, "wait between keys")
-	fs.IntVar(&c.MaxTries, "max-tries", 3, "tries per step before the service apologises and hangs up")
-	fs.DurationVar(&c.RTPTimeout, "rtp-timeout", 30*time.Second, "end a call after this long without RTP from the caller")
-	fs.IntVar(&c.MaxCalls, "max-calls", 0, "most calls at once; past it new calls get 503 (0: no limit)")
-	fs.DurationVar(&c.DrainTimeout, "drain-timeout", 30*time.Second, "on SIGTERM, how long calls in progress may take to finish")
-	fs.DurationVar(&c.AnswerDelay, "answer-delay", 0, "ring this long before answering (0: answer at once)")
-	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
-	fs.StringVar(&c.LogFormat, "log-format", "text", "text or json")
-	fs.BoolVar(&c.LogFullNumbers, "log-full-numbers", false, "log caller numbers whole (default: only their last 4 digits)")
-	fs.StringVar(&c.Trust, "trust", "127.0.0.0/8,::1", "addresses whose INVITEs are taken without a challenge (the trunk's), CIDR,...")
-	fs.StringVar(&c.PeerSecrets, "peer-secrets", "", "file of user:secret lines (mode 0600) for peers that authenticate by digest")
-	fs.StringVar(&c.UntrustedOptions, "untrusted-options", "answer", "OPTIONS from untrusted sources: answer (bare 200) or ignore")
-	fs.StringVar(&c.TrunkRegister, "trunk-register", "", "register with a SIP trunk, sip:USER@HOST[:PORT] (add the trunk's addresses to --trust)")
-	fs.StringVar(&c.TrunkUser, "trunk-user", "", "digest user name for the trunk (default: USER of --trunk-register)")
-	fs.StringVar(&c.TrunkPasswordFile, "trunk-password-file", "", "file (mode 0600) holding the trunk password; or set DEZURA_TRUNK_PASSWORD")
-	fs.DurationVar(&c.SessionExpires, "session-expires", 30*time.Minute, "RFC 4028 session interval asked for and accepted (at least 90s)")
-	fs.IntVar(&c.Procs, "procs", 0, "Go processors (GOMAXPROCS); 0: twice the CPUs Go sees, unless the GOMAXPROCS variable is set, so an idle processor is ready to run the 20 ms media clock on time under load")
-	fs.BoolVar(&c.RTPSendto, "rtp-sendto", false, "send each RTP packet with its own sendto(2) instead of one io_uring submission per 20 ms for all calls (io_uring is used only where the kernel allows it)")
-	fs.StringVar(&c.Spool, "spool", "", "file where confirmed entries wait while the database is unreachable (default: beside the SQLite file, or dezura.spool)")
-	fs.StringVar(&c.BillingAt, "billing-at", "0 3 * * *", `when the billing run starts each day, cron syntax in Asia/Tokyo ("off": no scheduler)`)
-	fs.DurationVar(&c.BillingLeaderInterval, "billing-leader-interval", billing.DefaultLeaderInterval,
-		"with several nodes on one PostgreSQL only the leader runs billing: how often a node tries to become it, and the leader checks it still is")
-	fs.StringVar(&c.IssuerName, "issuer-name", "", "invoice issuer name (qualified invoices); the scheduler runs only with both issuer flags")
-	fs.StringVar(&c.IssuerReg, "issuer-registration", "", "invoice issuer registration number, T and 13 digits")
+// serveCmd is `dezura serve`: serveConfig from the command line, checked
+// while it is parsed (a bad flag is a usage error before anything starts).
+type serveCmd struct {
+	serveConfig `embed:""`
+}
+
+// Validate takes --db from the root and checks the configuration.
+func (c *serveCmd) Validate(kctx *kong.Context) error {
+	for _, f := range kctx.Flags() {
+		if f.Name == "db" {
+			c.DB = fmt.Sprint(kctx.FlagValue(f))
+		}
+	}
+	return c.serveConfig.Validate()
 }
 
 // Validate checks the configuration and says what to change.
 func (c *serveConfig) Validate() error {
 	var errs []error
 	if c.DB == "" {
-		errs = append(errs, errors.New("--db is empty; give sqlite:PATH or postgres://..."))
+		errs = append(errs, errors.New("--db is empty; give sqlite:PATH or postgres://USER@HOST/DB"))
 	}
 	if _, _, err := net.SplitHostPort(c.SIP); err != nil {
 		errs = append(errs, fmt.Errorf("--sip %q is not HOST:PORT (e.g. 127.0.0.1:5060)", c.SIP))
@@ -158,9 +141,7 @@ func (c *serveConfig) Validate() error {
 	if c.SessionExpires < 90*time.Second {
 		errs = append(errs, fmt.Errorf("--session-expires %v: at least 90s (RFC 4028 Min-SE)", c.SessionExpires))
 	}
-	if c.TrunkRegister == "" && (c.TrunkUser != "" || c.TrunkPasswordFile != "") {
-		errs = append(errs, errors.New("--trunk-user and --trunk-password-file need --trunk-register"))
-	}
+	errs = append(errs, c.validateTrunk()...)
 	if c.BillingAt == "" {
 		errs = append(errs, errors.New(`--billing-at is empty: give a cron spec such as "0 3 * * *", or "off"`))
 	}
@@ -205,26 +186,12 @@ func parseLevel(s string) (slog.Level, error) {
 	return l, nil
 }
 
-func serveCmd(ctx context.Context, env cliEnv, args []string) error {
-	cfg := serveConfig{DB: env.DB}
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	cfg.flags(fs)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: serve takes no arguments, got %q", errUsage, fs.Args())
-	}
-	if err := cfg.Validate(); err != nil {
-		return err
-	}
+// Run runs the service until ctx ends.
+func (c *serveCmd) Run(ctx context.Context, o *output) error {
+	cfg := c.serveConfig
 	level, _ := parseLevel(cfg.LogLevel)
-	var h slog.Handler = slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: level})
-	if cfg.LogFormat == "json" {
-		h = slog.NewJSONHandler(env.Stderr, &slog.HandlerOptions{Level: level})
-	}
-	logger := slog.New(h)
+	logger := newLogger(o.Stderr, level, cfg.LogFormat)
+	routeLibraryLogs(logger)
 	logBuild(logger)
 	setProcs(cfg.Procs, logger)
 
@@ -233,14 +200,14 @@ func serveCmd(ctx context.Context, env cliEnv, args []string) error {
 		return err
 	}
 	sipAddr := svc.sip.Addr().String()
-	fmt.Fprintf(env.Stdout, "dezura is listening\n  SIP  udp %s\n  RTP  udp ports %s\n  store %s\n", sipAddr, cfg.RTPPorts, redactURL(cfg.DB))
+	o.Printf("dezura is listening\n  SIP  udp %s\n  RTP  udp ports %s\n  store %s\n", sipAddr, cfg.RTPPorts, redactURL(cfg.DB))
 	if svc.http != nil {
-		fmt.Fprintf(env.Stdout, "  HTTP tcp %s (/metrics, /healthz, /readyz)\n", svc.http.Addr())
+		o.Printf("  HTTP tcp %s (/metrics, /healthz, /readyz)\n", svc.http.Addr())
 	}
 	if cfg.Demo {
-		fmt.Fprintf(env.Stdout, "demo data: site 1234, technician 12345678901234, phone 090-1234-5678; foreman phone 090-1234-0000 with a crew of three\n")
+		o.Printf("demo data: site 1234, technician 12345678901234, phone 090-1234-5678; foreman phone 090-1234-0000 with a crew of three\n")
 	}
-	fmt.Fprintf(env.Stdout, "place a test call:\n  go run ./cmd/dezura-sim call --to sip:ivr@%s --from 09012345678 --keys 1234#,1\n", sipAddr)
+	o.Printf("place a test call:\n  go run ./cmd/dezura-sim call --to sip:ivr@%s --from 09012345678 --keys 1234#,1\n", sipAddr)
 	return svc.wait(ctx, cfg.DrainTimeout)
 }
 
@@ -261,6 +228,26 @@ func (c *serveConfig) guard() (*guard.Guard, error) {
 		return nil, fmt.Errorf("request guard: %w", err)
 	}
 	return g, nil
+}
+
+// sipConfig is the SIP server's part of the configuration.
+func (c *serveConfig) sipConfig(g *guard.Guard, logger *slog.Logger) sip.Config {
+	return sip.Config{
+		Guard:          g,
+		SessionExpires: c.SessionExpires,
+		SendWithSendto: c.RTPSendto,
+		LogFullNumbers: c.LogFullNumbers,
+		Listen:         c.SIP,
+		RTPPortMin:     c.rtpMin,
+		RTPPortMax:     c.rtpMax,
+		ExternalIP:     c.ExternalIP,
+		DTMFMode:       c.DTMF,
+		AnswerDelay:    c.AnswerDelay,
+		RTPTimeout:     c.RTPTimeout,
+		MaxCalls:       c.MaxCalls,
+		Logger:         logger,
+		Version:        currentBuild().Version, // User-Agent: what `dezura version` says
+	}
 }
 
 // spoolPath is --spool, or a default beside the SQLite file.
@@ -309,7 +296,7 @@ func (s *service) endTrunk() {
 // SIP socket, so the trunk's INVITEs come back through the same NAT
 // binding. The password comes from a file or the environment, never the
 // command line.
-func (s *service) startTrunk(ctx context.Context, cfg serveConfig) error {
+func (s *service) startTrunk(ctx context.Context, cfg serveConfig, metrics *serviceMetrics) error {
 	if cfg.TrunkRegister == "" {
 		return nil
 	}
@@ -321,14 +308,22 @@ func (s *service) startTrunk(ctx context.Context, cfg serveConfig) error {
 		}
 		password = p
 	}
+	keepAlive := cfg.TrunkKeepAlive
+	if keepAlive == 0 {
+		keepAlive = -1 // off (trunk.Config takes 0 for its default)
+	}
 	r, err := trunk.New(trunk.Config{
 		AOR: cfg.TrunkRegister, Username: cfg.TrunkUser, Password: password,
-		Contact: s.sip.ContactURI(), Logger: s.logger.With("component", "trunk"),
+		Contact: s.sip.ContactURI(), Expires: cfg.TrunkExpires, KeepAlive: keepAlive,
+		Logger: s.logger, // the registrar names its component
 	}, s.sip.Client())
 	if err != nil {
 		return fmt.Errorf("--trunk-register: %w", err)
 	}
 	s.trunk, s.trunkDone = r, make(chan struct{})
+	if metrics != nil {
+		metrics.watchTrunk(r.Stats)
+	}
 	// Its own context: on shutdown it unregisters while SIP still runs.
 	tctx, stop := context.WithCancel(ctx)
 	s.stopTrunk = stop
@@ -353,9 +348,9 @@ func (s *service) startBilling(ctx context.Context, cfg serveConfig, metrics *se
 		s.logger.Warn("billing scheduler off: give --issuer-name and --issuer-registration to issue invoices")
 		return nil
 	}
-	b, err := billing.New(ctx, s.db)
+	b, err := newBilling(ctx, s.db)
 	if err != nil {
-		return fmt.Errorf("open billing: %w", err)
+		return err
 	}
 	node, err := b.StartNode(ctx, billing.NodeConfig{Spec: cfg.BillingAt, LeaderInterval: cfg.BillingLeaderInterval,
 		Issuer: billing.Issuer{Name: cfg.IssuerName, Registration: cfg.IssuerReg}, Logger: s.logger.With("component", "billing")})
@@ -372,9 +367,9 @@ func (s *service) startBilling(ctx context.Context, cfg serveConfig, metrics *se
 // database does not answer, and are replayed once it does. The spool owns
 // the database.
 func openStore(ctx context.Context, cfg serveConfig, logger *slog.Logger) (ledger.DB, *spool.Store, error) {
-	db, err := ledger.Open(ctx, cfg.DB)
+	db, err := openLedger(ctx, cfg.DB)
 	if err != nil {
-		return nil, nil, fmt.Errorf("open store %s: %w", redactURL(cfg.DB), err)
+		return nil, nil, err
 	}
 	if cfg.Demo {
 		if err := db.SeedDemo(ctx); err != nil {
@@ -422,21 +417,7 @@ func startService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (*s
 	if err != nil {
 		return nil, err
 	}
-	srv, err := sip.NewServer(sip.Config{
-		Guard:          g,
-		SessionExpires: cfg.SessionExpires,
-		SendWithSendto: cfg.RTPSendto,
-		LogFullNumbers: cfg.LogFullNumbers,
-		Listen:         cfg.SIP,
-		RTPPortMin:     cfg.rtpMin,
-		RTPPortMax:     cfg.rtpMax,
-		ExternalIP:     cfg.ExternalIP,
-		DTMFMode:       cfg.DTMF,
-		AnswerDelay:    cfg.AnswerDelay,
-		RTPTimeout:     cfg.RTPTimeout,
-		MaxCalls:       cfg.MaxCalls,
-		Logger:         logger,
-	}, func(ctx context.Context, c *sip.Call) { flow.Handle(ctx, c) })
+	srv, err := sip.NewServer(cfg.sipConfig(g, logger), func(ctx context.Context, c *sip.Call) { flow.Handle(ctx, c) })
 	if err != nil {
 		return nil, fmt.Errorf("start SIP: %w", err)
 	}
@@ -468,19 +449,24 @@ func startService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (*s
 }
 
 // startAround starts what runs beside the calls once SIP listens: the
-// HTTP endpoints, the billing scheduler and the trunk registration.
+// trunk registration, the HTTP endpoints (whose /readyz may ask the
+// trunk) and the billing scheduler.
 func (s *service) startAround(ctx context.Context, cfg serveConfig, metrics *serviceMetrics) error {
+	if err := s.startTrunk(ctx, cfg, metrics); err != nil {
+		return err
+	}
 	if cfg.HTTP != "" {
-		h, err := startHTTP(cfg.HTTP, httpTargets{SIP: s.sip, Store: s.db, Spool: s.store.Spool(), Metrics: metrics}, s.logger)
+		t := httpTargets{SIP: s.sip, Store: s.db, Spool: s.store.Spool(), Metrics: metrics}
+		if cfg.ReadyNeedsTrunk && s.trunk != nil {
+			t.Trunk = s.trunk
+		}
+		h, err := startHTTP(cfg.HTTP, t, s.logger)
 		if err != nil {
 			return err
 		}
 		s.http = h
 	}
-	if err := s.startBilling(ctx, cfg, metrics); err != nil {
-		return err
-	}
-	return s.startTrunk(ctx, cfg)
+	return s.startBilling(ctx, cfg, metrics)
 }
 
 // teardown stops, in order, everything started beside the store: the trunk
@@ -511,14 +497,19 @@ func (s *service) teardown(billingWait time.Duration) error {
 	return err
 }
 
-// wait runs until ctx ends, then stops taking calls, lets the calls in
-// progress finish for up to drain (hanging up the rest), stops everything
-// else and closes the store. Calls cut off at the deadline are logged, not
-// an error: the stop was asked for and went as configured.
+// wait runs until ctx ends, then unregisters from the trunk, stops taking
+// calls, lets the calls in progress finish for up to drain (hanging up the
+// rest), stops everything else and closes the store. Calls cut off at the
+// deadline are logged, not an error: the stop was asked for and went as
+// configured.
 func (s *service) wait(ctx context.Context, drain time.Duration) error {
 	select {
 	case <-s.serveDone:
 	case <-ctx.Done():
+		// Unregistered first, so that the carrier sends no new call here
+		// while the calls in progress finish; calls that come before the
+		// unregistration is answered are taken as usual.
+		s.endTrunk()
 		s.logger.Info("shutting down: draining calls", "deadline", drain, "active", s.sip.ActiveCalls())
 		dctx, cancel := context.WithTimeout(context.Background(), drain)
 		if err := s.sip.Shutdown(dctx); err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 
+	dsip "github.com/dezura/dezura/sip"
 	"github.com/dezura/dezura/sip/trunk"
 )
 
@@ -22,6 +23,7 @@ type fakeTrunk struct {
 	addr    string
 	mu      sync.Mutex
 	expires []string
+	agents  map[string]bool // User-Agent values of the REGISTERs
 }
 
 func startFakeTrunk(t *testing.T) *fakeTrunk {
@@ -34,11 +36,14 @@ func startFakeTrunk(t *testing.T) *fakeTrunk {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ft := &fakeTrunk{}
+	ft := &fakeTrunk{agents: map[string]bool{}}
 	srv.OnRegister(func(req *sip.Request, tx sip.ServerTransaction) {
 		ft.mu.Lock()
 		if h := req.GetHeader("Expires"); h != nil {
 			ft.expires = append(ft.expires, h.Value())
+		}
+		if h := req.GetHeader("User-Agent"); h != nil {
+			ft.agents[h.Value()] = true
 		}
 		ft.mu.Unlock()
 		res := sip.NewResponseFromRequest(req, 200, "OK", nil)
@@ -83,6 +88,7 @@ func TestE2ETrunkRegistration(t *testing.T) {
 		svc := startTestService(t, func(c *serveConfig) {
 			c.TrunkRegister = "sip:0501234567@" + ft.addr
 			c.TrunkPasswordFile = pw
+			c.TrunkExpires = 90 * time.Second
 		})
 		deadline := time.Now().Add(10 * time.Second)
 		for svc.trunk.State() != trunk.StateRegistered && time.Now().Before(deadline) {
@@ -93,8 +99,13 @@ func TestE2ETrunkRegistration(t *testing.T) {
 		}
 	})
 	exp := ft.seen()
-	if len(exp) < 2 || exp[len(exp)-1] != "0" {
-		t.Fatalf("REGISTER Expires seen by the trunk %v, want a registration and then Expires: 0", exp)
+	ft.mu.Lock()
+	if want := dsip.UserAgentFor(currentBuild().Version); len(ft.agents) != 1 || !ft.agents[want] {
+		t.Errorf("REGISTER User-Agents %v, want %q (what dezura version says)", ft.agents, want)
+	}
+	ft.mu.Unlock()
+	if len(exp) < 2 || exp[0] != "90" || exp[len(exp)-1] != "0" {
+		t.Fatalf("REGISTER Expires seen by the trunk %v, want 90 (--trunk-expires) and then Expires: 0", exp)
 	}
 
 	// A password file others can read is refused, naming the fix.
@@ -104,7 +115,7 @@ func TestE2ETrunkRegistration(t *testing.T) {
 	}
 	cfg := serveConfig{TrunkRegister: "sip:0501234567@" + ft.addr, TrunkPasswordFile: loose}
 	s := &service{}
-	if err := s.startTrunk(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "0600") {
+	if err := s.startTrunk(context.Background(), cfg, nil); err == nil || !strings.Contains(err.Error(), "0600") {
 		t.Fatalf("loose password file: %v, want a refusal that says 0600", err)
 	}
 }

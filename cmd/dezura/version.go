@@ -74,16 +74,17 @@ func (b buildInfo) String() string {
 }
 
 // versionCmd prints the build info: `dezura version [--json]`.
-func versionCmd(env cliEnv, args []string) error {
+type versionCmd struct {
+	JSON bool `name:"json" help:"print JSON: version, commit, goversion"`
+}
+
+func (c *versionCmd) Run(o *output) error {
 	b := currentBuild()
-	switch {
-	case len(args) == 0:
-		fmt.Fprintln(env.Stdout, b)
-		return nil
-	case len(args) == 1 && args[0] == "--json":
-		return writeJSON(env.Stdout, b)
+	if c.JSON {
+		return o.JSON(b)
 	}
-	return fmt.Errorf("%w: version takes only --json, got %q", errUsage, args)
+	o.Printf("%s\n", b)
+	return nil
 }
 
 // logBuild writes the start-up line that says which binary runs.

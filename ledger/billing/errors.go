@@ -47,3 +47,7 @@ func unknownPlan(name string) error {
 // ErrConcurrentIssue means an invoice appeared while a run was issuing it:
 // another writer bypassed the run lock. Nothing of that batch was written.
 var ErrConcurrentIssue = errors.New("billing: invoice issued concurrently")
+
+// ErrInvalidAmount: an amount of money typed by a person that ParseYen
+// cannot read as whole yen.
+var ErrInvalidAmount = errors.New("billing: invalid amount")

@@ -124,6 +124,9 @@ func benchEntries(b *testing.B) int {
 	return n / 30 * 30
 }
 
+// BenchmarkExportMonth measures, on one month of entries
+// (DEZURA_BENCH_ENTRIES), the full export of the month and the daily
+// --only-new export of one day's changes (a thirtieth of them).
 func BenchmarkExportMonth(b *testing.B) {
 	s := openTemp(b)
 	n := benchEntries(b)
@@ -132,6 +135,8 @@ func BenchmarkExportMonth(b *testing.B) {
 		b.Fatal(err)
 	}
 	techs := n / 30
+	// Entries as they are recorded, day by day; every one sent by the
+	// feed but the last day's, which are due.
 	for _, q := range []string{
 		`INSERT INTO sites (code, ccus_site_id, name, contractor_id, created_at)
 		 WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < 100)
@@ -144,13 +149,33 @@ func BenchmarkExportMonth(b *testing.B) {
 		      d(j) AS (SELECT 1 UNION ALL SELECT j + 1 FROM d WHERE j < 30)
 		 SELECT printf('2026-11-%02d', j), printf('8%013d', i), 'b' || (i % 100 + 1),
 		        printf('2026-11-%02d 23:00:00+00:00', j - 1 + (j = 1)), printf('2026-11-%02d 08:00:00+00:00', j),
-		        'closed', '2026-11-30 00:00:00+00:00' FROM g, d`,
+		        'closed', '2026-11-30 00:00:00+00:00' FROM d, g`,
+		`INSERT INTO export_sent (entry_id, version, held, sent_at)
+		 SELECT id, version, TRUE, '2026-11-30 00:00:00+00:00' FROM work_entries WHERE work_date < '2026-11-30'`,
 	} {
-		if _, err := s.DB().ExecContext(ctx, q, techs); err != nil {
+		var args []any
+		if strings.Contains(q, "?") {
+			args = []any{techs}
+		}
+		if _, err := s.DB().ExecContext(ctx, q, args...); err != nil {
 			b.Fatal(err)
 		}
 	}
-	storetest.BenchExport(b, s, n)
+	b.Run("full", func(b *testing.B) { storetest.BenchExport(b, s, n) })
+	b.Run("only-new-day", func(b *testing.B) {
+		storetest.BenchExportFeed(b, s, techs, func() {
+			for _, q := range []string{
+				`DELETE FROM export_sent WHERE entry_id IN (SELECT id FROM work_entries WHERE work_date = '2026-11-30')`,
+				`INSERT INTO export_due (entry_id, version, work_date, site_code, technician_id)
+				 SELECT id, version, work_date, site_code, technician_id FROM work_entries WHERE work_date = '2026-11-30'
+				 ON CONFLICT (entry_id) DO NOTHING`,
+			} {
+				if _, err := s.DB().ExecContext(ctx, q); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	})
 }
 
 func BenchmarkImportTechnicians(b *testing.B) {

@@ -12,8 +12,13 @@ import (
 
 // Defaults for a zero Config field.
 const (
-	DefaultExpires   = 3600 * time.Second
-	DefaultKeepAlive = 30 * time.Second
+	// DefaultExpires is a few minutes, as carriers in Japan commonly
+	// grant: a registration a registrar has lost without noticing us
+	// (the keep-alives being off or unanswerable) comes back within it.
+	DefaultExpires = 5 * time.Minute
+	// DefaultKeepAlive bounds how long a lost registration goes unnoticed
+	// and holds a NAT binding open (UDP bindings last 30 s at the least).
+	DefaultKeepAlive = 15 * time.Second
 	DefaultRetryMin  = 5 * time.Second
 	DefaultRetryMax  = 5 * time.Minute
 	DefaultTimeout   = 10 * time.Second
@@ -33,11 +38,13 @@ type Config struct {
 	// port (sip.Server.ContactURI). Its user part is set to the AOR's user
 	// when empty.
 	Contact sip.Uri
-	// Expires is the registration lifetime we ask for (default 3600 s).
+	// Expires is the registration lifetime we ask for (default 5 min).
 	// We re-register at 80 % of what the registrar grants.
 	Expires time.Duration
-	// KeepAlive is the interval of OPTIONS to the trunk while registered,
-	// to hold a NAT binding open (default 30 s; negative turns it off).
+	// KeepAlive is the interval of OPTIONS to our own address of record
+	// through the trunk while registered (default 15 s; negative turns
+	// them off): they hold a NAT binding open and find a registration the
+	// trunk has lost (see loop).
 	KeepAlive time.Duration
 	// RetryMin and RetryMax bound the back-off after a failure (defaults
 	// 5 s and 5 min).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -28,12 +29,28 @@ type Stats struct {
 	Since time.Time // when State was entered
 	// Expires is the lifetime the registrar granted last (0 before).
 	Expires time.Duration
-	// Registrations counts accepted REGISTERs (re-registrations included);
-	// Failures the failed ones.
-	Registrations, Failures uint64
-	// KeepAlives counts OPTIONS sent; KeepAliveFailures those without an
-	// answer (any answer, even 405, proves the path is open).
-	KeepAlives, KeepAliveFailures uint64
+	// LastSuccess is when a REGISTER was last accepted (zero: never).
+	LastSuccess time.Time
+	// Registrations counts accepted REGISTERs; Refreshes those among them
+	// that renewed a live registration when it was due.
+	Registrations, Refreshes uint64
+	// Failures counts failed REGISTERs by FailureReason (index).
+	Failures [numFailureReasons]uint64
+	// Losses counts registrations found lost by LossCause (index); each
+	// started a registration at once.
+	Losses [numLossCauses]uint64
+	// KeepAlives counts OPTIONS sent; KeepAliveMisses those that got no
+	// answer at all.
+	KeepAlives, KeepAliveMisses uint64
+}
+
+// FailureCount is the number of failed REGISTERs, whatever the reason.
+func (s Stats) FailureCount() uint64 {
+	var n uint64
+	for _, v := range s.Failures {
+		n += v
+	}
+	return n
 }
 
 // Registrar keeps us registered with one trunk.
@@ -90,10 +107,17 @@ func (r *Registrar) setState(s State, err error) {
 	switch {
 	case s == old:
 	case err != nil:
-		r.log.Warn("trunk registration", "state", s.String(), "was", old.String(), "error", err)
+		r.log.Warn("trunk registration", "state", s, "was", old, "error", err)
 	default:
-		r.log.Info("trunk registration", "state", s.String(), "was", old.String())
+		r.log.Info("trunk registration", "state", s, "was", old)
 	}
+}
+
+// count updates the counters under the lock.
+func (r *Registrar) count(f func(*Stats)) {
+	r.mu.Lock()
+	f(&r.stats)
+	r.mu.Unlock()
 }
 
 // Run registers and keeps the registration until ctx ends, then
@@ -101,95 +125,67 @@ func (r *Registrar) setState(s State, err error) {
 // the only goroutine the Registrar uses; call it once.
 func (r *Registrar) Run(ctx context.Context) error {
 	r.setState(StateRegistering, nil)
-	timer := time.NewTimer(0)
-	defer timer.Stop()
+	l := &loop{r: r, timer: time.NewTimer(0)}
+	defer l.timer.Stop()
 	var keep <-chan time.Time
 	if r.cfg.KeepAlive > 0 {
 		t := time.NewTicker(r.cfg.KeepAlive)
 		defer t.Stop()
 		keep = t.C
 	}
-	attempt, missed := 0, 0
-	registered := false
 	for {
 		select {
 		case <-ctx.Done():
-			if registered {
-				r.unregister(context.WithoutCancel(ctx))
-			}
+			l.stop(context.WithoutCancel(ctx))
 			return nil
 		case <-keep:
-			if !registered {
-				continue
-			}
-			if r.keepAlive(ctx) {
-				missed = 0
-				continue
-			}
-			if missed++; missed >= keepAliveMisses && ctx.Err() == nil {
-				// The path or the NAT binding is gone: register again now
-				// rather than wait for the refresh.
-				r.log.Warn("trunk unreachable: registering again", "keepalives_missed", missed)
-				missed = 0
-				timer.Reset(0)
-			}
-		case <-timer.C:
-			if !registered {
-				r.setState(StateRegistering, nil)
-			}
-			granted, err := r.register(ctx, r.cfg.Expires)
-			if ctx.Err() != nil {
-				continue // stopping: the next loop unregisters if we were registered
-			}
-			if err != nil {
-				registered = false
-				wait := backoff(attempt, r.cfg.RetryMin, r.cfg.RetryMax, randUint64())
-				attempt++
-				r.mu.Lock()
-				r.stats.Failures++
-				r.mu.Unlock()
-				r.setState(StateFailed, err)
-				r.log.Info("trunk registration retry", "in", wait.Round(time.Millisecond).String(), "attempt", attempt)
-				timer.Reset(wait)
-				continue
-			}
-			attempt, registered = 0, true
-			r.mu.Lock()
-			r.stats.Registrations++
-			r.stats.Expires = granted
-			r.mu.Unlock()
-			r.setState(StateRegistered, nil)
-			timer.Reset(granted * 8 / 10) // RFC 3261 §10.2.4: refresh before expiry
+			l.keepAlive(ctx)
+		case <-l.timer.C:
+			l.register(ctx)
 		}
 	}
 }
 
+// failureReason classifies an error of register.
+func failureReason(err error) FailureReason {
+	switch {
+	case errors.Is(err, ErrAuthFailed):
+		return FailureAuth
+	case errors.Is(err, ErrRejected):
+		return FailureRejected
+	default:
+		return FailureNoAnswer
+	}
+}
+
 // register sends one REGISTER asking for expires, answering a digest
-// challenge, and returns the lifetime granted (RFC 3261 §10.2.4).
-func (r *Registrar) register(ctx context.Context, expires time.Duration) (time.Duration, error) {
+// challenge, and returns the lifetime granted (RFC 3261 §10.2.4) and
+// whether the 2xx listed bindings without ours.
+func (r *Registrar) register(ctx context.Context, expires time.Duration) (granted time.Duration, missing bool, err error) {
 	for range 2 { // a 423 raises expires once
 		res, err := r.do(ctx, expires)
 		if err != nil {
-			return 0, err
+			return 0, false, err
 		}
 		switch {
 		case res.IsSuccess():
-			return grantedExpires(res, r.cfg.Contact, expires), nil
+			g, m := grantedExpires(res, r.cfg.Contact, expires)
+			return g, m, nil
 		case res.StatusCode == 423: // Interval Too Brief: Min-Expires says what is allowed
 			h := res.GetHeader("Min-Expires")
 			if h == nil {
-				return 0, fmt.Errorf("%w: 423 without Min-Expires", ErrRejected)
+				return 0, false, fmt.Errorf("%w: 423 without Min-Expires", ErrRejected)
 			}
 			n, err := strconv.ParseUint(strings.TrimSpace(h.Value()), 10, 32)
 			if err != nil || time.Duration(n)*time.Second <= expires {
-				return 0, fmt.Errorf("%w: 423 with Min-Expires %q", ErrRejected, h.Value())
+				return 0, false, fmt.Errorf("%w: 423 with Min-Expires %q", ErrRejected, h.Value())
 			}
 			expires = time.Duration(n) * time.Second
 		default:
-			return 0, fmt.Errorf("%w: %d %s", ErrRejected, res.StatusCode, res.Reason)
+			return 0, false, fmt.Errorf("%w: %d %s", ErrRejected, res.StatusCode, res.Reason)
 		}
 	}
-	return 0, fmt.Errorf("%w: 423 twice", ErrRejected)
+	return 0, false, fmt.Errorf("%w: 423 twice", ErrRejected)
 }
 
 // do sends a REGISTER with the given Expires and answers one 401/407.
@@ -252,86 +248,31 @@ func (r *Registrar) unregister(ctx context.Context) {
 	r.setState(StateUnknown, nil)
 }
 
-// keepAliveMisses unanswered keep-alives in a row start a registration.
-const keepAliveMisses = 3
-
-// keepAlive sends one OPTIONS to the trunk and reports whether it was
-// answered: any status shows the path and the NAT binding are open.
-func (r *Registrar) keepAlive(ctx context.Context) bool {
-	req := r.request(sip.OPTIONS, r.registrar)
-	tctx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
+// keepAlive sends one OPTIONS to our own address of record through the
+// registrar and returns the status of its answer (0: none). A registrar
+// that holds our binding routes it to us and our own 200 comes back;
+// one that lost it answers 404 (see LossNotFound). Either answer shows
+// the path and the NAT binding are open. It waits at most the Timeout or
+// the keep-alive interval, whichever is shorter.
+func (r *Registrar) keepAlive(ctx context.Context) int {
+	req := r.request(sip.OPTIONS, r.aor)
+	// No answer within the interval is a miss: keep-alives never pile up.
+	tctx, cancel := context.WithTimeout(ctx, min(r.cfg.Timeout, r.cfg.KeepAlive))
 	defer cancel()
-	_, err := r.send.Do(tctx, req)
-	r.mu.Lock()
-	r.stats.KeepAlives++
+	res, err := r.send.Do(tctx, req)
+	r.count(func(s *Stats) {
+		s.KeepAlives++
+		if err != nil {
+			s.KeepAliveMisses++
+		}
+	})
 	if err != nil {
-		r.stats.KeepAliveFailures++
-	}
-	r.mu.Unlock()
-	if err != nil && ctx.Err() == nil {
-		r.log.Warn("trunk keep-alive unanswered", "error", err)
-	}
-	return err == nil
-}
-
-// grantedExpires is the lifetime of our binding in a 2xx to REGISTER:
-// the expires parameter of our Contact, else the Expires header, else
-// what we asked for (RFC 3261 §10.2.4).
-func grantedExpires(res *sip.Response, contact sip.Uri, asked time.Duration) time.Duration {
-	for _, h := range res.GetHeaders("Contact") {
-		for _, v := range splitContacts(h.Value()) {
-			var ch sip.ContactHeader
-			if _, err := sip.ParseAddressValue(v, &ch.Address, &ch.Params); err != nil {
-				continue
-			}
-			if !sameBinding(ch.Address, contact) {
-				continue
-			}
-			if e, ok := ch.Params.Get("expires"); ok {
-				if n, err := strconv.ParseUint(strings.TrimSpace(e), 10, 32); err == nil && n > 0 {
-					return time.Duration(n) * time.Second
-				}
-			}
+		if ctx.Err() == nil {
+			r.log.Warn("trunk keep-alive unanswered", "error", err)
 		}
+		return 0
 	}
-	if h := res.GetHeader("Expires"); h != nil {
-		if n, err := strconv.ParseUint(strings.TrimSpace(h.Value()), 10, 32); err == nil && n > 0 {
-			return time.Duration(n) * time.Second
-		}
-	}
-	return asked
-}
-
-// splitContacts splits a Contact value at commas outside <> and quotes.
-func splitContacts(v string) []string {
-	var out []string
-	depth, quoted, start := 0, false, 0
-	for i := 0; i < len(v); i++ {
-		switch c := v[i]; {
-		case c == '"':
-			quoted = !quoted
-		case quoted:
-		case c == '<':
-			depth++
-		case c == '>':
-			depth--
-		case c == ',' && depth == 0:
-			out = append(out, strings.TrimSpace(v[start:i]))
-			start = i + 1
-		}
-	}
-	return append(out, strings.TrimSpace(v[start:]))
-}
-
-func sameBinding(a, b sip.Uri) bool {
-	return a.User == b.User && strings.EqualFold(a.Host, b.Host) && portOr5060(a.Port) == portOr5060(b.Port)
-}
-
-func portOr5060(p int) int {
-	if p == 0 {
-		return 5060
-	}
-	return p
+	return res.StatusCode
 }
 
 func randUint64() uint64 {

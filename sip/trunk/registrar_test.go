@@ -5,131 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"strconv"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
-	"github.com/icholy/digest"
 
 	dsip "github.com/dezura/dezura/sip"
 	"github.com/dezura/dezura/sip/trunk"
 )
 
 var quiet = slog.New(slog.DiscardHandler)
-
-// registrar is an in-test SIP registrar on 127.0.0.1:0 that challenges
-// with digest (RFC 2617, qop=auth) and grants a short lifetime.
-type registrar struct {
-	addr    *net.UDPAddr
-	user    string
-	pass    string
-	grant   int // seconds granted; 0 answers every REGISTER with fail
-	fail    int // status for every REGISTER when grant is 0
-	options chan struct{}
-
-	mu       sync.Mutex
-	accepted []regEvent // authorised REGISTERs
-	arrivals []time.Time
-	unregs   int
-	callIDs  map[string]bool
-}
-
-type regEvent struct {
-	at      time.Time
-	cseq    uint32
-	expires int
-}
-
-func startRegistrar(t *testing.T, user, pass string, grant, fail int) *registrar {
-	t.Helper()
-	r := &registrar{user: user, pass: pass, grant: grant, fail: fail, options: make(chan struct{}, 100), callIDs: map[string]bool{}}
-	ua, err := sipgo.NewUA(sipgo.WithUserAgent("registrar"),
-		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(quiet)),
-		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(quiet)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := sipgo.NewServer(ua, sipgo.WithServerLogger(quiet))
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.addr = conn.LocalAddr().(*net.UDPAddr)
-	srv.OnRegister(r.onRegister)
-	srv.OnOptions(func(req *sip.Request, tx sip.ServerTransaction) {
-		_ = tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
-		select {
-		case r.options <- struct{}{}:
-		default:
-		}
-	})
-	var wg sync.WaitGroup
-	wg.Go(func() { _ = srv.ServeUDP(conn) })
-	t.Cleanup(func() {
-		_ = ua.Close()
-		_ = conn.Close()
-		wg.Wait()
-	})
-	return r
-}
-
-func (r *registrar) onRegister(req *sip.Request, tx sip.ServerTransaction) {
-	r.mu.Lock()
-	r.arrivals = append(r.arrivals, time.Now())
-	r.callIDs[req.CallID().Value()] = true
-	r.mu.Unlock()
-	if r.grant == 0 {
-		_ = tx.Respond(sip.NewResponseFromRequest(req, r.fail, "Failing", nil))
-		return
-	}
-	chal := &digest.Challenge{Realm: "trunk.test", Nonce: sip.GenerateTagN(16), Algorithm: "MD5", QOP: []string{"auth"}}
-	h := req.GetHeader("Authorization")
-	if h == nil {
-		res := sip.NewResponseFromRequest(req, 401, "Unauthorized", nil)
-		res.AppendHeader(sip.NewHeader("WWW-Authenticate", chal.String()))
-		_ = tx.Respond(res)
-		return
-	}
-	cred, err := digest.ParseCredentials(h.Value())
-	ok := err == nil && cred.Username == r.user
-	if ok {
-		chal.Nonce = cred.Nonce // stateless test: trust the echoed nonce
-		want, err := digest.Digest(chal, digest.Options{Method: "REGISTER", URI: cred.URI, Username: r.user, Password: r.pass, Cnonce: cred.Cnonce, Count: cred.Nc})
-		ok = err == nil && want.Response == cred.Response
-	}
-	if !ok {
-		res := sip.NewResponseFromRequest(req, 401, "Unauthorized", nil)
-		res.AppendHeader(sip.NewHeader("WWW-Authenticate", chal.String()))
-		_ = tx.Respond(res)
-		return
-	}
-	exp, _ := strconv.Atoi(req.GetHeader("Expires").Value())
-	r.mu.Lock()
-	if exp == 0 {
-		r.unregs++
-	} else {
-		r.accepted = append(r.accepted, regEvent{time.Now(), req.CSeq().SeqNo, exp})
-	}
-	r.mu.Unlock()
-	res := sip.NewResponseFromRequest(req, 200, "OK", nil)
-	if exp > 0 {
-		res.AppendHeader(sip.NewHeader("Contact", fmt.Sprintf("<%s>;expires=%d", req.Contact().Address.String(), r.grant)))
-	}
-	_ = tx.Respond(res)
-}
-
-func (r *registrar) snapshot() (acc []regEvent, arrivals []time.Time, unregs, callIDs int) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]regEvent(nil), r.accepted...), append([]time.Time(nil), r.arrivals...), r.unregs, len(r.callIDs)
-}
 
 // sipServer runs a dezura sip.Server, whose client the registrar uses
 // (REGISTERs leave from the SIP port, as in production).
@@ -156,7 +42,12 @@ func sipServer(t *testing.T) *dsip.Server {
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	waitForWithin(t, what, 10*time.Second, cond)
+}
+
+func waitForWithin(t *testing.T, what string, d time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
@@ -171,7 +62,7 @@ func TestRegistersAndRefreshes(t *testing.T) {
 	r, err := trunk.New(trunk.Config{
 		AOR:      fmt.Sprintf("sip:0501234567@%s", reg.addr),
 		Password: "s3cret", Contact: srv.ContactURI(),
-		Expires: 60 * time.Second, KeepAlive: 200 * time.Millisecond, Logger: quiet,
+		Expires: 60 * time.Second, KeepAlive: time.Second, Logger: quiet, // a keep-alive waits up to 1 s: no miss under load
 	}, srv.Client())
 	if err != nil {
 		t.Fatal(err)
@@ -186,7 +77,8 @@ func TestRegistersAndRefreshes(t *testing.T) {
 	waitFor(t, "three registrations", func() bool { return r.Stats().Registrations >= 3 })
 	waitFor(t, "a keep-alive", func() bool { return len(reg.options) > 0 })
 	st := r.Stats()
-	if st.State != trunk.StateRegistered || st.Expires != time.Second || st.Registrations < 3 || st.Failures != 0 || st.KeepAlives == 0 {
+	if st.State != trunk.StateRegistered || st.Expires != time.Second || st.Registrations < 3 || st.Refreshes < 2 ||
+		st.FailureCount() != 0 || st.KeepAlives == 0 || st.LastSuccess.IsZero() {
 		t.Errorf("stats %+v", st)
 	}
 	cancel()
@@ -208,18 +100,71 @@ func TestRegistersAndRefreshes(t *testing.T) {
 	if r.State() != trunk.StateUnknown {
 		t.Errorf("state after Stop: %v", r.State())
 	}
+	// REGISTER and OPTIONS name dezura and ask for rport (RFC 3581).
+	if agents, noRport := reg.userAgents(); len(agents) != 1 || !agents[dsip.UserAgent()] || noRport != 0 {
+		t.Errorf("User-Agents %v (want only %q), %d requests without rport", agents, dsip.UserAgent(), noRport)
+	}
+}
+
+// A registrar that restarts with an empty location table, at once or
+// after being down a while, is found out by the keep-alives and
+// registered with again within a keep-alive or two, long before the
+// refresh (due at 48 s of the 60 s granted).
+func TestRegistrarRestartHealed(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		down time.Duration
+	}{
+		{"restarted at once", 0},
+		{"down for two keep-alives", 500 * time.Millisecond},
+		{"down for six keep-alives", 1500 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			reg := startRegistrar(t, "0501234567", "s3cret", 60, 0)
+			srv := sipServer(t)
+			keep := 250 * time.Millisecond
+			r, err := trunk.New(trunk.Config{
+				AOR: fmt.Sprintf("sip:0501234567@%s", reg.addr), Password: "s3cret", Contact: srv.ContactURI(),
+				KeepAlive: keep, Timeout: time.Second, RetryMin: time.Minute, RetryMax: time.Minute, Logger: quiet,
+			}, srv.Client())
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() { done <- r.Run(ctx) }()
+			defer func() {
+				cancel()
+				<-done
+			}()
+			waitFor(t, "the registration", reg.isBound)
+			waitFor(t, "a keep-alive answered", func() bool { return len(reg.options) > 0 })
+			reg.restart(tc.down)
+			back := time.Now()
+			waitFor(t, "the registration after the restart", func() bool { return reg.isBound() && r.State() == trunk.StateRegistered })
+			took := time.Since(back)
+			st := r.Stats()
+			t.Logf("registered again %v after the registrar listened again (keep-alive every %v); losses %v, failures %v",
+				took.Round(time.Millisecond), keep, st.Losses, st.Failures)
+			lost := st.Losses[trunk.LossNotFound] + st.Losses[trunk.LossReachableAgain] + st.Losses[trunk.LossKeepAliveMissed]
+			if lost == 0 || st.Refreshes != 0 || st.Registrations < 2 {
+				t.Errorf("stats %+v: want a loss found and a registration that was no refresh", st)
+			}
+		})
+	}
 }
 
 func TestRegistrationFailures(t *testing.T) {
 	for _, tc := range []struct {
-		name  string
-		grant int
-		fail  int
-		pass  string
+		name   string
+		grant  int
+		fail   int
+		pass   string
+		reason trunk.FailureReason
 	}{
-		{"registrar unavailable", 0, 503, "s3cret"},
-		{"wrong password", 1, 0, "wrong"},
-		{"forbidden", 0, 403, "s3cret"},
+		{"registrar unavailable", 0, 503, "s3cret", trunk.FailureRejected},
+		{"wrong password", 1, 0, "wrong", trunk.FailureAuth},
+		{"forbidden", 0, 403, "s3cret", trunk.FailureRejected},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			reg := startRegistrar(t, "0501234567", "s3cret", tc.grant, tc.fail)
@@ -236,14 +181,17 @@ func TestRegistrationFailures(t *testing.T) {
 			done := make(chan error, 1)
 			go func() { done <- r.Run(ctx) }()
 			// A challenged attempt is two REGISTERs; count attempts by failures.
-			waitFor(t, "five failures", func() bool { return r.Stats().Failures >= 5 })
+			waitFor(t, "five failures", func() bool { return r.Stats().FailureCount() >= 5 })
+			st := r.Stats()
 			cancel()
 			if err := <-done; err != nil {
 				t.Fatal(err)
 			}
-			st := r.Stats()
-			if st.State != trunk.StateFailed || st.Registrations != 0 {
-				t.Errorf("stats %+v", st)
+			if st.State != trunk.StateFailed || st.Registrations != 0 || st.Failures[tc.reason] != st.FailureCount() || st.KeepAlives != 0 {
+				t.Errorf("stats %+v, want every failure %v and no keep-alive", st, tc.reason)
+			}
+			if r.State() != trunk.StateUnknown {
+				t.Errorf("state after Run: %v", r.State())
 			}
 			acc, arrivals, unregs, _ := reg.snapshot()
 			if len(acc) != 0 || unregs != 0 {

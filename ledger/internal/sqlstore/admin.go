@@ -21,9 +21,7 @@ import (
 const securityCodeCost = 6
 
 var (
-	technicianIDRe = regexp.MustCompile(`^[0-9]{14}$`)
 	siteCodeRe     = regexp.MustCompile(`^[0-9]{1,8}$`)
-	securityCodeRe = regexp.MustCompile(`^[0-9]{4}$`)
 	contractorIDRe = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
 )
 
@@ -61,6 +59,9 @@ func (s *Store) AddContractor(ctx context.Context, c ledger.Contractor) error {
 	}
 	if strings.TrimSpace(c.Name) == "" {
 		return ledger.InvalidField("Name", ledger.RuleRequired, "contractor %s: name is empty", c.ID)
+	}
+	if why := ledger.CheckText("name", c.Name, ledger.MaxContractorNameLen); why != "" {
+		return ledger.InvalidField("Name", ledger.RuleText, "contractor %s: %s", c.ID, why)
 	}
 	err := s.tryTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO contractors (id, name, ccus_business_id, disabled, created_at) VALUES (?, ?, ?, ?, ?)`),
@@ -139,26 +140,15 @@ func (s *Store) AddTechnician(ctx context.Context, t ledger.Technician, security
 	return s.ImportTechnicians(ctx, []ledger.TechnicianImport{{Technician: t, SecurityCode: securityCode}})
 }
 
-// ValidateTechnician checks one technician row without touching the database.
+// ValidateTechnician checks one technician row without touching the
+// database, by the rules of ledger.ValidateTechnicianRow.
 func ValidateTechnician(r ledger.TechnicianImport) error {
-	if !technicianIDRe.MatchString(r.ID) {
-		return ledger.InvalidField("ID", ledger.RuleTechnicianID, "technician ID %q: want 14 digits", r.ID)
+	why := ledger.ValidateTechnicianRow(r)
+	if len(why) == 0 {
+		return nil
 	}
-	if strings.TrimSpace(r.Name) == "" {
-		return ledger.InvalidField("Name", ledger.RuleRequired, "technician %s: name is empty", r.ID)
-	}
-	if r.Language != "" && r.Language != "ja" && r.Language != "en" {
-		return ledger.InvalidField("Language", ledger.RuleLanguage, "technician %s: language %q: want ja or en", r.ID, r.Language)
-	}
-	if r.SecurityCode != "" && !securityCodeRe.MatchString(r.SecurityCode) {
-		return ledger.InvalidField("SecurityCode", ledger.RuleSecurityCode, "technician %s: security code: want 4 digits", r.ID)
-	}
-	if r.Phone != "" {
-		if _, err := ledger.NormalizePhone(r.Phone); err != nil {
-			return fmt.Errorf("technician %s: %w", r.ID, err)
-		}
-	}
-	return nil
+	field, rule := technicianField(r)
+	return ledger.InvalidField(field, rule, "technician %s: %s", r.ID, strings.Join(why, "; "))
 }
 
 // ImportTechnicians adds every row in one transaction, or none: the first
@@ -241,6 +231,32 @@ func (s *Store) ImportTechnicians(ctx context.Context, rows []ledger.TechnicianI
 		return fmt.Errorf("add technicians: %w", err)
 	}
 	return err
+}
+
+// technicianField names the first field of r that
+// ledger.ValidateTechnicianRow finds fault with, and the rule: each field
+// is checked alone, with the others valid, by that one rule.
+func technicianField(r ledger.TechnicianImport) (string, string) {
+	const id, name = "00000000000000", "x"
+	checks := []struct {
+		field, rule string
+		row         ledger.TechnicianImport
+	}{
+		{"ID", ledger.RuleTechnicianID, ledger.TechnicianImport{Technician: ledger.Technician{ID: r.ID, Name: name}}},
+		{"Name", ledger.RuleText, ledger.TechnicianImport{Technician: ledger.Technician{ID: id, Name: r.Name}}},
+		{"Language", ledger.RuleLanguage, ledger.TechnicianImport{Technician: ledger.Technician{ID: id, Name: name, Language: r.Language}}},
+		{"SecurityCode", ledger.RuleSecurityCode, ledger.TechnicianImport{Technician: ledger.Technician{ID: id, Name: name}, SecurityCode: r.SecurityCode}},
+		{"Phone", ledger.RulePhone, ledger.TechnicianImport{Technician: ledger.Technician{ID: id, Name: name}, Phone: r.Phone}},
+	}
+	for _, c := range checks {
+		if len(ledger.ValidateTechnicianRow(c.row)) > 0 {
+			if c.field == "Name" && strings.TrimSpace(r.Name) == "" {
+				return c.field, ledger.RuleRequired
+			}
+			return c.field, c.rule
+		}
+	}
+	return "ID", ledger.RuleTechnicianID
 }
 
 // said reports whether err already says, in the ledger's own sentence,

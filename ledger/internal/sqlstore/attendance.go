@@ -10,13 +10,13 @@ import (
 	"github.com/dezura/dezura/ledger"
 )
 
-const entryCols = `id, work_date, technician_id, site_code, check_in, check_out, status, trade, role`
+const entryCols = `id, work_date, technician_id, site_code, check_in, check_out, status, trade, role, version`
 
 func scanEntry(sc interface{ Scan(...any) error }) (ledger.Entry, error) {
 	var e ledger.Entry
 	var in, out sql.NullTime
 	var status string
-	if err := sc.Scan(&e.ID, &e.WorkDate, &e.TechnicianID, &e.SiteCode, &in, &out, &status, &e.Trade, &e.Role); err != nil {
+	if err := sc.Scan(&e.ID, &e.WorkDate, &e.TechnicianID, &e.SiteCode, &in, &out, &status, &e.Trade, &e.Role, &e.Version); err != nil {
 		return e, err
 	}
 	e.CheckIn, e.CheckOut = timeOf(in), timeOf(out)
@@ -79,14 +79,8 @@ func (s *Store) recordTx(ctx context.Context, tx *sql.Tx, req ledger.AttendanceR
 		return res, err
 	}
 	wd := ledger.WorkDate(req.At)
-	if st.Disabled {
-		return res, ledger.NewError(ledger.ErrSiteClosed, "site %s is disabled", st.Code)
-	}
-	if d := dateOf(st.OpensOn); d != "" && wd < d {
-		return res, ledger.NewError(ledger.ErrSiteClosed, "site %s opens on %s, after the work date %s", st.Code, d, wd)
-	}
-	if d := dateOf(st.ClosesOn); d != "" && wd > d {
-		return res, ledger.NewError(ledger.ErrSiteClosed, "site %s closed on %s, before the work date %s", st.Code, d, wd)
+	if err := siteOpen(st, wd); err != nil {
+		return res, err
 	}
 	at := req.At.UTC()
 	now := s.now().UTC()
@@ -101,18 +95,17 @@ func (s *Store) recordTx(ctx context.Context, tx *sql.Tx, req ledger.AttendanceR
 		if found && today.Status == ledger.EntryStatusCancelled {
 			// The contractor cancelled that day's entry; a new call
 			// registers the day afresh.
-			e = today
-			e.CheckIn, e.CheckOut, e.Status = at, time.Time{}, ledger.EntryStatusOpen
+			reopened := today
+			reopened.CheckIn, reopened.CheckOut, reopened.Status = at, time.Time{}, ledger.EntryStatusOpen
 			as, err := s.assignment(ctx, tx, req.SiteCode, req.TechnicianID)
 			if err != nil {
 				return res, err
 			}
 			if as.missing() {
-				e.Status, res.NotAssigned = ledger.EntryStatusNeedsReview, true
+				reopened.Status, res.NotAssigned = ledger.EntryStatusNeedsReview, true
 			}
-			if _, err := tx.ExecContext(ctx, s.q(`UPDATE work_entries SET check_in = ?, check_out = NULL, status = ?,
-				exported_at = NULL, updated_at = ? WHERE id = ?`), at, e.Status.String(), now, e.ID); err != nil {
-				return res, fmt.Errorf("reopen cancelled entry %d: %w", e.ID, err)
+			if e, err = s.saveEntry(ctx, tx, today, reopened, now); err != nil {
+				return res, fmt.Errorf("reopen cancelled entry %d: %w", today.ID, err)
 			}
 			break
 		}
@@ -131,52 +124,78 @@ func (s *Store) recordTx(ctx context.Context, tx *sql.Tx, req ledger.AttendanceR
 			return res, err
 		}
 	case ledger.ActionCheckOut:
-		switch {
-		case found && today.Status == ledger.EntryStatusOpen:
-			e, err = s.closeEntry(ctx, tx, today, at, ledger.EntryStatusClosed, now)
-		case found:
-			// A second check-out the same day: the later one counts. An
-			// entry already exported must be looked at again.
-			status := today.Status
-			if status == ledger.EntryStatusExported {
-				status = ledger.EntryStatusNeedsReview
-			}
-			out := today.CheckOut
-			if at.After(out) {
-				out = at
-			}
-			e, err = s.closeEntry(ctx, tx, today, out, status, now)
-		default:
-			prevDate, perr := ledger.PreviousWorkDate(wd)
-			if perr != nil {
-				return res, perr
-			}
-			prev, pfound, perr := s.entryFor(ctx, tx, req.TechnicianID, req.SiteCode, prevDate)
-			if perr != nil {
-				return res, perr
-			}
-			if pfound && prev.Status == ledger.EntryStatusOpen {
-				e, err = s.closeEntry(ctx, tx, prev, at, ledger.EntryStatusClosed, now)
-			} else {
-				e, err = s.insertEntry(ctx, tx, wd, req, time.Time{}, at, ledger.EntryStatusNeedsReview, now)
-			}
-		}
-		if err != nil {
+		if e, err = s.checkOut(ctx, tx, req, wd, today, found, at, now); err != nil {
 			return res, err
 		}
 	}
+	if res.EventID, err = s.appendEvent(ctx, tx, req, wd, e.ID, now); err != nil {
+		return res, err
+	}
+	res.Entry = e
+	return res, nil
+}
+
+// appendEvent writes req to the attendance log, for entry entryID.
+func (s *Store) appendEvent(ctx context.Context, tx *sql.Tx, req ledger.AttendanceRequest, wd string, entryID int64, now time.Time) (int64, error) {
 	actor := req.EnteredBy
 	if actor == "" {
 		actor = "phone"
 	}
-	err = s.row(ctx, tx, insertEventQuery,
-		req.Action.String(), req.TechnicianID, req.SiteCode, wd, at, e.ID, req.CallID,
-		nullString(req.IdempotencyKey), actor, "", now).Scan(&res.EventID)
+	var id int64
+	err := s.row(ctx, tx, insertEventQuery,
+		req.Action.String(), req.TechnicianID, req.SiteCode, wd, req.At.UTC(), entryID, req.CallID,
+		nullString(req.IdempotencyKey), actor, "", now).Scan(&id)
 	if err != nil {
-		return res, fmt.Errorf("append event: %w", err)
+		return 0, fmt.Errorf("append event: %w", err)
 	}
-	res.Entry = e
-	return res, nil
+	return id, nil
+}
+
+// siteOpen says why site st takes no attendance on work date wd, nil if
+// it does.
+func siteOpen(st ledger.Site, wd string) error {
+	if st.Disabled {
+		return ledger.NewError(ledger.ErrSiteClosed, "site %s is disabled", st.Code)
+	}
+	if d := dateOf(st.OpensOn); d != "" && wd < d {
+		return ledger.NewError(ledger.ErrSiteClosed, "site %s opens on %s, after the work date %s", st.Code, d, wd)
+	}
+	if d := dateOf(st.ClosesOn); d != "" && wd > d {
+		return ledger.NewError(ledger.ErrSiteClosed, "site %s closed on %s, before the work date %s", st.Code, d, wd)
+	}
+	return nil
+}
+
+// checkOut records a check-out at time at on work date wd (today is that
+// date's entry, if found): it closes that day's open entry; a second
+// check-out the same day moves the time if later; else it closes the
+// previous day's open entry (a night shift ending after midnight); else
+// it makes an entry with only a check-out, for review.
+func (s *Store) checkOut(ctx context.Context, tx *sql.Tx, req ledger.AttendanceRequest, wd string, today ledger.Entry, found bool, at, now time.Time) (ledger.Entry, error) {
+	switch {
+	case found && today.Status == ledger.EntryStatusOpen:
+		return s.closeEntry(ctx, tx, today, at, ledger.EntryStatusClosed, now)
+	case found:
+		// The later check-out counts (and the export feed sends the
+		// entry again if it had it).
+		out := today.CheckOut
+		if at.After(out) {
+			out = at
+		}
+		return s.closeEntry(ctx, tx, today, out, today.Status, now)
+	}
+	prevDate, err := ledger.PreviousWorkDate(wd)
+	if err != nil {
+		return ledger.Entry{}, err
+	}
+	prev, pfound, err := s.entryFor(ctx, tx, req.TechnicianID, req.SiteCode, prevDate)
+	if err != nil {
+		return ledger.Entry{}, err
+	}
+	if pfound && prev.Status == ledger.EntryStatusOpen {
+		return s.closeEntry(ctx, tx, prev, at, ledger.EntryStatusClosed, now)
+	}
+	return s.insertAttendanceEntry(ctx, tx, wd, req, time.Time{}, at, ledger.EntryStatusNeedsReview, now)
 }
 
 // replayed returns the result of the request with req's idempotency key
@@ -230,10 +249,6 @@ const (
 	entryForQuery           = `SELECT ` + entryCols + ` FROM work_entries
 		WHERE technician_id = ? AND site_code = ? AND work_date = ?`
 	replayedQuery    = `SELECT id, entry_id, kind FROM attendance_events WHERE idempotency_key = ?`
-	insertEntryQuery = `INSERT INTO work_entries
-		(work_date, technician_id, site_code, check_in, check_out, status, trade, role, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
-	closeEntryQuery  = `UPDATE work_entries SET check_out = ?, status = ?, updated_at = ? WHERE id = ?`
 	insertEventQuery = `INSERT INTO attendance_events
 		(kind, technician_id, site_code, work_date, at, entry_id, call_id, idempotency_key, actor, reason, recorded_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
@@ -266,7 +281,7 @@ func (s *Store) insertCheckIn(ctx context.Context, tx *sql.Tx, wd string, req le
 	if as.missing() {
 		status = ledger.EntryStatusNeedsReview
 	}
-	e, err := s.insertEntry(ctx, tx, wd, req, at, time.Time{}, status, now)
+	e, err := s.insertAttendanceEntry(ctx, tx, wd, req, at, time.Time{}, status, now)
 	return e, as.missing(), err
 }
 
@@ -281,26 +296,23 @@ func (s *Store) entryFor(ctx context.Context, tx *sql.Tx, tech, site, wd string)
 	return e, true, nil
 }
 
-func (s *Store) insertEntry(ctx context.Context, tx *sql.Tx, wd string, req ledger.AttendanceRequest, in, out time.Time, status ledger.EntryStatus, now time.Time) (ledger.Entry, error) {
-	e := ledger.Entry{WorkDate: wd, TechnicianID: req.TechnicianID, SiteCode: req.SiteCode, CheckIn: in, CheckOut: out, Status: status}
+// insertAttendanceEntry records the entry a request makes, with the
+// trade and role of the technician's assignment at the site.
+func (s *Store) insertAttendanceEntry(ctx context.Context, tx *sql.Tx, wd string, req ledger.AttendanceRequest, in, out time.Time, status ledger.EntryStatus, now time.Time) (ledger.Entry, error) {
+	e := ledger.Entry{WorkDate: wd, TechnicianID: req.TechnicianID, SiteCode: req.SiteCode, CheckIn: utcOrZero(in), CheckOut: utcOrZero(out), Status: status}
 	err := s.row(ctx, tx, assignmentQuery, req.SiteCode, req.TechnicianID).Scan(&e.Trade, &e.Role)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return e, fmt.Errorf("assignment: %w", err)
 	}
-	err = s.row(ctx, tx, insertEntryQuery,
-		wd, e.TechnicianID, e.SiteCode, nullTime(in), nullTime(out), status.String(), e.Trade, e.Role, now).Scan(&e.ID)
-	if err != nil {
-		return e, fmt.Errorf("insert entry: %w", err)
-	}
-	return e, nil
+	return s.insertEntry(ctx, tx, e, now)
 }
 
 func (s *Store) closeEntry(ctx context.Context, tx *sql.Tx, e ledger.Entry, out time.Time, status ledger.EntryStatus, now time.Time) (ledger.Entry, error) {
-	_, err := s.exec(ctx, tx, closeEntryQuery,
-		out.UTC(), status.String(), now, e.ID)
+	closed := e
+	closed.CheckOut, closed.Status = out, status
+	saved, err := s.saveEntry(ctx, tx, e, closed, now)
 	if err != nil {
 		return e, fmt.Errorf("close entry %d: %w", e.ID, err)
 	}
-	e.CheckOut, e.Status = out.UTC(), status
-	return e, nil
+	return saved, nil
 }

@@ -51,7 +51,7 @@ func (s *Store) EntryEvents(ctx context.Context, entryID int64) ([]ledger.Event,
 }
 
 // CorrectEntry sets an entry's times as the contractor says, logging who
-// and why. An exported entry is exported again by the next --only-new.
+// and why. The export feed sends the entry again (saveEntry).
 func (s *Store) CorrectEntry(ctx context.Context, c ledger.Correction) (ledger.Entry, error) {
 	if strings.TrimSpace(c.Actor) == "" || strings.TrimSpace(c.Reason) == "" {
 		return ledger.Entry{}, invalid("correct entry %d: say who and why", c.EntryID)
@@ -117,21 +117,19 @@ func (s *Store) changeEntry(ctx context.Context, id int64, at time.Time, change 
 	var e ledger.Entry
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		e, err = scanEntry(tx.QueryRowContext(ctx, s.q(`SELECT `+entryCols+` FROM work_entries WHERE id = ?`+s.d.ForUpdate), id))
+		before, err := scanEntry(tx.QueryRowContext(ctx, s.q(`SELECT `+entryCols+` FROM work_entries WHERE id = ?`+s.d.ForUpdate), id))
 		if errors.Is(err, sql.ErrNoRows) {
 			return ledger.UnknownEntry(id)
 		}
 		if err != nil {
 			return err
 		}
-		before := entryRecord(e)
+		e = before
 		kind, detail, err := change(&e)
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, s.q(`UPDATE work_entries SET check_in = ?, check_out = ?, status = ?,
-			exported_at = NULL, updated_at = ? WHERE id = ?`),
-			nullTime(e.CheckIn), nullTime(e.CheckOut), e.Status.String(), now, e.ID); err != nil {
+		if e, err = s.saveEntry(ctx, tx, before, e, now); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, s.q(`INSERT INTO attendance_events
@@ -141,7 +139,7 @@ func (s *Store) changeEntry(ctx context.Context, id int64, at time.Time, change 
 		if err != nil {
 			return err
 		}
-		return s.auditEntry(ctx, tx, "entry."+kind, e, before, reason)
+		return s.auditEntry(ctx, tx, "entry."+kind, e, entryRecord(before), reason)
 	})
 	if errors.Is(err, ledger.ErrNotFound) {
 		return ledger.Entry{}, err // says which entry already

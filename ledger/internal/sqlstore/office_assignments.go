@@ -6,14 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/dezura/dezura/ledger"
 	"github.com/dezura/dezura/ledger/audit"
 )
-
-// maxTradeLen bounds an assignment's trade and role in characters.
-const maxTradeLen = 50
 
 func assignmentRecord(a ledger.AssignmentRow) map[string]any {
 	return map[string]any{"site_code": a.SiteCode, "technician_id": a.TechnicianID, "trade": a.Trade, "role": a.Role, "disabled": a.Disabled}
@@ -21,11 +17,11 @@ func assignmentRecord(a ledger.AssignmentRow) map[string]any {
 
 func validateAssignment(a ledger.Assignment) (ledger.Assignment, error) {
 	a.Trade, a.Role = strings.TrimSpace(a.Trade), strings.TrimSpace(a.Role)
-	if utf8.RuneCountInString(a.Trade) > maxTradeLen {
-		return a, ledger.InvalidField("Trade", ledger.RuleTooLong, "assignment of %s: trade is longer than %d characters", a.TechnicianID, maxTradeLen)
+	if why := ledger.CheckText("trade", a.Trade, ledger.MaxTradeLen); why != "" {
+		return a, ledger.InvalidField("Trade", ledger.RuleText, "assign %s to site %s: %s", a.TechnicianID, a.SiteCode, why)
 	}
-	if utf8.RuneCountInString(a.Role) > maxTradeLen {
-		return a, ledger.InvalidField("Role", ledger.RuleTooLong, "assignment of %s: role is longer than %d characters", a.TechnicianID, maxTradeLen)
+	if why := ledger.CheckText("role", a.Role, ledger.MaxRoleLen); why != "" {
+		return a, ledger.InvalidField("Role", ledger.RuleText, "assign %s to site %s: %s", a.TechnicianID, a.SiteCode, why)
 	}
 	return a, nil
 }

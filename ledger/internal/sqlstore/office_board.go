@@ -17,17 +17,18 @@ const entryRowFrom = ` FROM work_entries e JOIN sites s ON s.code = e.site_code 
 
 func scanEntryRow(sc scanner) (ledger.EntryRow, error) {
 	var r ledger.EntryRow
-	var in, out sql.NullTime
-	var status string
-	if err := sc.Scan(&r.ID, &r.WorkDate, &r.TechnicianID, &r.SiteCode, &in, &out, &status, &r.Trade, &r.Role,
-		&r.TechnicianName, &r.SiteName); err != nil {
-		return r, err
-	}
-	r.CheckIn, r.CheckOut = timeOf(in), timeOf(out)
-	var err error
-	r.Status, err = ledger.ParseEntryStatus(status)
+	e, err := scanEntry(extraScan{sc, []any{&r.TechnicianName, &r.SiteName}})
+	r.Entry = e
 	return r, err
 }
+
+// extraScan scans the columns scanEntry reads and then extra ones.
+type extraScan struct {
+	sc    scanner
+	extra []any
+}
+
+func (x extraScan) Scan(dest ...any) error { return x.sc.Scan(append(dest, x.extra...)...) }
 
 // Board is the board of one work date for a page of sc's sites.
 func (s *Store) Board(ctx context.Context, sc ledger.Scope, q ledger.BoardQuery) (ledger.Board, error) {
@@ -128,7 +129,7 @@ func (s *Store) EntriesPage(ctx context.Context, sc ledger.Scope, f ledger.Entry
 	if err := validDates(f); err != nil {
 		return page, err
 	}
-	cond, args := entryWhere(f)
+	cond, args := entryWhere(f, "e")
 	var w where
 	if cond != "" {
 		w.add(strings.TrimPrefix(cond, " WHERE "), args...)

@@ -5,18 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/dezura/dezura/ledger"
 	"github.com/dezura/dezura/ledger/audit"
 )
-
-var ccusSiteIDRe = regexp.MustCompile(`^[0-9]{14}$`)
-
-// maxNameLen bounds names (sites, technicians, users) in characters.
-const maxNameLen = 100
 
 // validateSite checks a site and returns it with its DID in E.164.
 func validateSite(st ledger.Site) (ledger.Site, error) {
@@ -27,11 +20,8 @@ func validateSite(st ledger.Site) (ledger.Site, error) {
 	if st.Name == "" {
 		return st, ledger.InvalidField("Name", ledger.RuleRequired, "site %s: name is empty", st.Code)
 	}
-	if utf8.RuneCountInString(st.Name) > maxNameLen {
-		return st, ledger.InvalidField("Name", ledger.RuleTooLong, "site %s: name is longer than %d characters", st.Code, maxNameLen)
-	}
-	if st.CCUSSiteID != "" && !ccusSiteIDRe.MatchString(st.CCUSSiteID) {
-		return st, ledger.InvalidField("CCUSSiteID", ledger.RuleCCUSSiteID, "site %s: CCUS site ID %q: want 14 digits", st.Code, st.CCUSSiteID)
+	if why := ledger.CheckText("name", st.Name, ledger.MaxSiteNameLen); why != "" {
+		return st, ledger.InvalidField("Name", ledger.RuleText, "site %s: %s", st.Code, why)
 	}
 	if !st.OpensOn.IsZero() && !st.ClosesOn.IsZero() && dateOf(st.ClosesOn) < dateOf(st.OpensOn) {
 		return st, ledger.InvalidField("ClosesOn", ledger.RuleDateOrder, "site %s: closes %s before it opens %s", st.Code, dateOf(st.ClosesOn), dateOf(st.OpensOn))

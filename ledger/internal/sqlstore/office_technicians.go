@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -86,13 +85,11 @@ func (s *Store) technicianRec(ctx context.Context, sc ledger.Scope, id string) r
 // UpdateTechnician changes a technician's name and language.
 func (s *Store) UpdateTechnician(ctx context.Context, sc ledger.Scope, t ledger.Technician) error {
 	name := strings.TrimSpace(t.Name)
-	switch {
-	case name == "":
-		return ledger.InvalidField("Name", ledger.RuleRequired, "technician %s: name is empty", t.ID)
-	case utf8.RuneCountInString(name) > maxNameLen:
-		return ledger.InvalidField("Name", ledger.RuleTooLong, "technician %s: name is longer than %d characters", t.ID, maxNameLen)
-	case t.Language != "ja" && t.Language != "en":
-		return ledger.InvalidField("Language", ledger.RuleLanguage, "technician %s: language %q: want ja or en", t.ID, t.Language)
+	if t.Language == "" {
+		return ledger.InvalidField("Language", ledger.RuleLanguage, "technician %s: language: want ja or en", t.ID)
+	}
+	if err := ValidateTechnician(ledger.TechnicianImport{Technician: ledger.Technician{ID: t.ID, Name: name, Language: t.Language}}); err != nil {
+		return err
 	}
 	return change(ctx, s, sc, s.technicianRec(ctx, sc, t.ID), "technician.update", func(_ *sql.Tx, r *ledger.TechnicianRow) error {
 		r.Name, r.Language = name, t.Language
@@ -115,7 +112,7 @@ func (s *Store) SetTechnicianDisabled(ctx context.Context, sc ledger.Scope, id s
 func (s *Store) SetSecurityCode(ctx context.Context, sc ledger.Scope, id, code string) error {
 	hash := ""
 	if code != "" {
-		if !securityCodeRe.MatchString(code) {
+		if field, _ := technicianField(ledger.TechnicianImport{Technician: ledger.Technician{ID: id, Name: "x"}, SecurityCode: code}); field == "SecurityCode" {
 			return ledger.InvalidField("SecurityCode", ledger.RuleSecurityCode, "technician %s: security code: want 4 digits", id)
 		}
 		h, err := bcrypt.GenerateFromPassword([]byte(code), securityCodeCost)

@@ -64,7 +64,7 @@ func (s *Store) exec(ctx context.Context, tx *sql.Tx, query string, args ...any)
 var preparedQueries = []string{
 	phoneTechnicianQuery, technicianQuery, siteQuery, lastSiteQuery, dayEventsQuery,
 	entryForQuery, assignmentQuery, siteHasAssignmentsQuery, replayedQuery,
-	codeLockQuery, codeAttemptsQuery, insertEntryQuery, closeEntryQuery, insertEventQuery, insertCallQuery,
+	codeLockQuery, codeAttemptsQuery, insertEntryQuery, saveEntryQuery, enqueueQuery, insertEventQuery, insertCallQuery,
 }
 
 // prepareAll prepares preparedQueries where the dialect asks for it (New

@@ -116,10 +116,11 @@ func (s *Store) UndoAttendance(ctx context.Context, eventID int64, actor, reason
 		if n > 0 {
 			return invalid("event %d is already undone", eventID)
 		}
-		e, err = scanEntry(tx.QueryRowContext(ctx, s.q(`SELECT `+entryCols+` FROM work_entries WHERE id = ?`+s.d.ForUpdate), ev.EntryID))
+		before, err := scanEntry(tx.QueryRowContext(ctx, s.q(`SELECT `+entryCols+` FROM work_entries WHERE id = ?`+s.d.ForUpdate), ev.EntryID))
 		if err != nil {
 			return fmt.Errorf("entry %d: %w", ev.EntryID, err)
 		}
+		e = before
 		if ev.Kind == ledger.ActionCheckIn.String() {
 			e.Status = ledger.EntryStatusCancelled
 		} else {
@@ -131,12 +132,11 @@ func (s *Store) UndoAttendance(ctx context.Context, eventID int64, actor, reason
 			switch {
 			case e.CheckIn.IsZero() && prev.IsZero():
 				e.Status = ledger.EntryStatusCancelled
-			case prev.IsZero() && (e.Status == ledger.EntryStatusClosed || e.Status == ledger.EntryStatusExported):
+			case prev.IsZero() && e.Status == ledger.EntryStatusClosed:
 				e.Status = ledger.EntryStatusOpen // a needs_review entry stays for the contractor
 			}
 		}
-		if _, err := tx.ExecContext(ctx, s.q(`UPDATE work_entries SET check_out = ?, status = ?, exported_at = NULL, updated_at = ? WHERE id = ?`),
-			nullTime(e.CheckOut), e.Status.String(), now, e.ID); err != nil {
+		if e, err = s.saveEntry(ctx, tx, before, e, now); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, s.q(`INSERT INTO attendance_events
