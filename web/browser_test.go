@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/dezura/dezura/ledger"
+	"github.com/dezura/dezura/web"
 	"github.com/dezura/dezura/web/browsertest"
 )
 
@@ -205,4 +206,33 @@ func TestBrowserTenantIsolation(t *testing.T) {
 	wantText(t, phone, ".problem", "見つかりません")
 	do(t, phone, chromedp.Navigate(c.url+"/sites/"+a.Site+"/edit"), chromedp.WaitVisible(chromedp.CSS(".problem")))
 	wantText(t, phone, ".problem", "この操作はできません")
+}
+
+// The board updates itself on a phone without a reload: a check-out
+// recorded meanwhile shows within the refresh interval.
+func TestBrowserBoardRefreshes(t *testing.T) {
+	c := newConsole(t, "sqlite", func(cfg *web.Config) { cfg.BoardRefresh = time.Second })
+	a := c.ts.A
+	ctx := browsertest.New(t, browsertest.Phone)
+	c.signInBrowser(t, ctx, "foreman.a", password, "#board")
+	wantText(t, ctx, "#site-"+a.Site, "退場済み (1)")
+	do(t, ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := chromedp.Evaluate[bool]("window.dezuraOldPage = true")(ctx, tg)
+		return err
+	}))
+	today, _ := ledger.ParseWorkDate(day)
+	if _, err := c.db.RecordAttendance(t.Context(), ledger.AttendanceRequest{TechnicianID: a.Worker, SiteCode: a.Site,
+		Action: ledger.ActionCheckOut, At: today.Add(17 * time.Hour), IdempotencyKey: "refresh"}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(textOf(t, ctx, "#site-"+a.Site), "退場済み (2)") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the board did not update: %s", textOf(t, ctx, "#site-"+a.Site))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if same, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("window.dezuraOldPage === true")); err != nil || !same {
+		t.Errorf("the page was reloaded instead of updated in place (%v)", err)
+	}
 }

@@ -67,6 +67,7 @@ type serveConfig struct {
 	BillingLeaderInterval time.Duration `name:"billing-leader-interval" default:"${billing_leader_interval}" help:"with several nodes on one PostgreSQL only the leader runs billing: how often a node tries to become it, and the leader checks it still is"`
 	IssuerName            string        `name:"issuer-name" placeholder:"NAME" help:"invoice issuer name (qualified invoices); the scheduler runs only with both issuer flags"`
 	IssuerReg             string        `name:"issuer-registration" placeholder:"T0000000000000" help:"invoice issuer registration number, T and 13 digits"`
+	consoleFlags          `embed:""`
 }
 
 // serveCmd is `dezura serve`: serveConfig from the command line, checked
@@ -82,6 +83,7 @@ func (c *serveCmd) Validate(kctx *kong.Context) error {
 			c.DB = fmt.Sprint(kctx.FlagValue(f))
 		}
 	}
+	c.webDefault(kctx)
 	return c.serveConfig.Validate()
 }
 
@@ -142,6 +144,7 @@ func (c *serveConfig) Validate() error {
 		errs = append(errs, fmt.Errorf("--session-expires %v: at least 90s (RFC 4028 Min-SE)", c.SessionExpires))
 	}
 	errs = append(errs, c.validateTrunk()...)
+	errs = append(errs, c.validateWeb()...)
 	if c.BillingAt == "" {
 		errs = append(errs, errors.New(`--billing-at is empty: give a cron spec such as "0 3 * * *", or "off"`))
 	}
@@ -204,6 +207,7 @@ func (c *serveCmd) Run(ctx context.Context, o *output) error {
 	if svc.http != nil {
 		o.Printf("  HTTP tcp %s (/metrics, /healthz, /readyz)\n", svc.http.Addr())
 	}
+	svc.console.print(o)
 	if cfg.Demo {
 		o.Printf("demo data: site 1234, technician 12345678901234, phone 090-1234-5678; foreman phone 090-1234-0000 with a crew of three\n")
 	}
@@ -269,8 +273,9 @@ type service struct {
 	db        ledger.DB
 	spoolDone chan struct{}
 	sip       *sip.Server
-	http      *httpServer   // nil without --http
-	serveDone chan struct{} // closed when Serve has returned serveErr
+	http      *httpServer    // nil without --http
+	console   *consoleServer // nil without --web
+	serveDone chan struct{}  // closed when Serve has returned serveErr
 	serveErr  error
 	cancel    context.CancelFunc // ends Serve
 	logger    *slog.Logger
@@ -466,6 +471,9 @@ func (s *service) startAround(ctx context.Context, cfg serveConfig, metrics *ser
 		}
 		s.http = h
 	}
+	if err := s.startConsole(ctx, cfg); err != nil {
+		return err
+	}
 	return s.startBilling(ctx, cfg, metrics)
 }
 
@@ -484,6 +492,13 @@ func (s *service) teardown(billingWait time.Duration) error {
 		bctx, cancel := context.WithTimeout(context.Background(), billingWait)
 		if berr := s.stopBilling(bctx); berr != nil && err == nil {
 			err = fmt.Errorf("stop billing: %w", berr)
+		}
+		cancel()
+	}
+	if s.console != nil {
+		hctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if herr := s.console.http.Close(hctx); herr != nil {
+			s.logger.Warn("console server close", "error", herr)
 		}
 		cancel()
 	}

@@ -228,3 +228,18 @@ func (s *Service) UsersPage(ctx context.Context, sc ledger.Scope, lq ledger.List
 	}
 	return page, nil
 }
+
+// ScopedUserByLogin returns the account with login name login that sc
+// manages; any other is not found.
+func (s *Service) ScopedUserByLogin(ctx context.Context, sc ledger.Scope, login string) (User, error) {
+	login = NormalizeLogin(login)
+	cond, args := userScope(sc)
+	u, err := scanUser(s.h.SQL().QueryRowContext(ctx, s.q(`SELECT `+userCols+` FROM users u WHERE u.login = ? AND `+cond), append([]any{login}, args...)...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, ledger.NotFound(nil, "there is no account %q (list them with: dezura user list --all)", login)
+	}
+	if err != nil {
+		return u, fmt.Errorf("look up user %s: %w", login, err)
+	}
+	return u, nil
+}
