@@ -183,7 +183,7 @@ var migrations = []sqldb.Migration{
 	{Version: 8, Name: "office screens: the board's review list, phones and crews by technician", Stmts: []string{
 		// The board and the review queue read a site's entries that need
 		// review; few of millions do.
-		`CREATE INDEX work_entries_review ON work_entries(site_code, work_date) WHERE status = 'needs_review'`,
+		`CREATE INDEX work_entries_review ON work_entries(work_date, site_code) WHERE status = 'needs_review'`,
 		// A contractor's phones are found through its technicians.
 		`CREATE INDEX phones_technician ON phones(technician_id)`,
 		`CREATE INDEX phones_contractor ON phones(contractor_id)`,
