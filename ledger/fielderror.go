@@ -45,6 +45,7 @@ const (
 	RulePhone        = "phone"         // not a phone number
 	RuleDate         = "date"          // not YYYY-MM-DD
 	RuleTooLong      = "too_long"      // longer than the field takes
+	RuleDigits       = "digits"        // digits only
 	RuleText         = "text"          // too long, or a character the field cannot take (CheckText)
 	RuleUnknown      = "unknown"       // names a record that is not registered (or not the caller's)
 )

@@ -39,6 +39,7 @@ var catalogue = map[string][2]string{
 	"rule.security_code":     {"セキュリティコードはカード裏面の4桁の数字で入力してください。", "Enter the 4-digit security code from the back of the card."},
 	"rule.language":          {"日本語か英語を選んでください。", "Choose Japanese or English."},
 	"rule.contractor_id":     {"事業者IDは英数字と . _ - で入力してください。", "Use letters, digits, '.', '_' or '-' for the contractor ID."},
+	"rule.digits":            {"数字だけで入力してください（ハイフンや空白は不要です）。", "Use digits only (no hyphens or spaces)."},
 	"rule.date_order":        {"終了日が開始日より前になっています。日付を確かめてください。", "The end date is before the start date. Check the dates."},
 	"rule.phone":             {"電話番号として読めません。090-1234-5678 のように入力してください。", "This is not a phone number. Enter it like 090-1234-5678."},
 	"rule.date":              {"日付として読めません。2026-12-05 のように入力するか、カレンダーから選んでください。", "This is not a date. Enter it like 2026-12-05 or pick it from the calendar."},
@@ -150,5 +151,6 @@ var catalogue = map[string][2]string{
 	"action.user.password":    {"パスワードを変更", "changed the password"},
 	"action.entry.correction": {"就業履歴を修正", "corrected the entry"}, "action.entry.cancel": {"就業履歴を取消", "cancelled the entry"},
 	"action.contractor.add": {"事業者を登録", "added the contractor"}, "action.contractor.disable": {"事業者を無効化", "disabled the contractor"},
+	"action.site.ccus_id": {"CCUS現場IDを変更", "changed the CCUS site ID"}, "action.contractor.ccus_id": {"CCUS事業者IDを変更", "changed the CCUS business ID"},
 	"action.demo.seed": {"デモデータを登録", "added the demo data"},
 }

@@ -26,6 +26,9 @@ func validateSite(st ledger.Site) (ledger.Site, error) {
 	if !st.OpensOn.IsZero() && !st.ClosesOn.IsZero() && dateOf(st.ClosesOn) < dateOf(st.OpensOn) {
 		return st, ledger.InvalidField("ClosesOn", ledger.RuleDateOrder, "site %s: closes %s before it opens %s", st.Code, dateOf(st.ClosesOn), dateOf(st.OpensOn))
 	}
+	if err := checkCCUSID(siteCCUSID, st.Code, st.CCUSSiteID); err != nil {
+		return st, err
+	}
 	if st.DID != "" {
 		did, err := ledger.NormalizePhone(st.DID)
 		if err != nil {
@@ -149,6 +152,13 @@ func (s *Store) UpdateSite(ctx context.Context, sc ledger.Scope, st ledger.Site)
 		}
 		if err := s.checkDID(ctx, tx, cur.Code, next.DID); err != nil {
 			return err
+		}
+		if next.CCUSSiteID != cur.CCUSSiteID {
+			// The export feed's reader holds the site's entries with the
+			// old ID: they are due again, as SetSiteCCUSID makes them.
+			if err := s.resend(ctx, tx, siteCCUSID.held, cur.Code, s.now().UTC()); err != nil {
+				return err
+			}
 		}
 		*cur = next
 		return nil
