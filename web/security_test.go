@@ -36,7 +36,7 @@ func TestCSRFRefusedOnEveryChange(t *testing.T) {
 					b = anon
 					w.form = url.Values{"Login": {"admin.a"}, "Password": {password}, "lang": {"en"}}
 				}
-				for name, token := range map[string][]string{"no token": nil, "wrong token": {"x" + b.csrf[1:]}, "another session's token": {other.csrf}, "empty": {""}} {
+				for name, token := range map[string][]string{"no token": nil, "wrong token": {access.NewToken()}, "another session's token": {other.csrf}, "empty": {""}} {
 					form := url.Values{}
 					for k, vs := range w.form {
 						form[k] = vs
