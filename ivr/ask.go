@@ -13,8 +13,12 @@ func (s *session) spec(max int, term byte) GatherSpec {
 }
 
 // question is what ask plays: the prompt, and the longer version of it
-// for a retry ("" plays the prompt again).
-type question struct{ prompt, long string }
+// for a retry ("" plays the prompt again), then more clips said after
+// either on every try (the rest of a menu).
+type question struct {
+	prompt, long string
+	more         []string
+}
 
 // ask plays q (after lead) and gathers an entry, up to MaxTries times; a
 // retry plays what was wrong and then the long version of the prompt.
@@ -22,6 +26,13 @@ type question struct{ prompt, long string }
 // says what was wrong.
 func (s *session) ask(ctx context.Context, q question, spec GatherSpec, lead []string,
 	check func(digits string) (string, error)) (string, error) {
+	return s.askEntry(ctx, q, spec, lead, func(res gatherResult) (string, error) { return check(res.digits) })
+}
+
+// askEntry is ask for a check that needs to know how the entry ended
+// (with the terminator, or by a pause) or whether it took a prefix.
+func (s *session) askEntry(ctx context.Context, q question, spec GatherSpec, lead []string,
+	check func(res gatherResult) (string, error)) (string, error) {
 	pre := lead
 	noInput := 0
 	for try := 1; try <= s.f.cfg.MaxTries; try++ {
@@ -29,7 +40,7 @@ func (s *session) ask(ctx context.Context, q question, spec GatherSpec, lead []s
 		if try > 1 && q.long != "" {
 			prompt = q.long
 		}
-		clips, err := s.clips(append(pre, prompt)...)
+		clips, err := s.clips(append(append(pre, prompt), q.more...)...)
 		if err != nil {
 			return "", err
 		}
@@ -43,7 +54,7 @@ func (s *session) ask(ctx context.Context, q question, spec GatherSpec, lead []s
 			s.lastWrong = prompts.NoInput
 			continue
 		}
-		wrong, err := check(res.digits)
+		wrong, err := check(res)
 		if err != nil {
 			return "", err
 		}
@@ -53,6 +64,7 @@ func (s *session) ask(ctx context.Context, q question, spec GatherSpec, lead []s
 		// A mistake often comes with stray keys behind it: start the next
 		// try clean rather than let them cascade.
 		s.flushKeys()
+		spec.Prefix = 0 // a retry is a fresh entry
 		s.log.Info("entry rejected", "prompt", q.prompt, "reason", wrong, "try", try)
 		pre = []string{wrong}
 		s.lastWrong = wrong
@@ -64,8 +76,9 @@ func (s *session) ask(ctx context.Context, q question, spec GatherSpec, lead []s
 }
 
 type gatherResult struct {
-	outcome GatherOutcome
-	digits  string
+	outcome  GatherOutcome
+	digits   string
+	prefixed bool // digits start with GatherSpec.Prefix
 }
 
 // gather plays clips and collects keys as the gatherer says, until it is
@@ -73,11 +86,17 @@ type gatherResult struct {
 // are taken first, as if keyed during the prompt.
 func (s *session) gather(ctx context.Context, clips []*prompts.Clip, spec GatherSpec) (gatherResult, error) {
 	g := newGatherer(spec)
+	s.tracePrompt(clips)
 	played := s.call.Play(clips)
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	defer timer.Stop()
-	var timerC <-chan time.Time
+	var timerC, prefixC <-chan time.Time
+	if spec.Prefix != 0 {
+		pt := time.NewTimer(spec.PrefixWindow)
+		defer pt.Stop()
+		prefixC = pt.C
+	}
 	for {
 		var st gatherStep
 		if len(s.pending) > 0 {
@@ -99,6 +118,9 @@ func (s *session) gather(ctx context.Context, clips []*prompts.Clip, spec Gather
 			case <-timerC:
 				timerC = nil
 				st = g.step(gatherEvent{kind: evTimeout})
+			case <-prefixC:
+				prefixC = nil
+				st = g.step(gatherEvent{kind: evPrefixExpired})
 			}
 		}
 		if st.stopPrompt {
@@ -116,7 +138,9 @@ func (s *session) gather(ctx context.Context, clips []*prompts.Clip, spec Gather
 			if played != nil {
 				s.call.StopPlayback()
 			}
-			return gatherResult{outcome: st.outcome, digits: st.digits}, nil
+			res := gatherResult{outcome: st.outcome, digits: st.digits, prefixed: st.prefixed}
+			s.traceEntry(spec, res)
+			return res, nil
 		}
 	}
 }

@@ -25,6 +25,10 @@ type Call interface {
 	// ArrivedAt is when the INVITE arrived (zero if not known); the call
 	// record's arrival time.
 	ArrivedAt() time.Time
+	// Withheld reports that the caller asked for his number not to be
+	// shown (RFC 3323 privacy, an anonymous From): it may still identify a
+	// registered phone, but is never registered from the call.
+	Withheld() bool
 	// Play starts playing clips one after another, replacing whatever was
 	// playing. The returned channel is closed when the playlist has been
 	// played out or was stopped. Between playlists the call sends silence.
@@ -42,4 +46,9 @@ type Call interface {
 	Hangup() error
 	// Done is closed when the call has ended, by either side.
 	Done() <-chan struct{}
+	// EndCause says why the call ended, "" while it is up: "remote_bye"
+	// (the caller hung up), "hangup" (Hangup), "rtp_timeout",
+	// "session_expired", "shutdown". It is set before Done is closed and
+	// before the flow's context is cancelled.
+	EndCause() string
 }

@@ -36,8 +36,36 @@ type fakeCall struct {
 	stopped int // playlists stopped early
 	stop    chan struct{}
 	hungUp  bool
+	cause   string // EndCause: "hangup" (the flow's), "remote_bye" (the script's)
 	wg      sync.WaitGroup
+
+	withheld bool
+	// groups, when set, are keyed instead of a script, as the simulator
+	// does: each group when a playlist that started after the previous
+	// group ends (timing keyAfter), or as it starts (keyEarly); with
+	// keyAhead all groups at once as the first playlist starts.
+	groups []string
+	timing keyTiming
+	fresh  bool // a playlist started since the last group was keyed
 }
+
+// keyTiming is when a scripted caller keys his groups.
+type keyTiming uint8
+
+const (
+	keyScript keyTiming = iota // reactions
+	keyAhead                   // everything at full speed as the first prompt starts
+	keyEarly                   // each group as a prompt starts
+	keyAfter                   // each group after a prompt has ended
+)
+
+func (k keyTiming) String() string {
+	return [...]string{"script", "typed ahead", "during each prompt", "after each prompt"}[k]
+}
+
+// afterPromptPause is how long after a prompt a caller who waits for its
+// end starts keying.
+const afterPromptPause = 300 * time.Millisecond
 
 // fakeCallIDs numbers fake calls: every call has its own Call-ID, as on
 // the wire (the ledger's idempotency keys are made from it).
@@ -60,7 +88,41 @@ func (c *fakeCall) Called() string        { return c.called }
 func (c *fakeCall) Keys() <-chan byte     { return c.keys }
 func (c *fakeCall) Done() <-chan struct{} { return c.done }
 func (c *fakeCall) DTMFTransport() string { return "rfc4733" }
+func (c *fakeCall) Withheld() bool        { return c.withheld }
 func (c *fakeCall) ArrivedAt() time.Time  { return time.Time{} } // the flow's clock stands in
+
+func (c *fakeCall) EndCause() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.cause
+}
+
+// newGroupCall is a caller who keys groups with the given timing.
+func newGroupCall(caller, called string, timing keyTiming, groups ...string) *fakeCall {
+	c := newFakeCallTo(caller, called)
+	c.groups, c.timing = groups, timing
+	return c
+}
+
+// nextGroups returns what to key as a playlist starts (early), or as it
+// ends naturally (!early), and consumes it. Called with mu held.
+func (c *fakeCall) nextGroups(early bool) string {
+	if len(c.groups) == 0 {
+		return ""
+	}
+	switch {
+	case c.timing == keyAhead && early:
+		all := strings.Join(c.groups, "")
+		c.groups = nil
+		return all
+	case c.timing == keyEarly && early, c.timing == keyAfter && !early && c.fresh:
+		g := c.groups[0]
+		c.groups = c.groups[1:]
+		c.fresh = false
+		return g
+	}
+	return ""
+}
 
 func (c *fakeCall) Play(clips []*prompts.Clip) <-chan struct{} {
 	c.mu.Lock()
@@ -80,6 +142,10 @@ func (c *fakeCall) Play(clips []*prompts.Clip) <-chan struct{} {
 	if r != nil && r.during {
 		c.press(r.keys)
 	}
+	if g := c.nextGroups(true); g != "" {
+		c.press(g)
+	}
+	c.fresh = true
 	played, stop := make(chan struct{}), make(chan struct{})
 	c.stop = stop
 	c.wg.Add(1)
@@ -95,11 +161,22 @@ func (c *fakeCall) Play(clips []*prompts.Clip) <-chan struct{} {
 		case <-c.done:
 		}
 		close(played)
+		if natural && c.timing == keyAfter {
+			c.mu.Lock()
+			g := c.nextGroups(false)
+			c.mu.Unlock()
+			if g != "" {
+				// A caller who waits for the end of a prompt hears its
+				// silence first (the simulator waits 700 ms).
+				time.Sleep(afterPromptPause)
+				c.press(g)
+			}
+		}
 		if r == nil || r.during || !natural {
 			return
 		}
 		if r.hangup {
-			c.end()
+			c.endBy("remote_bye")
 			return
 		}
 		c.press(r.keys)
@@ -134,11 +211,21 @@ func (c *fakeCall) Hangup() error {
 	c.mu.Lock()
 	c.hungUp = true
 	c.mu.Unlock()
-	c.end()
+	c.endBy("hangup")
 	return nil
 }
 
-func (c *fakeCall) end() { c.doneOnce.Do(func() { close(c.done) }) }
+// endBy ends the call once, saying why (before Done is closed, as sip.Call).
+func (c *fakeCall) endBy(cause string) {
+	c.doneOnce.Do(func() {
+		c.mu.Lock()
+		if c.cause == "" { // set by whoever ended it first, as in sip.Call
+			c.cause = cause
+		}
+		c.mu.Unlock()
+		close(c.done)
+	})
+}
 
 // wait waits for the playback goroutines.
 func (c *fakeCall) wait() { c.wg.Wait() }

@@ -30,6 +30,17 @@ type Config struct {
 	// MaxStatusReadbacks bounds how often one call may hear today's
 	// entries (default 3).
 	MaxStatusReadbacks int
+	// ChoiceWindow is how long after a 1 or 2 at the last-site offer the
+	// flow waits for another key before taking it as the answer: keys that
+	// follow sooner are a site code (default 1 s).
+	ChoiceWindow time.Duration
+	// ReverseGuard: a check-out asked for within this long of the day's
+	// check-in at the same site is confirmed first ("press 2 again"), so a
+	// habit repeated by mistake does not undo the morning (default 30 min).
+	ReverseGuard time.Duration
+	// PhoneOfferWindow is how long the flow waits for the 1 after offering
+	// to register the calling phone (default 4 s).
+	PhoneOfferWindow time.Duration
 	// Now is the clock (default time.Now); work dates and call records use it.
 	Now func() time.Time
 	// NormalizePhone turns a presented caller number into E.164 (default
@@ -66,6 +77,15 @@ func (c *Config) setDefaults() {
 	if c.MaxStatusReadbacks <= 0 {
 		c.MaxStatusReadbacks = 3
 	}
+	if c.ChoiceWindow <= 0 {
+		c.ChoiceWindow = time.Second
+	}
+	if c.ReverseGuard <= 0 {
+		c.ReverseGuard = 30 * time.Minute
+	}
+	if c.PhoneOfferWindow <= 0 {
+		c.PhoneOfferWindow = 4 * time.Second
+	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -85,6 +105,8 @@ type Flow struct {
 	cfg     Config
 	db      Ledger
 	prompts Prompts
+	// refusals bounds the call records of refused calls written at once.
+	refusals chan struct{}
 }
 
 // flowClips are the clips the flow plays; New checks each exists in the
@@ -103,6 +125,9 @@ var flowClips = []string{
 	prompts.Undone, prompts.ForemanEnterID, prompts.ForemanNext, prompts.ForemanDone,
 	prompts.TodaysEntries, prompts.NoEntriesToday, prompts.EntryCancelled,
 	prompts.NothingToCancel, prompts.CountRegistered,
+	prompts.PressHash, prompts.ThisSiteOffer, prompts.ConfirmCheckOut, prompts.NotRegistered,
+	prompts.PhoneRegisterOffer, prompts.PhoneRegistered, prompts.PhoneRemoveOffer, prompts.PhoneRemoveConfirm,
+	prompts.PhoneRemoved, prompts.CrewNumberIs,
 }
 
 // New returns a flow over the ledger and the prompts: the one-call path,
@@ -119,7 +144,7 @@ func New(cfg Config, db Ledger, p Prompts) (*Flow, error) {
 			return nil, fmt.Errorf("ivr: digit prompts: %w", err)
 		}
 	}
-	return &Flow{cfg: cfg, db: db, prompts: p}, nil
+	return &Flow{cfg: cfg, db: db, prompts: p, refusals: make(chan struct{}, maxRefusalWrites)}, nil
 }
 
 // session is the state of one call.
@@ -138,6 +163,16 @@ type session struct {
 	// langChosen: the caller picked the language in this call (9 at the
 	// greeting); it then wins over the technician's stored one.
 	langChosen bool
+	// callerE164 is the calling number in E.164, "" when it is withheld
+	// or not a number (a SIP client's user name): such a caller is an
+	// unknown phone, and nothing is looked up or offered for it.
+	callerE164 string
+	// codeOK: the caller proved who he is with his security code in this
+	// call (he may then register the phone he calls from).
+	codeOK bool
+	// ownPhone: the caller was recognised by a number he registered
+	// himself (he may remove it: menu 5).
+	ownPhone bool
 }
 
 // Handle runs the flow for one answered call and returns when the call is
@@ -150,10 +185,12 @@ func (f *Flow) Handle(ctx context.Context, call Call) {
 	if at := call.ArrivedAt(); !at.IsZero() {
 		s.rec.ArrivedAt = at
 	}
+	s.rec.Caller = call.Caller()
 	if e164, err := f.cfg.NormalizePhone(call.Caller()); err == nil {
 		s.rec.Caller = e164
-	} else {
-		s.rec.Caller = call.Caller()
+		if !call.Withheld() {
+			s.callerE164 = e164
+		}
 	}
 	if e164, err := f.cfg.NormalizePhone(call.Called()); err == nil {
 		s.rec.Called = e164
@@ -163,20 +200,65 @@ func (f *Flow) Handle(ctx context.Context, call Call) {
 	s.log.Info("flow started")
 
 	outcome, reason := s.run(ctx)
+	select {
+	case <-call.Done():
+	default:
+		s.hangup() // every path ends the call; then it says why it ended
+	}
 	s.rec.Outcome, s.rec.Reason = outcome.String(), reason
+	s.rec.EndReason = endReasonOf(call.EndCause(), reason).String()
 	s.rec.EndedAt = f.cfg.Now()
 	s.rec.DTMFTransport = call.DTMFTransport()
 	s.rec.Language = s.lang
-	// The call record is written even if ctx was cancelled (shutdown): the
-	// flow has already ended; give the store a short, separate deadline.
+	f.writeRecord(ctx, s.log, s.rec)
+	s.log.Info("call ended", "outcome", outcome, "reason", reason, "end_reason", s.rec.EndReason, "entries", len(s.rec.EntryIDs))
+}
+
+// writeRecord writes a call record even if ctx was cancelled (the call has
+// ended): with a short, separate deadline.
+func (f *Flow) writeRecord(ctx context.Context, log *slog.Logger, rec ledger.CallRecord) {
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	if err := f.db.RecordCall(wctx, s.rec); err != nil {
+	if err := f.db.RecordCall(wctx, rec); err != nil {
 		// Logged, not returned: the caller is gone and nothing can be retried
 		// on their behalf; the attendance entry (if any) is already durable.
-		s.log.Error("write call record", "err", err)
+		log.Error("write call record", "err", err)
 	}
-	s.log.Info("call ended", "outcome", outcome, "reason", reason, "entries", len(s.rec.EntryIDs))
+}
+
+// maxRefusalWrites bounds the records of refused calls written at once:
+// refusals come when the service is busiest, and the count of refusals is
+// in the metrics anyway.
+const maxRefusalWrites = 4
+
+// RefusedCall is a call the SIP layer refused before answering it.
+type RefusedCall struct {
+	CallID, Caller, Called string
+	At                     time.Time
+	Reason                 EndReason // EndOverload, or EndShutdown while draining
+}
+
+// Refused writes the call record of a refused call (outcome refused), unless
+// maxRefusalWrites are being written already.
+func (f *Flow) Refused(ctx context.Context, r RefusedCall) {
+	log := f.cfg.Logger.With("call_id", r.CallID)
+	select {
+	case f.refusals <- struct{}{}:
+		defer func() { <-f.refusals }()
+	default:
+		log.Debug("refused call not recorded: records of refusals already being written", "end_reason", r.Reason)
+		return
+	}
+	rec := ledger.CallRecord{CallID: r.CallID, Caller: r.Caller, Called: r.Called, ArrivedAt: r.At, EndedAt: r.At,
+		Outcome: OutcomeRefused.String(), EndReason: r.Reason.String()}
+	if e164, err := f.cfg.NormalizePhone(r.Caller); err == nil {
+		rec.Caller = e164
+	}
+	if e164, err := f.cfg.NormalizePhone(r.Called); err == nil {
+		rec.Called = e164
+	}
+	f.writeRecord(ctx, log, rec)
+	log.Info("call refused", "end_reason", r.Reason)
 }
 
 // run is the flow from greeting to hang-up, top to bottom like a dialplan.
@@ -186,34 +268,30 @@ func (s *session) run(ctx context.Context) (Outcome, string) {
 	// 0. What the dialled and the calling numbers say, before a word is
 	// played: a site's own number, a registered technician, a foreman.
 	didSite, hasDID := s.siteByDID(ctx)
-	tech, err := s.f.db.TechnicianByPhone(ctx, s.rec.Caller)
-	registered := err == nil && !tech.Disabled
-	if err != nil && !notFound(err) {
-		return s.fail(ctx, fmt.Errorf("look up caller: %w", err))
+	tech, registered, err := s.technicianByPhone(ctx)
+	if err != nil {
+		return s.fail(ctx, err)
 	}
-	if registered {
-		s.identified(tech, "identified_by_phone")
-		if hasDID {
-			// 1a. The one-call path: no keys at all.
-			return s.oneCall(ctx, tech, didSite)
-		}
+	if registered && hasDID {
+		// 1a. The one-call path: no keys at all.
+		return s.oneCall(ctx, tech, didSite)
 	}
 	foreman, isForeman := s.foremanPhone(ctx, registered)
 
 	// 1. Greeting: short for a caller we know (his language is stored),
 	// else with "For English, press 9".
-	lead, err := s.greet(ctx, registered)
+	lead, nine, err := s.greet(ctx, registered)
 	if err != nil {
 		return s.fail(ctx, err)
 	}
 	if isForeman {
-		return s.foreman(ctx, foreman, didSite, hasDID, lead)
+		return s.foreman(ctx, foreman, didSite, hasDID, lead, nine)
 	}
 
 	// 2. Who is calling: the 14-digit technician ID and, from a phone that
 	// is not registered, the security code on the back of the CCUS card.
 	if !registered {
-		tech, err = s.askTechnician(ctx, lead)
+		tech, err = s.askTechnician(ctx, lead, nine)
 		lead = nil
 		if err != nil {
 			return s.fail(ctx, err)
@@ -224,22 +302,42 @@ func (s *session) run(ctx context.Context) (Outcome, string) {
 		}
 	}
 
-	// 3. Which site: the dialled site, the last site (1), or a site code.
-	var site ledger.Site
-	if hasDID {
-		site = didSite
-		s.step("site_by_did")
-	} else {
-		site, err = s.chooseSite(ctx, tech, lead)
-		if err != nil {
-			return s.fail(ctx, err)
-		}
-		s.step("site")
+	// 3. Which site: the dialled site or the last site (1), or a site code.
+	offered, offer := s.offeredSite(ctx, tech, didSite, hasDID)
+	site, err := s.chooseSite(ctx, offered, offer, lead)
+	if err != nil {
+		return s.fail(ctx, err)
 	}
 	s.rec.SiteCode = site.Code
 
 	// 4. Check-in, check-out, today's entries, cancel the last entry.
 	return s.menu(ctx, tech, site)
+}
+
+// technicianByPhone finds the technician registered to the calling
+// number; a withheld or non-numeric number is nobody's.
+func (s *session) technicianByPhone(ctx context.Context) (ledger.Technician, bool, error) {
+	if s.callerE164 == "" {
+		s.step("caller_unknown_form")
+		return ledger.Technician{}, false, nil
+	}
+	tech, err := s.f.db.TechnicianByPhone(ctx, s.callerE164)
+	switch {
+	case notFound(err):
+		s.traceLedger("technician_by_phone", "found", false)
+		return tech, false, nil
+	case err != nil:
+		return tech, false, fmt.Errorf("look up caller: %w", err)
+	case tech.Disabled:
+		s.traceLedger("technician_by_phone", "found", true, "disabled", true)
+		return tech, false, nil
+	}
+	s.traceLedger("technician_by_phone", "technician", tech.ID)
+	s.identified(tech, "identified_by_phone")
+	if p, err := s.f.db.Phone(ctx, s.callerE164); err == nil {
+		s.ownPhone = p.Source == ledger.PhoneSourceSelf && p.TechnicianID == tech.ID
+	}
+	return tech, true, nil
 }
 
 // identified records who the caller is and switches to his language.
@@ -270,29 +368,53 @@ func (s *session) siteByDID(ctx context.Context) (ledger.Site, bool) {
 
 // greet plays the greeting. A known caller hears the short one, as the
 // lead of the next prompt; anyone else hears the full greeting and "For
-// English, press 9", and a 9 then switches the call to English.
-func (s *session) greet(ctx context.Context, known bool) ([]string, error) {
+// English, press 9", and a 9 then switches the call to English. The 9 is
+// returned too: keys that follow it at once may make it the first digit
+// of the next entry instead (an ID that starts with 9; see nineSpec).
+func (s *session) greet(ctx context.Context, known bool) ([]string, bool, error) {
 	if known {
-		return []string{prompts.GreetingShort}, nil
+		return []string{prompts.GreetingShort}, false, nil
 	}
 	s.step("greeting")
 	clips, err := s.clips(prompts.Greeting, prompts.EnglishOffer)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	spec := GatherSpec{Max: 1, FirstTimeout: s.f.cfg.LanguageKeyWindow, InterTimeout: s.f.cfg.LanguageKeyWindow}
 	res, err := s.gather(ctx, clips, spec)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	switch {
 	case res.digits == "9":
-		s.lang, s.langChosen = prompts.English, true
-		s.step("english")
+		s.setEnglish(true)
+		return nil, true, nil
 	case res.digits != "":
 		s.pending = append(s.pending, res.digits...) // type-ahead for the next step
 	}
-	return nil, nil
+	return nil, false, nil
+}
+
+// setEnglish switches the call to English (the caller's 9), or back when
+// the 9 turned out to start his entry.
+func (s *session) setEnglish(on bool) {
+	if on {
+		s.lang, s.langChosen = prompts.English, true
+		s.step("english")
+		return
+	}
+	s.lang, s.langChosen = s.f.cfg.Language, false
+	s.step("english_withdrawn")
+}
+
+// nineSpec lets the greeting's 9 start the entry spec asks for: the 9 is
+// the entry's first digit if its next digit comes within the inter-digit
+// timeout.
+func (s *session) nineSpec(spec GatherSpec, nine bool) GatherSpec {
+	if nine {
+		spec.Prefix, spec.PrefixWindow = '9', s.f.cfg.InterDigitTimeout
+	}
+	return spec
 }
 
 // siteOpen reports whether the site takes entries on the Tokyo date of now.
@@ -315,13 +437,13 @@ func notFound(err error) bool {
 }
 
 // fail tells the caller why the flow is giving up (if they are still there)
-// and turns err into an outcome and reason.
+// and turns err into an outcome and reason. A call that ended under the
+// flow (the caller hung up, the audio stopped, the service stopped) is
+// abandoned; the call itself says what ended it (Call.EndCause).
 func (s *session) fail(ctx context.Context, err error) (Outcome, string) {
 	switch {
-	case errors.Is(err, ErrHangup):
-		return OutcomeAbandoned, "hangup"
-	case ctx.Err() != nil:
-		return OutcomeAbandoned, "shutdown"
+	case errors.Is(err, ErrHangup) || ctx.Err() != nil:
+		return OutcomeAbandoned, ""
 	case errors.Is(err, errNoInput):
 		s.say(prompts.TooManyErrors)
 		return OutcomeFailed, "no_input"
@@ -379,7 +501,10 @@ func (s *session) digitClips(digits string) ([]*prompts.Clip, error) {
 	return c, nil
 }
 
-func (s *session) step(name string) { s.rec.Steps = append(s.rec.Steps, name) }
+func (s *session) step(name string) {
+	s.rec.Steps = append(s.rec.Steps, name)
+	s.log.Debug("step", "step", name)
+}
 
 func actionName(a ledger.Action) string {
 	if a == ledger.ActionCheckOut {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -35,8 +36,14 @@ type flowEnv struct {
 
 func newFlowEnv(t *testing.T) *flowEnv {
 	t.Helper()
+	return newFlowEnvAt(t, "sqlite:"+filepath.Join(t.TempDir(), "ledger.db"))
+}
+
+// newFlowEnvAt is newFlowEnv on the store at url.
+func newFlowEnvAt(t *testing.T, url string) *flowEnv {
+	t.Helper()
 	ctx := context.Background()
-	st, err := ledger.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "ledger.db"))
+	st, err := ledger.Open(ctx, url)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,12 +51,17 @@ func newFlowEnv(t *testing.T) *flowEnv {
 	if err := st.SeedDemo(ctx); err != nil {
 		t.Fatal(err)
 	}
-	cat, err := prompts.Load("")
+	cat, err := catalogue()
 	if err != nil {
 		t.Fatal(err)
 	}
 	return &flowEnv{store: st, admin: st, cat: cat}
 }
+
+// catalogue is the prompt catalogue, loaded once for every test: it is
+// read-only, and loading it is most of a test flow's set-up (under -race,
+// 200 ms).
+var catalogue = sync.OnceValues(func() (*prompts.Catalogue, error) { return prompts.Load("") })
 
 // runCall runs one call through a new flow, at the time at, inside a
 // synctest bubble. The fake call's channels are made inside the bubble (a
@@ -63,9 +75,15 @@ func (e *flowEnv) runCall(t *testing.T, at time.Time, caller string, script ...r
 // runCallTo is runCall to the number called.
 func (e *flowEnv) runCallTo(t *testing.T, at time.Time, caller, called string, script ...reaction) *fakeCall {
 	t.Helper()
+	return e.runFake(t, at, func() *fakeCall { return newFakeCallTo(caller, called, script...) })
+}
+
+// runFake runs the call mk makes (inside the bubble) through a new flow.
+func (e *flowEnv) runFake(t *testing.T, at time.Time, mk func() *fakeCall) *fakeCall {
+	t.Helper()
 	var c *fakeCall
 	synctest.Test(t, func(t *testing.T) {
-		c = newFakeCallTo(caller, called, script...)
+		c = mk()
 		start := time.Now()
 		cfg := e.cfg
 		cfg.Now = func() time.Time { return at.Add(time.Since(start)) }
@@ -129,7 +147,7 @@ func TestFlowRegisteredCallerChecksIn(t *testing.T) {
 		reaction{after: prompts.EnterSite, keys: "1234#"},
 		reaction{after: prompts.ChooseActionMore, keys: "1"})
 
-	want := seq(prompts.GreetingShort, prompts.EnterSite, prompts.ChooseActionMore,
+	want := seq(prompts.GreetingShort, prompts.EnterSite, prompts.ChooseAction, prompts.ChooseActionMore,
 		prompts.SiteCodeIs, "digits:1234", prompts.ActionCheckIn, prompts.Registered, prompts.Goodbye)
 	if got := c.heard(); got != want {
 		t.Fatalf("heard\n %s\nwant\n %s", got, want)
@@ -189,7 +207,7 @@ func TestFlowUnregisteredCallerKeysID(t *testing.T) {
 		reaction{after: prompts.EnterSite, keys: "1234#"},
 		reaction{after: prompts.ChooseActionMore, keys: "1"})
 	want := seq(prompts.Greeting, prompts.EnglishOffer, prompts.EnterID, prompts.TooShort, prompts.EnterIDLong,
-		prompts.UnknownID, prompts.EnterIDLong, prompts.EnterSite, prompts.ChooseActionMore,
+		prompts.UnknownID, prompts.EnterIDLong, prompts.EnterSite, prompts.ChooseAction, prompts.ChooseActionMore,
 		prompts.SiteCodeIs, "digits:1234", prompts.ActionCheckIn, prompts.Registered, prompts.Goodbye)
 	if got := c.heard(); got != want {
 		t.Fatalf("heard\n %s\nwant\n %s", got, want)
@@ -207,7 +225,7 @@ func TestFlowWrongSiteThenRightAndWrongKey(t *testing.T) {
 		reaction{after: prompts.ChooseActionMore, keys: "7"},
 		reaction{after: prompts.ChooseActionMore, keys: "1"})
 	want := seq(prompts.GreetingShort, prompts.EnterSite, prompts.UnknownSite, prompts.EnterSiteLong,
-		prompts.ChooseActionMore, prompts.InvalidKey, prompts.ChooseActionMore,
+		prompts.ChooseAction, prompts.ChooseActionMore, prompts.InvalidKey, prompts.ChooseAction, prompts.ChooseActionMore,
 		prompts.SiteCodeIs, "digits:1234", prompts.ActionCheckIn, prompts.Registered, prompts.Goodbye)
 	if got := c.heard(); got != want {
 		t.Fatalf("heard\n %s\nwant\n %s", got, want)

@@ -9,6 +9,10 @@ import (
 func TestGathererStep(t *testing.T) {
 	idSpec := GatherSpec{Max: 14, Terminator: '#', FirstTimeout: 10 * time.Second, InterTimeout: 5 * time.Second}
 	menu := GatherSpec{Max: 1, FirstTimeout: 10 * time.Second, InterTimeout: 5 * time.Second}
+	offer := GatherSpec{Max: 8, Terminator: '#', FirstTimeout: 10 * time.Second, InterTimeout: 5 * time.Second,
+		ChoiceKeys: "12", ChoiceWindow: time.Second}
+	prefixed := idSpec
+	prefixed.Prefix, prefixed.PrefixWindow = '9', 5*time.Second
 	key := func(k byte) gatherEvent { return gatherEvent{kind: evKey, key: k} }
 	ended := gatherEvent{kind: evPromptEnded}
 	timeout := gatherEvent{kind: evTimeout}
@@ -67,6 +71,30 @@ func TestGathererStep(t *testing.T) {
 		{name: "menu: one key", spec: menu, events: keys("2"), outcome: GatherComplete, digits: "2"},
 		{name: "menu: after prompt", spec: menu, events: cat([]gatherEvent{ended}, keys("1")), outcome: GatherComplete, digits: "1"},
 		{name: "events after done ignored", spec: menu, events: keys("12"), outcome: GatherComplete, digits: "1"},
+		// The last-site offer: 1 or 2 alone, or with one key behind it, ends
+		// after the choice window; more keys are a site code.
+		{name: "offer: 1 waits the choice window", spec: offer, events: cat([]gatherEvent{ended}, keys("1")),
+			last: gatherStep{arm: time.Second}, check: true},
+		{name: "offer: 1 then a pause", spec: offer, events: cat([]gatherEvent{ended}, keys("1"), []gatherEvent{timeout}),
+			outcome: GatherTimedOut, digits: "1"},
+		{name: "offer: 1 and the menu's key typed ahead", spec: offer, events: cat(keys("12"), []gatherEvent{timeout}),
+			outcome: GatherTimedOut, digits: "12"},
+		{name: "offer: a third key makes a site code", spec: offer, events: keys("123"),
+			last: gatherStep{arm: 5 * time.Second}, check: true},
+		{name: "offer: a site code and #", spec: offer, events: keys("1234#1"), outcome: GatherTerminated, digits: "1234"},
+		{name: "offer: another key is a site code at once", spec: offer, events: cat([]gatherEvent{ended}, keys("5")),
+			last: gatherStep{arm: 5 * time.Second}, check: true},
+		// The greeting's 9 as a prefix.
+		{name: "prefix: a key while the prompt plays takes it", spec: prefixed, events: keys("12345678901234"),
+			outcome: GatherComplete, digits: "912345678901234"},
+		{name: "prefix: 14 digits with it are not complete", spec: prefixed, events: keys("1234567890123"),
+			last: gatherStep{arm: 5 * time.Second}, check: true},
+		{name: "prefix: its window passed", spec: prefixed, events: cat([]gatherEvent{{kind: evPrefixExpired}}, keys("12345678901234")),
+			outcome: GatherComplete, digits: "12345678901234"},
+		{name: "prefix: the prompt played out", spec: prefixed, events: cat([]gatherEvent{ended}, keys("12345678901234")),
+			outcome: GatherComplete, digits: "12345678901234"},
+		{name: "prefix: star clears it too", spec: prefixed, events: keys("1*12345678901234"),
+			outcome: GatherComplete, digits: "12345678901234"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -117,6 +145,12 @@ func FuzzGatherer(f *testing.F) {
 	f.Fuzz(func(t *testing.T, max uint8, empty bool, in []byte) {
 		spec := GatherSpec{Max: int(max%16) + 1, Terminator: '#', EmptyTerminates: empty,
 			FirstTimeout: 10 * time.Second, InterTimeout: 5 * time.Second}
+		if max&0x80 != 0 {
+			spec.ChoiceKeys, spec.ChoiceWindow = "12", time.Second
+		}
+		if max&0x40 != 0 {
+			spec.Prefix, spec.PrefixWindow = '9', 5*time.Second
+		}
 		g := newGatherer(spec)
 		done := false
 		for _, b := range in {
@@ -126,6 +160,8 @@ func FuzzGatherer(f *testing.F) {
 				ev = gatherEvent{kind: evPromptEnded}
 			case 1:
 				ev = gatherEvent{kind: evTimeout}
+			case 2:
+				ev = gatherEvent{kind: evPrefixExpired}
 			default:
 				ev = gatherEvent{kind: evKey, key: "0123456789*#"[int(b)%12]}
 			}
@@ -140,12 +176,19 @@ func FuzzGatherer(f *testing.F) {
 				continue
 			}
 			done = true
-			if len(st.digits) > spec.Max || strings.ContainsAny(st.digits, "*#") {
+			longest := spec.Max
+			if st.prefixed {
+				longest++
+				if st.digits[0] != '9' {
+					t.Fatalf("prefixed %q", st.digits)
+				}
+			}
+			if len(st.digits) > longest || strings.ContainsAny(st.digits, "*#") {
 				t.Fatalf("digits %q with max %d", st.digits, spec.Max)
 			}
 			switch st.outcome {
 			case GatherComplete:
-				if len(st.digits) != spec.Max {
+				if len(st.digits) != longest {
 					t.Fatalf("complete with %q", st.digits)
 				}
 			case GatherTerminated:

@@ -8,16 +8,50 @@ import (
 	"github.com/dezura/dezura/prompts"
 )
 
-// askTechnician asks for the 14-digit technician ID.
-func (s *session) askTechnician(ctx context.Context, lead []string) (ledger.Technician, error) {
+// askTechnician asks for the 14-digit technician ID. With nine, the 9
+// the caller pressed at the greeting may be the ID's first digit: it is
+// when digits follow it within the inter-digit timeout and the entry is
+// 14 digits; with 15 the 9 chose English and the rest is the ID (typed
+// ahead, a security code may follow the ID; then whichever reading names
+// a technician is taken).
+func (s *session) askTechnician(ctx context.Context, lead []string, nine bool) (ledger.Technician, error) {
 	var tech ledger.Technician
-	spec := s.spec(technicianIDLen, '#')
-	_, err := s.ask(ctx, question{prompts.EnterID, prompts.EnterIDLong}, spec, lead, func(digits string) (string, error) {
-		t, wrong, err := s.lookupTechnician(ctx, digits)
+	spec := s.nineSpec(s.spec(technicianIDLen, '#'), nine)
+	_, err := s.askEntry(ctx, question{prompt: prompts.EnterID, long: prompts.EnterIDLong}, spec, lead, func(res gatherResult) (string, error) {
+		if res.prefixed {
+			t, wrong, err := s.resolveNineID(ctx, res.digits)
+			tech = t
+			return wrong, err
+		}
+		t, wrong, err := s.lookupTechnician(ctx, res.digits)
 		tech = t
 		return wrong, err
 	})
 	return tech, err
+}
+
+// resolveNineID reads an ID entry that starts with the greeting's 9.
+func (s *session) resolveNineID(ctx context.Context, d string) (ledger.Technician, string, error) {
+	if len(d) <= technicianIDLen {
+		s.setEnglish(false) // "9 and more digits is the start of an ID"
+		return s.lookupTechnician(ctx, d)
+	}
+	en, wrongEn, err := s.lookupTechnician(ctx, d[1:])
+	if err != nil {
+		return en, "", err
+	}
+	ja, wrongJa, err := s.lookupTechnician(ctx, d[:technicianIDLen])
+	switch {
+	case err != nil:
+		return ja, "", err
+	case wrongEn == "" && wrongJa == "":
+		return en, prompts.InvalidKey, nil // two technicians: ask again rather than guess
+	case wrongJa == "":
+		s.setEnglish(false)
+		s.pushBack(d[technicianIDLen:]) // the first key of what follows the ID
+		return ja, "", nil
+	}
+	return en, wrongEn, nil
 }
 
 // lookupTechnician checks a keyed technician ID: "" and the technician
@@ -29,12 +63,15 @@ func (s *session) lookupTechnician(ctx context.Context, digits string) (ledger.T
 	t, err := s.f.db.Technician(ctx, digits)
 	switch {
 	case notFound(err):
+		s.traceLedger("technician", "id", digits, "found", false)
 		return t, prompts.UnknownID, nil
 	case err != nil:
 		return t, "", fmt.Errorf("look up technician: %w", err)
 	case t.Disabled:
+		s.traceLedger("technician", "id", digits, "disabled", true)
 		return t, prompts.UnknownID, nil
 	}
+	s.traceLedger("technician", "id", digits, "found", true)
 	return t, "", nil
 }
 
@@ -64,6 +101,7 @@ func (s *session) checkSecurityCode(ctx context.Context, tech ledger.Technician)
 		return nil
 	}
 	spec := s.spec(ledger.SecurityCodeLen, '#')
+	spec.Secret = true
 	_, err = s.ask(ctx, question{prompt: prompts.EnterSecurityCode}, spec, nil, func(code string) (string, error) {
 		if len(code) < ledger.SecurityCodeLen {
 			return prompts.TooShort, nil
@@ -75,6 +113,7 @@ func (s *session) checkSecurityCode(ctx context.Context, tech ledger.Technician)
 		}
 		if res.OK {
 			s.step("security_code_ok")
+			s.codeOK = true
 			return "", nil
 		}
 		s.step("security_code_wrong")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -15,19 +16,21 @@ import (
 type menuChoice uint8
 
 const (
-	choiceUnknown  menuChoice = iota
-	choiceCheckIn             // 1
-	choiceCheckOut            // 2
-	choiceStatus              // 3: what did I register today
-	choiceCancel              // 4: cancel my last entry today
+	choiceUnknown     menuChoice = iota
+	choiceCheckIn                // 1
+	choiceCheckOut               // 2
+	choiceStatus                 // 3: what did I register today
+	choiceCancel                 // 4: cancel my last entry today
+	choiceRemovePhone            // 5: remove the registration of the phone I registered myself
 )
 
 // menu asks what to do at the site: 1 check-in, 2 check-out and, with the
-// full ledger, 3 today's entries and 4 cancel the last entry. Hearing
-// today's entries (or that there is nothing to cancel) comes back to the
-// menu.
+// full ledger, 3 today's entries, 4 cancel the last entry and, for a
+// caller on a phone he registered himself, 5 remove that registration.
+// Hearing today's entries (or that there is nothing to cancel, or saying
+// no to a confirmation) comes back to the menu.
 func (s *session) menu(ctx context.Context, tech ledger.Technician, site ledger.Site) (Outcome, string) {
-	heardStatus := 0
+	heardStatus, declined := 0, 0
 	for {
 		choice, err := s.askChoice(ctx, heardStatus < s.f.cfg.MaxStatusReadbacks)
 		if err != nil {
@@ -45,6 +48,17 @@ func (s *session) menu(ctx context.Context, tech ledger.Technician, site ledger.
 			action := ledger.ActionCheckIn
 			if choice == choiceCheckOut {
 				action = ledger.ActionCheckOut
+				ok, err := s.confirmCheckOut(ctx, tech, site)
+				if err != nil {
+					return s.fail(ctx, err)
+				}
+				if !ok {
+					if declined++; declined >= s.f.cfg.MaxTries {
+						s.lastWrong = prompts.NotRegistered
+						return s.fail(ctx, errTooManyTries)
+					}
+					continue
+				}
 			}
 			return s.commit(ctx, tech, site, action)
 		case choiceStatus:
@@ -54,29 +68,48 @@ func (s *session) menu(ctx context.Context, tech ledger.Technician, site ledger.
 				return s.fail(ctx, err)
 			}
 		case choiceCancel:
-			s.step("cancel_last")
-			done, err := s.cancelLast(ctx, tech)
-			if err != nil {
-				return s.fail(ctx, err)
+			if out, done := s.cancelChoice(ctx, tech); done {
+				return out, ""
 			}
-			if done {
-				s.say(prompts.EntryCancelled, prompts.Goodbye)
-				return OutcomeCancelled, ""
-			}
-			s.flushKeys()
-			if err := s.playAll(prompts.NothingToCancel); err != nil {
-				return s.fail(ctx, err)
+		case choiceRemovePhone:
+			if out, reason, done := s.removePhone(ctx, tech); done {
+				return out, reason
 			}
 		}
 	}
+}
+
+// cancelChoice is menu 4: cancel the last entry of today, and end the
+// call; or say there is none and go back to the menu (done false).
+func (s *session) cancelChoice(ctx context.Context, tech ledger.Technician) (Outcome, bool) {
+	s.step("cancel_last")
+	done, err := s.cancelLast(ctx, tech)
+	if err != nil {
+		out, _ := s.fail(ctx, err)
+		return out, true
+	}
+	if done {
+		s.say(prompts.EntryCancelled, prompts.Goodbye)
+		return OutcomeCancelled, true
+	}
+	s.flushKeys()
+	if err := s.playAll(prompts.NothingToCancel); err != nil {
+		out, _ := s.fail(ctx, err)
+		return out, true
+	}
+	return OutcomeUnknown, false
 }
 
 func (s *session) askChoice(ctx context.Context, more bool) (menuChoice, error) {
 	q := question{prompt: prompts.ChooseAction}
 	valid := "12"
 	if more {
-		q = question{prompt: prompts.ChooseActionMore}
+		q.more = []string{prompts.ChooseActionMore}
 		valid = "1234"
+		if s.ownPhone {
+			q.more = append(q.more, prompts.PhoneRemoveOffer)
+			valid = "12345"
+		}
 	}
 	var choice menuChoice
 	_, err := s.ask(ctx, q, s.spec(1, 0), nil, func(d string) (string, error) {
@@ -88,6 +121,44 @@ func (s *session) askChoice(ctx context.Context, more bool) (menuChoice, error) 
 		return "", nil
 	})
 	return choice, err
+}
+
+// confirmCheckOut asks for a second 2 before a check-out that would close
+// the day's check-in at the site made less than ReverseGuard ago: the
+// same keys keyed twice by habit (or a speed-dial macro) must not check
+// the caller out a minute after checking him in. Keys keyed before the
+// question are not taken as its answer.
+func (s *session) confirmCheckOut(ctx context.Context, tech ledger.Technician, site ledger.Site) (bool, error) {
+	evs, err := s.todays(ctx, tech)
+	if err != nil {
+		return false, err
+	}
+	var last ledger.Event
+	for _, ev := range evs {
+		if ev.SiteCode == site.Code {
+			last = ev
+		}
+	}
+	if last.Kind != ledger.ActionCheckIn.String() || s.f.cfg.Now().Sub(last.At) >= s.f.cfg.ReverseGuard {
+		return true, nil
+	}
+	s.step("confirm_checkout")
+	s.flushKeys()
+	clips, err := s.clips(prompts.ConfirmCheckOut)
+	if err != nil {
+		return false, err
+	}
+	res, err := s.gather(ctx, clips, s.spec(1, 0))
+	if err != nil {
+		return false, err
+	}
+	if res.digits == "2" {
+		s.step("checkout_confirmed")
+		return true, nil
+	}
+	s.step("checkout_not_confirmed")
+	s.flushKeys()
+	return false, s.playAll(prompts.NotRegistered)
 }
 
 // playAll plays named clips to the end (no barge-in); ErrHangup if the
@@ -115,7 +186,7 @@ func (s *session) playClips(clips []*prompts.Clip) error {
 func (s *session) commit(ctx context.Context, tech ledger.Technician, site ledger.Site, action ledger.Action) (Outcome, string) {
 	select {
 	case <-s.call.Done():
-		return OutcomeAbandoned, "hangup before commit"
+		return OutcomeAbandoned, ""
 	default:
 	}
 	readback, err := s.clips(prompts.SiteCodeIs)
@@ -143,6 +214,16 @@ func (s *session) commit(ctx context.Context, tech ledger.Technician, site ledge
 	if res.AlreadyRegistered {
 		outcome = OutcomeAlreadyRegistered
 	}
+	if s.mayOfferPhone(ctx) {
+		// The entry is said first: the offer comes once nothing else is
+		// asked, so no key of the caller's habit can answer it.
+		if err := s.playAll(resultClip(action, res)); err != nil {
+			return outcome, ""
+		}
+		s.offerPhone(ctx, tech)
+		s.say(prompts.Goodbye)
+		return outcome, ""
+	}
 	s.say(resultClip(action, res), prompts.Goodbye)
 	return outcome, ""
 }
@@ -163,11 +244,13 @@ func (s *session) record(ctx context.Context, tech ledger.Technician, site ledge
 	if err != nil {
 		return res, fmt.Errorf("record attendance: %w", err)
 	}
+	s.traceLedger("record_attendance", "entry_id", res.Entry.ID, "event_id", res.EventID, "status", res.Entry.Status.String(),
+		"already", res.AlreadyRegistered, "spooled", res.Spooled)
 	s.step("committed")
 	if res.NotAssigned {
 		s.step("not_assigned")
 	}
-	if !res.AlreadyRegistered && res.Entry.ID != 0 {
+	if !res.AlreadyRegistered && res.Entry.ID != 0 && !slices.Contains(s.rec.EntryIDs, res.Entry.ID) {
 		s.rec.EntryIDs = append(s.rec.EntryIDs, res.Entry.ID)
 	}
 	s.log.Info("attendance recorded", "site", site.Code, "entry_id", res.Entry.ID, "technician", tech.ID,

@@ -11,9 +11,12 @@ const (
 	OutcomeFailed                    // the flow gave up (too many errors, no input, locked, system error)
 	OutcomeCancelled                 // the caller undid the entry just made, or cancelled his last one
 	OutcomeStatus                    // the caller only heard today's entries
+	OutcomeRefused                   // not answered: the service was full or stopping (503)
+	OutcomePhoneRemoved              // the caller removed the registration of the phone he registered himself
 )
 
-var outcomeNames = [...]string{"unknown", "registered", "already_registered", "abandoned", "failed", "cancelled", "status"}
+var outcomeNames = [...]string{"unknown", "registered", "already_registered", "abandoned", "failed", "cancelled", "status", "refused",
+	"phone_removed"}
 
 func (o Outcome) String() string {
 	if int(o) < len(outcomeNames) {

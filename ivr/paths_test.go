@@ -11,7 +11,7 @@ import (
 	"github.com/dezura/dezura/prompts"
 )
 
-// Issue 6 paths: one call on a site's own number, undo, security code,
+// The flows beyond the basic one: one call on a site's own number, undo, security code,
 // foreman entry, today's entries and cancel, English, NotAssigned.
 
 const (
@@ -71,10 +71,11 @@ func TestFlowOneCall(t *testing.T) {
 			[]reaction{{after: prompts.UndoOffer, keys: "9"}},
 			seq(prompts.GreetingShort, prompts.RecordedCheckOut, prompts.UndoOffer, prompts.Undone),
 			OutcomeCancelled, ledger.EntryStatusClosed, "check_in check_out check_out undo"},
-		{"another key does not undo", jstMorning.Add(11 * time.Hour),
-			[]reaction{{after: prompts.UndoOffer, keys: "1"}},
-			seq(prompts.GreetingShort, prompts.RecordedCheckOut, prompts.UndoOffer),
-			OutcomeRegistered, ledger.EntryStatusClosed, "check_in check_out check_out undo check_out"},
+		{"another key: the entry is undone and the caller chooses (this site, check-out)", jstMorning.Add(11 * time.Hour),
+			[]reaction{{after: prompts.UndoOffer, keys: "1"}, {after: prompts.ChooseActionMore, keys: "2"}},
+			seq(prompts.GreetingShort, prompts.RecordedCheckOut, prompts.UndoOffer, prompts.ThisSiteOffer, prompts.ChooseAction,
+				prompts.ChooseActionMore, prompts.SiteCodeIs, "digits:55", prompts.ActionCheckOut, prompts.Registered, prompts.Goodbye),
+			OutcomeRegistered, ledger.EntryStatusClosed, "check_in check_out check_out undo check_out undo check_out"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -160,20 +161,21 @@ func TestFlowOneCallClosedSite(t *testing.T) {
 	}
 }
 
-func TestFlowUnregisteredCallerOnSiteNumberKeysIDOnly(t *testing.T) {
+func TestFlowUnregisteredCallerOnSiteNumberKeysIDAndOne(t *testing.T) {
 	e := newFlowEnv(t)
 	e.withDIDSite(t)
-	// The site comes from the dialled number: no site code is asked.
+	// The dialled site is offered: 1 takes it, no site code is keyed.
 	c := e.runCallTo(t, jstMorning, otherCaller, siteDID,
 		reaction{after: prompts.EnterID, keys: ledger.DemoTechnicianID},
+		reaction{after: prompts.ThisSiteOffer, keys: "1"},
 		reaction{after: prompts.ChooseActionMore, keys: "1"})
-	want := seq(prompts.Greeting, prompts.EnglishOffer, prompts.EnterID, prompts.ChooseActionMore,
+	want := seq(prompts.Greeting, prompts.EnglishOffer, prompts.EnterID, prompts.ThisSiteOffer, prompts.ChooseAction, prompts.ChooseActionMore,
 		prompts.SiteCodeIs, "digits:55", prompts.ActionCheckIn, prompts.Registered, prompts.Goodbye)
 	if got := c.heard(); got != want {
 		t.Fatalf("heard\n %s\nwant\n %s", got, want)
 	}
-	if rec := e.lastCall(t); !hasStep(rec, "no_security_code") || !hasStep(rec, "site_by_did") {
-		t.Errorf("steps = %v", rec.Steps)
+	if rec := e.lastCall(t); !hasStep(rec, "no_security_code") || !hasStep(rec, "offered_site") || rec.SiteCode != "55" {
+		t.Errorf("call record = %+v", rec)
 	}
 }
 
@@ -195,7 +197,8 @@ func TestFlowSecurityCode(t *testing.T) {
 		{"right code registers", jstMorning,
 			[]reaction{keyID, wrong("4321"), {after: prompts.EnterSite, keys: "1234#"}, {after: prompts.ChooseActionMore, keys: "1"}},
 			seq(prompts.Greeting, prompts.EnglishOffer, prompts.EnterID, prompts.EnterSecurityCode, prompts.EnterSite,
-				prompts.ChooseActionMore, prompts.SiteCodeIs, "digits:1234", prompts.ActionCheckIn, prompts.NotAssigned, prompts.Goodbye),
+				prompts.ChooseAction, prompts.ChooseActionMore, prompts.SiteCodeIs, "digits:1234", prompts.ActionCheckIn, prompts.NotAssigned,
+				prompts.PhoneRegisterOffer, prompts.Goodbye),
 			OutcomeRegistered, "", 0},
 		{"too short is not an attempt; three wrong codes lock", jstMorning.Add(time.Hour),
 			[]reaction{keyID, wrong("12#"), wrong("1111"), wrong("2222"), wrong("3333")},
@@ -210,7 +213,8 @@ func TestFlowSecurityCode(t *testing.T) {
 		{"15 minutes later the right code works", jstMorning.Add(time.Hour + 16*time.Minute),
 			[]reaction{keyID, wrong("4321"), {after: prompts.SameSiteOffer, keys: "1"}, {after: prompts.ChooseActionMore, keys: "2"}},
 			seq(prompts.Greeting, prompts.EnglishOffer, prompts.EnterID, prompts.EnterSecurityCode, prompts.SameSiteOffer,
-				prompts.ChooseActionMore, prompts.SiteCodeIs, "digits:1234", prompts.ActionCheckOut, prompts.Registered, prompts.Goodbye),
+				prompts.ChooseAction, prompts.ChooseActionMore, prompts.SiteCodeIs, "digits:1234", prompts.ActionCheckOut, prompts.Registered,
+				prompts.PhoneRegisterOffer, prompts.Goodbye),
 			OutcomeRegistered, "", 0},
 	}
 	// MaxTries 4 shows the lock comes from the third wrong code, not the
@@ -258,16 +262,16 @@ func TestFlowEnglish(t *testing.T) {
 		{"9 at the greeting", otherCaller, "ivr",
 			[]reaction{{after: prompts.EnglishOffer, keys: "9"}, {after: prompts.EnterID, keys: ledger.DemoTechnicianID},
 				{after: prompts.EnterSite, keys: "1234#"}, {after: prompts.ChooseActionMore, keys: "1"}},
-			seq(prompts.Greeting, prompts.EnglishOffer, prompts.EnterID, prompts.EnterSite, prompts.ChooseActionMore,
+			seq(prompts.Greeting, prompts.EnglishOffer, prompts.EnterID, prompts.EnterSite, prompts.ChooseAction, prompts.ChooseActionMore,
 				prompts.SiteCodeIs, "digits:1234", prompts.ActionCheckIn, prompts.Registered, prompts.Goodbye),
 			// Chosen in the call: it wins over the demo technician's stored ja.
-			"ja ja en en en en en en en en en en en"},
+			"ja ja en en en en en en en en en en en en"},
 		{"another key at the greeting is type-ahead, not a language", otherCaller, "ivr",
 			[]reaction{{after: prompts.EnglishOffer, keys: codeTech, during: true},
 				{after: prompts.EnterSite, keys: "1234#"}, {after: prompts.ChooseActionMore, keys: "1"}},
-			seq(prompts.Greeting, prompts.EnglishOffer, prompts.EnterID, prompts.EnterSite, prompts.ChooseActionMore,
+			seq(prompts.Greeting, prompts.EnglishOffer, prompts.EnterID, prompts.EnterSite, prompts.ChooseAction, prompts.ChooseActionMore,
 				prompts.SiteCodeIs, "digits:1234", prompts.ActionCheckIn, prompts.NotAssigned, prompts.Goodbye),
-			"ja ja ja en en en en en en en en en en"},
+			"ja ja ja en en en en en en en en en en en"},
 		{"stored language on the one-call path", "09022223333", siteDID, nil,
 			seq(prompts.GreetingShort, prompts.RecordedCheckIn, prompts.UndoOffer), "en en en"},
 	}
@@ -319,7 +323,7 @@ func TestFlowForemanEntersCrew(t *testing.T) {
 	}
 	// Another contractor's technician, too short, then # alone.
 	script = append(script, reaction{after: prompts.ForemanNext, keys: "44444444444444"},
-		reaction{after: prompts.ForemanNext, keys: "123#"}, reaction{after: prompts.ForemanNext, keys: "#"})
+		reaction{after: prompts.ForemanNext, keys: "12345#"}, reaction{after: prompts.ForemanNext, keys: "#"})
 	want = append(want, prompts.ForemanNext, prompts.UnknownID, prompts.ForemanNext, prompts.TooShort, prompts.ForemanNext,
 		"num_5", prompts.CountRegistered, prompts.ForemanDone, prompts.Goodbye)
 	c := e.runCall(t, jstMorning, foremanTel, script...)
@@ -373,9 +377,9 @@ func TestFlowStatusAndCancel(t *testing.T) {
 		reaction{after: prompts.ChooseActionMore, keys: "4"})
 	tn, err := prompts.TimeNames(prompts.Japanese, 7, 30)
 	e.must(t, err)
-	want := seq(append(append([]string{prompts.GreetingShort, prompts.SameSiteOffer, prompts.ChooseActionMore,
+	want := seq(append(append([]string{prompts.GreetingShort, prompts.SameSiteOffer, prompts.ChooseAction, prompts.ChooseActionMore,
 		prompts.TodaysEntries, prompts.SiteCodeIs, "digits:1234", prompts.ActionCheckIn}, tn...),
-		prompts.ChooseActionMore, prompts.EntryCancelled, prompts.Goodbye)...)
+		prompts.ChooseAction, prompts.ChooseActionMore, prompts.EntryCancelled, prompts.Goodbye)...)
 	if got := c.heard(); got != want {
 		t.Fatalf("heard\n %s\nwant\n %s", got, want)
 	}
@@ -396,8 +400,8 @@ func TestFlowStatusAndCancel(t *testing.T) {
 		reaction{after: prompts.ChooseActionMore, keys: "4"},
 		reaction{after: prompts.ChooseActionMore, keys: "3"},
 		reaction{after: prompts.ChooseActionMore, hangup: true})
-	want = seq(prompts.GreetingShort, prompts.SameSiteOffer, prompts.ChooseActionMore, prompts.NothingToCancel,
-		prompts.ChooseActionMore, prompts.NoEntriesToday, prompts.ChooseActionMore)
+	want = seq(prompts.GreetingShort, prompts.SameSiteOffer, prompts.ChooseAction, prompts.ChooseActionMore, prompts.NothingToCancel,
+		prompts.ChooseAction, prompts.ChooseActionMore, prompts.NoEntriesToday, prompts.ChooseAction, prompts.ChooseActionMore)
 	if got := c.heard(); got != want {
 		t.Fatalf("heard\n %s\nwant\n %s", got, want)
 	}
@@ -424,10 +428,10 @@ func TestFlowMistakeMessages(t *testing.T) {
 			[]reaction{{after: prompts.EnterSite, keys: "58#"}}, seq(prompts.UnknownSite, prompts.EnterSiteLong)},
 		{"wrong key", demoCaller,
 			[]reaction{{after: prompts.EnterSite, keys: "1234#"}, {after: prompts.ChooseActionMore, keys: "8"}},
-			seq(prompts.ChooseActionMore, prompts.InvalidKey, prompts.ChooseActionMore)},
+			seq(prompts.ChooseAction, prompts.ChooseActionMore, prompts.InvalidKey, prompts.ChooseAction, prompts.ChooseActionMore)},
 		{"star starts again", demoCaller,
 			[]reaction{{after: prompts.EnterSite, keys: "99*1234#"}, {after: prompts.ChooseActionMore, keys: "1"}},
-			seq(prompts.EnterSite, prompts.ChooseActionMore, prompts.SiteCodeIs, "digits:1234")},
+			seq(prompts.EnterSite, prompts.ChooseAction, prompts.ChooseActionMore, prompts.SiteCodeIs, "digits:1234")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

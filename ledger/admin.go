@@ -20,6 +20,15 @@ type Phone struct {
 	TechnicianID string
 	ContractorID string
 	Disabled     bool
+	// Source says who registered the number: PhoneSourceOffice (the
+	// contractor's office, by the CLI or an import) or PhoneSourceSelf (the
+	// technician, by his own call after his security code).
+	Source string
+	// DisabledBy says who disabled it: PhoneSourceOffice or PhoneSourceSelf
+	// ("" while it is in use).
+	DisabledBy string
+	// Since is when the number was last registered.
+	Since time.Time
 }
 
 // Assignment says a technician works at a site, with trade and role.
@@ -136,6 +145,12 @@ type Admin interface {
 	Phone(ctx context.Context, e164 string) (Phone, error)
 	Phones(ctx context.Context) ([]Phone, error)
 	DisablePhone(ctx context.Context, e164 string) error
+	// PhoneEvents is the log of one number (every number for ""), oldest
+	// first: who registered and disabled it, and when.
+	PhoneEvents(ctx context.Context, e164 string) ([]PhoneEvent, error)
+	// SetCrewNumber gives the technician a crew number (ValidateCrewNumber;
+	// "" removes it), unique within his contractor (ErrExists).
+	SetCrewNumber(ctx context.Context, technicianID, number string) error
 
 	AddSite(ctx context.Context, s Site) error
 	Sites(ctx context.Context, contractorID string) ([]Site, error)

@@ -71,4 +71,17 @@ type FlowStore interface {
 	// entry; an undone check-out restores the entry's previous check-out
 	// (or reopens it). Undoing an event twice gives ErrInvalid.
 	UndoAttendance(ctx context.Context, eventID int64, actor, reason string, at time.Time) (Entry, error)
+
+	// RegisterOwnPhone binds the calling number to the technician, by his
+	// own call (after his security code): a new phone with Source
+	// PhoneSourceSelf, logged as a PhoneEvent. A number in use, or one the
+	// office registered or disabled, gives ErrExists (see SelfRegistrable).
+	RegisterOwnPhone(ctx context.Context, p OwnPhone) error
+	// UnregisterOwnPhone disables the calling number, by the technician's
+	// own call: only a number he registered himself (ErrNotFound for any
+	// other), logged as a PhoneEvent.
+	UnregisterOwnPhone(ctx context.Context, p OwnPhone) error
+	// CrewMember returns the technician of contractorID with that crew
+	// number; ErrNotFound (and ErrUnknownTechnician) if none.
+	CrewMember(ctx context.Context, contractorID, number string) (Technician, error)
 }

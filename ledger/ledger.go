@@ -26,7 +26,11 @@ type Technician struct {
 	Name         string
 	ContractorID string
 	Language     string // "ja" (default) or "en"
-	Disabled     bool
+	// CrewNumber is the short number (2 or 3 digits, unique within the
+	// contractor) a foreman keys for this technician instead of the 14-digit
+	// ID; "" for none.
+	CrewNumber string
+	Disabled   bool
 }
 
 // Site is a work site with a short dezura site code.
@@ -114,17 +118,21 @@ type AttendanceResult struct {
 
 // CallRecord is one call, however it ended.
 type CallRecord struct {
-	CallID        string
-	Caller        string // E.164 where it could be normalised
-	Called        string
-	ArrivedAt     time.Time
-	AnsweredAt    time.Time
-	EndedAt       time.Time
-	TechnicianID  string
-	SiteCode      string
-	Language      string
-	Outcome       string // registered, already_registered, abandoned, failed, ...
-	Reason        string
+	CallID       string
+	Caller       string // E.164 where it could be normalised
+	Called       string
+	ArrivedAt    time.Time
+	AnsweredAt   time.Time
+	EndedAt      time.Time
+	TechnicianID string
+	SiteCode     string
+	Language     string
+	Outcome      string // registered, already_registered, abandoned, failed, refused, ...
+	Reason       string // why the flow ended as it did (no_input, locked, ...); "" when it went as asked
+	// EndReason says what ended the call: caller_hangup, service_hangup,
+	// timeout, rtp_timeout, shutdown or overload ("" in records from before
+	// it was kept).
+	EndReason     string
 	Steps         []string
 	EntryIDs      []int64
 	DTMFTransport string

@@ -31,7 +31,7 @@ const (
 	TooManyErrors     = "too_many_errors"          // apology before hanging up after 3 tries
 	SystemError       = "system_error"             // the service cannot take the entry now
 
-	// Issue 6: fast paths, security code, foreman entry, status, languages.
+	// Fast paths, security code, foreman entry, status, languages.
 	GreetingShort     = "greeting_short"      // just the service's name, for the one-call path
 	EnglishOffer      = "english_offer"       // "For English, press 9." (in English in both languages)
 	EnterIDLong       = "enter_id_long"       // enter_id plus how to start again with *, for a retry
@@ -56,6 +56,19 @@ const (
 	EntryCancelled    = "entry_cancelled"     // the last entry is cancelled
 	NothingToCancel   = "nothing_to_cancel"   // no entry to cancel
 	CountRegistered   = "count_registered"    // after Number: 5名を登録しました / "five registered in total."
+
+	// Callers are never surprised: safe key sequences, registering one's
+	// own phone, crew numbers.
+	PressHash          = "press_hash"           // a site code ends with #
+	ThisSiteOffer      = "this_site_offer"      // on a site's own number: this site 1, another 2 or its code and #
+	ConfirmCheckOut    = "confirm_checkout"     // checked in a short while ago: press 2 again to check out
+	NotRegistered      = "not_registered"       // nothing was registered
+	PhoneRegisterOffer = "phone_register_offer" // register this phone and skip the ID next time: press 1
+	PhoneRegistered    = "phone_registered"     // this phone is registered
+	PhoneRemoveOffer   = "phone_remove_offer"   // to remove this phone's registration, press 5
+	PhoneRemoveConfirm = "phone_remove_confirm" // press 1 to remove it
+	PhoneRemoved       = "phone_removed"        // this phone's registration is removed
+	CrewNumberIs       = "crew_number_is"       // "crew number", followed by its digits
 )
 
 // requiredNames lists every name constant: the catalogue refuses to load
@@ -70,6 +83,8 @@ var requiredNames = []string{
 	RecordedCheckIn, RecordedCheckOut, NotAssigned, UndoOffer, Undone,
 	ForemanEnterID, ForemanNext, ForemanDone, TodaysEntries, NoEntriesToday,
 	EntryCancelled, NothingToCancel, CountRegistered,
+	PressHash, ThisSiteOffer, ConfirmCheckOut, NotRegistered, PhoneRegisterOffer, PhoneRegistered,
+	PhoneRemoveOffer, PhoneRemoveConfirm, PhoneRemoved, CrewNumberIs,
 }
 
 // RequiredNames returns every prompt name constant, which each language has.

@@ -83,7 +83,7 @@ func (cl *caller) startMedia(ans answer, lg *slog.Logger) *media {
 		pacerReads = p.receives() && m.paced.prepareRing(m.in, m.vad)
 		p.add(m.paced)
 	} else {
-		m.wg.Go(func() { sendLoop(mctx, cl.rtpConn, ans.Addr, m.out, m.groups, m.done, lg) })
+		m.wg.Go(func() { sendLoop(mctx, cl.rtpConn, ans.Addr, m.out, m.groups, m.done, cl.rtpStopAt(), lg) })
 	}
 	if !pacerReads {
 		m.wg.Go(func() { recvLoop(mctx, cl.rtpConn, m.in, m.vad) })
@@ -155,6 +155,15 @@ func (cl *caller) keyUntilEnd(ctx context.Context, sess *sipgo.DialogClientSessi
 	}
 }
 
+// rtpStopAt is when the call stops sending RTP (Options.RTPStopAfter from
+// now), zero for never.
+func (cl *caller) rtpStopAt() time.Time {
+	if cl.cfg.RTPStopAfter <= 0 {
+		return time.Time{}
+	}
+	return time.Now().Add(cl.cfg.RTPStopAfter)
+}
+
 // sendGroup hands a key group to the RTP sender or keys it by SIP INFO to
 // the service's Contact.
 func (cl *caller) sendGroup(sess *sipgo.DialogClientSession, m *media, g string, lg *slog.Logger) {
@@ -223,8 +232,10 @@ func (k *keyPlan) nextGroup() (string, bool) {
 func (k *keyPlan) groupDone() { k.keying = false }
 
 // sendLoop sends one packet every 20 ms, paced from a monotonic start time
-// so that late wake-ups do not accumulate into drift.
-func sendLoop(ctx context.Context, conn *net.UDPConn, raddr netip.AddrPort, out *outStream, groups <-chan string, done chan<- struct{}, lg *slog.Logger) {
+// so that late wake-ups do not accumulate into drift. From stopAt on (if
+// set) it sends nothing more, as a caller whose network has failed.
+func sendLoop(ctx context.Context, conn *net.UDPConn, raddr netip.AddrPort, out *outStream, groups <-chan string, done chan<- struct{},
+	stopAt time.Time, lg *slog.Logger) {
 	start := time.Now()
 	timer := time.NewTimer(0)
 	defer timer.Stop()
@@ -243,6 +254,10 @@ func sendLoop(ctx context.Context, conn *net.UDPConn, raddr netip.AddrPort, out 
 				}
 			default:
 			}
+		}
+		if !stopAt.IsZero() && !time.Now().Before(stopAt) {
+			<-ctx.Done() // silent until the call ends
+			return
 		}
 		var res slotResult
 		var err error

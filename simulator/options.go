@@ -30,6 +30,7 @@ type Options struct {
 	HangupAfterGroup int           // send BYE right after keying group N (1-based); 0 never
 	HangupAfter      time.Duration // send BYE this long after the answer; 0 never
 	CancelAfter      time.Duration // send CANCEL this long after the INVITE if not answered; 0 never
+	RTPStopAfter     time.Duration // stop sending RTP this long after the answer, the call staying up (a caller whose network fails); 0 never
 	DiscardAudio     bool          // keep no audio (Result.Heard stays empty): for load runs
 	Pacer            *Pacer        // shared 20 ms send clock (must be running); nil gives the call its own
 	MaxDuration      time.Duration // hang up (or CANCEL) after this long (default 60 s)
@@ -99,8 +100,11 @@ func (o Options) check() (config, error) {
 	if c.DiscardAudio && c.Record != "" {
 		return c, fmt.Errorf("%w: cannot record with DiscardAudio", ErrInvalidOptions)
 	}
-	if c.CancelAfter < 0 || c.HangupAfter < 0 {
-		return c, fmt.Errorf("%w: negative cancel or hang-up delay", ErrInvalidOptions)
+	if c.CancelAfter < 0 || c.HangupAfter < 0 || c.RTPStopAfter < 0 {
+		return c, fmt.Errorf("%w: negative cancel, hang-up or RTP stop delay", ErrInvalidOptions)
+	}
+	if c.RTPStopAfter > 0 && c.Pacer != nil {
+		return c, fmt.Errorf("%w: RTPStopAfter works with a call's own send clock, not a shared Pacer", ErrInvalidOptions)
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

@@ -30,15 +30,16 @@ const inbandEcho = 300 * time.Millisecond
 type EndReason uint8
 
 const (
-	EndUnknown    EndReason = iota
-	EndHangup               // we hung up (Hangup, or the handler returned)
-	EndRemoteBye            // the caller sent BYE
-	EndRTPTimeout           // no RTP from the caller for RTPTimeout
-	EndShutdown             // the server stopped
-	EndFailed               // the answer failed (no ACK, transport error)
+	EndUnknown        EndReason = iota
+	EndHangup                   // we hung up (Hangup, or the handler returned)
+	EndRemoteBye                // the caller sent BYE
+	EndRTPTimeout               // no RTP from the caller for RTPTimeout
+	EndShutdown                 // the server stopped
+	EndFailed                   // the answer failed (no ACK, transport error)
+	EndSessionExpired           // the caller did not refresh the session (RFC 4028 §10)
 )
 
-var endReasonNames = [...]string{"unknown", "hangup", "remote_bye", "rtp_timeout", "shutdown", "failed"}
+var endReasonNames = [...]string{"unknown", "hangup", "remote_bye", "rtp_timeout", "shutdown", "failed", "session_expired"}
 
 // String returns the name used in logs and call records.
 func (r EndReason) String() string {
@@ -163,6 +164,17 @@ func (c *Call) Done() <-chan struct{} { return c.done }
 
 // EndReason says how the call ended (EndUnknown while it is up).
 func (c *Call) EndReason() EndReason { return EndReason(c.reason.Load()) }
+
+// EndCause is EndReason's name ("hangup", "remote_bye", "rtp_timeout",
+// "shutdown", "failed", "session_expired"), or "" while the call is up.
+// It is set before the handler's context is cancelled and before Done is
+// closed, so a flow that sees either can tell why the call ended.
+func (c *Call) EndCause() string {
+	if r := c.EndReason(); r != EndUnknown {
+		return r.String()
+	}
+	return ""
+}
 
 // KeysDropped counts key presses lost because nobody read Keys.
 func (c *Call) KeysDropped() uint64 { return c.keysDropped.Load() }

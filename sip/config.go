@@ -75,6 +75,11 @@ type Config struct {
 	// LogFullNumbers logs caller numbers whole; by default only their last
 	// 4 digits appear in logs (personal data).
 	LogFullNumbers bool
+	// OnRefused, when set, is told of each INVITE refused with 503 because
+	// MaxCalls were up or the server was draining (after the 503 was
+	// sent), so the refusal can be recorded. It runs on the INVITE's
+	// goroutine and should not block for long.
+	OnRefused func(Refusal)
 	// Guard decides which requests are served (trust list, digest
 	// authentication, rate limits, bans; see sip/guard). nil serves all.
 	Guard *guard.Guard
@@ -110,6 +115,7 @@ type settings struct {
 	timers      timerPolicy
 	sendRing    bool
 	userAgent   string
+	onRefused   func(Refusal)
 }
 
 // DefaultRTPTimeout is used when Config.RTPTimeout is 0.
@@ -127,6 +133,7 @@ func (c Config) validate() (settings, error) {
 		log:         c.Logger,
 		sendRing:    !c.SendWithSendto,
 		userAgent:   UserAgent(),
+		onRefused:   c.OnRefused,
 	}
 	if c.Version != "" {
 		s.userAgent = UserAgentFor(c.Version)

@@ -27,7 +27,7 @@ func TestDTMFModeRoundTrip(t *testing.T) {
 }
 
 func TestEndReasonRoundTrip(t *testing.T) {
-	for r := EndHangup; r <= EndFailed; r++ {
+	for r := EndHangup; r <= EndSessionExpired; r++ {
 		got, ok := ParseEndReason(r.String())
 		if !ok || got != r {
 			t.Errorf("%d: %q -> %v", r, r.String(), got)

@@ -89,6 +89,7 @@ func (inv *invite) admit() bool {
 	s, req := inv.s, inv.req
 	if !s.admit() {
 		inv.respond(503, "Service Unavailable", retryAfterHeader())
+		s.refused(req)
 		return false
 	}
 	inv.admitted, inv.arrived = true, time.Now()

@@ -170,7 +170,9 @@ func TestInviteAdmit(t *testing.T) {
 // admit: past MaxCalls, and while draining, an INVITE gets 503 with
 // Retry-After, counted by reason.
 func TestInviteAdmitBusy(t *testing.T) {
-	srv := startServer(t, dsip.Config{MaxCalls: 1}, func(ctx context.Context, c *dsip.Call) { <-ctx.Done() })
+	refusals := make(chan dsip.Refusal, 2)
+	srv := startServer(t, dsip.Config{MaxCalls: 1, OnRefused: func(r dsip.Refusal) { refusals <- r }},
+		func(ctx context.Context, c *dsip.Call) { <-ctx.Done() })
 	u := newUAC(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
@@ -184,6 +186,15 @@ func TestInviteAdmitBusy(t *testing.T) {
 		}
 		if len(r.provisional) != 0 {
 			t.Errorf("%s: provisional %v before the 503", when, r.provisional)
+		}
+		// Each refusal is reported, for the call records.
+		select {
+		case ref := <-refusals:
+			if ref.CallID == "" || ref.CallID == sess.InviteRequest.CallID().Value() || ref.At.IsZero() || ref.Draining != (when == "draining") {
+				t.Errorf("%s: refusal %+v", when, ref)
+			}
+		default:
+			t.Errorf("%s: the refusal was not reported", when)
 		}
 	}
 	busy("full")

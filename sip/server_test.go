@@ -312,11 +312,40 @@ func TestRTPTimeout(t *testing.T) {
 	}
 }
 
+// TestEndCauseSeenWithTheContext: a caller's BYE cancels the handler's
+// context, and the call already says why: a flow that wakes on the
+// context does not mistake the caller's hang-up for a shutdown.
+func TestEndCauseSeenWithTheContext(t *testing.T) {
+	got := make(chan string, 1)
+	srv := startServer(t, dsip.Config{}, func(ctx context.Context, c *dsip.Call) {
+		<-ctx.Done()
+		got <- c.EndCause()
+	})
+	u := newUAC(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	sess, media := u.call(ctx, srv.Addr(), u.offer("0"))
+	u.sendAudio(media)
+	time.Sleep(50 * time.Millisecond)
+	if err := sess.Bye(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case c := <-got:
+		if c != dsip.EndRemoteBye.String() {
+			t.Errorf("EndCause at the context's end = %q, want %q", c, dsip.EndRemoteBye)
+		}
+	case <-ctx.Done():
+		t.Fatal("the handler's context did not end")
+	}
+}
+
 // TestShutdownDrains: while draining, OPTIONS and INVITE get 503; the call
 // in progress goes on until the deadline, then is hung up.
 func TestShutdownDrains(t *testing.T) {
 	ended := make(chan dsip.EndReason, 1)
-	srv := startServer(t, dsip.Config{}, func(ctx context.Context, c *dsip.Call) {
+	refusals := make(chan dsip.Refusal, 1)
+	srv := startServer(t, dsip.Config{OnRefused: func(r dsip.Refusal) { refusals <- r }}, func(ctx context.Context, c *dsip.Call) {
 		<-ctx.Done() // a flow that never ends by itself
 		ended <- c.EndReason()
 	})
@@ -339,6 +368,9 @@ func TestShutdownDrains(t *testing.T) {
 	var de *sipgo.ErrDialogResponse
 	if !errors.As(err, &de) || de.Res.StatusCode != 503 {
 		t.Errorf("INVITE while draining: %v", err)
+	}
+	if r := <-refusals; !r.Draining {
+		t.Errorf("refusal while draining = %+v", r)
 	}
 	if n := srv.ActiveCalls(); n != 1 {
 		t.Errorf("%d active calls while draining, want 1", n)

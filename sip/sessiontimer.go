@@ -383,7 +383,7 @@ func (s *Server) runSessionTimer(c *Call, d timerDecision, refreshes <-chan time
 			if !d.weRefresh() {
 				c.log.Info("session expired: no refresh from the caller", "interval_s", int(d.interval/time.Second))
 				s.timerStats.expired.Add(1)
-				_ = c.terminate(EndHangup, true) // logged inside
+				_ = c.terminate(EndSessionExpired, true) // logged inside
 				return
 			}
 			nd, m, err := s.refresh(c, d, method)

@@ -222,6 +222,9 @@ func TestSessionTimerCallerRefreshes(t *testing.T) {
 	if st := srv.SessionTimerStats(); st.Expired != 1 {
 		t.Errorf("Expired = %d, want 1", st.Expired)
 	}
+	if r := c.EndReason(); r != dsip.EndSessionExpired {
+		t.Errorf("end reason %s, want %s", r, dsip.EndSessionExpired)
+	}
 }
 
 // With the choice left to us we refresh at half the interval; refusals

@@ -152,5 +152,6 @@ var catalogue = map[string][2]string{
 	"action.entry.correction": {"就業履歴を修正", "corrected the entry"}, "action.entry.cancel": {"就業履歴を取消", "cancelled the entry"},
 	"action.contractor.add": {"事業者を登録", "added the contractor"}, "action.contractor.disable": {"事業者を無効化", "disabled the contractor"},
 	"action.site.ccus_id": {"CCUS現場IDを変更", "changed the CCUS site ID"}, "action.contractor.ccus_id": {"CCUS事業者IDを変更", "changed the CCUS business ID"},
-	"action.demo.seed": {"デモデータを登録", "added the demo data"},
+	"action.technician.crew_number": {"班番号を変更", "changed the crew number"},
+	"action.demo.seed":              {"デモデータを登録", "added the demo data"},
 }

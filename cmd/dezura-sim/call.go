@@ -31,6 +31,7 @@ type callConfig struct {
 	Verbose  bool
 	HangupAt int
 	CancelAt time.Duration
+	RTPStop  time.Duration
 	Digits   simulator.DigitStyle
 }
 
@@ -51,6 +52,7 @@ func parseCall(args []string, stderr io.Writer) (callConfig, error) {
 	fs.BoolVar(&c.Early, "early", false, "type ahead: key each group as soon as the prompt starts")
 	fs.IntVar(&c.HangupAt, "hangup-after", 0, "hang up right after keying group N (1-based; 0: let the service hang up)")
 	fs.DurationVar(&c.CancelAt, "cancel-after", 0, "send CANCEL this long after the INVITE if not yet answered (0: never)")
+	fs.DurationVar(&c.RTPStop, "rtp-stop-after", 0, "stop sending RTP this long after the answer, staying on the line (0: never)")
 	fs.BoolVar(&c.JSON, "json", false, "print the result as JSON")
 	fs.BoolVar(&c.Verbose, "v", false, "log SIP and media events to stderr")
 	var sf styleFlags
@@ -126,8 +128,8 @@ func (c callConfig) Validate() error {
 	if c.EventPT < 96 || c.EventPT > 127 {
 		return fmt.Errorf("%w: --event-pt %d: use a dynamic payload type 96-127", errUsage, c.EventPT)
 	}
-	if c.CancelAt < 0 {
-		return fmt.Errorf("%w: --cancel-after must not be negative", errUsage)
+	if c.CancelAt < 0 || c.RTPStop < 0 {
+		return fmt.Errorf("%w: --cancel-after and --rtp-stop-after must not be negative", errUsage)
 	}
 	if c.HangupAt < 0 || c.HangupAt > len(c.Keys) {
 		return fmt.Errorf("%w: --hangup-after %d: there are %d key groups", errUsage, c.HangupAt, len(c.Keys))
@@ -139,7 +141,7 @@ func (c callConfig) options(lg *slog.Logger) simulator.Options {
 	return simulator.Options{
 		To: c.To, From: c.From, Keys: c.Keys, DTMF: c.DTMF, Codecs: c.Codecs,
 		EventPT: uint8(c.EventPT), Record: c.Record, Silence: c.Silence, KeyEarly: c.Early,
-		HangupAfterGroup: c.HangupAt, CancelAfter: c.CancelAt, MaxDuration: c.Timeout, Logger: lg,
+		HangupAfterGroup: c.HangupAt, CancelAfter: c.CancelAt, RTPStopAfter: c.RTPStop, MaxDuration: c.Timeout, Logger: lg,
 		Digits: c.Digits,
 	}
 }

@@ -304,7 +304,7 @@ func TestE2EEnglishAndPromptsInOrder(t *testing.T) {
 	// english_offer is the same English audio in both catalogues; Recognise
 	// names it by the first language, en.
 	want := []string{"ja:" + prompts.Greeting, "en:" + prompts.EnglishOffer, "en:" + prompts.EnterID,
-		"en:" + prompts.EnterSite, "en:" + prompts.ChooseActionMore, "en:" + prompts.SiteCodeIs,
+		"en:" + prompts.EnterSite, "en:" + prompts.ChooseAction, "en:" + prompts.ChooseActionMore, "en:" + prompts.SiteCodeIs,
 		"en:digit_1", "en:digit_2", "en:digit_3", "en:digit_4", "en:" + prompts.ActionCheckIn,
 		"en:" + prompts.Registered, "en:" + prompts.Goodbye}
 	got := heardClips(t, cat, res)

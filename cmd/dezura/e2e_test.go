@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,9 +22,17 @@ type testService struct {
 	*service
 	uri   string
 	admin ledger.Admin
+	db    string       // the store's URL
+	stop  func() error // stops the service (drains calls) and returns once it has
 }
 
 func startTestService(t *testing.T, mod func(*serveConfig)) *testService {
+	t.Helper()
+	return startTestServiceLog(t, mod, slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+// startTestServiceLog is startTestService logging to h.
+func startTestServiceLog(t *testing.T, mod func(*serveConfig), h slog.Handler) *testService {
 	t.Helper()
 	cfg := serveConfig{
 		DB: "sqlite:" + filepath.Join(t.TempDir(), "dezura.db"), Demo: true,
@@ -40,20 +49,28 @@ func startTestService(t *testing.T, mod func(*serveConfig)) *testService {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	svc, err := startService(ctx, cfg, slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	svc, err := startService(ctx, cfg, slog.New(h))
 	if err != nil {
 		cancel()
 		t.Fatal(err)
 	}
 	waited := make(chan error, 1)
 	go func() { waited <- svc.wait(ctx, cfg.DrainTimeout) }()
+	var once sync.Once
+	var stopErr error
+	stop := func() error {
+		once.Do(func() {
+			cancel()
+			stopErr = <-waited
+		})
+		return stopErr
+	}
 	t.Cleanup(func() {
-		cancel()
-		if err := <-waited; err != nil {
+		if err := stop(); err != nil {
 			t.Errorf("service shutdown: %v", err)
 		}
 	})
-	return &testService{service: svc, uri: "sip:ivr@" + svc.sip.Addr().String(), admin: svc.db}
+	return &testService{service: svc, uri: "sip:ivr@" + svc.sip.Addr().String(), admin: svc.db, db: cfg.DB, stop: stop}
 }
 
 type testWriter struct{ t *testing.T }
@@ -137,7 +154,8 @@ func TestE2ERegisteredCallerChecksInAndOut(t *testing.T) {
 		t.Errorf("heard only %d samples", len(res.Heard))
 	}
 
-	res = s.call(t, simulator.Options{From: "09012345678", Keys: []string{"1234#", "2"}})
+	// A check-out so soon after the check-in asks for a second 2.
+	res = s.call(t, simulator.Options{From: "09012345678", Keys: []string{"1234#", "2", "2"}})
 	wantAnsweredAndHungUp(t, res)
 	es = s.entries(t)
 	if len(es) != 1 || es[0].Status != ledger.EntryStatusClosed || es[0].CheckOut.IsZero() {

@@ -277,6 +277,7 @@ type callJSON struct {
 	Language      string   `json:"language,omitempty"`
 	Outcome       string   `json:"outcome"`
 	Reason        string   `json:"reason,omitempty"`
+	EndReason     string   `json:"end_reason,omitempty"` // what ended the call: caller_hangup, service_hangup, timeout, ...
 	Steps         []string `json:"steps"`
 	EntryIDs      []int64  `json:"entry_ids"`
 	DTMFTransport string   `json:"dtmf_transport,omitempty"`
@@ -285,7 +286,7 @@ type callJSON struct {
 type callsListCmd struct {
 	jsonFlag
 	Since   since  `placeholder:"TIME" help:"calls arrived at or after: RFC 3339 time, YYYY-MM-DD (Asia/Tokyo) or a duration back from now like 24h"`
-	Outcome string `help:"only this outcome (registered, already_registered, abandoned, failed, ...)"`
+	Outcome string `help:"only this outcome (registered, already_registered, abandoned, failed, refused, ...)"`
 	Limit   int    `help:"at most this many calls (0: all)"`
 }
 
@@ -294,7 +295,7 @@ func (c *callsListCmd) Run(ctx context.Context, adm ledger.Admin, o *output) err
 }
 
 var callView = view[ledger.CallRecord]{
-	header: []string{"ARRIVED", "CALL ID", "CALLER", "TECHNICIAN", "SITE", "OUTCOME", "SECONDS", "ENTRIES"},
+	header: []string{"ARRIVED", "CALL ID", "CALLER", "TECHNICIAN", "SITE", "OUTCOME", "ENDED BY", "SECONDS", "ENTRIES"},
 	row: func(r ledger.CallRecord) []string {
 		secs := "-"
 		if !r.EndedAt.IsZero() && !r.ArrivedAt.IsZero() {
@@ -305,7 +306,7 @@ var callView = view[ledger.CallRecord]{
 			entries[i] = fmt.Sprint(id)
 		}
 		return []string{cliTime(r.ArrivedAt), r.CallID, orDash(phone(r.Caller)), orDash(r.TechnicianID), orDash(r.SiteCode),
-			r.Outcome, secs, orDash(strings.Join(entries, ","))}
+			r.Outcome, orDash(r.EndReason), secs, orDash(strings.Join(entries, ","))}
 	},
 	json: func(r ledger.CallRecord) any {
 		steps, ids := r.Steps, r.EntryIDs
@@ -316,6 +317,6 @@ var callView = view[ledger.CallRecord]{
 			ids = []int64{}
 		}
 		return callJSON{r.CallID, r.Caller, r.Called, jsonTime(r.ArrivedAt), jsonTime(r.AnsweredAt), jsonTime(r.EndedAt),
-			r.TechnicianID, r.SiteCode, r.Language, r.Outcome, r.Reason, steps, ids, r.DTMFTransport}
+			r.TechnicianID, r.SiteCode, r.Language, r.Outcome, r.Reason, r.EndReason, steps, ids, r.DTMFTransport}
 	},
 }

@@ -59,6 +59,8 @@ type dezuraCLI struct {
 	Assign     assignCmd     `cmd:"" help:"Assignments of technicians to sites."`
 	Billing    billingCmd    `cmd:"" help:"Annual flat-fee billing (qualified invoices, インボイス制度)."`
 	DTMF       dtmfCmd       `cmd:"" name:"dtmf" help:"DTMF digits in recordings."`
+	Crew       crewCmd       `cmd:"" help:"Crew numbers (2-3 digits) a contractor's foreman keys instead of 14-digit IDs."`
+	Prompts    promptsCmd    `cmd:"" help:"The prompts a company can record: list them, check a recorded set."`
 	User       userCmd       `cmd:"" help:"Console accounts (the office console of dezura serve --web)."`
 	Version    versionCmd    `cmd:"" help:"Version, commit and Go version of this binary."`
 	Help       helpCmd       `cmd:"" help:"Show help for a command."`

@@ -4,6 +4,7 @@ package main
 // phone, site and assign, each with add, list, show and disable.
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -114,6 +115,7 @@ type technicianJSON struct {
 	Name         string `json:"name"`
 	ContractorID string `json:"contractor_id,omitempty"`
 	Language     string `json:"language"`
+	CrewNumber   string `json:"crew_number,omitempty"`
 	Disabled     bool   `json:"disabled"`
 }
 
@@ -124,20 +126,21 @@ type technicianAddCmd struct {
 	Language     string `enum:"ja,en" default:"ja" help:"prompt language: ja or en"`
 	SecurityCode string `placeholder:"NNNN" help:"4-digit security code from the CCUS card (stored hashed)"`
 	Phone        string `placeholder:"NUMBER" help:"caller number that identifies this technician"`
+	CrewNumber   string `name:"crew-number" placeholder:"NN" help:"2-3 digit number his contractor's foreman keys for him (unique in the contractor)"`
 }
 
 func (c *technicianAddCmd) Run(ctx context.Context, adm ledger.Admin, o *output) error {
 	row := ledger.TechnicianImport{
-		Technician:   ledger.Technician{ID: c.ID, Name: c.Name, ContractorID: c.Contractor, Language: c.Language},
+		Technician:   ledger.Technician{ID: c.ID, Name: c.Name, ContractorID: c.Contractor, Language: c.Language, CrewNumber: c.CrewNumber},
 		SecurityCode: c.SecurityCode, Phone: c.Phone,
 	}
 	return o.Done("technician %s added", c.ID)(adm.ImportTechnicians(ctx, []ledger.TechnicianImport{row}))
 }
 
 var technicianView = view[ledger.Technician]{
-	header: []string{"ID", "NAME", "CONTRACTOR", "LANGUAGE", "DISABLED"},
+	header: []string{"ID", "NAME", "CONTRACTOR", "CREW NO.", "LANGUAGE", "DISABLED"},
 	row: func(t ledger.Technician) []string {
-		return []string{t.ID, t.Name, orDash(t.ContractorID), t.Language, yesNo(t.Disabled)}
+		return []string{t.ID, t.Name, orDash(t.ContractorID), orDash(t.CrewNumber), t.Language, yesNo(t.Disabled)}
 	},
 	json: func(t ledger.Technician) any { return technicianJSON(t) },
 }
@@ -198,6 +201,11 @@ type phoneJSON struct {
 	TechnicianID string `json:"technician_id,omitempty"`
 	ForemanOf    string `json:"foreman_of,omitempty"`
 	Disabled     bool   `json:"disabled"`
+	// RegisteredBy is "office" or "self" (the technician by his own call);
+	// Since is when; DisabledBy who disabled it.
+	RegisteredBy string `json:"registered_by"`
+	Since        string `json:"since,omitempty"`
+	DisabledBy   string `json:"disabled_by,omitempty"`
 }
 
 type phoneAddCmd struct {
@@ -212,12 +220,16 @@ func (c *phoneAddCmd) Run(ctx context.Context, adm ledger.Admin, o *output) erro
 }
 
 var phoneView = view[ledger.Phone]{
-	header: []string{"NUMBER", "TECHNICIAN", "FOREMAN OF", "DISABLED"},
+	header: []string{"NUMBER", "TECHNICIAN", "FOREMAN OF", "REGISTERED BY", "SINCE", "DISABLED"},
 	row: func(p ledger.Phone) []string {
-		return []string{phone(p.E164), orDash(p.TechnicianID), orDash(p.ContractorID), yesNo(p.Disabled)}
+		disabled := "no"
+		if p.Disabled {
+			disabled = "by " + cmp.Or(p.DisabledBy, ledger.PhoneSourceOffice)
+		}
+		return []string{phone(p.E164), orDash(p.TechnicianID), orDash(p.ContractorID), p.Source, cliTime(p.Since), disabled}
 	},
 	json: func(p ledger.Phone) any {
-		return phoneJSON{p.E164, phone(p.E164), p.TechnicianID, p.ContractorID, p.Disabled}
+		return phoneJSON{p.E164, phone(p.E164), p.TechnicianID, p.ContractorID, p.Disabled, p.Source, jsonTime(p.Since), p.DisabledBy}
 	},
 }
 

@@ -422,7 +422,9 @@ func startService(ctx context.Context, cfg serveConfig, logger *slog.Logger) (*s
 	if err != nil {
 		return nil, err
 	}
-	srv, err := sip.NewServer(cfg.sipConfig(g, logger), func(ctx context.Context, c *sip.Call) { flow.Handle(ctx, c) })
+	sipCfg := cfg.sipConfig(g, logger)
+	sipCfg.OnRefused = func(r sip.Refusal) { flow.Refused(ctx, refusedCall(r)) }
+	srv, err := sip.NewServer(sipCfg, func(ctx context.Context, c *sip.Call) { flow.Handle(ctx, c) })
 	if err != nil {
 		return nil, fmt.Errorf("start SIP: %w", err)
 	}

@@ -63,3 +63,26 @@ func (s *Store) UndoAttendance(ctx context.Context, eventID int64, actor, reason
 		return f.UndoAttendance(c, eventID, actor, reason, at)
 	})
 }
+
+// RegisterOwnPhone asks the database.
+func (s *Store) RegisterOwnPhone(ctx context.Context, p ledger.OwnPhone) error {
+	_, err := flowCall(s, ctx, func(c context.Context, f ledger.FlowStore) (struct{}, error) {
+		return struct{}{}, f.RegisterOwnPhone(c, p)
+	})
+	return err
+}
+
+// UnregisterOwnPhone asks the database.
+func (s *Store) UnregisterOwnPhone(ctx context.Context, p ledger.OwnPhone) error {
+	_, err := flowCall(s, ctx, func(c context.Context, f ledger.FlowStore) (struct{}, error) {
+		return struct{}{}, f.UnregisterOwnPhone(c, p)
+	})
+	return err
+}
+
+// CrewMember asks the database.
+func (s *Store) CrewMember(ctx context.Context, contractorID, number string) (ledger.Technician, error) {
+	return flowCall(s, ctx, func(c context.Context, f ledger.FlowStore) (ledger.Technician, error) {
+		return f.CrewMember(c, contractorID, number)
+	})
+}

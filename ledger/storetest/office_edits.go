@@ -54,6 +54,17 @@ func testOfficeEdits(t *testing.T, s store) {
 	}
 	must(t, db.SetPhoneDisabled(c, sc, a.Phone, true))
 	must(t, db.SetPhoneDisabled(c, sc, a.Phone, false))
+	// The phone log (the callers' own registration rules read it) has the
+	// office's registration, reassignment, disabling and re-enabling.
+	evs, err := db.PhoneEvents(c, a.Phone)
+	must(t, err)
+	var kinds []string
+	for _, ev := range evs {
+		kinds = append(kinds, ev.Kind+"/"+ev.Actor+"/"+ev.TechnicianID)
+	}
+	if want := []string{"register/office/" + a.Worker, "register/office/" + a.Loner, "disable/office/" + a.Loner, "register/office/" + a.Loner}; !slices.Equal(kinds, want) {
+		t.Errorf("phone log %v, want %v", kinds, want)
+	}
 	must(t, db.UpdateAssignment(c, sc, ledger.Assignment{SiteCode: a.Site, TechnicianID: a.Worker, Trade: "鳶工", Role: "職長"}))
 	must(t, db.SetAssignmentDisabled(c, sc, a.Site, a.Worker, true))
 	must(t, db.SetAssignmentDisabled(c, sc, a.Site, a.Worker, false))

@@ -143,12 +143,17 @@ func (s *Store) AddTechnician(ctx context.Context, t ledger.Technician, security
 // ValidateTechnician checks one technician row without touching the
 // database, by the rules of ledger.ValidateTechnicianRow.
 func ValidateTechnician(r ledger.TechnicianImport) error {
-	why := ledger.ValidateTechnicianRow(r)
-	if len(why) == 0 {
-		return nil
+	if why := ledger.ValidateTechnicianRow(r); len(why) > 0 {
+		field, rule := technicianField(r)
+		return ledger.InvalidField(field, rule, "technician %s: %s", r.ID, strings.Join(why, "; "))
 	}
-	field, rule := technicianField(r)
-	return ledger.InvalidField(field, rule, "technician %s: %s", r.ID, strings.Join(why, "; "))
+	if err := ledger.ValidateCrewNumber(r.CrewNumber); err != nil {
+		return fmt.Errorf("technician %s: %w", r.ID, err)
+	}
+	if r.CrewNumber != "" && r.ContractorID == "" {
+		return invalid("technician %s: a crew number needs a contractor", r.ID)
+	}
+	return nil
 }
 
 // ImportTechnicians adds every row in one transaction, or none: the first
@@ -182,8 +187,8 @@ func (s *Store) ImportTechnicians(ctx context.Context, rows []ledger.TechnicianI
 	}
 	now := s.now().UTC()
 	err := s.tryTx(ctx, func(tx *sql.Tx) error {
-		ins, err := tx.PrepareContext(ctx, s.q(`INSERT INTO technicians (id, name, contractor_id, language, security_code_hash, disabled, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`))
+		ins, err := tx.PrepareContext(ctx, s.q(`INSERT INTO technicians (id, name, contractor_id, language, security_code_hash, disabled, created_at, crew_number)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`))
 		if err != nil {
 			return err
 		}
@@ -201,7 +206,11 @@ func (s *Store) ImportTechnicians(ctx context.Context, rows []ledger.TechnicianI
 				}
 				contractors[c] = true
 			}
-			if _, err := ins.ExecContext(ctx, p.r.ID, p.r.Name, nullString(p.r.ContractorID), p.r.Language, p.hash, p.r.Disabled, now); err != nil {
+			if _, err := ins.ExecContext(ctx, p.r.ID, p.r.Name, nullString(p.r.ContractorID), p.r.Language, p.hash, p.r.Disabled, now,
+				nullString(p.r.CrewNumber)); err != nil {
+				if s.d.IsUnique(err) && p.r.CrewNumber != "" {
+					return ledger.Exists("technician %s, or crew number %s in contractor %s, is already registered", p.r.ID, p.r.CrewNumber, p.r.ContractorID)
+				}
 				if s.d.IsUnique(err) {
 					return ledger.Exists("technician %s is already registered", p.r.ID)
 				}
@@ -222,6 +231,10 @@ func (s *Store) ImportTechnicians(ctx context.Context, rows []ledger.TechnicianI
 				if err := aw.Write(ctx, audit.Record{Action: "phone.add", Object: "phone:" + p.phone, ContractorID: p.r.ContractorID,
 					After: phoneRecord(ledger.PhoneRow{Phone: ledger.Phone{E164: p.phone, TechnicianID: p.r.ID}})}); err != nil {
 					return err
+				}
+				ev := ledger.PhoneEvent{E164: p.phone, Kind: ledger.PhoneEventRegister, TechnicianID: p.r.ID, Actor: ledger.PhoneSourceOffice, At: now}
+				if err := s.logPhone(ctx, tx, ev); err != nil {
+					return fmt.Errorf("technician %s: phone: %w", p.r.ID, err)
 				}
 			}
 		}
@@ -267,7 +280,7 @@ func said(err error) bool {
 
 // Technicians lists technicians by ID, of one contractor if contractorID is set.
 func (s *Store) Technicians(ctx context.Context, contractorID string) ([]ledger.Technician, error) {
-	q := `SELECT id, name, contractor_id, language, disabled FROM technicians`
+	q := `SELECT ` + technicianCols + ` FROM technicians`
 	var args []any
 	if contractorID != "" {
 		q += ` WHERE contractor_id = ?`
@@ -280,12 +293,10 @@ func (s *Store) Technicians(ctx context.Context, contractorID string) ([]ledger.
 	defer rows.Close()
 	var out []ledger.Technician
 	for rows.Next() {
-		var t ledger.Technician
-		var c sql.NullString
-		if err := rows.Scan(&t.ID, &t.Name, &c, &t.Language, &t.Disabled); err != nil {
+		t, err := scanTechnician(rows)
+		if err != nil {
 			return nil, fmt.Errorf("ledger: list technicians: %w", err)
 		}
-		t.ContractorID = c.String
 		out = append(out, t)
 	}
 	if err := rows.Err(); err != nil {
@@ -323,13 +334,14 @@ func (s *Store) AddPhone(ctx context.Context, p ledger.Phone) error {
 	return s.CreatePhone(ctx, ledger.ScopeAll(), p)
 }
 
-const phoneCols = `e164, technician_id, contractor_id, disabled`
+const phoneCols = `e164, technician_id, contractor_id, disabled, source, disabled_by, created_at`
 
 func scanPhone(sc interface{ Scan(...any) error }) (ledger.Phone, error) {
 	var p ledger.Phone
 	var t, c sql.NullString
-	err := sc.Scan(&p.E164, &t, &c, &p.Disabled)
-	p.TechnicianID, p.ContractorID = t.String, c.String
+	var since sql.NullTime
+	err := sc.Scan(&p.E164, &t, &c, &p.Disabled, &p.Source, &p.DisabledBy, &since)
+	p.TechnicianID, p.ContractorID, p.Since = t.String, c.String, timeOf(since)
 	return p, err
 }
 

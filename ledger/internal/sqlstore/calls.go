@@ -16,17 +16,22 @@ import (
 
 const insertCallQuery = `INSERT INTO calls
 	(call_id, caller, called, arrived_at, answered_at, ended_at, technician_id, site_code, language,
-	 outcome, reason, steps, entry_ids, dtmf_transport)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	 outcome, reason, steps, entry_ids, dtmf_transport, end_reason)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 	ON CONFLICT (call_id) DO UPDATE SET
 	 caller = excluded.caller, called = excluded.called, arrived_at = excluded.arrived_at,
 	 answered_at = excluded.answered_at, ended_at = excluded.ended_at,
 	 technician_id = excluded.technician_id, site_code = excluded.site_code,
 	 language = excluded.language, outcome = excluded.outcome, reason = excluded.reason,
-	 steps = excluded.steps, entry_ids = excluded.entry_ids, dtmf_transport = excluded.dtmf_transport`
+	 steps = excluded.steps, entry_ids = excluded.entry_ids, dtmf_transport = excluded.dtmf_transport,
+	 end_reason = excluded.end_reason
+	WHERE excluded.answered_at IS NOT NULL OR calls.answered_at IS NULL`
 
 // RecordCall stores one call record; recording the same CallID again
-// replaces it (a replayed spool or a retry writes it once). It returns
+// replaces it (a replayed spool or a retry writes it once), except that a
+// record of a call that was never answered (refused: overload) never
+// replaces one of an answered call: a dispatcher that got our 503 sends
+// the same Call-ID to another node, which answers it. It returns
 // when the record is committed. Records that arrive while another batch
 // is being written are committed together in one transaction (group
 // commit): at a few hundred calls a second SQLite otherwise spends a
@@ -45,7 +50,7 @@ func (s *Store) RecordCall(ctx context.Context, rec ledger.CallRecord) error {
 	}
 	w := &pendingCall{
 		args: []any{rec.CallID, rec.Caller, rec.Called, nullTime(rec.ArrivedAt), nullTime(rec.AnsweredAt), nullTime(rec.EndedAt),
-			rec.TechnicianID, rec.SiteCode, rec.Language, rec.Outcome, rec.Reason, string(steps), string(ids), rec.DTMFTransport},
+			rec.TechnicianID, rec.SiteCode, rec.Language, rec.Outcome, rec.Reason, string(steps), string(ids), rec.DTMFTransport, rec.EndReason},
 		done: make(chan error, 1),
 	}
 	if err := s.calls.submit(ctx, s, w); err != nil {
@@ -171,7 +176,7 @@ func (s *Store) ListCalls(ctx context.Context, f ledger.CallFilter) ([]ledger.Ca
 		args = append(args, f.Outcome)
 	}
 	q := `SELECT call_id, caller, called, arrived_at, answered_at, ended_at, technician_id, site_code, language,
-		outcome, reason, steps, entry_ids, dtmf_transport FROM calls`
+		outcome, reason, steps, entry_ids, dtmf_transport, end_reason FROM calls`
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -190,7 +195,7 @@ func (s *Store) ListCalls(ctx context.Context, f ledger.CallFilter) ([]ledger.Ca
 		var arrived, answered, ended sql.NullTime
 		var steps, ids string
 		if err := rows.Scan(&r.CallID, &r.Caller, &r.Called, &arrived, &answered, &ended, &r.TechnicianID, &r.SiteCode,
-			&r.Language, &r.Outcome, &r.Reason, &steps, &ids, &r.DTMFTransport); err != nil {
+			&r.Language, &r.Outcome, &r.Reason, &steps, &ids, &r.DTMFTransport, &r.EndReason); err != nil {
 			return nil, fmt.Errorf("ledger: list calls: %w", err)
 		}
 		r.ArrivedAt, r.AnsweredAt, r.EndedAt = timeOf(arrived), timeOf(answered), timeOf(ended)

@@ -179,7 +179,31 @@ var migrations = []sqldb.Migration{
 			SELECT id, version, work_date, site_code, technician_id FROM work_entries w
 			WHERE NOT EXISTS (SELECT 1 FROM export_sent x WHERE x.entry_id = w.id AND x.version = w.version)`,
 	}},
-	// Version 7 is left to another change made at the same time.
+	{Version: 7, Name: "callers: end reason of calls, crew numbers, phones registered by their technician, phone log", Stmts: []string{
+		// What ended the call (caller_hangup, service_hangup, timeout, ...),
+		// beside the flow's own reason.
+		`ALTER TABLE calls ADD COLUMN end_reason TEXT NOT NULL DEFAULT ''`,
+		// A foreman keys a crew member's 2-3 digit number instead of his
+		// 14-digit ID; unique within the contractor (NULLs do not collide).
+		`ALTER TABLE technicians ADD COLUMN crew_number TEXT`,
+		`CREATE UNIQUE INDEX technicians_crew_number ON technicians(contractor_id, crew_number)`,
+		// Who registered a number ('office' or 'self': the technician by his
+		// own call) and who disabled it.
+		`ALTER TABLE phones ADD COLUMN source TEXT NOT NULL DEFAULT 'office'`,
+		`ALTER TABLE phones ADD COLUMN disabled_by TEXT NOT NULL DEFAULT ''`,
+		`UPDATE phones SET disabled_by = 'office' WHERE disabled = TRUE`,
+		`CREATE TABLE phone_events (
+			id {{ID}},
+			e164 TEXT NOT NULL,
+			kind TEXT NOT NULL,
+			technician_id TEXT NOT NULL DEFAULT '',
+			contractor_id TEXT NOT NULL DEFAULT '',
+			actor TEXT NOT NULL,
+			call_id TEXT NOT NULL DEFAULT '',
+			at {{TS}} NOT NULL
+		)`,
+		`CREATE INDEX phone_events_e164 ON phone_events(e164, id)`,
+	}},
 	{Version: 8, Name: "office screens: the board's review list, phones and crews by technician", Stmts: []string{
 		// The board and the review queue read a site's entries that need
 		// review; few of millions do.

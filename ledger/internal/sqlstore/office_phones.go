@@ -104,12 +104,17 @@ func (s *Store) CreatePhone(ctx context.Context, sc ledger.Scope, p ledger.Phone
 		if err != nil {
 			return err
 		}
+		now := s.now().UTC()
 		_, err = tx.ExecContext(ctx, s.q(`INSERT INTO phones (e164, technician_id, contractor_id, disabled, created_at) VALUES (?, ?, ?, ?, ?)`),
-			e164, nullString(p.TechnicianID), nullString(p.ContractorID), p.Disabled, s.now().UTC())
+			e164, nullString(p.TechnicianID), nullString(p.ContractorID), p.Disabled, now)
 		if s.d.IsUnique(err) {
 			return ledger.TakenField("E164", "phone %s is already registered", ledger.MaskPhone(e164))
 		}
 		if err != nil {
+			return err
+		}
+		if err := s.logPhone(ctx, tx, ledger.PhoneEvent{E164: e164, Kind: ledger.PhoneEventRegister, TechnicianID: p.TechnicianID,
+			ContractorID: p.ContractorID, Actor: ledger.PhoneSourceOffice, At: now}); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, audit.Record{Action: "phone.add", Object: "phone:" + e164, ContractorID: owner,
@@ -147,8 +152,13 @@ func (s *Store) UpdatePhone(ctx context.Context, sc ledger.Scope, p ledger.Phone
 		if _, err := s.phoneOwner(ctx, tx, sc, p); err != nil {
 			return err
 		}
+		if r.TechnicianID == p.TechnicianID && r.ContractorID == p.ContractorID {
+			return nil
+		}
 		r.TechnicianID, r.ContractorID = p.TechnicianID, p.ContractorID
-		return nil
+		// Given to someone else by the office: the office's now, in the
+		// phone log as a registration.
+		return s.officePhoneEvent(ctx, tx, *r, ledger.PhoneEventRegister)
 	})
 }
 
@@ -158,10 +168,33 @@ func (s *Store) SetPhoneDisabled(ctx context.Context, sc ledger.Scope, number st
 	if err != nil {
 		return fmt.Errorf("%s phone: %w", map[bool]string{true: "disable", false: "enable"}[disabled], err)
 	}
-	return change(ctx, s, sc, s.phoneRec(ctx, sc, e164), enableAction("phone", disabled), func(_ *sql.Tx, r *ledger.PhoneRow) error {
+	return change(ctx, s, sc, s.phoneRec(ctx, sc, e164), enableAction("phone", disabled), func(tx *sql.Tx, r *ledger.PhoneRow) error {
+		if r.Disabled == disabled {
+			return nil
+		}
 		r.Disabled = disabled
-		return nil
+		kind := ledger.PhoneEventRegister // enabled again by the office: registered by it
+		if disabled {
+			kind = ledger.PhoneEventDisable
+		}
+		return s.officePhoneEvent(ctx, tx, *r, kind)
 	})
+}
+
+// officePhoneEvent records, in tx, that the office registered (gave,
+// enabled) or disabled the number as r now is: the phone's source and
+// disabled_by say the office, as the callers' own registration rules
+// (ledger.SelfRegistrable) read them, and the phone log has the event.
+func (s *Store) officePhoneEvent(ctx context.Context, tx *sql.Tx, r ledger.PhoneRow, kind string) error {
+	q := `UPDATE phones SET source = ?, disabled_by = '' WHERE e164 = ?`
+	if kind == ledger.PhoneEventDisable {
+		q = `UPDATE phones SET disabled_by = ? WHERE e164 = ?`
+	}
+	if _, err := tx.ExecContext(ctx, s.q(q), ledger.PhoneSourceOffice, r.E164); err != nil {
+		return err
+	}
+	return s.logPhone(ctx, tx, ledger.PhoneEvent{E164: r.E164, Kind: kind, TechnicianID: r.TechnicianID, ContractorID: r.ContractorID,
+		Actor: ledger.PhoneSourceOffice, At: s.now().UTC()})
 }
 
 // phoneSearch turns what someone typed to find a number into a LIKE

@@ -98,21 +98,32 @@ func (s *Store) Technician(ctx context.Context, id string) (ledger.Technician, e
 	return s.technician(ctx, nil, id)
 }
 
+// technicianQuery reads what a call needs (not the crew number: the
+// attendance path reads the columns every schema version has).
 const technicianQuery = `SELECT id, name, contractor_id, language, disabled FROM technicians WHERE id = ?`
 
 func (s *Store) technician(ctx context.Context, tx *sql.Tx, id string) (ledger.Technician, error) {
 	var t ledger.Technician
 	var contractor sql.NullString
-	err := s.row(ctx, tx, technicianQuery, id).
-		Scan(&t.ID, &t.Name, &contractor, &t.Language, &t.Disabled)
+	err := s.row(ctx, tx, technicianQuery, id).Scan(&t.ID, &t.Name, &contractor, &t.Language, &t.Disabled)
+	t.ContractorID = contractor.String
 	if errors.Is(err, sql.ErrNoRows) {
 		return t, ledger.UnknownTechnician(id)
 	}
 	if err != nil {
 		return t, fmt.Errorf("look up technician %s: %w", id, err)
 	}
-	t.ContractorID = contractor.String
 	return t, nil
+}
+
+const technicianCols = `id, name, contractor_id, language, crew_number, disabled`
+
+func scanTechnician(sc interface{ Scan(...any) error }) (ledger.Technician, error) {
+	var t ledger.Technician
+	var contractor, crew sql.NullString
+	err := sc.Scan(&t.ID, &t.Name, &contractor, &t.Language, &crew, &t.Disabled)
+	t.ContractorID, t.CrewNumber = contractor.String, crew.String
+	return t, err
 }
 
 // SiteByCode returns the site; unknown gives an error matching both

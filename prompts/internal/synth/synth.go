@@ -32,15 +32,25 @@ var Languages = map[string]Language{
 // pieces joined into a read-back (digits, hours, minutes, labels), longer
 // after a sentence.
 func Pause(name string) float64 {
-	for _, p := range []string{"digit_", "hour_", "minute_", "time_", "action_", "num_"} {
-		if strings.HasPrefix(name, p) {
-			return 0.06
-		}
-	}
-	if strings.HasSuffix(name, "_is") {
+	switch {
+	case strings.HasSuffix(name, "_is"):
 		return 0.08
+	case IsPiece(name):
+		return 0.06
 	}
 	return 0.15
+}
+
+// IsPiece reports whether the clip name is a piece of a read-back, said
+// joined to others: a digit, an hour, a minute, a time word, a number, an
+// action, or a label ("site code" before its digits).
+func IsPiece(name string) bool {
+	for _, p := range []string{"digit_", "hour_", "minute_", "time_", "action_", "num_"} {
+		if strings.HasPrefix(name, p) {
+			return true
+		}
+	}
+	return strings.HasSuffix(name, "_is")
 }
 
 // VoiceFor is the espeak-ng voice for a row of lang's table.
