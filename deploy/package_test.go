@@ -25,7 +25,8 @@ func TestPackageInstallsIntoAThrowawayRoot(t *testing.T) {
 	r.dpkg(t, "-i", deb)
 
 	status := r.dpkg(t, "-s", "dezura")
-	for _, want := range []string{"Status: install ok installed", "Version: 1.0.0", "Conffiles:\n /etc/dezura/dezura.env "} {
+	for _, want := range []string{"Status: install ok installed", "Version: 1.0.0", "Conffiles:\n /etc/dezura/dezura.env ",
+		"Depends: adduser, fonts-ipaexfont-gothic"} {
 		if !strings.Contains(status, want) {
 			t.Errorf("dpkg -s dezura lacks %q:\n%s", want, status)
 		}

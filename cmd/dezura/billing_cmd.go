@@ -15,28 +15,39 @@ import (
 )
 
 type billingCmd struct {
-	Plan           billingPlanCmd           `cmd:"" help:"Price lists: add, list, close."`
-	Subscribe      billingSubscribeCmd      `cmd:"" help:"Sign a contractor up to a plan."`
-	Cancel         billingCancelCmd         `cmd:"" help:"Cancel a subscription: periods starting on or after --on are not billed."`
-	List           billingListCmd           `cmd:"" help:"List subscriptions."`
-	Run            billingRunCmd            `cmd:"" help:"Issue every invoice due (or preview with --dry-run)."`
-	Invoice        billingInvoiceCmd        `cmd:"" help:"Invoices: show, list."`
-	Pay            billingPayCmd            `cmd:"" help:"Record money received for an invoice."`
-	Receivables    billingReceivablesCmd    `cmd:"" help:"Unpaid and overdue invoices, with ageing."`
-	Void           billingVoidCmd           `cmd:"" help:"Void an invoice by issuing a credit note (適格返還請求書)."`
-	Export         billingExportCmd         `cmd:"" help:"Invoices and payments for accounting, as CSV."`
-	Mandate        billingMandateCmd        `cmd:"" help:"Account-transfer mandates (口座振替依頼書)."`
-	TransferFile   billingTransferFileCmd   `cmd:"" name:"transfer-file" help:"Write the Zengin account-transfer request file for the bank."`
-	TransferResult billingTransferResultCmd `cmd:"" name:"transfer-result" help:"Read the bank's result file (safe to repeat)."`
+	Issuer           billingIssuerCmd           `cmd:"" help:"The invoice issuer's settings (name, registration number, address, 振込先), stored once."`
+	Plan             billingPlanCmd             `cmd:"" help:"Price lists: add, list, close."`
+	Subscribe        billingSubscribeCmd        `cmd:"" help:"Sign a contractor up to a plan."`
+	Cancel           billingCancelCmd           `cmd:"" help:"Cancel a subscription: periods starting on or after --on are not billed."`
+	List             billingListCmd             `cmd:"" help:"List subscriptions."`
+	Run              billingRunCmd              `cmd:"" help:"Issue every invoice due (or preview with --dry-run)."`
+	Invoice          billingInvoiceCmd          `cmd:"" help:"Invoices: show, list, pdf."`
+	Contact          billingContactCmd          `cmd:"" help:"Where each contractor's invoices are mailed."`
+	Mail             billingMailCmd             `cmd:"" help:"Mail invoices as PDF: send, list, retry, resend."`
+	Print            billingPrintCmd            `cmd:"" help:"One PDF of every invoice not yet handed out whose contractor has no email address."`
+	Pay              billingPayCmd              `cmd:"" help:"Record money received for an invoice."`
+	WriteOff         billingWriteOffCmd         `cmd:"" name:"write-off" help:"Forgive part of what is owed, with a reason (e.g. 振込手数料差引)."`
+	Receivables      billingReceivablesCmd      `cmd:"" help:"What is owed, with ageing, and refunds due, apart."`
+	Void             billingVoidCmd             `cmd:"" help:"Void an invoice by issuing a credit note (適格返還請求書) for all of it."`
+	Credit           billingCreditCmd           `cmd:"" help:"Issue a credit note (適格返還請求書) for part of an invoice."`
+	Refund           billingRefundCmd           `cmd:"" help:"Record money paid back against a credit note (or an overpaid invoice)."`
+	Refunds          billingRefundsCmd          `cmd:"" help:"Pay refunds by 総合振込: file, confirm, withdraw."`
+	Export           billingExportCmd           `cmd:"" help:"Invoices and payments for accounting: CSV, or a 弥生会計 journal."`
+	Mandate          billingMandateCmd          `cmd:"" help:"Account-transfer mandates (口座振替依頼書)."`
+	TransferFile     billingTransferFileCmd     `cmd:"" name:"transfer-file" help:"Write the Zengin account-transfer request file for the bank."`
+	TransferWithdraw billingTransferWithdrawCmd `cmd:"" name:"transfer-withdraw" help:"Take back a request file the bank has not processed."`
+	TransferResult   billingTransferResultCmd   `cmd:"" name:"transfer-result" help:"Read the bank's result file (safe to repeat)."`
 }
 
 // Help is shown under `dezura billing --help`.
 func (billingCmd) Help() string {
 	return `Dates are YYYY-MM-DD in Asia/Tokyo; where one may be left out, the default is today.
 Amounts are whole yen: 16500, 16,500 and 16,500円 are the same.
-run takes the issuer from --issuer-name and --issuer-registration, or DEZURA_ISSUER_NAME and
-DEZURA_ISSUER_REGISTRATION; transfer-file takes the collecting account from its --collector-*
-flags or DEZURA_COLLECTOR_CODE, _NAME, _BANK, _BRANCH, _ACCOUNT_TYPE and _ACCOUNT.`
+Store the issuer once with 'billing issuer set'; run needs no issuer flags then.
+transfer-file takes the collecting account from its --collector-* flags or DEZURA_COLLECTOR_CODE,
+_NAME, _BANK, _BRANCH, _ACCOUNT_TYPE, _ACCOUNT and _LEAD_DAYS; refunds file the paying account
+from --payer-* or DEZURA_PAYER_*; mail send the mail server from --smtp or DEZURA_SMTP_URL.
+PDFs use IPAexGothic (Debian's fonts-ipaexfont), or --font / DEZURA_INVOICE_FONT.`
 }
 
 type billingPlanCmd struct {
@@ -50,14 +61,15 @@ type billingPlanAddCmd struct {
 	Annual        billing.Yen `required:"" placeholder:"YEN" help:"annual base fee in yen before tax, e.g. 15,000"`
 	Initial       billing.Yen `placeholder:"YEN" help:"initial fee in yen before tax"`
 	PerAttendance billing.Yen `placeholder:"YEN" help:"per technician-day in yen before tax, billed monthly in arrears"`
-	TaxRate       int         `default:"10" help:"consumption tax rate in percent"`
+	TaxRate       int         `default:"10" help:"consumption tax rate in percent: 10, or 8 with --reduced-rate"`
+	ReducedRate   bool        `help:"the plan sells a reduced-rate item (軽減税率: food, newspapers), taxed at 8 % and marked ※"`
 	From          workDate    `required:"" help:"first day new subscriptions may take the plan"`
 	Until         workDate    `help:"last day new subscriptions may take the plan (default: open)"`
 }
 
 func (c *billingPlanAddCmd) Run(ctx context.Context, b *billing.Billing, o *output) error {
 	p := billing.Plan{Name: c.Name, InitialFee: c.Initial, AnnualFee: c.Annual, PerAttendance: c.PerAttendance,
-		TaxRate: c.TaxRate, AvailableFrom: c.From.Billing(), AvailableUntil: c.Until.Billing()}
+		TaxRate: c.TaxRate, ReducedRate: c.ReducedRate, AvailableFrom: c.From.Billing(), AvailableUntil: c.Until.Billing()}
 	return o.Done("plan %s added", p.Name)(b.AddPlan(ctx, p))
 }
 
@@ -79,7 +91,7 @@ func (c *billingPlanCloseCmd) Run(ctx context.Context, b *billing.Billing, o *ou
 type billingSubscribeCmd struct {
 	Contractor string   `required:"" placeholder:"ID" help:"contractor ID"`
 	Plan       string   `default:"campaign-2023" help:"plan name"`
-	Recipient  string   `placeholder:"NAME" help:"name printed on invoices (default: the contractor ID)"`
+	Recipient  string   `placeholder:"NAME" help:"name printed on invoices (default: the contractor's registered name and 御中)"`
 	Start      workDate `default:"${today}" help:"start date; the first year is billed on it"`
 }
 
@@ -134,15 +146,17 @@ func (c *billingListCmd) Run(ctx context.Context, b *billing.Billing, o *output)
 	return list(o, c.JSON, subscriptionView)(b.Subscriptions(ctx, c.Contractor))
 }
 
-// issuerFlags say who issues the invoices of a run.
+// issuerFlags name the issuer of a run, for set-ups from before the
+// issuer was stored: left out, the stored settings issue the invoices;
+// given, they must name the stored issuer (or become it, if none is
+// stored yet).
 type issuerFlags struct {
-	IssuerName         string `env:"DEZURA_ISSUER_NAME" placeholder:"NAME" help:"issuer name printed on invoices"`
-	IssuerRegistration string `env:"DEZURA_ISSUER_REGISTRATION" placeholder:"T0000000000000" help:"qualified invoice registration number, T and 13 digits"`
-	PaymentDays        int    `default:"30" help:"days from issue to due date"`
+	IssuerName         string `env:"DEZURA_ISSUER_NAME" placeholder:"NAME" help:"issuer name; must be the stored issuer's (see billing issuer show)"`
+	IssuerRegistration string `env:"DEZURA_ISSUER_REGISTRATION" placeholder:"T0000000000000" help:"registration number; must be the stored issuer's"`
 }
 
 func (f issuerFlags) issuer() billing.Issuer {
-	return billing.Issuer{Name: f.IssuerName, Registration: f.IssuerRegistration, PaymentDays: f.PaymentDays}
+	return billing.Issuer{Name: f.IssuerName, Registration: f.IssuerRegistration}
 }
 
 type billingRunCmd struct {
@@ -152,8 +166,10 @@ type billingRunCmd struct {
 }
 
 func (c *billingRunCmd) Validate() error {
-	if err := c.issuer().Validate(); err != nil {
-		return fmt.Errorf("%v: set --issuer-name and --issuer-registration, or DEZURA_ISSUER_NAME and DEZURA_ISSUER_REGISTRATION", err)
+	if iss := c.issuer(); iss != (billing.Issuer{}) {
+		if err := iss.Validate(); err != nil {
+			return fmt.Errorf("%v: give both --issuer-name and --issuer-registration, or neither (the stored settings issue the invoices)", err)
+		}
 	}
 	if today := billing.DateOf(time.Now()); !c.DryRun && c.AsOf.Billing().After(today) {
 		return fmt.Errorf("--as-of %s is after today (%s): invoices would be dated in the future; use --dry-run to preview", c.AsOf, today)
@@ -173,7 +189,7 @@ func reportRun(o *output) func(billing.RunResult, error) error {
 		if err != nil && res.Count() == 0 {
 			return err
 		}
-		if perr := printRun(o, res, err != nil); perr != nil {
+		if perr := printRun(o, res, err); perr != nil {
 			return perr
 		}
 		return err
@@ -181,8 +197,9 @@ func reportRun(o *output) func(billing.RunResult, error) error {
 }
 
 type billingInvoiceCmd struct {
-	Show billingInvoiceShowCmd `cmd:"" help:"Show or print an invoice (A4 HTML, Japanese)."`
+	Show billingInvoiceShowCmd `cmd:"" help:"Show an invoice (text, HTML or JSON)."`
 	List billingInvoiceListCmd `cmd:"" help:"List invoices by issue date."`
+	PDF  billingInvoicePDFCmd  `cmd:"" name:"pdf" help:"Write an invoice or credit note as an A4 PDF to hand out (every copy after the first says 再発行)."`
 }
 
 type billingInvoiceShowCmd struct {
@@ -250,11 +267,11 @@ type billingReceivablesCmd struct {
 }
 
 func (c *billingReceivablesCmd) Run(ctx context.Context, b *billing.Billing, o *output) error {
-	recs, err := b.Receivables(ctx, c.AsOf.Billing())
+	rep, err := b.ReceivablesAsOf(ctx, c.AsOf.Billing())
 	if err != nil {
 		return err
 	}
-	return printReceivables(o, c.JSON, c.AsOf.Billing(), recs)
+	return printReceivables(o, c.JSON, rep)
 }
 
 type billingVoidCmd struct {
@@ -276,8 +293,8 @@ func (c *billingVoidCmd) Run(ctx context.Context, b *billing.Billing, o *output)
 type billingExportCmd struct {
 	From     workDate `help:"first date (issue date of invoices, date of payments)"`
 	To       workDate `help:"last date"`
-	Format   string   `enum:"csv" default:"csv" help:"csv"`
-	Encoding string   `default:"utf-8" help:"utf-8 or sjis"`
+	Format   string   `enum:"csv,yayoi" default:"csv" help:"csv (one row per document and payment), or yayoi (a 弥生会計 仕訳日記帳 import, Shift_JIS)"`
+	Encoding string   `default:"utf-8" help:"csv only: utf-8 (with a byte-order mark, as Japanese Excel wants) or sjis"`
 	Out      string   `placeholder:"FILE" help:"write to this file instead of standard output"`
 }
 
@@ -291,7 +308,12 @@ func (c *billingExportCmd) Run(ctx context.Context, b *billing.Billing, o *outpu
 	if err != nil {
 		return err
 	}
-	return writeTo(o.Stdout, c.Out, func(w io.Writer) error { return b.Export(ctx, w, c.From.Billing(), c.To.Billing(), enc) })
+	return writeTo(o.Stdout, c.Out, func(w io.Writer) error {
+		if c.Format == "yayoi" {
+			return b.ExportYayoi(ctx, w, c.From.Billing(), c.To.Billing(), billing.DefaultYayoiAccounts)
+		}
+		return b.Export(ctx, w, c.From.Billing(), c.To.Billing(), enc)
+	})
 }
 
 // writeTo writes to stdout, or to path via a temporary file renamed into
@@ -329,7 +351,9 @@ func dirOf(path string) string {
 }
 
 type billingMandateCmd struct {
-	Set billingMandateSetCmd `cmd:"" help:"Register or replace a contractor's bank mandate."`
+	Set    billingMandateSetCmd    `cmd:"" help:"Register or replace a contractor's bank mandate (lifts a stop)."`
+	List   billingMandateListCmd   `cmd:"" help:"List mandates; --stopped: those the payer's bank stopped, for the office to follow up."`
+	Resume billingMandateResumeCmd `cmd:"" help:"Debit a stopped mandate again, once the contractor agreed."`
 }
 
 type billingMandateSetCmd struct {
@@ -364,11 +388,13 @@ type billingTransferFileCmd struct {
 	CollectorBranch      string   `required:"" env:"DEZURA_COLLECTOR_BRANCH" placeholder:"NNN" help:"branch code of the collecting account"`
 	CollectorAccountType int      `default:"1" env:"DEZURA_COLLECTOR_ACCOUNT_TYPE" help:"1 普通, 2 当座"`
 	CollectorAccount     string   `required:"" env:"DEZURA_COLLECTOR_ACCOUNT" placeholder:"NUMBER" help:"collecting account number"`
+	LeadDays             int      `env:"DEZURA_COLLECTOR_LEAD_DAYS" default:"3" help:"bank business days the bank needs the file before the collection date"`
 }
 
 func (c *billingTransferFileCmd) Run(ctx context.Context, b *billing.Billing, o *output) error {
 	tf, err := b.PrepareTransfers(ctx, c.CollectOn.Billing(), billing.Collector{Code: c.CollectorCode, Name: c.CollectorName,
-		BankCode: c.CollectorBank, BranchCode: c.CollectorBranch, AccountType: c.CollectorAccountType, AccountNumber: c.CollectorAccount})
+		BankCode: c.CollectorBank, BranchCode: c.CollectorBranch, AccountType: c.CollectorAccountType, AccountNumber: c.CollectorAccount,
+		LeadDays: c.LeadDays})
 	if err != nil {
 		return err
 	}
@@ -393,8 +419,13 @@ func (c *billingTransferResultCmd) Run(ctx context.Context, b *billing.Billing, 
 		return fileError("read", c.File, err)
 	}
 	outcomes, err := b.ApplyTransferResult(ctx, data)
-	if err != nil {
+	if outcomes == nil {
 		return err
 	}
-	return printTransferOutcomes(o, outcomes)
+	// Unknown customer numbers with money collected: the rest is
+	// recorded and shown, then the error lists the money (exit 1).
+	if perr := printTransferOutcomes(o, outcomes); perr != nil {
+		return perr
+	}
+	return err
 }

@@ -106,7 +106,8 @@ func TestBillingCLI(t *testing.T) {
 		len(in.Lines) == 0 || len(in.Payments) != 1 || in.Payments[0].PaidOn != "2025-03-10" {
 		t.Errorf("invoice show --json = %+v", in)
 	}
-	if rs := decode[[]receivableJSON](t, billingOK(t, db, "receivables", "--as-of", "2025-05-01", "--json")); len(rs) != 2 || rs[0].Balance != 6500 || rs[0].Age != "31-60" {
+	if rs := decode[receivablesJSON](t, billingOK(t, db, "receivables", "--as-of", "2025-05-01", "--json")); len(rs.Debts) != 2 ||
+		rs.Debts[0].Balance != 6500 || rs.Debts[0].Age != "31-60" || rs.ByAge["31-60"] != 23000 || len(rs.Credits) != 0 {
 		t.Errorf("receivables --json = %+v", rs)
 	}
 
@@ -125,7 +126,7 @@ func TestBillingCLI(t *testing.T) {
 		t.Errorf("kanji holder: %v", err)
 	}
 	reqPath := filepath.Join(dir, "request.txt")
-	wantIn(t, billingOK(t, db, "transfer-file", "--collect-on", "2025-04-10", "--out", reqPath, "--collector-code", "1234567890",
+	wantIn(t, billingOK(t, db, "transfer-file", "--collect-on", collectionDate(t).String(), "--out", reqPath, "--collector-code", "1234567890",
 		"--collector-name", "デズラ", "--collector-bank", "0005", "--collector-branch", "001", "--collector-account", "7654321"), "2 transfers, 23,000 yen")
 	req, err := os.ReadFile(reqPath)
 	if err != nil || len(req) != 5*120 {
@@ -156,8 +157,21 @@ func TestBillingCLI(t *testing.T) {
 	}
 }
 
-// openBilling opens the ledger at db and billing on it, closed when the
-// test ends.
+// collectionDate is a collection date the bank rules accept today: a
+// business day five business days ahead.
+func collectionDate(t *testing.T) billing.Date {
+	t.Helper()
+	cal, err := billing.BankCalendar()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := cal.AddBusinessDays(billing.DateOf(time.Now()), 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
 // TestBillingRunCounts: counts read naturally.
 func TestBillingRunCounts(t *testing.T) {
 	db := "sqlite:" + filepath.Join(t.TempDir(), "dezura.db")
@@ -185,13 +199,15 @@ func TestPrintRunAfterAFailure(t *testing.T) {
 	if err := reportRun(o)(one, failure); err != failure {
 		t.Errorf("one issued: err %v", err)
 	}
-	wantIn(t, out.String(), "2025-000001", "as of 2025-02-28: issued before the failure 1 invoice, subtotal 15,000 yen")
+	wantIn(t, out.String(), "2025-000001", "as of 2025-02-28: issued 1 invoice, subtotal 15,000 yen, tax 1,500 yen, total 16,500 yen before the run failed")
 	out.Reset()
 	if err := reportRun(o)(one, nil); err != nil || !strings.Contains(out.String(), "as of 2025-02-28: issued 1 invoice,") {
 		t.Errorf("success: err %v, printed %q", err, out.String())
 	}
 }
 
+// openBilling opens the ledger at db and billing on it, closed when the
+// test ends.
 func openBilling(t *testing.T, db string) *billing.Billing {
 	t.Helper()
 	st, err := ledger.Open(t.Context(), db)

@@ -126,9 +126,9 @@ var invoiceView = view[billing.Invoice]{
 	json: func(in billing.Invoice) any { return newInvoiceJSON(in) },
 }
 
-// printRun shows what a run issued (or would issue). failed: the run
-// stopped on an error after issuing these.
-func printRun(o *output, res billing.RunResult, failed bool) error {
+// printRun shows what a run issued (or would issue), and billing's one
+// line about it. err: the run stopped on this error after issuing these.
+func printRun(o *output, res billing.RunResult, err error) error {
 	rows := make([][]string, 0, res.Count())
 	for _, in := range res.Invoices {
 		number := in.Number
@@ -143,15 +143,9 @@ func printRun(o *output, res billing.RunResult, failed bool) error {
 			return err
 		}
 	}
-	verb := "issued"
-	switch {
-	case res.DryRun:
-		verb = "would issue (dry run, nothing written)"
-	case failed:
-		verb = "issued before the failure"
+	if line := res.Summary(err); line != "" {
+		o.Printf("%s\n", line)
 	}
-	o.Printf("as of %s: %s %s, subtotal %s yen, tax %s yen, total %s yen\n", res.AsOf, verb, count(res.Count(), "invoice"),
-		yen(res.Subtotal), yen(res.Tax), yen(res.Total))
 	return nil
 }
 
@@ -167,30 +161,60 @@ type receivableJSON struct {
 	Age          string      `json:"age"`
 }
 
-func printReceivables(o *output, asJSON bool, asOf billing.Date, recs []billing.Receivable) error {
+type receivablesJSON struct {
+	AsOf     string                 `json:"as_of"`
+	Owed     billing.Yen            `json:"owed"`
+	OwedBack billing.Yen            `json:"owed_back"`
+	ByAge    map[string]billing.Yen `json:"by_age"`
+	Debts    []receivableJSON       `json:"debts"`
+	Credits  []receivableJSON       `json:"credits"` // refunds due: negative balances
+}
+
+func receivableRows(recs []billing.Receivable) ([]receivableJSON, [][]string) {
 	out := make([]receivableJSON, 0, len(recs))
 	rows := make([][]string, 0, len(recs))
-	byAge := map[billing.Age]billing.Yen{}
-	var sum billing.Yen
 	for _, r := range recs {
+		age := r.Age.String()
+		if r.Balance < 0 {
+			age = "refund due"
+		}
 		out = append(out, receivableJSON{r.Number, r.ContractorID, r.Recipient, r.DueDate.String(), r.Total, r.Paid, r.Balance,
-			r.DaysOverdue, r.Age.String()})
+			r.DaysOverdue, age})
 		rows = append(rows, []string{r.Number, r.ContractorID, orDash(r.Recipient), r.DueDate.String(), yen(r.Total), yen(r.Paid),
-			yen(r.Balance), fmt.Sprint(r.DaysOverdue), r.Age.String()})
-		byAge[r.Age] += r.Balance
-		sum += r.Balance
+			yen(r.Balance), fmt.Sprint(r.DaysOverdue), age})
 	}
+	return out, rows
+}
+
+// printReceivables shows what was owed on the report's date, with
+// ageing, and apart from it the refunds due.
+func printReceivables(o *output, asJSON bool, rep billing.ReceivablesReport) error {
+	debts, debtRows := receivableRows(rep.Debts)
+	credits, creditRows := receivableRows(rep.Credits)
 	if asJSON {
-		return o.JSON(out)
+		byAge := map[string]billing.Yen{}
+		for a := billing.AgeNotDue; a <= billing.AgeOver90; a++ {
+			byAge[a.String()] = rep.ByAge[a]
+		}
+		return o.JSON(receivablesJSON{rep.AsOf.String(), rep.Owed, rep.OwedBack, byAge, debts, credits})
 	}
-	if err := o.Table([]string{"NUMBER", "CONTRACTOR", "RECIPIENT", "DUE", "TOTAL", "PAID", "BALANCE", "DAYS OVERDUE", "AGE"}, rows); err != nil {
+	header := []string{"NUMBER", "CONTRACTOR", "RECIPIENT", "DUE", "TOTAL", "PAID", "BALANCE", "DAYS OVERDUE", "AGE"}
+	if err := o.Table(header, debtRows); err != nil {
 		return err
 	}
-	o.Printf("as of %s: %s open, %s yen", asOf, count(len(recs), "invoice"), yen(sum))
+	o.Printf("as of %s: %s open, %s yen", rep.AsOf, count(len(rep.Debts), "invoice"), yen(rep.Owed))
 	for a := billing.AgeNotDue; a <= billing.AgeOver90; a++ {
-		o.Printf("; %s %s", a, yen(byAge[a]))
+		o.Printf("; %s %s", a, yen(rep.ByAge[a]))
 	}
 	o.Printf("\n")
+	if len(rep.Credits) == 0 {
+		return nil
+	}
+	o.Printf("\nrefunds due (money to give back; pay with dezura billing refund or refunds file):\n")
+	if err := o.Table(header, creditRows); err != nil {
+		return err
+	}
+	o.Printf("as of %s: %s with money owed back, %s yen\n", rep.AsOf, count(len(rep.Credits), "invoice"), yen(rep.OwedBack))
 	return nil
 }
 
@@ -210,6 +234,9 @@ func printTransferOutcomes(o *output, outcomes []billing.TransferOutcome) error 
 			if t.RefundDue {
 				rec = "yes — more than was owed: refund due (see receivables)"
 			}
+		case t.MandateStopped:
+			failed++
+			rec = "yes — debits stopped: follow up (see mandate list --stopped)"
 		default:
 			failed++
 		}

@@ -30,11 +30,12 @@ type docCommand struct {
 }
 
 func TestREADMECommandsParse(t *testing.T) {
-	// Issuer and collector may come from the environment, as the docs say.
+	// Issuer, collector and payer may come from the environment, as the docs say.
 	t.Setenv("DEZURA_ISSUER_NAME", "株式会社デズラ")
 	t.Setenv("DEZURA_ISSUER_REGISTRATION", "T7000012050002")
 	for _, k := range []string{"CODE", "NAME", "BANK", "BRANCH", "ACCOUNT"} {
 		t.Setenv("DEZURA_COLLECTOR_"+k, "1")
+		t.Setenv("DEZURA_PAYER_"+k, "1")
 	}
 	var cmds []docCommand
 	for _, f := range readmes {

@@ -65,8 +65,10 @@ type serveConfig struct {
 	// BillingLeaderInterval: how often a node tries to lead billing and
 	// the leader checks its hold (0: billing.DefaultLeaderInterval).
 	BillingLeaderInterval time.Duration `name:"billing-leader-interval" default:"${billing_leader_interval}" help:"with several nodes on one PostgreSQL only the leader runs billing: how often a node tries to become it, and the leader checks it still is"`
-	IssuerName            string        `name:"issuer-name" placeholder:"NAME" help:"invoice issuer name (qualified invoices); the scheduler runs only with both issuer flags"`
-	IssuerReg             string        `name:"issuer-registration" placeholder:"T0000000000000" help:"invoice issuer registration number, T and 13 digits"`
+	IssuerName            string        `name:"issuer-name" placeholder:"NAME" help:"invoice issuer name; normally left out: the settings stored with 'dezura billing issuer set' issue the invoices, and the scheduler runs once they are"`
+	IssuerReg             string        `name:"issuer-registration" placeholder:"T0000000000000" help:"invoice issuer registration number, T and 13 digits; must be the stored issuer's"`
+	SMTP                  string        `name:"smtp" env:"DEZURA_SMTP_URL" placeholder:"URL" help:"mail server (smtp://[user:password@]host[:port][?tls=starttls|none]): the billing leader mails each new invoice as a PDF to the contractor's billing address, retrying failures"`
+	InvoiceFont           string        `name:"invoice-font" env:"DEZURA_INVOICE_FONT" placeholder:"PATH" help:"TrueType font of invoice PDFs (default: IPAexGothic of Debian's fonts-ipaexfont)"`
 	consoleFlags          `embed:""`
 }
 
@@ -145,6 +147,16 @@ func (c *serveConfig) Validate() error {
 	}
 	errs = append(errs, c.validateTrunk()...)
 	errs = append(errs, c.validateWeb()...)
+	errs = append(errs, c.validateBilling()...)
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("%w: %w", errUsage, err)
+	}
+	return nil
+}
+
+// validateBilling checks the billing flags.
+func (c *serveConfig) validateBilling() []error {
+	var errs []error
 	if c.BillingAt == "" {
 		errs = append(errs, errors.New(`--billing-at is empty: give a cron spec such as "0 3 * * *", or "off"`))
 	}
@@ -161,10 +173,12 @@ func (c *serveConfig) Validate() error {
 			errs = append(errs, fmt.Errorf("--issuer-registration: %w", err))
 		}
 	}
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("%w: %w", errUsage, err)
+	if c.SMTP != "" {
+		if _, err := billing.ParseSMTPURL(c.SMTP); err != nil {
+			errs = append(errs, fmt.Errorf("--smtp: %w", err))
+		}
 	}
-	return nil
+	return errs
 }
 
 // parsePortRange parses "MIN-MAX"; "0-0" means any free port.
@@ -341,23 +355,32 @@ func (s *service) startTrunk(ctx context.Context, cfg serveConfig, metrics *serv
 	return nil
 }
 
-// startBilling starts the daily billing run when the issuer is configured:
-// the node runs the scheduler while it leads billing (one node at a time
-// among those on one database; see billing.Leadership).
+// startBilling starts the daily billing run when the issuer is stored
+// (or given by flags): the node runs the scheduler, and with --smtp mails
+// the invoices, while it leads billing (one node at a time among those on
+// one database; see billing.Leadership).
 func (s *service) startBilling(ctx context.Context, cfg serveConfig, metrics *serviceMetrics) error {
 	if cfg.BillingAt == "off" {
 		s.logger.Info("billing scheduler off (--billing-at off)")
-		return nil
-	}
-	if cfg.IssuerReg == "" {
-		s.logger.Warn("billing scheduler off: give --issuer-name and --issuer-registration to issue invoices")
 		return nil
 	}
 	b, err := newBilling(ctx, s.db)
 	if err != nil {
 		return err
 	}
-	node, err := b.StartNode(ctx, billing.NodeConfig{Spec: cfg.BillingAt, LeaderInterval: cfg.BillingLeaderInterval,
+	if cfg.IssuerReg == "" {
+		if _, err := b.CurrentIssuer(ctx); errors.Is(err, billing.ErrNoIssuer) {
+			s.logger.Warn("billing scheduler off: store the issuer once with 'dezura billing issuer set' to issue invoices")
+			return nil
+		} else if err != nil {
+			return err
+		}
+	}
+	mail, err := billingMail(cfg)
+	if err != nil {
+		return err
+	}
+	node, err := b.StartNode(ctx, billing.NodeConfig{Spec: cfg.BillingAt, LeaderInterval: cfg.BillingLeaderInterval, Mail: mail,
 		Issuer: billing.Issuer{Name: cfg.IssuerName, Registration: cfg.IssuerReg}, Logger: s.logger.With("component", "billing")})
 	if err != nil {
 		return fmt.Errorf("start billing scheduler: %w", err)
@@ -365,6 +388,22 @@ func (s *service) startBilling(ctx context.Context, cfg serveConfig, metrics *se
 	s.stopBilling = node.Stop
 	metrics.watchBilling(node.Stats, node.Leader)
 	return nil
+}
+
+// billingMail is how the billing leader mails invoices: nil without --smtp.
+func billingMail(cfg serveConfig) (*billing.MailConfig, error) {
+	if cfg.SMTP == "" {
+		return nil, nil
+	}
+	smtp, err := billing.ParseSMTPURL(cfg.SMTP)
+	if err != nil {
+		return nil, fmt.Errorf("--smtp: %w", err)
+	}
+	font, err := billing.LoadFont(cfg.InvoiceFont)
+	if err != nil {
+		return nil, err
+	}
+	return &billing.MailConfig{Mailer: billing.NewSMTPMailer(smtp), Font: font}, nil
 }
 
 // openStore opens the database (adding the demo data with --demo) and the

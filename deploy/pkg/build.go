@@ -158,7 +158,8 @@ func packageInfo(src source, bins string) *nfpm.Info {
 			"with annual billing. Runs as the systemd unit dezura.service.",
 		MTime: src.Time,
 		Overridables: nfpm.Overridables{
-			Depends:    []string{"adduser"},
+			// fonts-ipaexfont-gothic: the invoices' PDF font (billing.DefaultFontPath).
+			Depends:    []string{"adduser", "fonts-ipaexfont-gothic"},
 			Recommends: []string{"systemd"},
 			Contents: files.Contents{
 				file(filepath.Join(bins, "dezura"), "/usr/bin/dezura", 0o755, ""),

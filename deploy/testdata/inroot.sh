@@ -20,8 +20,8 @@ if [[ ! -e $R/var/lib/dpkg/status ]]; then
 	mkdir -p "$R"/{etc,tmp,dev,usr,run,root} "$R"/var/lib/dpkg/{info,updates,triggers}
 	chmod 1777 "$R/tmp"
 	for l in bin sbin lib lib64; do ln -s "usr/$l" "$R/$l"; done
-	dpkg-query -s adduser >"$R/var/lib/dpkg/status"
-	touch "$R/var/lib/dpkg/available" "$R/var/lib/dpkg/info/adduser.list"
+	dpkg-query -s adduser fonts-ipaexfont-gothic >"$R/var/lib/dpkg/status"
+	touch "$R/var/lib/dpkg/available" "$R/var/lib/dpkg/info/adduser.list" "$R/var/lib/dpkg/info/fonts-ipaexfont-gothic.list"
 	printf 'root:x:0:0:root:/root:/bin/bash\n' >"$R/etc/passwd"
 	printf 'root:x:0:\n' >"$R/etc/group"
 	printf 'root:*::0:::::\n' >"$R/etc/shadow"

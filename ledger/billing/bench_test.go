@@ -3,6 +3,7 @@ package billing
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -59,8 +60,11 @@ func seedSubscriptions(tb testing.TB, b *Billing, n int) {
 
 // BenchmarkRunRenewals measures one run issuing a renewal for every
 // subscription (on SQLite and on PostgreSQL), and the re-run that issues
-// nothing. Run with
-// -benchtime=1x; the figures are reported as s/renewal-run and s/rerun.
+// nothing; then, apart, the PDFs of the new invoices: the first
+// benchPDFs of them, each loaded from the database and written as a PDF
+// of its own, as mail sends them. Run with -benchtime=1x; the figures are
+// reported as s/renewal-run, s/rerun, ms/pdf and s/all-pdfs (ms/pdf times
+// the renewals: one core writing every PDF).
 func BenchmarkRunRenewals(b *testing.B) {
 	for _, be := range backends {
 		b.Run(be.name, func(b *testing.B) { benchRenewals(b, be.url(b)) })
@@ -98,4 +102,37 @@ func benchRenewals(b *testing.B, url string) {
 	b.ReportMetric(renewal.Seconds(), "s/renewal-run")
 	b.ReportMetric(rerun.Seconds(), "s/rerun")
 	b.ReportMetric(float64(n), "subscriptions")
+	perPDF := benchPDFs(b, bill, min(n, 1000))
+	b.ReportMetric(float64(perPDF.Microseconds())/1000, "ms/pdf")
+	b.ReportMetric(perPDF.Seconds()*float64(n), "s/all-pdfs")
+}
+
+// benchPDFs writes the PDFs of the first count renewals (numbered from
+// 2025-000001) and returns the time per PDF.
+func benchPDFs(b *testing.B, bill *Billing, count int) time.Duration {
+	font := testFont(b)
+	ctx := context.Background()
+	t0 := time.Now()
+	for i := 1; i <= count; i++ {
+		doc, err := bill.Document(ctx, FormatNumber(2025, int64(i)), "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := WritePDF(io.Discard, font, doc); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return time.Since(t0) / time.Duration(count)
+}
+
+// BenchmarkInvoicePDF measures writing one invoice as a PDF (font parsing,
+// layout, subsetting), without the database.
+func BenchmarkInvoicePDF(b *testing.B) {
+	font := testFont(b)
+	doc := PDFDocument{Invoice: pdfInvoice("田中工務店 御中"), Issuer: testSettings}
+	for b.Loop() {
+		if _, err := WritePDF(io.Discard, font, doc); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

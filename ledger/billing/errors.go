@@ -2,6 +2,7 @@ package billing
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/dezura/dezura/ledger"
 )
@@ -37,6 +38,61 @@ var (
 	ErrUnknownContractor = errors.New("billing: unknown contractor")
 	// ErrContractorDisabled: the contractor is disabled and cannot subscribe.
 	ErrContractorDisabled = errors.New("billing: contractor disabled")
+)
+
+// Issuer settings, numbering and dates.
+var (
+	// ErrNoIssuer: the issuer settings have not been stored yet.
+	ErrNoIssuer = errors.New("billing: issuer settings not stored")
+	// ErrIssuerMismatch: a run was given an issuer other than the stored one.
+	ErrIssuerMismatch = errors.New("billing: issuer differs from the stored settings")
+	// ErrBackdated: a document or payment dated before what it must follow.
+	ErrBackdated = errors.New("billing: date is earlier than allowed")
+	// ErrInvalidTaxRate: a tax rate other than the standard rate, or the
+	// reduced rate for an item that is not a reduced-rate item. It is an
+	// ErrInvalidPlan too.
+	ErrInvalidTaxRate = fmt.Errorf("%w (tax rate)", ErrInvalidPlan)
+)
+
+// Money back: credit notes, refunds and write-offs.
+var (
+	ErrInvalidCredit   = errors.New("billing: invalid credit note")
+	ErrInvalidRefund   = errors.New("billing: invalid refund")
+	ErrInvalidWriteOff = errors.New("billing: invalid write-off")
+)
+
+// Bank files and bank days.
+var (
+	// ErrNothingToCollect: no data record would go into the file.
+	ErrNothingToCollect = errors.New("billing: nothing to put in the bank file")
+	// ErrNotBusinessDay: a bank date on a weekend, holiday or 12/31-1/3.
+	ErrNotBusinessDay = errors.New("billing: not a bank business day")
+	// ErrTooLate: the file cannot reach the bank the required number of
+	// business days before its date.
+	ErrTooLate = errors.New("billing: too late for the bank's lead time")
+	// ErrNoHolidayData: the holiday table does not cover the year.
+	ErrNoHolidayData = errors.New("billing: no holiday data for that year")
+	// ErrUnknownBatch: no pending batch for that date.
+	ErrUnknownBatch = errors.New("billing: no pending batch for that date")
+	// ErrUnknownCollected: the bank's result reports money collected under
+	// a customer number this database never requested.
+	ErrUnknownCollected = errors.New("billing: collected money under an unknown customer number")
+	// ErrNoAccount: a refund has no account to be paid to.
+	ErrNoAccount = errors.New("billing: no bank account to pay to")
+)
+
+// Invoices as PDF and by mail.
+var (
+	ErrFontMissing  = errors.New("billing: invoice font not found")
+	ErrInvalidEmail = errors.New("billing: invalid email address")
+	ErrNoEmail      = errors.New("billing: contractor has no billing email address")
+	ErrInvalidSeal  = errors.New("billing: invalid seal image")
+	ErrSendFailed   = errors.New("billing: invoice email not sent")
+	// ErrInvalidMailServer: a mail server URL that cannot be used (its
+	// text is never repeated: it may hold a password).
+	ErrInvalidMailServer = errors.New("billing: invalid mail server URL")
+	// ErrNothingToPrint: no invoice is waiting for a print batch.
+	ErrNothingToPrint = errors.New("billing: nothing to print")
 )
 
 // unknownPlan says the plan does not exist and where to see those that do.

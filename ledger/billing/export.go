@@ -58,8 +58,14 @@ func Neutralize(s string) string {
 	return s
 }
 
-// Export writes invoices, credit notes (issued from..to) and payments
-// (received from..to) as CSV, one row each, in enc.
+// utf8BOM starts a UTF-8 export: without it Japanese Excel reads the file
+// as Shift_JIS and garbles every kana.
+const utf8BOM = "\ufeff"
+
+// Export writes invoices, credit notes (issued from..to) and payments,
+// refunds and write-offs (dated from..to) as CSV, one row each, in enc,
+// the way Japanese Excel opens it: UTF-8 with a byte-order mark, or
+// Shift_JIS; CR LF line ends. Every row names the contractor.
 func (b *Billing) Export(ctx context.Context, w io.Writer, from, to Date, enc Encoding) error {
 	invoices, err := b.Invoices(ctx, from, to)
 	if err != nil {
@@ -73,6 +79,9 @@ func (b *Billing) Export(ctx context.Context, w io.Writer, from, to Date, enc En
 	var tw *transform.Writer
 	switch enc {
 	case EncodingUTF8:
+		if _, err := io.WriteString(w, utf8BOM); err != nil {
+			return exportErr(err)
+		}
 	case EncodingShiftJIS:
 		tw = transform.NewWriter(w, japanese.ShiftJIS.NewEncoder())
 		out = tw
@@ -88,7 +97,10 @@ func (b *Billing) Export(ctx context.Context, w io.Writer, from, to Date, enc En
 	rows := [][]string{ExportHeader}
 	for _, in := range invoices {
 		var rates []string
-		for _, r := range TaxByRate(lines[in.ID]) {
+		if in.Rates == nil { // issued before rates were stored
+			in.Rates = TaxByRate(lines[in.ID])
+		}
+		for _, r := range in.Rates {
 			rates = append(rates, fmt.Sprintf("%d%%:%d:%d", r.Rate, r.Subtotal, r.Tax))
 		}
 		record, refers := "invoice", in.VoidedBy
@@ -100,8 +112,18 @@ func (b *Billing) Export(ctx context.Context, w io.Writer, from, to Date, enc En
 			itoa(in.Subtotal), itoa(in.Tax), itoa(in.Total), strings.Join(rates, " "), refers, "", Neutralize(in.Note), in.IssuerRegistration})
 	}
 	for _, p := range payments {
-		rows = append(rows, []string{"payment", p.Number, p.PaidOn.String(), "", "", "", "", "",
-			"", "", itoa(p.Amount), "", p.Number, Neutralize(p.Method), Neutralize(p.Reference), ""})
+		record, refers, ref := "payment", p.Number, p.Reference
+		switch p.Kind {
+		case PaymentRefund:
+			record = "refund"
+			if p.CreditNote != "" {
+				refers = p.CreditNote
+			}
+		case PaymentWriteOff:
+			record, ref = "write_off", p.Reason
+		}
+		rows = append(rows, []string{record, p.Number, p.PaidOn.String(), Neutralize(p.ContractorID), Neutralize(p.Recipient), "", "", "",
+			"", "", itoa(p.Amount), "", refers, Neutralize(p.Method), Neutralize(ref), ""})
 	}
 	if enc == EncodingShiftJIS {
 		if err := checkShiftJIS(rows); err != nil {

@@ -15,11 +15,12 @@ type Invoice struct {
 	Number             string
 	IssuerName         string
 	IssuerRegistration string
+	IssuerVersion      int64 // the issuer settings it was issued under (0: before they were stored)
 	SubscriptionID     int64
 	ContractorID       string
 	Recipient          string
 	Kind               Kind
-	Period             Period
+	Period             Period // credit notes: the period of the invoice they credit
 	IssueDate          Date
 	DueDate            Date
 	Lines              []Line
@@ -27,32 +28,35 @@ type Invoice struct {
 	Subtotal, Tax      Yen
 	Total              Yen
 	Note               string // the reason, on a credit note
-	CreditOf           string // credit notes: the number of the invoice voided
-	VoidedBy           string // invoices: the number of the credit note voiding it
+	CreditOf           string // credit notes: the number of the invoice credited
+	CreditOfDate       Date   // credit notes: that invoice's issue date
+	VoidedBy           string // invoices: the number of the credit note that took back the rest
 	Payments           []Payment
-	Paid               Yen
+	// Paid is the money received less the money refunded; WrittenOff the
+	// short payments forgiven; Credited the sum of the credit notes
+	// against the invoice (zero or negative).
+	Paid, WrittenOff, Credited Yen
 }
 
-// Voided reports whether a credit note cancels this invoice.
+// Voided reports whether credit notes take back the whole invoice.
 func (in Invoice) Voided() bool { return in.VoidedBy != "" }
 
-// Balance is what is still owed: the total less payments; zero for credit
-// notes and voided invoices (a payment on a voided invoice shows as a
-// negative balance: money to refund).
+// Balance is what is still owed: the total less credit notes, payments
+// and write-offs; zero for credit notes. A negative balance is money to
+// give back (a refund due).
 func (in Invoice) Balance() Yen {
-	switch {
-	case in.Kind == KindCredit:
+	if in.Kind == KindCredit {
 		return 0
-	case in.Voided():
-		return -in.Paid
 	}
-	return in.Total - in.Paid
+	return in.Total + in.Credited - in.Paid - in.WrittenOff
 }
 
-const invoiceColumns = `i.id, i.number, i.issuer_name, i.issuer_registration, i.subscription_id, i.contractor_id, i.recipient,
-	i.kind, i.period_start, i.period_end, i.issue_date, i.due_date, i.subtotal, i.tax, i.total, i.note,
-	COALESCE(c.number, ''), COALESCE(v.number, ''),
-	COALESCE((SELECT SUM(p.amount) FROM billing_payments p WHERE p.invoice_id = i.id), 0)`
+const invoiceColumns = `i.id, i.number, i.issuer_name, i.issuer_registration, i.issuer_version, i.subscription_id, i.contractor_id,
+	i.recipient, i.kind, COALESCE(c.period_start, i.period_start), COALESCE(c.period_end, i.period_end), i.issue_date, i.due_date,
+	i.subtotal, i.tax, i.total, i.rates, i.note, COALESCE(c.number, ''), COALESCE(c.issue_date, ''), COALESCE(v.number, ''),
+	COALESCE((SELECT SUM(p.amount) FROM billing_payments p WHERE p.invoice_id = i.id AND p.kind <> 'write-off'), 0),
+	COALESCE((SELECT SUM(p.amount) FROM billing_payments p WHERE p.invoice_id = i.id AND p.kind = 'write-off'), 0),
+	COALESCE((SELECT SUM(x.total) FROM billing_invoices x WHERE x.credit_of = i.id AND x.credit_of <> 0), 0)`
 
 const invoiceFrom = ` FROM billing_invoices i
 	LEFT JOIN billing_invoices c ON c.id = i.credit_of
@@ -60,31 +64,51 @@ const invoiceFrom = ` FROM billing_invoices i
 
 func scanInvoice(sc interface{ Scan(...any) error }) (Invoice, error) {
 	var in Invoice
-	var kind, ps, pe, issued, due string
-	var sub, tax, total, paid int64
-	if err := sc.Scan(&in.ID, &in.Number, &in.IssuerName, &in.IssuerRegistration, &in.SubscriptionID, &in.ContractorID, &in.Recipient,
-		&kind, &ps, &pe, &issued, &due, &sub, &tax, &total, &in.Note, &in.CreditOf, &in.VoidedBy, &paid); err != nil {
+	var kind, ps, pe, issued, due, rates, creditOfDate string
+	var sub, tax, total, paid, writtenOff, credited int64
+	if err := sc.Scan(&in.ID, &in.Number, &in.IssuerName, &in.IssuerRegistration, &in.IssuerVersion, &in.SubscriptionID,
+		&in.ContractorID, &in.Recipient, &kind, &ps, &pe, &issued, &due, &sub, &tax, &total, &rates, &in.Note,
+		&in.CreditOf, &creditOfDate, &in.VoidedBy, &paid, &writtenOff, &credited); err != nil {
 		return Invoice{}, err
 	}
-	in.Subtotal, in.Tax, in.Total, in.Paid = Yen(sub), Yen(tax), Yen(total), Yen(paid)
+	in.Subtotal, in.Tax, in.Total = Yen(sub), Yen(tax), Yen(total)
+	in.Paid, in.WrittenOff, in.Credited = Yen(paid), Yen(writtenOff), Yen(credited)
 	var err error
 	if in.Kind, err = ParseKind(kind); err != nil {
 		return Invoice{}, err
 	}
-	for _, f := range []struct {
-		dst *Date
-		s   string
-	}{{&in.Period.Start, ps}, {&in.Period.End, pe}, {&in.IssueDate, issued}, {&in.DueDate, due}} {
-		if *f.dst, err = parseStoredDate(f.s); err != nil {
-			return Invoice{}, err
-		}
+	if in.Rates, err = parseRates(rates); err != nil {
+		return Invoice{}, err
+	}
+	if err := parseDates(dateCol{&in.Period.Start, ps}, dateCol{&in.Period.End, pe}, dateCol{&in.IssueDate, issued},
+		dateCol{&in.DueDate, due}, dateCol{&in.CreditOfDate, creditOfDate}); err != nil {
+		return Invoice{}, err
 	}
 	return in, nil
 }
 
+// dateCol is a stored date column's text and where it goes.
+type dateCol struct {
+	dst  *Date
+	text string
+}
+
+// parseDates reads stored date columns.
+func parseDates(cols ...dateCol) error {
+	for _, c := range cols {
+		d, err := parseStoredDate(c.text)
+		if err != nil {
+			return err
+		}
+		*c.dst = d
+	}
+	return nil
+}
+
 // InvoiceByNumber returns an invoice or credit note with its lines and
-// payments. issuer ("" for any) is the registration number, needed only if
-// several issuers use the same number.
+// payments. Numbers are unique; issuer ("" for any, the registration
+// number) tells apart only the invoices of databases that numbered one
+// sequence per registration number before the issuer was stored once.
 func (b *Billing) InvoiceByNumber(ctx context.Context, number, issuer string) (Invoice, error) {
 	return b.invoiceWhere(ctx, b.db, number, issuer)
 }
@@ -129,7 +153,9 @@ func (b *Billing) invoiceWhere(ctx context.Context, db queryer, number, issuer s
 	if in.Lines, err = b.lines(ctx, db, in.ID); err != nil {
 		return Invoice{}, err
 	}
-	in.Rates = TaxByRate(in.Lines)
+	if in.Rates == nil { // issued before rates were stored
+		in.Rates = TaxByRate(in.Lines)
+	}
 	if in.Payments, err = b.payments(ctx, db, in.ID); err != nil {
 		return Invoice{}, err
 	}

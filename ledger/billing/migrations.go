@@ -140,6 +140,106 @@ var migrations = []sqldb.Migration{
 	{Version: 4, Name: "subscriptions and mandates reference the ledger's contractors",
 		Stmts:     append([]string{adoptOrphans}, contractorKeysPostgres...),
 		ByDialect: map[string][]string{"sqlite": append([]string{adoptOrphans}, contractorKeysSQLite...)}},
+	{Version: 5, Name: "issuer settings stored once; one numbering sequence; tax per rate as issued", Stmts: []string{
+		// Each change of the issuer's settings is a new version; an invoice
+		// keeps the version it was issued under, so a reprint shows what
+		// the original showed. The seal is a PNG, base64.
+		`CREATE TABLE billing_issuer_versions (
+			id {{ID}},
+			name TEXT NOT NULL,
+			registration TEXT NOT NULL,
+			postcode TEXT NOT NULL DEFAULT '',
+			address TEXT NOT NULL DEFAULT '',
+			phone TEXT NOT NULL DEFAULT '',
+			email TEXT NOT NULL DEFAULT '',
+			bank_name TEXT NOT NULL DEFAULT '',
+			branch_name TEXT NOT NULL DEFAULT '',
+			account_type INTEGER NOT NULL DEFAULT 0,
+			account_number TEXT NOT NULL DEFAULT '',
+			account_holder TEXT NOT NULL DEFAULT '',
+			payment_days INTEGER NOT NULL DEFAULT 30,
+			seal_png TEXT NOT NULL DEFAULT '',
+			created_at TEXT NOT NULL)`,
+		// One sequence per year for the database's one issuer, whatever its
+		// registration number: it continues after the highest number any
+		// registration reached, so no number is issued twice from now on.
+		`CREATE TABLE billing_sequences (
+			year INTEGER PRIMARY KEY,
+			last BIGINT NOT NULL)`,
+		`INSERT INTO billing_sequences (year, last) SELECT year, MAX(last) FROM billing_invoice_counters GROUP BY year`,
+		`DROP TABLE billing_invoice_counters`,
+		`ALTER TABLE billing_invoices ADD COLUMN issuer_version BIGINT NOT NULL DEFAULT 0`,
+		// The amounts and tax per rate as printed ("10:15000:1500 8:..."):
+		// a credit note that takes back the rest of an invoice takes back
+		// the rest of its tax, which its own lines would round otherwise.
+		// Empty on invoices issued before: computed from their lines.
+		`ALTER TABLE billing_invoices ADD COLUMN rates TEXT NOT NULL DEFAULT ''`,
+	}},
+	{Version: 6, Name: "refunds, write-offs and refund transfers", Stmts: []string{
+		// kind: payment (money in), refund (money back out, a negative
+		// amount, against a credit note), write-off (a short payment
+		// forgiven, with a reason; no money).
+		`ALTER TABLE billing_payments ADD COLUMN kind TEXT NOT NULL DEFAULT 'payment'`,
+		`ALTER TABLE billing_payments ADD COLUMN credit_note_id BIGINT NOT NULL DEFAULT 0`,
+		`ALTER TABLE billing_payments ADD COLUMN reason TEXT NOT NULL DEFAULT ''`,
+		`CREATE INDEX billing_payments_paid_on ON billing_payments (paid_on)`,
+		// Partial: most rows are invoices (credit_of 0), and a full index
+		// on the column makes PostgreSQL's planner expect a scan of them all
+		// for one invoice's credit notes.
+		`CREATE INDEX billing_invoices_credit_of ON billing_invoices (credit_of) WHERE credit_of <> 0`,
+		// A refund to pay by 総合振込: pending until the office confirms
+		// the bank paid it (then a refund payment is recorded) or withdraws it.
+		`CREATE TABLE billing_refund_transfers (
+			id {{ID}},
+			invoice_id BIGINT NOT NULL REFERENCES billing_invoices(id),
+			credit_note_id BIGINT NOT NULL DEFAULT 0,
+			amount BIGINT NOT NULL,
+			pay_on TEXT NOT NULL,
+			state TEXT NOT NULL DEFAULT 'pending',
+			payment_id BIGINT NOT NULL DEFAULT 0,
+			created_at TEXT NOT NULL,
+			done_at TEXT NOT NULL DEFAULT '')`,
+		`CREATE INDEX billing_refund_transfers_pay_on ON billing_refund_transfers (pay_on, state)`,
+	}},
+	{Version: 7, Name: "mandates stopped by the payer's bank", Stmts: []string{
+		// Set when a result says the payer's side stopped the debit (取引なし,
+		// 振替停止, 依頼書なし): no further debit until the office sets the
+		// mandate again or resumes it.
+		`ALTER TABLE billing_mandates ADD COLUMN stopped_code TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE billing_mandates ADD COLUMN stopped_on TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE billing_mandates ADD COLUMN stopped_customer_number TEXT NOT NULL DEFAULT ''`,
+		`CREATE INDEX billing_transfers_collect_on ON billing_transfers (collect_on, result_code)`,
+	}},
+	{Version: 8, Name: "billing email addresses, deliveries and the mail queue", Stmts: []string{
+		`CREATE TABLE billing_contacts (
+			contractor_id TEXT PRIMARY KEY REFERENCES contractors(id),
+			email TEXT NOT NULL,
+			updated_at TEXT NOT NULL)`,
+		// Every copy handed out: by mail, in a print batch, as a PDF.
+		`CREATE TABLE billing_deliveries (
+			id {{ID}},
+			invoice_id BIGINT NOT NULL REFERENCES billing_invoices(id),
+			channel TEXT NOT NULL,
+			recipient TEXT NOT NULL DEFAULT '',
+			reissue INTEGER NOT NULL DEFAULT 0,
+			delivered_at TEXT NOT NULL)`,
+		`CREATE INDEX billing_deliveries_invoice ON billing_deliveries (invoice_id)`,
+		// Mail to send and sent: next_attempt_at and the other times are
+		// fixed-width UTC text, so they compare as text.
+		`CREATE TABLE billing_outbox (
+			id {{ID}},
+			invoice_id BIGINT NOT NULL REFERENCES billing_invoices(id),
+			to_addr TEXT NOT NULL,
+			reissue INTEGER NOT NULL DEFAULT 0,
+			state TEXT NOT NULL DEFAULT 'queued',
+			attempts INTEGER NOT NULL DEFAULT 0,
+			next_attempt_at TEXT NOT NULL,
+			last_error TEXT NOT NULL DEFAULT '',
+			queued_at TEXT NOT NULL,
+			sent_at TEXT NOT NULL DEFAULT '')`,
+		`CREATE INDEX billing_outbox_due ON billing_outbox (state, next_attempt_at)`,
+		`CREATE INDEX billing_outbox_invoice ON billing_outbox (invoice_id)`,
+	}},
 }
 
 // adoptOrphans registers, before the foreign keys are added, every

@@ -12,7 +12,8 @@ import (
 type NodeConfig struct {
 	// Spec is when the daily run starts: five cron fields in Asia/Tokyo,
 	// e.g. "0 3 * * *".
-	Spec   string
+	Spec string
+	// Issuer is normally zero: runs take the stored issuer settings.
 	Issuer Issuer
 	// LeaderInterval is how often the node tries to lead billing and the
 	// leader checks its hold (0: DefaultLeaderInterval).
@@ -21,6 +22,17 @@ type NodeConfig struct {
 	// Scheduler options for every scheduler the node starts (a clock,
 	// retry delays).
 	Scheduler []SchedulerOption
+	// Mail, if set, makes the leader mail invoices too: every interval it
+	// queues what is new and sends what is due (retries included).
+	Mail *MailConfig
+}
+
+// MailConfig is how the leading node mails invoices.
+type MailConfig struct {
+	Mailer   Mailer
+	Font     *Font
+	Interval time.Duration // 0: 5 minutes
+	Options  SendOptions
 }
 
 // Node is one process's part in billing: it takes part in the leadership
@@ -30,6 +42,8 @@ type NodeConfig struct {
 // stops it when leadership is lost or the node stops. Its counters are
 // summed over every scheduler it ran.
 type Node struct {
+	b      *Billing
+	mail   *MailConfig
 	l      *Leadership
 	cancel context.CancelFunc
 	done   chan struct{} // closed when the election has ended
@@ -53,7 +67,7 @@ func (b *Billing) StartNode(ctx context.Context, cfg NodeConfig) (*Node, error) 
 	if _, err := newScheduler(); err != nil { // never started: only checks spec and issuer
 		return nil, err
 	}
-	n := &Node{l: b.Leadership(cfg.LeaderInterval, logger), done: make(chan struct{})}
+	n := &Node{l: b.Leadership(cfg.LeaderInterval, logger), done: make(chan struct{}), b: b, mail: cfg.Mail}
 	ectx, cancel := context.WithCancel(ctx)
 	n.cancel = cancel
 	go func() {
@@ -77,6 +91,11 @@ func (n *Node) lead(ctx context.Context, newScheduler func() (*Scheduler, error)
 	n.cur = s
 	n.mu.Unlock()
 	s.Start(ctx)
+	if n.mail != nil {
+		var wg sync.WaitGroup
+		defer wg.Wait()
+		wg.Go(func() { n.mailLoop(ctx, logger) })
+	}
 	<-ctx.Done()
 	// The run's context has ended, so Stop returns as soon as it has.
 	if err := s.Stop(context.Background()); err != nil {
@@ -130,4 +149,38 @@ func (a SchedulerStats) add(b SchedulerStats) SchedulerStats {
 		a.LastError = b.LastError
 	}
 	return a
+}
+
+// mailLoop mails invoices while the node leads: a pass at once and then
+// every interval, until ctx ends. A pass that fails is logged; the next
+// one tries again (the queue keeps what was not sent).
+func (n *Node) mailLoop(ctx context.Context, logger *slog.Logger) {
+	every := n.mail.Interval
+	if every <= 0 {
+		every = 5 * time.Minute
+	}
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		queued, err := n.b.QueueMail(ctx)
+		if err == nil {
+			var res SendResult
+			res, err = n.b.SendQueued(ctx, n.mail.Mailer, n.mail.Font, n.mail.Options)
+			if res.Sent+res.Retrying+res.Failed+queued > 0 {
+				logger.Info("billing mail", "queued", queued, "sent", res.Sent, "retrying", res.Retrying, "failed", res.Failed)
+			}
+			for _, e := range res.Errors {
+				logger.Warn("billing mail not sent", "err", e)
+			}
+		}
+		if err != nil && ctx.Err() == nil {
+			logger.Error("billing mail pass failed", "err", err)
+		}
+		t.Reset(every)
+	}
 }

@@ -1,6 +1,10 @@
 package billing
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/dezura/dezura/ledger"
+)
 
 // Plan is a price list as data: what a subscription on it is charged.
 type Plan struct {
@@ -8,7 +12,11 @@ type Plan struct {
 	InitialFee    Yen // charged once, with the first year (before tax)
 	AnnualFee     Yen // charged on the start date and each anniversary (before tax)
 	PerAttendance Yen // per technician-day, billed monthly in arrears (before tax)
-	TaxRate       int // percent
+	TaxRate       int // percent: StandardTaxRate, or ReducedTaxRate with ReducedRate
+	// ReducedRate says the plan's items are reduced-rate items (軽減税率
+	// 対象品目: food, newspapers), taxed at ReducedTaxRate and marked ※
+	// on invoices. Stored as the rate: a plan at 8 % is reduced-rate.
+	ReducedRate bool
 	// New subscriptions may start on the plan from AvailableFrom up to and
 	// including AvailableUntil (zero: no end). Existing subscriptions keep
 	// renewing after the window closes.
@@ -29,6 +37,13 @@ var CampaignPlan = Plan{
 	AvailableFrom: Date{2023, 10, 16},
 }
 
+// The consumption tax rates (消費税法第29条, 附則 on the reduced rate):
+// a telephone service is standard-rated.
+const (
+	StandardTaxRate = 10
+	ReducedTaxRate  = 8
+)
+
 // Validate checks that the plan can be stored.
 func (p Plan) Validate() error {
 	switch {
@@ -36,8 +51,13 @@ func (p Plan) Validate() error {
 		return fmt.Errorf("%w: name must be 1 to 64 characters", ErrInvalidPlan)
 	case p.InitialFee < 0 || p.AnnualFee < 0 || p.PerAttendance < 0:
 		return fmt.Errorf("%w %s: fees must not be negative", ErrInvalidPlan, p.Name)
-	case p.TaxRate < 0 || p.TaxRate > 100:
-		return fmt.Errorf("%w %s: tax rate %d%% out of range", ErrInvalidPlan, p.Name, p.TaxRate)
+	case p.ReducedRate && p.TaxRate != ReducedTaxRate:
+		return ledger.NewError(ErrInvalidTaxRate, "plan %s is for reduced-rate items (軽減税率), taxed at %d%%, not %d%%", p.Name, ReducedTaxRate, p.TaxRate)
+	case p.TaxRate == ReducedTaxRate && !p.ReducedRate:
+		return ledger.NewError(ErrInvalidTaxRate, "%d%% is the reduced rate, only for reduced-rate items (food, newspapers); this service is taxed at %d%%."+
+			" If the plan really sells a reduced-rate item, say so (--reduced-rate)", p.TaxRate, StandardTaxRate)
+	case p.TaxRate != StandardTaxRate && p.TaxRate != ReducedTaxRate:
+		return ledger.NewError(ErrInvalidTaxRate, "tax rate %d%%: consumption tax is %d%% (%d%% for reduced-rate items)", p.TaxRate, StandardTaxRate, ReducedTaxRate)
 	case p.AvailableFrom.IsZero():
 		return fmt.Errorf("%w %s: needs a date from which it is available", ErrInvalidPlan, p.Name)
 	case !p.AvailableUntil.IsZero() && p.AvailableUntil.Before(p.AvailableFrom):

@@ -54,6 +54,7 @@ func scanPlan(sc interface{ Scan(...any) error }) (Plan, error) {
 		return Plan{}, err
 	}
 	p.InitialFee, p.AnnualFee, p.PerAttendance = Yen(initial), Yen(annual), Yen(per)
+	p.ReducedRate = p.TaxRate == ReducedTaxRate
 	var err error
 	if p.AvailableFrom, err = parseStoredDate(from); err != nil {
 		return Plan{}, err

@@ -8,6 +8,36 @@ import (
 	"strings"
 )
 
+// ReducedRateNote explains the ※ on reduced-rate items, as a qualified
+// invoice must (消費税法第57条の4第1項第3号).
+const ReducedRateNote = "※は軽減税率対象品目です。"
+
+// Item is the line's description as printed: reduced-rate items end in ※.
+func (l Line) Item() string {
+	if l.TaxRate == ReducedTaxRate {
+		return l.Description + " ※"
+	}
+	return l.Description
+}
+
+// Label names the rate's group as printed: "10%対象", "8%対象（軽減税率）".
+func (r RateTotal) Label() string {
+	if r.Rate == ReducedTaxRate {
+		return fmt.Sprintf("%d%%対象（軽減税率）", r.Rate)
+	}
+	return fmt.Sprintf("%d%%対象", r.Rate)
+}
+
+// HasReducedRate reports whether any line is a reduced-rate item.
+func (in Invoice) HasReducedRate() bool {
+	for _, r := range in.Rates {
+		if r.Rate == ReducedTaxRate {
+			return true
+		}
+	}
+	return false
+}
+
 // FormatYen formats an amount with thousands separators: 16500 -> "16,500".
 func FormatYen(y Yen) string {
 	s := strconv.FormatInt(int64(y), 10)
@@ -56,11 +86,14 @@ func WriteText(w io.Writer, in Invoice) error {
 	}
 	sb.WriteString("\n明細\n")
 	for _, l := range in.Lines {
-		fmt.Fprintf(&sb, "  %s  %d × %s円 = %s円（%d%%対象）\n", l.Description, l.Quantity, FormatYen(l.UnitPrice), FormatYen(l.Amount), l.TaxRate)
+		fmt.Fprintf(&sb, "  %s  %d × %s円 = %s円（%d%%対象）\n", l.Item(), l.Quantity, FormatYen(l.UnitPrice), FormatYen(l.Amount), l.TaxRate)
 	}
 	sb.WriteString("\n")
 	for _, r := range in.Rates {
-		fmt.Fprintf(&sb, "%d%%対象  %s円  消費税 %s円\n", r.Rate, FormatYen(r.Subtotal), FormatYen(r.Tax))
+		fmt.Fprintf(&sb, "%s  %s円  消費税 %s円\n", r.Label(), FormatYen(r.Subtotal), FormatYen(r.Tax))
+	}
+	if in.HasReducedRate() {
+		sb.WriteString(ReducedRateNote + "\n")
 	}
 	fmt.Fprintf(&sb, "合計（税込） %s円\n", FormatYen(in.Total))
 	if in.VoidedBy != "" {
@@ -109,13 +142,14 @@ td.n { text-align: right; white-space: nowrap; }
 <p class="total">{{if eq .Kind.String "credit"}}返還額{{else}}ご請求金額{{end}}（税込） {{yen .Total}}円</p>
 <table>
 <tr><th>品目</th><th>数量</th><th>単価</th><th>金額（税抜）</th><th>税率</th></tr>
-{{range .Lines}}<tr><td>{{.Description}}</td><td class="n">{{.Quantity}}</td><td class="n">{{yen .UnitPrice}}円</td><td class="n">{{yen .Amount}}円</td><td class="n">{{.TaxRate}}%</td></tr>
+{{range .Lines}}<tr><td>{{.Item}}</td><td class="n">{{.Quantity}}</td><td class="n">{{yen .UnitPrice}}円</td><td class="n">{{yen .Amount}}円</td><td class="n">{{.TaxRate}}%</td></tr>
 {{end}}</table>
 <table>
 <tr><th>税率区分</th><th>対象金額（税抜）</th><th>消費税額</th></tr>
-{{range .Rates}}<tr><td>{{.Rate}}%対象</td><td class="n">{{yen .Subtotal}}円</td><td class="n">{{yen .Tax}}円</td></tr>
+{{range .Rates}}<tr><td>{{.Label}}</td><td class="n">{{yen .Subtotal}}円</td><td class="n">{{yen .Tax}}円</td></tr>
 {{end}}<tr><td>合計</td><td class="n">{{yen .Subtotal}}円</td><td class="n">{{yen .Tax}}円</td></tr>
 </table>
+{{if .HasReducedRate}}<p>※は軽減税率対象品目です。</p>{{end}}
 {{if .VoidedBy}}<p class="void">この請求書は返還請求書 {{.VoidedBy}} により取り消されました。</p>{{end}}
 </body>
 </html>

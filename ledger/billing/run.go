@@ -50,6 +50,9 @@ func (i Issuer) dueDate(issued Date) Date {
 type RunOptions struct {
 	AsOf   Date // issue everything due on or before this date; it is also the issue date
 	DryRun bool // compute and report, write nothing, take no lock
+	// Issuer is normally left zero: the stored settings (SetIssuer) issue
+	// the invoices. If given, it must name the stored issuer; with none
+	// stored yet, it becomes the stored settings.
 	Issuer Issuer
 	// Attendance counts technician-days for plans that charge per
 	// attendance; nil: the ledger's count (ledger.DB.TechnicianDays).
@@ -86,24 +89,30 @@ const runBatch = 500
 // numbers are allocated in the same transaction as the invoices, so there
 // are no gaps.
 func (b *Billing) Run(ctx context.Context, opts RunOptions) (RunResult, error) {
-	if err := opts.Issuer.Validate(); err != nil {
-		return RunResult{}, err
-	}
+	res := RunResult{AsOf: opts.AsOf, DryRun: opts.DryRun}
 	if opts.AsOf.IsZero() {
-		return RunResult{}, fmt.Errorf("%w: run needs an as-of date", ErrInvalidDate)
+		return res, fmt.Errorf("%w: run needs an as-of date", ErrInvalidDate)
 	}
+	var iss IssuerSettings
 	if !opts.DryRun {
+		var err error
+		if iss, err = b.runIssuer(ctx, opts.Issuer); err != nil {
+			return res, err
+		}
 		release, err := b.lockRun(ctx)
 		if err != nil {
-			return RunResult{}, err
+			return res, err
 		}
 		defer release()
+		if err := b.checkAfterNewest(ctx, b.db, opts.AsOf); err != nil {
+			return res, fmt.Errorf("run as of %s: %w", opts.AsOf, err)
+		}
 	}
 	charges, empty, err := b.dueCharges(ctx, opts)
 	if err != nil {
-		return RunResult{}, err
+		return res, err
 	}
-	res := RunResult{AsOf: opts.AsOf, DryRun: opts.DryRun, Invoices: make([]Issued, len(charges))}
+	res.Invoices = make([]Issued, len(charges))
 	for i, c := range charges {
 		sub, tax, total := Totals(TaxByRate(c.Lines))
 		res.Invoices[i] = Issued{Charge: c, Subtotal: sub, Tax: tax, Total: total}
@@ -116,7 +125,7 @@ func (b *Billing) Run(ctx context.Context, opts RunOptions) (RunResult, error) {
 	}
 	for start := 0; start < len(res.Invoices); start += runBatch {
 		end := min(start+runBatch, len(res.Invoices))
-		if err := b.issueBatch(ctx, opts.Issuer, opts.AsOf, res.Invoices[start:end]); err != nil {
+		if err := b.issueBatch(ctx, iss, opts.AsOf, res.Invoices[start:end]); err != nil {
 			// Report what did commit, so the caller can log it.
 			done := res.Invoices[:start]
 			res.Invoices, res.Subtotal, res.Tax, res.Total = done, 0, 0, 0
@@ -131,7 +140,27 @@ func (b *Billing) Run(ctx context.Context, opts RunOptions) (RunResult, error) {
 	if err := b.recordEmptyMonths(ctx, empty); err != nil {
 		return res, err
 	}
-	return res, nil
+	return res, b.analyzeAfter(ctx, len(res.Invoices))
+}
+
+// analyzeThreshold is how many invoices a run issues before it refreshes
+// PostgreSQL's statistics of the invoice tables.
+const analyzeThreshold = 10000
+
+// analyzeAfter refreshes PostgreSQL's statistics after a run that issued
+// many invoices. Until autovacuum gets to it, the planner still believes
+// the tables small: it then thinks a lookup by number returns hundreds
+// of rows and JIT-compiles the query, 0.3 s for one invoice (measured
+// after the 255,752-renewal run: 174 ms a document, 0.5 ms once analysed).
+// SQLite plans from its indexes alone.
+func (b *Billing) analyzeAfter(ctx context.Context, issued int) error {
+	if issued < analyzeThreshold || b.h.Dialect().Name != "postgres" {
+		return nil
+	}
+	if _, err := b.db.ExecContext(ctx, `ANALYZE billing_invoices, billing_invoice_lines`); err != nil {
+		return fmt.Errorf("billing: refresh statistics after the run: %w", err)
+	}
+	return nil
 }
 
 // recordEmptyMonths notes closed months that had no technician-days.
@@ -264,7 +293,7 @@ func (b *Billing) issuedKeys(ctx context.Context) (map[Key]struct{}, error) {
 }
 
 // issueBatch issues invoices in one transaction and sets their numbers.
-func (b *Billing) issueBatch(ctx context.Context, issuer Issuer, issueDate Date, batch []Issued) error {
+func (b *Billing) issueBatch(ctx context.Context, issuer IssuerSettings, issueDate Date, batch []Issued) error {
 	tx, err := b.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("billing: issue invoices: %w", err)
@@ -274,7 +303,7 @@ func (b *Billing) issueBatch(ctx context.Context, issuer Issuer, issueDate Date,
 	for i, in := range batch {
 		drafts[i] = draft{
 			SubscriptionID: in.Subscription.ID, ContractorID: in.Subscription.ContractorID, Recipient: in.Subscription.Recipient,
-			Kind: in.Kind, Period: in.Period, IssueDate: issueDate, DueDate: issuer.dueDate(issueDate), Lines: in.Lines,
+			Kind: in.Kind, Period: in.Period, IssueDate: issueDate, DueDate: issuer.issuer().dueDate(issueDate), Lines: in.Lines,
 			Subtotal: in.Subtotal, Tax: in.Tax, Total: in.Total,
 		}
 	}
@@ -289,4 +318,33 @@ func (b *Billing) issueBatch(ctx context.Context, issuer Issuer, issueDate Date,
 		batch[i].Number = numbers[i]
 	}
 	return nil
+}
+
+// Summary says in one line what a run did, as the CLI and the console
+// show it: "as of 2025-02-28: issued 1 invoice, subtotal 15,000 yen, ...".
+// err is the run's error: a run that failed before issuing anything has
+// nothing to add to its error ("" ), one that failed half-way says what
+// it issued before.
+func (r RunResult) Summary(err error) string {
+	if err != nil && r.Count() == 0 {
+		return ""
+	}
+	verb := "issued"
+	if r.DryRun {
+		verb = "would issue (dry run, nothing written)"
+	}
+	s := fmt.Sprintf("as of %s: %s %s, subtotal %s yen, tax %s yen, total %s yen", r.AsOf, verb, invoices(r.Count()),
+		FormatYen(r.Subtotal), FormatYen(r.Tax), FormatYen(r.Total))
+	if err != nil {
+		s += " before the run failed; the next run issues the rest"
+	}
+	return s
+}
+
+// invoices says how many invoices: "1 invoice", "2 invoices".
+func invoices(n int) string {
+	if n == 1 {
+		return "1 invoice"
+	}
+	return fmt.Sprintf("%d invoices", n)
 }

@@ -64,11 +64,14 @@ func WithAttendance(a AttendanceCounter) SchedulerOption {
 	return func(s *Scheduler) { s.attendance = a }
 }
 
-// Scheduler returns a scheduler that runs b.Run for issuer on spec (five
-// cron fields, Asia/Tokyo, e.g. "0 3 * * *").
+// Scheduler returns a scheduler that runs b.Run on spec (five cron
+// fields, Asia/Tokyo, e.g. "0 3 * * *"). issuer is normally zero: each run
+// takes the stored issuer settings (RunOptions.Issuer).
 func (b *Billing) Scheduler(spec string, logger *slog.Logger, issuer Issuer, opts ...SchedulerOption) (*Scheduler, error) {
-	if err := issuer.Validate(); err != nil {
-		return nil, err
+	if issuer != (Issuer{}) {
+		if err := issuer.Validate(); err != nil {
+			return nil, err
+		}
 	}
 	var s *Scheduler
 	run := func(ctx context.Context, asOf Date) (RunResult, error) {

@@ -14,15 +14,14 @@ import (
 // contractor must be registered in the ledger and not disabled
 // (ErrUnknownContractor, ErrContractorDisabled), the plan must be available
 // on the start date, and the contractor must not already have a
-// subscription that is not cancelled.
+// subscription that is not cancelled. Invoices are addressed to recipient,
+// by default the contractor's registered name with 御中.
 func (b *Billing) Subscribe(ctx context.Context, contractorID, recipient, plan string, start Date) (Subscription, error) {
 	contractorID = strings.TrimSpace(contractorID)
 	if contractorID == "" || start.IsZero() {
 		return Subscription{}, fmt.Errorf("billing: subscribe: contractor ID and start date are required")
 	}
-	if recipient == "" {
-		recipient = contractorID
-	}
+	recipient = strings.TrimSpace(recipient)
 	tx, err := b.db.BeginTx(ctx, nil)
 	if err != nil {
 		return Subscription{}, fmt.Errorf("billing: subscribe %s: %w", contractorID, err)
@@ -31,8 +30,12 @@ func (b *Billing) Subscribe(ctx context.Context, contractorID, recipient, plan s
 	if err := b.txLock(ctx, tx, "subscribe:"+contractorID); err != nil {
 		return Subscription{}, fmt.Errorf("billing: subscribe %s: %w", contractorID, err)
 	}
-	if err := b.checkContractor(ctx, tx, contractorID, true); err != nil {
+	name, err := b.checkContractor(ctx, tx, contractorID, true)
+	if err != nil {
 		return Subscription{}, err
+	}
+	if recipient == "" {
+		recipient = DefaultRecipient(name)
 	}
 	p, err := scanPlan(tx.QueryRowContext(ctx, b.q(`SELECT `+planColumns+` FROM billing_plans WHERE name = ?`), plan))
 	if errors.Is(err, sql.ErrNoRows) {

@@ -62,6 +62,14 @@ func (c ResultCode) Japanese() string {
 	return c.String()
 }
 
+// PayerStopped reports a result after which the payer's bank will not
+// debit the account again until the payer acts: 取引なし (account closed),
+// 預金者都合による振替停止 (the payer stopped it), 振替依頼書なし (no mandate
+// at the bank). 資金不足 is tried again; 委託者都合 is the collector's own.
+func (c ResultCode) PayerStopped() bool {
+	return c == ResultNoAccount || c == ResultStoppedByPayer || c == ResultNoMandate
+}
+
 // Digit is the code's character in the file ('0'..'9').
 func (c ResultCode) Digit() byte {
 	if int(c) < len(resultDigits) {
@@ -179,6 +187,23 @@ func (w *recordWriter) text(field, s string, width int) {
 
 func (w *recordWriter) raw(s string) { w.buf = append(w.buf, s...) }
 
+// header writes the header record both Zengin files share: データ区分 1,
+// 種別コード kind, コード区分 0, the company's code and name (who: 委託者 or
+// 振込依頼人), the date as MMDD (dateName: 引落日 or 取組日) and its account.
+func (w *recordWriter) header(kind, who, dateName string, on Date, c Collector) {
+	w.raw("1" + kind + "0")
+	w.num(who+"コード", c.Code, 10)
+	w.text(who+"名", c.Name, 40)
+	w.num(dateName, fmt.Sprintf("%02d%02d", int(on.Month), on.Day), 4)
+	w.num("取引銀行番号", c.BankCode, 4)
+	w.text("取引銀行名", c.BankName, 15)
+	w.num("取引支店番号", c.BranchCode, 3)
+	w.text("取引支店名", c.BranchName, 15)
+	w.num("預金種目", strconv.Itoa(c.AccountType), 1)
+	w.num("口座番号", c.AccountNumber, 7)
+	w.raw(strings.Repeat(" ", 17))
+}
+
 // MarshalTransferFile writes f in the Zengin format: header, one data record
 // per entry, trailer with counts and totals, end record; 120 bytes each,
 // with CR LF after each record if crlf is set. Names are converted with
@@ -191,17 +216,8 @@ func MarshalTransferFile(f TransferFile, crlf bool) ([]byte, error) {
 		}
 	}
 	h := f.Header
-	w.raw("1910")
-	w.num("委託者コード", h.CollectorCode, 10)
-	w.text("委託者名", h.CollectorName, 40)
-	w.num("引落日", fmt.Sprintf("%02d%02d", int(h.CollectOn.Month), h.CollectOn.Day), 4)
-	w.num("取引銀行番号", h.BankCode, 4)
-	w.text("取引銀行名", h.BankName, 15)
-	w.num("取引支店番号", h.BranchCode, 3)
-	w.text("取引支店名", h.BranchName, 15)
-	w.num("預金種目", strconv.Itoa(h.AccountType), 1)
-	w.num("口座番号", h.AccountNumber, 7)
-	w.raw(strings.Repeat(" ", 17))
+	w.header("91", "委託者", "引落日", h.CollectOn, Collector{Code: h.CollectorCode, Name: h.CollectorName, BankCode: h.BankCode,
+		BankName: h.BankName, BranchCode: h.BranchCode, BranchName: h.BranchName, AccountType: h.AccountType, AccountNumber: h.AccountNumber})
 	end()
 	var total, collected, failed Yen
 	var nCollected, nFailed int
@@ -262,22 +278,36 @@ func MarshalTransferFile(f TransferFile, crlf bool) ([]byte, error) {
 	return w.buf, nil
 }
 
-// splitRecords cuts a file into 120-byte records, accepting records with or
-// without CR LF (or LF) between them, and a trailing EOF byte (0x1A).
+// splitRecords cuts a file into 120-byte records: either one record a
+// line (CR LF or LF after each, as most banks send), or records end to
+// end with no line breaks; a trailing EOF byte (0x1A) is allowed. A record
+// of another length is an error naming it, never padded or cut.
 func splitRecords(data []byte) ([][]byte, error) {
-	var out [][]byte
-	for len(data) > 0 {
-		for len(data) > 0 && (data[0] == '\r' || data[0] == '\n' || data[0] == 0x1A) {
-			data = data[1:]
+	data = bytes.TrimRight(data, "\x1a")
+	if !bytes.ContainsAny(data, "\r\n") {
+		if len(data)%zenginRecordLen != 0 {
+			n := len(data) / zenginRecordLen
+			return nil, fmt.Errorf("%w: the file is %d bytes without line breaks, not whole 120-byte records: record %d is %d bytes",
+				ErrMalformedRecord, len(data), n+1, len(data)-n*zenginRecordLen)
 		}
-		if len(data) == 0 {
-			break
+		var out [][]byte
+		for len(data) > 0 {
+			out = append(out, data[:zenginRecordLen])
+			data = data[zenginRecordLen:]
 		}
-		if len(data) < zenginRecordLen {
-			return nil, fmt.Errorf("%w: record %d is %d bytes, want %d", ErrMalformedRecord, len(out)+1, len(data), zenginRecordLen)
+		return out, nil
+	}
+	lines := bytes.Split(data, []byte("\n"))
+	for len(lines) > 0 && len(bytes.TrimRight(lines[len(lines)-1], "\r")) == 0 {
+		lines = lines[:len(lines)-1]
+	}
+	out := make([][]byte, len(lines))
+	for i, l := range lines {
+		l = bytes.TrimSuffix(l, []byte("\r"))
+		if len(l) != zenginRecordLen || bytes.ContainsAny(l, "\r") {
+			return nil, fmt.Errorf("%w: record %d (line %d) is %d bytes, want %d", ErrMalformedRecord, i+1, i+1, len(l), zenginRecordLen)
 		}
-		out = append(out, data[:zenginRecordLen])
-		data = data[zenginRecordLen:]
+		out[i] = l
 	}
 	return out, nil
 }
@@ -318,6 +348,45 @@ func (r *recordReader) text(n int) string {
 	return strings.TrimRight(decodeJISX0201(r.take(n)), " ")
 }
 
+// transferHeader reads the rest of a header record (after 1910).
+func (r *recordReader) transferHeader() TransferHeader {
+	var h TransferHeader
+	h.CollectorCode = r.digits("委託者コード", 10)
+	h.CollectorName = r.text(40)
+	mmdd := r.num("引落日", 4)
+	h.CollectOn = Date{Month: timeMonth(mmdd / 100), Day: int(mmdd % 100)}
+	h.BankCode = r.digits("取引銀行番号", 4)
+	h.BankName = r.text(15)
+	h.BranchCode = r.digits("取引支店番号", 3)
+	h.BranchName = r.text(15)
+	h.AccountType = int(r.num("預金種目", 1))
+	h.AccountNumber = r.digits("口座番号", 7)
+	return h
+}
+
+// transferRecord reads the rest of a data record (after 2).
+func (r *recordReader) transferRecord() TransferRecord {
+	var d TransferRecord
+	d.BankCode = r.digits("引落銀行番号", 4)
+	d.BankName = r.text(15)
+	d.BranchCode = r.digits("引落支店番号", 3)
+	d.BranchName = r.text(15)
+	r.take(4)
+	d.AccountType = int(r.num("預金種目", 1))
+	d.AccountNumber = r.digits("口座番号", 7)
+	d.Holder = r.text(30)
+	d.Amount = Yen(r.num("引落金額", 10))
+	d.NewCode = r.take(1)[0]
+	d.CustomerNumber = r.digits("顧客番号", 20)
+	c := r.take(1)[0]
+	code, ok := resultFromDigit(c)
+	if !ok && r.err == nil {
+		r.err = fmt.Errorf("%w: %s: unknown 振替結果コード %q", ErrMalformedRecord, r.at, c)
+	}
+	d.Result = code
+	return d
+}
+
 // ParseTransferFile reads a Zengin account-transfer file (a request, or the
 // bank's result file): exactly one header first, data records, a trailer
 // whose counts and totals must match the data, and an end record.
@@ -338,36 +407,11 @@ func ParseTransferFile(data []byte) (TransferFile, error) {
 			if string(r.take(3)) != "910" {
 				return TransferFile{}, fmt.Errorf("%w: header is not 種別コード 91, コード区分 0", ErrMalformedRecord)
 			}
-			h := &f.Header
-			h.CollectorCode = r.digits("委託者コード", 10)
-			h.CollectorName = r.text(40)
-			mmdd := r.num("引落日", 4)
-			h.CollectOn = Date{Month: timeMonth(mmdd / 100), Day: int(mmdd % 100)}
-			h.BankCode = r.digits("取引銀行番号", 4)
-			h.BankName = r.text(15)
-			h.BranchCode = r.digits("取引支店番号", 3)
-			h.BranchName = r.text(15)
-			h.AccountType = int(r.num("預金種目", 1))
-			h.AccountNumber = r.digits("口座番号", 7)
+			f.Header = r.transferHeader()
 			state = 1
 		case state == 1 && kind == '2':
-			var d TransferRecord
-			d.BankCode = r.digits("引落銀行番号", 4)
-			d.BankName = r.text(15)
-			d.BranchCode = r.digits("引落支店番号", 3)
-			d.BranchName = r.text(15)
-			r.take(4)
-			d.AccountType = int(r.num("預金種目", 1))
-			d.AccountNumber = r.digits("口座番号", 7)
-			d.Holder = r.text(30)
-			d.Amount = Yen(r.num("引落金額", 10))
-			d.NewCode = r.take(1)[0]
-			d.CustomerNumber = r.digits("顧客番号", 20)
-			code, ok := resultFromDigit(r.take(1)[0])
-			if !ok && r.err == nil {
-				r.err = fmt.Errorf("%w: %s: unknown 振替結果コード %q", ErrMalformedRecord, r.at, rec[111])
-			}
-			d.Result = code
+			d := r.transferRecord()
+			code := d.Result
 			f.Records = append(f.Records, d)
 			total += d.Amount
 			if code == ResultCollected {
