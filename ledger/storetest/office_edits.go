@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -48,6 +49,34 @@ func testOfficeEdits(t *testing.T, s store) {
 	if ok, _ := db.CheckSecurityCode(c, a.Worker, "4321"); ok {
 		t.Error("old security code still matches after a reset")
 	}
+	phoneAndAssignmentEdits(t, s, c, a)
+	wantHistory(t, s, sc, "site:"+a.Site, []string{"site.enable", "site.disable", "site.update", "site.add"}, "user:clerk-a")
+	wantHistory(t, s, sc, "technician:"+a.Worker, []string{"technician.security_code.set", "technician.security_code.set",
+		"technician.enable", "technician.disable", "technician.update", "technician.add"}, "user:clerk-a")
+	h, err := db.History(c, sc, ledger.HistoryQuery{Object: "technician:" + a.Worker, Limit: 10})
+	must(t, err)
+	for _, ch := range h.Rows {
+		if strings.Contains(ch.Before+ch.After, "4321") || strings.Contains(ch.Before+ch.After, "5678") {
+			t.Errorf("the audit log keeps a security code: %+v", ch)
+		}
+	}
+	if h.Rows[len(h.Rows)-2].Before == "" || !strings.Contains(h.Rows[len(h.Rows)-2].After, "改名 太郎") {
+		t.Errorf("update record: %+v", h.Rows[len(h.Rows)-2])
+	}
+	// Another contractor reads none of it; the operator all of it.
+	if h, _ := db.History(c, ledger.ContractorScope("bravo"), ledger.HistoryQuery{Object: "site:" + a.Site}); len(h.Rows) != 0 {
+		t.Errorf("bravo reads alpha's history: %+v", h.Rows)
+	}
+	if h, _ := db.History(c, ledger.ForemanScope(a.Contractor, a.Foreman), ledger.HistoryQuery{}); len(h.Rows) != 0 {
+		t.Errorf("a foreman reads the history: %+v", h.Rows)
+	}
+}
+
+// phoneAndAssignmentEdits: the clerk gives a phone to another technician,
+// disables and re-enables it, and edits, ends and takes up an assignment.
+func phoneAndAssignmentEdits(t *testing.T, s store, c context.Context, a Tenant) {
+	sc := ledger.ContractorScope(a.Contractor)
+	db := s.db
 	must(t, db.UpdatePhone(c, sc, ledger.Phone{E164: ledger.FormatPhoneNational(a.Phone), TechnicianID: a.Loner}))
 	if got, err := db.TechnicianByPhone(c, a.Phone); err != nil || got.ID != a.Loner {
 		t.Errorf("phone given to the loner: %+v, %v", got, err)
@@ -73,27 +102,7 @@ func testOfficeEdits(t *testing.T, s store) {
 	if len(as) != 2 || as[1].TechnicianID != a.Worker && as[0].TechnicianID != a.Worker {
 		t.Errorf("assignments = %+v", as)
 	}
-	wantHistory(t, s, sc, "site:"+a.Site, []string{"site.enable", "site.disable", "site.update", "site.add"}, "user:clerk-a")
-	wantHistory(t, s, sc, "technician:"+a.Worker, []string{"technician.security_code.set", "technician.security_code.set",
-		"technician.enable", "technician.disable", "technician.update", "technician.add"}, "user:clerk-a")
 	wantHistory(t, s, sc, "phone:"+a.Phone, []string{"phone.enable", "phone.disable", "phone.update", "phone.add"}, "user:clerk-a")
-	h, err := db.History(c, sc, ledger.HistoryQuery{Object: "technician:" + a.Worker, Limit: 10})
-	must(t, err)
-	for _, ch := range h.Rows {
-		if strings.Contains(ch.Before+ch.After, "4321") || strings.Contains(ch.Before+ch.After, "5678") {
-			t.Errorf("the audit log keeps a security code: %+v", ch)
-		}
-	}
-	if h.Rows[len(h.Rows)-2].Before == "" || !strings.Contains(h.Rows[len(h.Rows)-2].After, "改名 太郎") {
-		t.Errorf("update record: %+v", h.Rows[len(h.Rows)-2])
-	}
-	// Another contractor reads none of it; the operator all of it.
-	if h, _ := db.History(c, ledger.ContractorScope("bravo"), ledger.HistoryQuery{Object: "site:" + a.Site}); len(h.Rows) != 0 {
-		t.Errorf("bravo reads alpha's history: %+v", h.Rows)
-	}
-	if h, _ := db.History(c, ledger.ForemanScope(a.Contractor, a.Foreman), ledger.HistoryQuery{}); len(h.Rows) != 0 {
-		t.Errorf("a foreman reads the history: %+v", h.Rows)
-	}
 }
 
 func wantHistory(t *testing.T, s store, sc ledger.Scope, object string, actions []string, lastActor string) {

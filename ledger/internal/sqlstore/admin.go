@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -221,20 +222,8 @@ func (s *Store) ImportTechnicians(ctx context.Context, rows []ledger.TechnicianI
 				return err
 			}
 			if p.phone != "" {
-				if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO phones (e164, technician_id, disabled, created_at) VALUES (?, ?, FALSE, ?)`),
-					p.phone, p.r.ID, now); err != nil {
-					if s.d.IsUnique(err) {
-						return ledger.Exists("technician %s: phone %s is already registered", p.r.ID, ledger.MaskPhone(p.phone))
-					}
-					return fmt.Errorf("technician %s: phone: %w", p.r.ID, err)
-				}
-				if err := aw.Write(ctx, audit.Record{Action: "phone.add", Object: "phone:" + p.phone, ContractorID: p.r.ContractorID,
-					After: phoneRecord(ledger.PhoneRow{Phone: ledger.Phone{E164: p.phone, TechnicianID: p.r.ID}})}); err != nil {
+				if err := s.importPhone(ctx, tx, aw, p.r.Technician, p.phone, now); err != nil {
 					return err
-				}
-				ev := ledger.PhoneEvent{E164: p.phone, Kind: ledger.PhoneEventRegister, TechnicianID: p.r.ID, Actor: ledger.PhoneSourceOffice, At: now}
-				if err := s.logPhone(ctx, tx, ev); err != nil {
-					return fmt.Errorf("technician %s: phone: %w", p.r.ID, err)
 				}
 			}
 		}
@@ -244,6 +233,27 @@ func (s *Store) ImportTechnicians(ctx context.Context, rows []ledger.TechnicianI
 		return fmt.Errorf("add technicians: %w", err)
 	}
 	return err
+}
+
+// importPhone registers an imported technician's phone in tx, with its
+// audit record and its line in the phone log.
+func (s *Store) importPhone(ctx context.Context, tx *sql.Tx, aw *audit.Writer, t ledger.Technician, e164 string, now time.Time) error {
+	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO phones (e164, technician_id, disabled, created_at) VALUES (?, ?, FALSE, ?)`),
+		e164, t.ID, now); err != nil {
+		if s.d.IsUnique(err) {
+			return ledger.Exists("technician %s: phone %s is already registered", t.ID, ledger.MaskPhone(e164))
+		}
+		return fmt.Errorf("technician %s: phone: %w", t.ID, err)
+	}
+	if err := aw.Write(ctx, audit.Record{Action: "phone.add", Object: "phone:" + e164, ContractorID: t.ContractorID,
+		After: phoneRecord(ledger.PhoneRow{Phone: ledger.Phone{E164: e164, TechnicianID: t.ID}})}); err != nil {
+		return err
+	}
+	ev := ledger.PhoneEvent{E164: e164, Kind: ledger.PhoneEventRegister, TechnicianID: t.ID, Actor: ledger.PhoneSourceOffice, At: now}
+	if err := s.logPhone(ctx, tx, ev); err != nil {
+		return fmt.Errorf("technician %s: phone: %w", t.ID, err)
+	}
+	return nil
 }
 
 // technicianField names the first field of r that
