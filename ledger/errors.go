@@ -23,6 +23,8 @@ var (
 	ErrInvalid = errors.New("invalid")
 	// ErrUnsupportedURL: a store URL of a form ledger.Open does not know.
 	ErrUnsupportedURL = errors.New("unsupported store URL")
+	// ErrForbidden: a change the caller's Scope may see but not make.
+	ErrForbidden = errors.New("not allowed")
 	// ErrHeldBack: an export held entries back because their site or
 	// contractor has no CCUS ID; the rest was exported.
 	ErrHeldBack = errors.New("held back for a missing CCUS ID")

@@ -18,6 +18,7 @@ type DB interface {
 	Store
 	FlowStore
 	Admin
+	Office
 	Reports
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error

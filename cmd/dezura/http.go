@@ -79,14 +79,21 @@ func startHTTP(addr string, t httpTargets, logger *slog.Logger) (*httpServer, er
 		}
 		fmt.Fprintln(w, "ready")
 	})
+	return listenHTTP("--http", addr, mux, logger)
+}
+
+// listenHTTP serves handler on addr (named by flag in errors) until Close.
+func listenHTTP(flag, addr string, handler http.Handler, logger *slog.Logger) (*httpServer, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("--http %s: %w", addr, err)
+		return nil, fmt.Errorf("%s %s: %w", flag, addr, err)
 	}
 	h := &httpServer{
 		srv: &http.Server{
-			Handler:           mux,
+			Handler:           handler,
 			ReadHeaderTimeout: 5 * time.Second,
+			ReadTimeout:       30 * time.Second,
+			IdleTimeout:       2 * time.Minute,
 			ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 		},
 		addr: ln.Addr(),
@@ -99,7 +106,7 @@ func startHTTP(addr string, t httpTargets, logger *slog.Logger) (*httpServer, er
 		}
 		h.done <- err
 	}()
-	logger.Info("HTTP listening", "addr", h.addr.String())
+	logger.Info("HTTP listening", "flag", flag, "addr", h.addr.String())
 	return h, nil
 }
 

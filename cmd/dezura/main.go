@@ -37,6 +37,9 @@ import (
 // cliEnv is where a run of the CLI writes.
 type cliEnv struct {
 	Stdout, Stderr io.Writer
+	// Stdin is where a command reads what is not a flag (a password);
+	// nil reads nothing.
+	Stdin io.Reader
 }
 
 // dezuraCLI is the whole command tree. --db is on the root, so it may be given
@@ -58,6 +61,7 @@ type dezuraCLI struct {
 	DTMF       dtmfCmd       `cmd:"" name:"dtmf" help:"DTMF digits in recordings."`
 	Crew       crewCmd       `cmd:"" help:"Crew numbers (2-3 digits) a contractor's foreman keys instead of 14-digit IDs."`
 	Prompts    promptsCmd    `cmd:"" help:"The prompts a company can record: list them, check a recorded set."`
+	User       userCmd       `cmd:"" help:"Console accounts (the office console of dezura serve --web)."`
 	Version    versionCmd    `cmd:"" help:"Version, commit and Go version of this binary."`
 	Help       helpCmd       `cmd:"" help:"Show help for a command."`
 }
@@ -85,7 +89,7 @@ func (e *usageError) Unwrap() []error { return []error{e.err, errUsage} }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := runMain(ctx, os.Args[1:], cliEnv{Stdout: os.Stdout, Stderr: os.Stderr})
+	code := runMain(ctx, os.Args[1:], cliEnv{Stdout: os.Stdout, Stderr: os.Stderr, Stdin: os.Stdin})
 	stop()
 	os.Exit(code)
 }
@@ -160,11 +164,13 @@ func run(ctx context.Context, args []string, env cliEnv) (err error) {
 	if err != nil {
 		return parseError(err)
 	}
+	// Every change a command makes is audited as the OS user's.
+	ctx = ledger.WithActor(ctx, ledger.CLIActor())
 	s := &stores{url: string(grammar.DB)}
 	if err := s.bind(kctx, ctx); err != nil {
 		return err
 	}
-	err = kctx.Run(&output{Stdout: env.Stdout, Stderr: env.Stderr}, grammar.DB)
+	err = kctx.Run(&output{Stdout: env.Stdout, Stderr: env.Stderr, Stdin: env.Stdin}, grammar.DB)
 	if cerr := s.Close(); cerr != nil && err == nil {
 		err = cerr
 	}

@@ -21,6 +21,7 @@ import (
 // output is where a command writes.
 type output struct {
 	Stdout, Stderr io.Writer
+	Stdin          io.Reader // nil: nothing to read
 }
 
 // Printf writes a line (or more) for people to standard output.

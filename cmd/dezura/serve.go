@@ -69,6 +69,7 @@ type serveConfig struct {
 	IssuerReg             string        `name:"issuer-registration" placeholder:"T0000000000000" help:"invoice issuer registration number, T and 13 digits; must be the stored issuer's"`
 	SMTP                  string        `name:"smtp" env:"DEZURA_SMTP_URL" placeholder:"URL" help:"mail server (smtp://[user:password@]host[:port][?tls=starttls|none]): the billing leader mails each new invoice as a PDF to the contractor's billing address, retrying failures"`
 	InvoiceFont           string        `name:"invoice-font" env:"DEZURA_INVOICE_FONT" placeholder:"PATH" help:"TrueType font of invoice PDFs (default: IPAexGothic of Debian's fonts-ipaexfont)"`
+	consoleFlags          `embed:""`
 }
 
 // serveCmd is `dezura serve`: serveConfig from the command line, checked
@@ -84,6 +85,7 @@ func (c *serveCmd) Validate(kctx *kong.Context) error {
 			c.DB = fmt.Sprint(kctx.FlagValue(f))
 		}
 	}
+	c.webDefault(kctx)
 	return c.serveConfig.Validate()
 }
 
@@ -144,6 +146,7 @@ func (c *serveConfig) Validate() error {
 		errs = append(errs, fmt.Errorf("--session-expires %v: at least 90s (RFC 4028 Min-SE)", c.SessionExpires))
 	}
 	errs = append(errs, c.validateTrunk()...)
+	errs = append(errs, c.validateWeb()...)
 	errs = append(errs, c.validateBilling()...)
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("%w: %w", errUsage, err)
@@ -218,6 +221,7 @@ func (c *serveCmd) Run(ctx context.Context, o *output) error {
 	if svc.http != nil {
 		o.Printf("  HTTP tcp %s (/metrics, /healthz, /readyz)\n", svc.http.Addr())
 	}
+	svc.console.print(o)
 	if cfg.Demo {
 		o.Printf("demo data: site 1234, technician 12345678901234, phone 090-1234-5678; foreman phone 090-1234-0000 with a crew of three\n")
 	}
@@ -283,8 +287,9 @@ type service struct {
 	db        ledger.DB
 	spoolDone chan struct{}
 	sip       *sip.Server
-	http      *httpServer   // nil without --http
-	serveDone chan struct{} // closed when Serve has returned serveErr
+	http      *httpServer    // nil without --http
+	console   *consoleServer // nil without --web
+	serveDone chan struct{}  // closed when Serve has returned serveErr
 	serveErr  error
 	cancel    context.CancelFunc // ends Serve
 	logger    *slog.Logger
@@ -507,6 +512,9 @@ func (s *service) startAround(ctx context.Context, cfg serveConfig, metrics *ser
 		}
 		s.http = h
 	}
+	if err := s.startConsole(ctx, cfg); err != nil {
+		return err
+	}
 	return s.startBilling(ctx, cfg, metrics)
 }
 
@@ -525,6 +533,13 @@ func (s *service) teardown(billingWait time.Duration) error {
 		bctx, cancel := context.WithTimeout(context.Background(), billingWait)
 		if berr := s.stopBilling(bctx); berr != nil && err == nil {
 			err = fmt.Errorf("stop billing: %w", berr)
+		}
+		cancel()
+	}
+	if s.console != nil {
+		hctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if herr := s.console.http.Close(hctx); herr != nil {
+			s.logger.Warn("console server close", "error", herr)
 		}
 		cancel()
 	}

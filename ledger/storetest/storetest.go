@@ -62,6 +62,11 @@ func Run(t *testing.T, open Opener) {
 		{"CallEndReason", testCallEndReason},
 		{"CrewNumbers", testCrewNumbers},
 		{"OwnPhone", testOwnPhone},
+		{"OfficeScopes", testOfficeScopes},
+		{"OfficeEdits", testOfficeEdits},
+		{"OfficePages", testOfficePages},
+		{"AuditActors", testAuditActors},
+		{"Board", testBoard},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

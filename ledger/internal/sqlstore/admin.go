@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/dezura/dezura/ledger"
+	"github.com/dezura/dezura/ledger/audit"
 )
 
 // securityCodeCost is the bcrypt cost for the 4-digit card security code.
@@ -51,34 +53,29 @@ func (s *Store) mustExist(ctx context.Context, tx *sql.Tx, table, col, val strin
 	return nil
 }
 
-// disable sets disabled on one row; notFound if there is none.
-func (s *Store) disable(ctx context.Context, action string, notFound error, query string, args ...any) error {
-	r, err := s.db.ExecContext(ctx, s.q(query), args...)
-	if err != nil {
-		return fmt.Errorf("%s: %w", action, err)
-	}
-	if n, err := r.RowsAffected(); err != nil {
-		return fmt.Errorf("%s: %w", action, err)
-	} else if n == 0 {
-		return notFound
-	}
-	return nil
-}
-
 // AddContractor registers a contractor.
 func (s *Store) AddContractor(ctx context.Context, c ledger.Contractor) error {
 	if !contractorIDRe.MatchString(c.ID) {
-		return invalid("contractor ID %q: want 1-64 letters, digits, '.', '_' or '-'", c.ID)
+		return ledger.InvalidField("ID", ledger.RuleContractorID, "contractor ID %q: want 1-64 letters, digits, '.', '_' or '-'", c.ID)
 	}
 	if strings.TrimSpace(c.Name) == "" {
-		return invalid("contractor %s: name is empty", c.ID)
+		return ledger.InvalidField("Name", ledger.RuleRequired, "contractor %s: name is empty", c.ID)
 	}
 	if why := ledger.CheckText("name", c.Name, ledger.MaxContractorNameLen); why != "" {
-		return invalid("contractor %s: %s", c.ID, why)
+		return ledger.InvalidField("Name", ledger.RuleText, "contractor %s: %s", c.ID, why)
 	}
-	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO contractors (id, name, ccus_business_id, disabled, created_at) VALUES (?, ?, ?, ?, ?)`),
-		c.ID, c.Name, c.CCUSBusinessID, c.Disabled, s.now().UTC())
+	err := s.tryTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO contractors (id, name, ccus_business_id, disabled, created_at) VALUES (?, ?, ?, ?, ?)`),
+			c.ID, c.Name, c.CCUSBusinessID, c.Disabled, s.now().UTC()); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, audit.Record{Action: "contractor.add", Object: "contractor:" + c.ID, ContractorID: c.ID, After: contractorRecord(c)})
+	})
 	return s.exists(err, "add contractor "+c.ID, "contractor "+c.ID)
+}
+
+func contractorRecord(c ledger.Contractor) map[string]any {
+	return map[string]any{"id": c.ID, "name": c.Name, "ccus_business_id": c.CCUSBusinessID, "disabled": c.Disabled}
 }
 
 // Contractor returns one contractor.
@@ -118,7 +115,25 @@ func (s *Store) Contractors(ctx context.Context) ([]ledger.Contractor, error) {
 
 // DisableContractor marks a contractor disabled.
 func (s *Store) DisableContractor(ctx context.Context, id string) error {
-	return s.disable(ctx, "disable contractor "+id, ledger.UnknownContractor(id), `UPDATE contractors SET disabled = TRUE WHERE id = ?`, id)
+	return change(ctx, s, ledger.ScopeAll(), record[ledger.Contractor]{
+		what: "contractor " + id, object: "contractor:" + id, notFound: ledger.UnknownContractor(id), audited: contractorRecord,
+		load: func(tx *sql.Tx) (ledger.Contractor, string, bool, error) {
+			var c ledger.Contractor
+			err := tx.QueryRowContext(ctx, s.q(`SELECT id, name, ccus_business_id, disabled FROM contractors WHERE id = ?`+s.d.ForUpdate), id).
+				Scan(&c.ID, &c.Name, &c.CCUSBusinessID, &c.Disabled)
+			if errors.Is(err, sql.ErrNoRows) {
+				return c, id, false, nil
+			}
+			return c, id, err == nil, err
+		},
+		save: func(tx *sql.Tx, c ledger.Contractor) error {
+			_, err := tx.ExecContext(ctx, s.q(`UPDATE contractors SET disabled = ? WHERE id = ?`), c.Disabled, id)
+			return err
+		},
+	}, "contractor.disable", func(_ *sql.Tx, c *ledger.Contractor) error {
+		c.Disabled = true
+		return nil
+	})
 }
 
 // AddTechnician registers a technician.
@@ -130,7 +145,8 @@ func (s *Store) AddTechnician(ctx context.Context, t ledger.Technician, security
 // database, by the rules of ledger.ValidateTechnicianRow.
 func ValidateTechnician(r ledger.TechnicianImport) error {
 	if why := ledger.ValidateTechnicianRow(r); len(why) > 0 {
-		return invalid("technician %s: %s", r.ID, strings.Join(why, "; "))
+		field, rule := technicianField(r)
+		return ledger.InvalidField(field, rule, "technician %s: %s", r.ID, strings.Join(why, "; "))
 	}
 	if err := ledger.ValidateCrewNumber(r.CrewNumber); err != nil {
 		return fmt.Errorf("technician %s: %w", r.ID, err)
@@ -178,6 +194,11 @@ func (s *Store) ImportTechnicians(ctx context.Context, rows []ledger.TechnicianI
 			return err
 		}
 		defer ins.Close()
+		aw, err := audit.NewWriter(ctx, tx, s.d, now)
+		if err != nil {
+			return err
+		}
+		defer aw.Close()
 		contractors := map[string]bool{}
 		for _, p := range ps {
 			if c := p.r.ContractorID; c != "" && !contractors[c] {
@@ -196,17 +217,13 @@ func (s *Store) ImportTechnicians(ctx context.Context, rows []ledger.TechnicianI
 				}
 				return fmt.Errorf("technician %s: %w", p.r.ID, err)
 			}
+			if err := aw.Write(ctx, audit.Record{Action: "technician.add", Object: "technician:" + p.r.ID, ContractorID: p.r.ContractorID,
+				After: technicianRecord(ledger.TechnicianRow{Technician: p.r.Technician, HasSecurityCode: p.hash != ""})}); err != nil {
+				return err
+			}
 			if p.phone != "" {
-				if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO phones (e164, technician_id, disabled, created_at) VALUES (?, ?, FALSE, ?)`),
-					p.phone, p.r.ID, now); err != nil {
-					if s.d.IsUnique(err) {
-						return ledger.Exists("technician %s: phone %s is already registered", p.r.ID, ledger.MaskPhone(p.phone))
-					}
-					return fmt.Errorf("technician %s: phone: %w", p.r.ID, err)
-				}
-				ev := ledger.PhoneEvent{E164: p.phone, Kind: ledger.PhoneEventRegister, TechnicianID: p.r.ID, Actor: ledger.PhoneSourceOffice, At: now}
-				if err := s.logPhone(ctx, tx, ev); err != nil {
-					return fmt.Errorf("technician %s: phone: %w", p.r.ID, err)
+				if err := s.importPhone(ctx, tx, aw, p.r.Technician, p.phone, now); err != nil {
+					return err
 				}
 			}
 		}
@@ -216,6 +233,53 @@ func (s *Store) ImportTechnicians(ctx context.Context, rows []ledger.TechnicianI
 		return fmt.Errorf("add technicians: %w", err)
 	}
 	return err
+}
+
+// importPhone registers an imported technician's phone in tx, with its
+// audit record and its line in the phone log.
+func (s *Store) importPhone(ctx context.Context, tx *sql.Tx, aw *audit.Writer, t ledger.Technician, e164 string, now time.Time) error {
+	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO phones (e164, technician_id, disabled, created_at) VALUES (?, ?, FALSE, ?)`),
+		e164, t.ID, now); err != nil {
+		if s.d.IsUnique(err) {
+			return ledger.Exists("technician %s: phone %s is already registered", t.ID, ledger.MaskPhone(e164))
+		}
+		return fmt.Errorf("technician %s: phone: %w", t.ID, err)
+	}
+	if err := aw.Write(ctx, audit.Record{Action: "phone.add", Object: "phone:" + e164, ContractorID: t.ContractorID,
+		After: phoneRecord(ledger.PhoneRow{Phone: ledger.Phone{E164: e164, TechnicianID: t.ID}})}); err != nil {
+		return err
+	}
+	ev := ledger.PhoneEvent{E164: e164, Kind: ledger.PhoneEventRegister, TechnicianID: t.ID, Actor: ledger.PhoneSourceOffice, At: now}
+	if err := s.logPhone(ctx, tx, ev); err != nil {
+		return fmt.Errorf("technician %s: phone: %w", t.ID, err)
+	}
+	return nil
+}
+
+// technicianField names the first field of r that
+// ledger.ValidateTechnicianRow finds fault with, and the rule: each field
+// is checked alone, with the others valid, by that one rule.
+func technicianField(r ledger.TechnicianImport) (string, string) {
+	const id, name = "00000000000000", "x"
+	checks := []struct {
+		field, rule string
+		row         ledger.TechnicianImport
+	}{
+		{"ID", ledger.RuleTechnicianID, ledger.TechnicianImport{Technician: ledger.Technician{ID: r.ID, Name: name}}},
+		{"Name", ledger.RuleText, ledger.TechnicianImport{Technician: ledger.Technician{ID: id, Name: r.Name}}},
+		{"Language", ledger.RuleLanguage, ledger.TechnicianImport{Technician: ledger.Technician{ID: id, Name: name, Language: r.Language}}},
+		{"SecurityCode", ledger.RuleSecurityCode, ledger.TechnicianImport{Technician: ledger.Technician{ID: id, Name: name}, SecurityCode: r.SecurityCode}},
+		{"Phone", ledger.RulePhone, ledger.TechnicianImport{Technician: ledger.Technician{ID: id, Name: name}, Phone: r.Phone}},
+	}
+	for _, c := range checks {
+		if len(ledger.ValidateTechnicianRow(c.row)) > 0 {
+			if c.field == "Name" && strings.TrimSpace(r.Name) == "" {
+				return c.field, ledger.RuleRequired
+			}
+			return c.field, c.rule
+		}
+	}
+	return "ID", ledger.RuleTechnicianID
 }
 
 // said reports whether err already says, in the ledger's own sentence,
@@ -254,7 +318,7 @@ func (s *Store) Technicians(ctx context.Context, contractorID string) ([]ledger.
 // DisableTechnician marks a technician disabled: lookups still find them
 // (Disabled set), RecordAttendance refuses with ErrUnknownTechnician.
 func (s *Store) DisableTechnician(ctx context.Context, id string) error {
-	return s.disable(ctx, "disable technician "+id, ledger.UnknownTechnician(id), `UPDATE technicians SET disabled = TRUE WHERE id = ?`, id)
+	return s.SetTechnicianDisabled(ctx, ledger.ScopeAll(), id, true)
 }
 
 // CheckSecurityCode compares code with the stored hash. A technician with
@@ -277,31 +341,7 @@ func (s *Store) CheckSecurityCode(ctx context.Context, technicianID, code string
 // AddPhone registers a caller number (normalised to E.164) for a
 // technician or a contractor's foreman.
 func (s *Store) AddPhone(ctx context.Context, p ledger.Phone) error {
-	e164, err := ledger.NormalizePhone(p.E164)
-	if err != nil {
-		return fmt.Errorf("add phone: %w", err)
-	}
-	if (p.TechnicianID == "") == (p.ContractorID == "") {
-		return invalid("add phone %s: give a technician or a contractor (foreman), not both", ledger.MaskPhone(e164))
-	}
-	err = s.tryTx(ctx, func(tx *sql.Tx) error {
-		if p.TechnicianID != "" {
-			if err := s.mustExist(ctx, tx, "technicians", "id", p.TechnicianID, ledger.UnknownTechnician(p.TechnicianID)); err != nil {
-				return err
-			}
-		} else if err := s.mustExist(ctx, tx, "contractors", "id", p.ContractorID, ledger.UnknownContractor(p.ContractorID)); err != nil {
-			return err
-		}
-		now := s.now().UTC()
-		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO phones (e164, technician_id, contractor_id, disabled, created_at) VALUES (?, ?, ?, ?, ?)`),
-			e164, nullString(p.TechnicianID), nullString(p.ContractorID), p.Disabled, now)
-		if err != nil {
-			return err
-		}
-		return s.logPhone(ctx, tx, ledger.PhoneEvent{E164: e164, Kind: ledger.PhoneEventRegister, TechnicianID: p.TechnicianID,
-			ContractorID: p.ContractorID, Actor: ledger.PhoneSourceOffice, At: now})
-	})
-	return s.exists(err, "add phone "+ledger.MaskPhone(e164), "phone "+ledger.MaskPhone(e164))
+	return s.CreatePhone(ctx, ledger.ScopeAll(), p)
 }
 
 const phoneCols = `e164, technician_id, contractor_id, disabled, source, disabled_by, created_at`
@@ -354,47 +394,12 @@ func (s *Store) Phones(ctx context.Context) ([]ledger.Phone, error) {
 
 // DisablePhone stops a number identifying anyone.
 func (s *Store) DisablePhone(ctx context.Context, number string) error {
-	e164, err := ledger.NormalizePhone(number)
-	if err != nil {
-		return fmt.Errorf("disable phone: %w", err)
-	}
-	return s.disablePhone(ctx, e164, ledger.PhoneSourceOffice, "", "")
+	return s.SetPhoneDisabled(ctx, ledger.ScopeAll(), number, true)
 }
 
 // AddSite registers a site.
 func (s *Store) AddSite(ctx context.Context, st ledger.Site) error {
-	if !siteCodeRe.MatchString(st.Code) {
-		return invalid("site code %q: want 1 to 8 digits", st.Code)
-	}
-	if strings.TrimSpace(st.Name) == "" {
-		return invalid("site %s: name is empty", st.Code)
-	}
-	if why := ledger.CheckText("name", st.Name, ledger.MaxSiteNameLen); why != "" {
-		return invalid("site %s: %s", st.Code, why)
-	}
-	if !st.OpensOn.IsZero() && !st.ClosesOn.IsZero() && dateOf(st.ClosesOn) < dateOf(st.OpensOn) {
-		return invalid("site %s: closes %s before it opens %s", st.Code, dateOf(st.ClosesOn), dateOf(st.OpensOn))
-	}
-	did := ""
-	if st.DID != "" {
-		var err error
-		if did, err = ledger.NormalizePhone(st.DID); err != nil {
-			return fmt.Errorf("site %s DID: %w", st.Code, err)
-		}
-	}
-	err := s.tryTx(ctx, func(tx *sql.Tx) error {
-		if st.ContractorID != "" {
-			if err := s.mustExist(ctx, tx, "contractors", "id", st.ContractorID, ledger.UnknownContractor(st.ContractorID)); err != nil {
-				return err
-			}
-		}
-		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO sites (code, ccus_site_id, name, contractor_id, opens_on, closes_on, did, disabled, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-			st.Code, st.CCUSSiteID, st.Name, nullString(st.ContractorID), dateOf(st.OpensOn), dateOf(st.ClosesOn),
-			nullString(did), st.Disabled, s.now().UTC())
-		return err
-	})
-	return s.exists(err, "add site "+st.Code, "site "+st.Code) // or its DID
+	return s.CreateSite(ctx, ledger.ScopeAll(), st)
 }
 
 // Sites lists sites by code, of one contractor if contractorID is set.
@@ -426,29 +431,12 @@ func (s *Store) Sites(ctx context.Context, contractorID string) ([]ledger.Site, 
 
 // DisableSite closes a site to new attendance (ErrSiteClosed).
 func (s *Store) DisableSite(ctx context.Context, code string) error {
-	return s.disable(ctx, "disable site "+code, ledger.UnknownSite(code), `UPDATE sites SET disabled = TRUE WHERE code = ?`, code)
+	return s.SetSiteDisabled(ctx, ledger.ScopeAll(), code, true)
 }
 
 // Assign records that a technician works at a site with a trade and role.
 func (s *Store) Assign(ctx context.Context, a ledger.Assignment) error {
-	for _, w := range []string{ledger.CheckText("trade", a.Trade, ledger.MaxTradeLen), ledger.CheckText("role", a.Role, ledger.MaxRoleLen)} {
-		if w != "" {
-			return invalid("assign %s to site %s: %s", a.TechnicianID, a.SiteCode, w)
-		}
-	}
-	err := s.tryTx(ctx, func(tx *sql.Tx) error {
-		if err := s.mustExist(ctx, tx, "sites", "code", a.SiteCode, ledger.UnknownSite(a.SiteCode)); err != nil {
-			return err
-		}
-		if err := s.mustExist(ctx, tx, "technicians", "id", a.TechnicianID, ledger.UnknownTechnician(a.TechnicianID)); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO assignments (site_code, technician_id, trade, role, disabled, created_at)
-			VALUES (?, ?, ?, ?, ?, ?)`), a.SiteCode, a.TechnicianID, a.Trade, a.Role, a.Disabled, s.now().UTC())
-		return err
-	})
-	return s.exists(err, fmt.Sprintf("assign %s to site %s", a.TechnicianID, a.SiteCode),
-		fmt.Sprintf("technician %s at site %s", a.TechnicianID, a.SiteCode))
+	return s.CreateAssignment(ctx, ledger.ScopeAll(), a)
 }
 
 // Assignments lists assignments, of one site if siteCode is set.
@@ -480,9 +468,7 @@ func (s *Store) Assignments(ctx context.Context, siteCode string) ([]ledger.Assi
 
 // DisableAssignment ends an assignment.
 func (s *Store) DisableAssignment(ctx context.Context, siteCode, technicianID string) error {
-	return s.disable(ctx, fmt.Sprintf("end the assignment of %s at site %s", technicianID, siteCode),
-		ledger.NotFound(nil, "technician %s is not assigned to site %s (see: dezura assign list --site %s)", technicianID, siteCode, siteCode),
-		`UPDATE assignments SET disabled = TRUE WHERE site_code = ? AND technician_id = ?`, siteCode, technicianID)
+	return s.SetAssignmentDisabled(ctx, ledger.ScopeAll(), siteCode, technicianID, true)
 }
 
 // demoCrewNames are the names of ledger.DemoCrew, in the same order.
@@ -522,12 +508,23 @@ func (s *Store) SeedDemo(ctx context.Context) error {
 				[]any{ledger.DemoForemanPhone, ledger.DemoContractorID, now}},
 		}
 		stmts = append(stmts, crew...)
+		added := int64(0)
 		for _, st := range stmts {
-			if _, err := tx.ExecContext(ctx, s.q(st.q), st.args...); err != nil {
+			r, err := tx.ExecContext(ctx, s.q(st.q), st.args...)
+			if err != nil {
 				return err
 			}
+			n, _ := r.RowsAffected()
+			added += n
 		}
-		return nil
+		if added == 0 {
+			return nil
+		}
+		if ledger.ActorOf(ctx) == ledger.Unattributed {
+			ctx = ledger.WithActor(ctx, ledger.Actor{Kind: "system", Name: "demo"})
+		}
+		return s.audit(ctx, tx, audit.Record{Action: "demo.seed", Object: "contractor:" + ledger.DemoContractorID,
+			ContractorID: ledger.DemoContractorID, After: map[string]any{"rows": added}})
 	})
 	if err != nil {
 		return fmt.Errorf("seed demo data: %w", err)

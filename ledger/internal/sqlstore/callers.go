@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/dezura/dezura/ledger"
+	"github.com/dezura/dezura/ledger/audit"
 )
 
 // Phones a technician registers by his own call, the phone log, and crew
@@ -166,6 +167,10 @@ func (s *Store) SetCrewNumber(ctx context.Context, technicianID, number string) 
 		if number != "" && t.ContractorID == "" {
 			return invalid("technician %s has no contractor: a crew number is the contractor's (dezura technician add --contractor)", technicianID)
 		}
+		var old sql.NullString
+		if err := tx.QueryRowContext(ctx, s.q(`SELECT crew_number FROM technicians WHERE id = ?`), technicianID).Scan(&old); err != nil {
+			return fmt.Errorf("set crew number of %s: %w", technicianID, err)
+		}
 		_, err = tx.ExecContext(ctx, s.q(`UPDATE technicians SET crew_number = ? WHERE id = ?`), nullString(number), technicianID)
 		switch {
 		case s.d.IsUnique(err):
@@ -173,6 +178,10 @@ func (s *Store) SetCrewNumber(ctx context.Context, technicianID, number string) 
 		case err != nil:
 			return fmt.Errorf("set crew number of %s: %w", technicianID, err)
 		}
-		return nil
+		if old.String == number {
+			return nil
+		}
+		return s.audit(ctx, tx, audit.Record{Action: "technician.crew_number", Object: "technician:" + technicianID,
+			ContractorID: t.ContractorID, Before: map[string]any{"crew_number": old.String}, After: map[string]any{"crew_number": number}})
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/dezura/dezura/ledger"
+	"github.com/dezura/dezura/ledger/audit"
 )
 
 // Entry returns one entry by ID.
@@ -135,7 +136,10 @@ func (s *Store) changeEntry(ctx context.Context, id int64, at time.Time, change 
 			(kind, technician_id, site_code, work_date, at, entry_id, call_id, idempotency_key, actor, reason, detail, recorded_at)
 			VALUES (?, ?, ?, ?, ?, ?, '', NULL, ?, ?, ?, ?)`),
 			kind, e.TechnicianID, e.SiteCode, e.WorkDate, at.UTC(), e.ID, actor, reason, detail, now)
-		return err
+		if err != nil {
+			return err
+		}
+		return s.auditEntry(ctx, tx, "entry."+kind, e, entryRecord(before), reason)
 	})
 	if errors.Is(err, ledger.ErrNotFound) {
 		return ledger.Entry{}, err // says which entry already
@@ -161,4 +165,23 @@ func (s *Store) SiteByDID(ctx context.Context, number string) (ledger.Site, erro
 		return st, fmt.Errorf("look up the site of number %s: %w", did, err)
 	}
 	return st, nil
+}
+
+// entryRecord is an entry as the audit log keeps it.
+func entryRecord(e ledger.Entry) map[string]any {
+	return map[string]any{"id": e.ID, "work_date": e.WorkDate, "technician_id": e.TechnicianID, "site_code": e.SiteCode,
+		"check_in": fmtTime(e.CheckIn), "check_out": fmtTime(e.CheckOut), "status": e.Status.String()}
+}
+
+// auditEntry records an office's change to entry e (before: its record
+// before the change) with the reason given, under the site's contractor.
+func (s *Store) auditEntry(ctx context.Context, tx *sql.Tx, action string, e ledger.Entry, before map[string]any, reason string) error {
+	var contractor sql.NullString
+	if err := tx.QueryRowContext(ctx, s.q(`SELECT contractor_id FROM sites WHERE code = ?`), e.SiteCode).Scan(&contractor); err != nil {
+		return err
+	}
+	after := entryRecord(e)
+	after["reason"] = reason
+	return s.audit(ctx, tx, audit.Record{Action: action, Object: fmt.Sprintf("entry:%d", e.ID), ContractorID: contractor.String,
+		Before: before, After: after})
 }

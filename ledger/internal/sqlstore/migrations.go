@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 
+	"github.com/dezura/dezura/ledger/audit"
 	"github.com/dezura/dezura/ledger/sqldb"
 )
 
@@ -203,6 +204,17 @@ var migrations = []sqldb.Migration{
 		)`,
 		`CREATE INDEX phone_events_e164 ON phone_events(e164, id)`,
 	}},
+	{Version: 8, Name: "office screens: the board's review list, phones and crews by technician", Stmts: []string{
+		// The board and the review queue read a site's entries that need
+		// review; few of millions do.
+		`CREATE INDEX work_entries_review ON work_entries(work_date, site_code) WHERE status = 'needs_review'`,
+		// A contractor's phones are found through its technicians.
+		`CREATE INDEX phones_technician ON phones(technician_id)`,
+		`CREATE INDEX phones_contractor ON phones(contractor_id)`,
+		// A foreman's crew: the sites a technician is assigned to.
+		`CREATE INDEX assignments_technician ON assignments(technician_id)`,
+		`CREATE INDEX sites_contractor ON sites(contractor_id)`,
+	}},
 }
 
 // SchemaVersion is the newest migration version in this binary.
@@ -212,15 +224,23 @@ func SchemaVersion() int { return Migrations.Latest() }
 // may have gaps: see version 6).
 func MigrationCount() int { return len(migrations) }
 
-// Migrate applies every pending migration of the ledger's set.
+// Migrate applies every pending migration of the ledger's set, then of
+// the audit log's (which the ledger's operations write to).
 func (s *Store) Migrate(ctx context.Context) error {
-	return s.h.Migrate(ctx, Migrations)
+	if err := s.h.Migrate(ctx, Migrations); err != nil {
+		return err
+	}
+	return s.h.Migrate(ctx, audit.Migrations)
 }
 
-// MigrateTo applies the pending migrations up to version (for tests of
-// upgrades from an older schema).
+// MigrateTo applies the pending migrations of the ledger's set up to
+// version, and the audit log's (for tests of upgrades from an older
+// ledger schema, made with this binary's operations, which audit).
 func (s *Store) MigrateTo(ctx context.Context, version int) error {
-	return s.h.MigrateTo(ctx, Migrations, version)
+	if err := s.h.MigrateTo(ctx, Migrations, version); err != nil {
+		return err
+	}
+	return s.h.Migrate(ctx, audit.Migrations)
 }
 
 // AppliedVersion returns the newest applied migration version (0 for none).

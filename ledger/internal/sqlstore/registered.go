@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/dezura/dezura/ledger"
+	"github.com/dezura/dezura/ledger/audit"
 )
 
 // inBatch is how many keys one IN (...) lookup carries.
@@ -91,8 +92,8 @@ func (s *Store) SetContractorCCUSBusinessID(ctx context.Context, id, businessID 
 // setCCUSID sets c of the row key to value and, when it changed, makes
 // the entries carrying it due, in one transaction.
 func (s *Store) setCCUSID(ctx context.Context, c ccusIDColumn, key, value string) error {
-	if strings.ContainsFunc(value, func(r rune) bool { return r < '0' || r > '9' }) {
-		return invalid("%s %s: %q is not a CCUS ID: want digits only", c.what, key, value)
+	if err := checkCCUSID(c, key, value); err != nil {
+		return err
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var old string
@@ -106,10 +107,40 @@ func (s *Store) setCCUSID(ctx context.Context, c ccusIDColumn, key, value string
 		if _, err := tx.ExecContext(ctx, s.q(`UPDATE `+c.table+` SET `+c.col+` = ? WHERE `+c.key+` = ?`), value, key); err != nil {
 			return err
 		}
-		return s.resend(ctx, tx, c.held, key, s.now().UTC())
+		if err := s.resend(ctx, tx, c.held, key, s.now().UTC()); err != nil {
+			return err
+		}
+		return s.auditCCUSID(ctx, tx, c, key, old, value)
 	})
 	if err != nil && !errors.Is(err, ledger.ErrNotFound) {
 		return fmt.Errorf("set %s %s: %w", c.what, key, err)
 	}
 	return err
+}
+
+// checkCCUSID is the rule of a CCUS ID: digits only (or none).
+func checkCCUSID(c ccusIDColumn, key, value string) error {
+	if strings.ContainsFunc(value, func(r rune) bool { return r < '0' || r > '9' }) {
+		field := "CCUSSiteID"
+		if c.table == "contractors" {
+			field = "CCUSBusinessID"
+		}
+		return ledger.InvalidField(field, ledger.RuleDigits, "%s %s: %q is not a CCUS ID: want digits only", c.what, key, value)
+	}
+	return nil
+}
+
+// auditCCUSID records the change of a CCUS ID in tx.
+func (s *Store) auditCCUSID(ctx context.Context, tx *sql.Tx, c ccusIDColumn, key, old, value string) error {
+	contractor, kind := key, "contractor"
+	if c.table == "sites" {
+		kind = "site"
+		var id sql.NullString
+		if err := tx.QueryRowContext(ctx, s.q(`SELECT contractor_id FROM sites WHERE code = ?`), key).Scan(&id); err != nil {
+			return err
+		}
+		contractor = id.String
+	}
+	return s.audit(ctx, tx, audit.Record{Action: kind + ".ccus_id", Object: kind + ":" + key, ContractorID: contractor,
+		Before: map[string]any{c.col: old}, After: map[string]any{c.col: value}})
 }
