@@ -171,14 +171,12 @@ func (c *billingRunCmd) Validate() error {
 			return fmt.Errorf("%v: give both --issuer-name and --issuer-registration, or neither (the stored settings issue the invoices)", err)
 		}
 	}
-	if today := billing.DateOf(time.Now()); !c.DryRun && c.AsOf.Billing().After(today) {
-		return fmt.Errorf("--as-of %s is after today (%s): invoices would be dated in the future; use --dry-run to preview", c.AsOf, today)
-	}
 	return nil
 }
 
 func (c *billingRunCmd) Run(ctx context.Context, b *billing.Billing, o *output) error {
-	return reportRun(o)(b.Run(ctx, billing.RunOptions{AsOf: c.AsOf.Billing(), DryRun: c.DryRun, Issuer: c.issuer()}))
+	return reportRun(o)(b.Run(ctx, billing.RunOptions{AsOf: c.AsOf.Billing(), DryRun: c.DryRun, Issuer: c.issuer(),
+		Today: billing.DateOf(time.Now())}))
 }
 
 // reportRun returns the printer of a run's result: what it issued (or

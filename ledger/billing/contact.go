@@ -24,24 +24,36 @@ type Contact struct {
 // an empty email removes it (invoices then go into the print batch).
 func (b *Billing) SetContact(ctx context.Context, contractorID, email string) error {
 	email = strings.TrimSpace(email)
-	if email == "" {
-		if _, err := b.db.ExecContext(ctx, b.q(`DELETE FROM billing_contacts WHERE contractor_id = ?`), contractorID); err != nil {
-			return fmt.Errorf("billing: remove the email address of %s: %w", contractorID, err)
+	if email != "" {
+		if err := checkEmail(email); err != nil {
+			return err
 		}
-		return nil
 	}
-	if err := checkEmail(email); err != nil {
-		return err
-	}
-	if _, err := b.checkContractor(ctx, b.db, contractorID, false); err != nil {
-		return err
-	}
-	if _, err := b.db.ExecContext(ctx, b.q(`INSERT INTO billing_contacts (contractor_id, email, updated_at) VALUES (?, ?, ?)
+	return b.h.Tx(ctx, nil, func(tx *sql.Tx) error {
+		was, err := b.contactOf(ctx, tx, contractorID)
+		if err != nil && !errors.Is(err, ErrNoEmail) {
+			return err
+		}
+		if was == email {
+			return nil
+		}
+		object := "billing-contact:" + contractorID
+		if email == "" {
+			if _, err := tx.ExecContext(ctx, b.q(`DELETE FROM billing_contacts WHERE contractor_id = ?`), contractorID); err != nil {
+				return fmt.Errorf("billing: remove the email address of %s: %w", contractorID, err)
+			}
+			return b.audit(ctx, tx, "contact.remove", object, map[string]any{"email": was}, nil)
+		}
+		if _, err := b.checkContractor(ctx, tx, contractorID, false); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, b.q(`INSERT INTO billing_contacts (contractor_id, email, updated_at) VALUES (?, ?, ?)
 		ON CONFLICT (contractor_id) DO UPDATE SET email = excluded.email, updated_at = excluded.updated_at`),
-		contractorID, email, b.stamp()); err != nil {
-		return fmt.Errorf("billing: set the email address of %s: %w", contractorID, err)
-	}
-	return nil
+			contractorID, email, b.stamp()); err != nil {
+			return fmt.Errorf("billing: set the email address of %s: %w", contractorID, err)
+		}
+		return b.audit(ctx, tx, "contact.set", object, map[string]any{"email": was}, map[string]any{"email": email})
+	})
 }
 
 // ContactOf returns a contractor's billing email address (ErrNoEmail if

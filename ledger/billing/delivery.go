@@ -88,7 +88,10 @@ func (b *Billing) IssuePDF(ctx context.Context, w io.Writer, font *Font, number,
 		if rep, err = WritePDF(&buf, font, doc); err != nil {
 			return err
 		}
-		return b.recordDelivery(ctx, tx, doc.Invoice.ID, ChannelPDF, "", doc.Reissue)
+		if err := b.recordDelivery(ctx, tx, doc.Invoice.ID, ChannelPDF, "", doc.Reissue); err != nil {
+			return err
+		}
+		return b.audit(ctx, tx, "invoice.pdf", invoiceObject(doc.Invoice.Number), nil, map[string]any{"reissue": doc.Reissue})
 	})
 	if err != nil {
 		return PDFReport{}, err
@@ -129,7 +132,7 @@ func (b *Billing) PrintBatch(ctx context.Context, font *Font) (pdf []byte, numbe
 			return err
 		}
 		pdf = buf.Bytes()
-		return nil
+		return b.audit(ctx, tx, "print", "billing-print", nil, map[string]any{"documents": len(numbers), "numbers": numbers})
 	})
 	if err != nil {
 		return nil, nil, PDFReport{}, err

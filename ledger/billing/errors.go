@@ -28,6 +28,7 @@ var (
 	ErrInvalidKana         = errors.New("billing: text cannot be written in Zengin half-width characters")
 	ErrFieldTooLong        = errors.New("billing: text too long for its Zengin field")
 	ErrInvalidMandate      = errors.New("billing: invalid account-transfer mandate")
+	ErrNoMandate           = errors.New("billing: no account-transfer mandate")
 	ErrMalformedRecord     = errors.New("billing: malformed Zengin record")
 	ErrUnencodable         = errors.New("billing: text cannot be encoded in the chosen encoding")
 )
@@ -107,3 +108,40 @@ var ErrConcurrentIssue = errors.New("billing: invoice issued concurrently")
 // ErrInvalidAmount: an amount of money typed by a person that ParseYen
 // cannot read as whole yen.
 var ErrInvalidAmount = errors.New("billing: invalid amount")
+
+// ErrFutureDate: a run dated after today would issue invoices dated in
+// the future.
+var ErrFutureDate = errors.New("billing: date is in the future")
+
+// DateAdvice is the detail of a refused date: the dates that would do.
+// errors.As finds it in the errors of ErrBackdated, ErrNotBusinessDay,
+// ErrTooLate and ErrFutureDate, so that a screen can say in its own
+// language which date to choose.
+type DateAdvice struct {
+	err error
+	// Earliest is the first date that would do (zero: no lower bound
+	// given); Latest the last (zero: no upper bound).
+	Earliest, Latest Date
+}
+
+func (e *DateAdvice) Error() string { return e.err.Error() }
+func (e *DateAdvice) Unwrap() error { return e.err }
+
+// adviseDate adds the earliest (or latest) date that would do to err.
+func adviseDate(err error, earliest, latest Date) error {
+	return &DateAdvice{err: err, Earliest: earliest, Latest: latest}
+}
+
+// AmountAdvice is the detail of a refused amount of money: the most that
+// may be given (a payment, write-off, refund or credit note for more than
+// what stands). errors.As finds it.
+type AmountAdvice struct {
+	err error
+	Max Yen
+}
+
+func (e *AmountAdvice) Error() string { return e.err.Error() }
+func (e *AmountAdvice) Unwrap() error { return e.err }
+
+// adviseAmount adds the most that may be given to err.
+func adviseAmount(err error, max Yen) error { return &AmountAdvice{err: err, Max: max} }

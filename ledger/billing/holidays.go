@@ -111,7 +111,7 @@ func (c *Calendar) CheckBusinessDay(d Date) error {
 	if err != nil {
 		return fmt.Errorf("%w: %s is %s", ErrNotBusinessDay, d, why)
 	}
-	return fmt.Errorf("%w: %s is %s and banks are closed; the next business day is %s", ErrNotBusinessDay, d, why, next)
+	return adviseDate(fmt.Errorf("%w: %s is %s and banks are closed; the next business day is %s", ErrNotBusinessDay, d, why, next), next, Date{})
 }
 
 // AddBusinessDays moves d by n business days (n < 0: back); d itself

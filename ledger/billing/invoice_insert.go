@@ -192,7 +192,11 @@ func (b *Billing) checkAfterNewest(ctx context.Context, db queryer, on Date) err
 	if err := db.QueryRowContext(ctx, b.q(`SELECT MAX(number) FROM billing_invoices WHERE issue_date = ?`), newest.String).Scan(&number); err != nil {
 		return fmt.Errorf("billing: newest invoice: %w", err)
 	}
-	return ledger.NewError(ErrBackdated,
+	earliest, err := ParseDate(newest.String)
+	if err != nil {
+		return err
+	}
+	return adviseDate(ledger.NewError(ErrBackdated,
 		"%s is before %s, the date of %s, the newest invoice or credit note: numbers must follow dates, so date it %s or later",
-		on, newest.String, number, newest.String)
+		on, newest.String, number, newest.String), earliest, Date{})
 }

@@ -188,12 +188,14 @@ func (b *Billing) SetIssuer(ctx context.Context, s IssuerSettings) (IssuerSettin
 		return IssuerSettings{}, fmt.Errorf("billing: store issuer settings: %w", err)
 	}
 	cur, err := b.currentIssuer(ctx, tx)
+	var before any
 	switch {
 	case err == nil:
 		s.Version = cur.Version
 		if sameIssuer(cur, s) {
 			return cur, nil
 		}
+		before = auditedIssuer(cur)
 	case !errors.Is(err, ErrNoIssuer):
 		return IssuerSettings{}, err
 	}
@@ -204,6 +206,9 @@ func (b *Billing) SetIssuer(ctx context.Context, s IssuerSettings) (IssuerSettin
 		s.Bank.AccountType, s.Bank.AccountNumber, s.Bank.Holder, s.PaymentDays, base64.StdEncoding.EncodeToString(s.SealPNG),
 		b.stamp()).Scan(&s.Version); err != nil {
 		return IssuerSettings{}, fmt.Errorf("billing: store issuer settings: %w", err)
+	}
+	if err := b.audit(ctx, tx, "issuer.set", "billing-issuer", before, auditedIssuer(s)); err != nil {
+		return IssuerSettings{}, err
 	}
 	if err := tx.Commit(); err != nil {
 		return IssuerSettings{}, fmt.Errorf("billing: store issuer settings: %w", err)

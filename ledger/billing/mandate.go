@@ -2,6 +2,8 @@ package billing
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -82,10 +84,20 @@ func (b *Billing) SetMandate(ctx context.Context, m Mandate) (Mandate, error) {
 	if err != nil {
 		return Mandate{}, err
 	}
-	if _, err := b.checkContractor(ctx, b.db, m.ContractorID, false); err != nil {
-		return Mandate{}, err
-	}
-	if _, err := b.db.ExecContext(ctx, b.q(`INSERT INTO billing_mandates
+	err = b.h.Tx(ctx, nil, func(tx *sql.Tx) error {
+		if _, err := b.checkContractor(ctx, tx, m.ContractorID, false); err != nil {
+			return err
+		}
+		var before any
+		switch was, err := b.mandate(ctx, tx, m.ContractorID); {
+		case err == nil:
+			a := auditedMandate(was.Mandate)
+			a["stopped_code"] = stoppedDigit(was.Stopped)
+			before = a
+		case !errors.Is(err, ErrNoMandate):
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, b.q(`INSERT INTO billing_mandates
 		(contractor_id, bank_code, bank_name, branch_code, branch_name, account_type, account_number, holder, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (contractor_id) DO UPDATE SET bank_code = excluded.bank_code, bank_name = excluded.bank_name,
@@ -96,10 +108,25 @@ func (b *Billing) SetMandate(ctx context.Context, m Mandate) (Mandate, error) {
 			AND billing_mandates.branch_code = excluded.branch_code AND billing_mandates.account_type = excluded.account_type
 			AND billing_mandates.account_number = excluded.account_number AND billing_mandates.holder = excluded.holder
 			THEN 0 ELSE 1 END`),
-		m.ContractorID, m.BankCode, m.BankName, m.BranchCode, m.BranchName, m.AccountType, m.AccountNumber, m.Holder, b.stamp()); err != nil {
-		return Mandate{}, fmt.Errorf("billing: set mandate %s: %w", m.ContractorID, err)
+			m.ContractorID, m.BankCode, m.BankName, m.BranchCode, m.BranchName, m.AccountType, m.AccountNumber, m.Holder, b.stamp()); err != nil {
+			return fmt.Errorf("billing: set mandate %s: %w", m.ContractorID, err)
+		}
+		after := auditedMandate(m)
+		after["stopped_code"] = ""
+		return b.audit(ctx, tx, "mandate.set", mandateObject(m.ContractorID), before, after)
+	})
+	if err != nil {
+		return Mandate{}, err
 	}
 	return m, nil
+}
+
+// stoppedDigit is a stop's result code as the database keeps it ("" for none).
+func stoppedDigit(c ResultCode) string {
+	if c == ResultUnknown {
+		return ""
+	}
+	return string(c.Digit())
 }
 
 // MandateStatus is a stored mandate and whether debits are stopped.
@@ -115,11 +142,28 @@ type MandateStatus struct {
 	UpdatedAt string
 }
 
+const mandateColumns = `contractor_id, bank_code, bank_name, branch_code, branch_name, account_type, account_number, holder,
+		version, stopped_code, stopped_on, stopped_customer_number, updated_at`
+
+func scanMandate(sc interface{ Scan(...any) error }) (MandateStatus, error) {
+	var m MandateStatus
+	var code, on string
+	if err := sc.Scan(&m.ContractorID, &m.BankCode, &m.BankName, &m.BranchCode, &m.BranchName, &m.AccountType, &m.AccountNumber,
+		&m.Holder, &m.Version, &code, &on, &m.StoppedBy, &m.UpdatedAt); err != nil {
+		return MandateStatus{}, err
+	}
+	if code != "" {
+		m.Stopped, _ = resultFromDigit(code[0])
+	}
+	var err error
+	m.StoppedOn, err = parseStoredDate(on)
+	return m, err
+}
+
 // Mandates lists the stored mandates by contractor; stoppedOnly lists
 // only those whose debits are stopped (the office's to-do list).
 func (b *Billing) Mandates(ctx context.Context, stoppedOnly bool) ([]MandateStatus, error) {
-	query := `SELECT contractor_id, bank_code, bank_name, branch_code, branch_name, account_type, account_number, holder,
-		version, stopped_code, stopped_on, stopped_customer_number, updated_at FROM billing_mandates`
+	query := `SELECT ` + mandateColumns + ` FROM billing_mandates`
 	if stoppedOnly {
 		query += ` WHERE stopped_code <> ''`
 	}
@@ -130,17 +174,9 @@ func (b *Billing) Mandates(ctx context.Context, stoppedOnly bool) ([]MandateStat
 	defer rows.Close()
 	var out []MandateStatus
 	for rows.Next() {
-		var m MandateStatus
-		var code, on string
-		if err := rows.Scan(&m.ContractorID, &m.BankCode, &m.BankName, &m.BranchCode, &m.BranchName, &m.AccountType, &m.AccountNumber,
-			&m.Holder, &m.Version, &code, &on, &m.StoppedBy, &m.UpdatedAt); err != nil {
+		m, err := scanMandate(rows)
+		if err != nil {
 			return nil, fmt.Errorf("billing: mandates: %w", err)
-		}
-		if code != "" {
-			m.Stopped, _ = resultFromDigit(code[0])
-		}
-		if m.StoppedOn, err = parseStoredDate(on); err != nil {
-			return nil, err
 		}
 		out = append(out, m)
 	}
@@ -150,19 +186,41 @@ func (b *Billing) Mandates(ctx context.Context, stoppedOnly bool) ([]MandateStat
 	return out, nil
 }
 
+// Mandate returns one contractor's mandate (ErrNoMandate if none is
+// stored).
+func (b *Billing) Mandate(ctx context.Context, contractorID string) (MandateStatus, error) {
+	return b.mandate(ctx, b.db, contractorID)
+}
+
+func (b *Billing) mandate(ctx context.Context, db queryer, contractorID string) (MandateStatus, error) {
+	m, err := scanMandate(db.QueryRowContext(ctx, b.q(`SELECT `+mandateColumns+` FROM billing_mandates WHERE contractor_id = ?`), contractorID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return MandateStatus{}, ledger.NewError(ErrNoMandate, "contractor %s has no account-transfer mandate (register one with: dezura billing mandate set)", contractorID)
+	}
+	if err != nil {
+		return MandateStatus{}, fmt.Errorf("billing: mandate of %s: %w", contractorID, err)
+	}
+	return m, nil
+}
+
 // ResumeMandate lifts a stop on a contractor's debits, after the office
 // has confirmed with the contractor that the account may be debited again
 // (a new account is a new mandate: SetMandate).
 func (b *Billing) ResumeMandate(ctx context.Context, contractorID string) error {
-	res, err := b.db.ExecContext(ctx, b.q(`UPDATE billing_mandates SET stopped_code = '', stopped_on = '', stopped_customer_number = '',
-		updated_at = ? WHERE contractor_id = ? AND stopped_code <> ''`), b.stamp(), contractorID)
-	if err != nil {
-		return fmt.Errorf("billing: resume mandate of %s: %w", contractorID, err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("billing: resume mandate of %s: %w", contractorID, err)
-	} else if n == 0 {
-		return ledger.NewError(ErrInvalidMandate, "contractor %s has no stopped mandate (list them with: dezura billing mandate list --stopped)", contractorID)
-	}
-	return nil
+	return b.h.Tx(ctx, nil, func(tx *sql.Tx) error {
+		was, err := b.mandate(ctx, tx, contractorID)
+		if err != nil && !errors.Is(err, ErrNoMandate) {
+			return err
+		}
+		if err != nil || was.Stopped == ResultUnknown {
+			return ledger.NewError(ErrInvalidMandate, "contractor %s has no stopped mandate (list them with: dezura billing mandate list --stopped)", contractorID)
+		}
+		if _, err := tx.ExecContext(ctx, b.q(`UPDATE billing_mandates SET stopped_code = '', stopped_on = '', stopped_customer_number = '',
+		updated_at = ? WHERE contractor_id = ?`), b.stamp(), contractorID); err != nil {
+			return fmt.Errorf("billing: resume mandate of %s: %w", contractorID, err)
+		}
+		return b.audit(ctx, tx, "mandate.resume", mandateObject(contractorID),
+			map[string]any{"stopped_code": stoppedDigit(was.Stopped), "stopped_on": was.StoppedOn.String()},
+			map[string]any{"stopped_code": "", "stopped_on": ""})
+	})
 }

@@ -27,14 +27,15 @@ func (b *Billing) Refund(ctx context.Context, number string, amount Yen, on Date
 			return err
 		}
 		if on.Before(credit.IssueDate) {
-			return ledger.NewError(ErrBackdated, "%s is before %s, the date of %s: a refund cannot come before what it refunds", on, credit.IssueDate, credit.Number)
+			return adviseDate(ledger.NewError(ErrBackdated, "%s is before %s, the date of %s: a refund cannot come before what it refunds",
+				on, credit.IssueDate, credit.Number), credit.IssueDate, Date{})
 		}
 		due, err := b.owedBack(ctx, tx, in)
 		if err != nil {
 			return err
 		}
 		if amount > due {
-			return ledger.NewError(ErrInvalidRefund, "%s yen is more than the %s yen owed back on %s", FormatYen(amount), FormatYen(due), in.Number)
+			return adviseAmount(ledger.NewError(ErrInvalidRefund, "%s yen is more than the %s yen owed back on %s", FormatYen(amount), FormatYen(due), in.Number), due)
 		}
 		p := Payment{Kind: PaymentRefund, Amount: -amount, PaidOn: on, Method: method, Reference: reference}
 		if credit.Kind == KindCredit {
@@ -99,7 +100,8 @@ func (b *Billing) WriteOff(ctx context.Context, number string, amount Yen, on Da
 		case in.Kind == KindCredit:
 			return ledger.NewError(ErrInvalidWriteOff, "%s is a credit note: write off on the invoice it credits, %s", in.Number, in.CreditOf)
 		case amount > in.Balance():
-			return ledger.NewError(ErrInvalidWriteOff, "%s yen is more than the %s yen still owed on %s", FormatYen(amount), FormatYen(max(in.Balance(), 0)), in.Number)
+			return adviseAmount(ledger.NewError(ErrInvalidWriteOff, "%s yen is more than the %s yen still owed on %s", FormatYen(amount),
+				FormatYen(max(in.Balance(), 0)), in.Number), max(in.Balance(), 0))
 		}
 		if err := paidAfterIssue(in, on); err != nil {
 			return err

@@ -61,8 +61,10 @@ func (b *Billing) QueueMail(ctx context.Context) (int, error) {
 			return fmt.Errorf("billing: queue mail: %w", err)
 		}
 		c, err := res.RowsAffected()
-		n = int(c)
-		return err
+		if n = int(c); err != nil || n == 0 {
+			return err
+		}
+		return b.audit(ctx, tx, "mail.queue", "billing-mail", nil, map[string]any{"queued": n})
 	})
 	return n, err
 }
@@ -82,11 +84,13 @@ func (b *Billing) QueueResend(ctx context.Context, number, to string) error {
 		return err
 	}
 	now := b.queueNow()
-	if _, err := b.db.ExecContext(ctx, b.q(`INSERT INTO billing_outbox (invoice_id, to_addr, reissue, state, next_attempt_at, queued_at)
+	return b.h.Tx(ctx, nil, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, b.q(`INSERT INTO billing_outbox (invoice_id, to_addr, reissue, state, next_attempt_at, queued_at)
 		VALUES (?, ?, 1, ?, ?, ?)`), in.ID, to, OutboxQueued, now, now); err != nil {
-		return fmt.Errorf("billing: queue %s again: %w", number, err)
-	}
-	return nil
+			return fmt.Errorf("billing: queue %s again: %w", number, err)
+		}
+		return b.audit(ctx, tx, "invoice.resend", invoiceObject(in.Number), nil, map[string]any{"to": to})
+	})
 }
 
 // SendOptions tune SendQueued.
@@ -191,7 +195,11 @@ func (b *Billing) sendOne(ctx context.Context, m Mailer, font *Font, e OutboxEnt
 			WHERE id = ?`), OutboxSent, b.queueNow(), e.ID); err != nil {
 			return fmt.Errorf("billing: mark %s sent: %w", e.Number, err)
 		}
-		return b.recordDelivery(ctx, tx, doc.Invoice.ID, ChannelEmail, e.To, doc.Reissue)
+		if err := b.recordDelivery(ctx, tx, doc.Invoice.ID, ChannelEmail, e.To, doc.Reissue); err != nil {
+			return err
+		}
+		return b.audit(ctx, tx, "invoice.mail", invoiceObject(e.Number), map[string]any{"state": e.State},
+			map[string]any{"state": OutboxSent, "to": e.To, "reissue": doc.Reissue})
 	})
 	return nil, err
 }
@@ -208,11 +216,18 @@ func (b *Billing) failed(ctx context.Context, e OutboxEntry, sendErr error, dela
 	if len(msg) > 1000 {
 		msg = msg[:1000]
 	}
-	if _, err := b.db.ExecContext(ctx, b.q(`UPDATE billing_outbox SET state = ?, attempts = attempts + 1, next_attempt_at = ?, last_error = ?
+	err := b.h.Tx(ctx, nil, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, b.q(`UPDATE billing_outbox SET state = ?, attempts = attempts + 1, next_attempt_at = ?, last_error = ?
 		WHERE id = ?`), state, next.UTC().Format(queueTime), msg, e.ID); err != nil {
-		return "", fmt.Errorf("billing: record failed mail %s: %w", e.Number, err)
-	}
-	return state, nil
+			return fmt.Errorf("billing: record failed mail %s: %w", e.Number, err)
+		}
+		if state != OutboxFailed {
+			return nil // tried again later: the queue shows it
+		}
+		return b.audit(ctx, tx, "invoice.mail", invoiceObject(e.Number), map[string]any{"state": e.State},
+			map[string]any{"state": OutboxFailed, "to": e.To, "error": msg})
+	})
+	return state, err
 }
 
 // RetryFailed puts the mails given up back in the queue (after the
@@ -223,11 +238,21 @@ func (b *Billing) RetryFailed(ctx context.Context, number string) (int, error) {
 		query += ` AND invoice_id IN (SELECT id FROM billing_invoices WHERE number = ?)`
 		args = append(args, number)
 	}
-	res, err := b.db.ExecContext(ctx, b.q(query), args...)
-	if err != nil {
-		return 0, fmt.Errorf("billing: retry failed mail: %w", err)
-	}
-	n, err := res.RowsAffected()
+	var n int64
+	err := b.h.Tx(ctx, nil, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, b.q(query), args...)
+		if err != nil {
+			return fmt.Errorf("billing: retry failed mail: %w", err)
+		}
+		if n, err = res.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		object := "billing-mail"
+		if number != "" {
+			object = invoiceObject(number)
+		}
+		return b.audit(ctx, tx, "mail.retry", object, map[string]any{"state": OutboxFailed}, map[string]any{"state": OutboxQueued, "mails": n})
+	})
 	return int(n), err
 }
 

@@ -2,6 +2,7 @@ package billing
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 
@@ -94,7 +95,7 @@ func (b *Billing) Pay(ctx context.Context, number, issuer string, amount Yen, on
 // already collected: it is recorded even on a voided or already paid
 // invoice (the balance goes negative: a refund is due), because refusing
 // it would hide money that is in the account.
-func (b *Billing) insertPayment(ctx context.Context, tx queryer, in Invoice, amount Yen, on Date, method, reference string, received bool) (Payment, error) {
+func (b *Billing) insertPayment(ctx context.Context, tx *sql.Tx, in Invoice, amount Yen, on Date, method, reference string, received bool) (Payment, error) {
 	switch {
 	case received && in.Kind != KindCredit:
 	case in.Kind == KindCredit:
@@ -102,14 +103,15 @@ func (b *Billing) insertPayment(ctx context.Context, tx queryer, in Invoice, amo
 	case in.Voided():
 		return Payment{}, ledger.NewError(ErrInvalidPayment, "%s was voided by credit note %s: nothing is owed on it", in.Number, in.VoidedBy)
 	case amount > in.Balance():
-		return Payment{}, ledger.NewError(ErrInvalidPayment, "%s yen is more than the %s yen still owed on %s",
-			FormatYen(amount), FormatYen(in.Balance()), in.Number)
+		return Payment{}, adviseAmount(ledger.NewError(ErrInvalidPayment, "%s yen is more than the %s yen still owed on %s",
+			FormatYen(amount), FormatYen(in.Balance()), in.Number), max(in.Balance(), 0))
 	}
 	return b.insertMoney(ctx, tx, in, Payment{Kind: PaymentReceived, Amount: amount, PaidOn: on, Method: method, Reference: reference})
 }
 
-// insertMoney stores a payment row of any kind against invoice in.
-func (b *Billing) insertMoney(ctx context.Context, tx queryer, in Invoice, p Payment) (Payment, error) {
+// insertMoney stores a payment row of any kind against invoice in, with
+// its audit record.
+func (b *Billing) insertMoney(ctx context.Context, tx *sql.Tx, in Invoice, p Payment) (Payment, error) {
 	p.InvoiceID, p.Number, p.ContractorID, p.Recipient = in.ID, in.Number, in.ContractorID, in.Recipient
 	var creditNote int64
 	if p.CreditNote != "" {
@@ -123,14 +125,14 @@ func (b *Billing) insertMoney(ctx context.Context, tx queryer, in Invoice, p Pay
 		in.ID, p.Kind.String(), int64(p.Amount), p.PaidOn.String(), p.Method, p.Reference, creditNote, p.Reason, b.stamp()).Scan(&p.ID); err != nil {
 		return Payment{}, fmt.Errorf("billing: record %s on %s: %w", p.Kind, in.Number, err)
 	}
-	return p, nil
+	return p, b.auditMoney(ctx, tx, in, p)
 }
 
 // paidAfterIssue refuses money dated before the invoice was issued.
 func paidAfterIssue(in Invoice, on Date) error {
 	if on.Before(in.IssueDate) {
-		return ledger.NewError(ErrBackdated, "%s is before %s, the date invoice %s was issued: check the date (money received in advance is recorded on the issue date)",
-			on, in.IssueDate, in.Number)
+		return adviseDate(ledger.NewError(ErrBackdated, "%s is before %s, the date invoice %s was issued: check the date (money received in advance is recorded on the issue date)",
+			on, in.IssueDate, in.Number), in.IssueDate, Date{})
 	}
 	return nil
 }

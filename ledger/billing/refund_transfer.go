@@ -56,6 +56,7 @@ func (b *Billing) PrepareRefunds(ctx context.Context, payOn Date, p Payer) (Refu
 		if err != nil {
 			return err
 		}
+		added := 0
 		for _, r := range dues {
 			if !r.account {
 				out.NoAccount = append(out.NoAccount, Receivable{Invoice: Invoice{ID: r.invoice, Number: r.number, ContractorID: r.contractor}, Balance: -r.due})
@@ -65,9 +66,16 @@ func (b *Billing) PrepareRefunds(ctx context.Context, payOn Date, p Payer) (Refu
 				VALUES (?, ?, ?, ?, ?)`), r.invoice, r.credit, int64(r.due), payOn.String(), b.stamp()); err != nil {
 				return fmt.Errorf("billing: prepare refunds: %w", err)
 			}
+			added++
 		}
 		if out.File, err = b.refundFile(ctx, tx, payOn, p); err != nil {
 			return err
+		}
+		if added > 0 {
+			if err := b.audit(ctx, tx, "refunds.prepare", refundsObject(payOn), nil, map[string]any{"pay_on": payOn.String(),
+				"added": added, "refunds": out.File.Count, "amount": int64(out.File.Amount)}); err != nil {
+				return err
+			}
 		}
 		if len(out.File.Records) == 0 {
 			return ledger.NewError(ErrNothingToCollect, "no refund to pay on %s: no money is owed back to a contractor with an account to pay into"+
@@ -219,7 +227,10 @@ func (b *Billing) closeRefunds(ctx context.Context, payOn Date, paid bool) (int,
 			n++
 			sum += p.amount
 		}
-		return nil
+		return b.audit(ctx, tx, "refunds."+map[bool]string{true: "confirm", false: "withdraw"}[paid], refundsObject(payOn),
+			map[string]any{"pending": n, "amount": int64(sum)}, map[string]any{"pending": 0, state: n})
 	})
 	return n, sum, err
 }
+
+func refundsObject(payOn Date) string { return "billing-refunds:" + payOn.String() }

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/dezura/dezura/ledger"
 )
 
 // AttendanceCounter counts the technician-days (人日) recorded for a
@@ -57,6 +59,11 @@ type RunOptions struct {
 	// Attendance counts technician-days for plans that charge per
 	// attendance; nil: the ledger's count (ledger.DB.TechnicianDays).
 	Attendance AttendanceCounter
+	// Today, when given, is the day the run is made: a run (not a dry
+	// run) as of a later date is refused (ErrFutureDate), as its invoices
+	// would be dated in the future. The CLI and the console give it; the
+	// scheduler runs as of today.
+	Today Date
 }
 
 // Issued is one invoice a run issued (or, in a dry run, would issue).
@@ -92,6 +99,10 @@ func (b *Billing) Run(ctx context.Context, opts RunOptions) (RunResult, error) {
 	res := RunResult{AsOf: opts.AsOf, DryRun: opts.DryRun}
 	if opts.AsOf.IsZero() {
 		return res, fmt.Errorf("%w: run needs an as-of date", ErrInvalidDate)
+	}
+	if !opts.DryRun && !opts.Today.IsZero() && opts.AsOf.After(opts.Today) {
+		return res, adviseDate(ledger.NewError(ErrFutureDate, "as of %s is after today (%s): invoices would be dated in the future; preview with a dry run",
+			opts.AsOf, opts.Today), Date{}, opts.Today)
 	}
 	var iss IssuerSettings
 	if !opts.DryRun {
@@ -309,6 +320,15 @@ func (b *Billing) issueBatch(ctx context.Context, issuer IssuerSettings, issueDa
 	}
 	numbers, err := b.insertInvoices(ctx, tx, issuer, issueDate.Year, drafts)
 	if err != nil {
+		return err
+	}
+	var sub, tax, total Yen
+	for _, in := range batch {
+		sub, tax, total = sub+in.Subtotal, tax+in.Tax, total+in.Total
+	}
+	if err := b.audit(ctx, tx, "run", "billing-run:"+issueDate.String(), nil, map[string]any{"as_of": issueDate.String(),
+		"invoices": len(numbers), "first": numbers[0], "last": numbers[len(numbers)-1],
+		"subtotal": int64(sub), "tax": int64(tax), "total": int64(total)}); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {

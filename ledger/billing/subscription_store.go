@@ -37,12 +37,9 @@ func (b *Billing) Subscribe(ctx context.Context, contractorID, recipient, plan s
 	if recipient == "" {
 		recipient = DefaultRecipient(name)
 	}
-	p, err := scanPlan(tx.QueryRowContext(ctx, b.q(`SELECT `+planColumns+` FROM billing_plans WHERE name = ?`), plan))
-	if errors.Is(err, sql.ErrNoRows) {
-		return Subscription{}, unknownPlan(plan)
-	}
+	p, err := b.plan(ctx, tx, plan)
 	if err != nil {
-		return Subscription{}, fmt.Errorf("billing: subscribe %s: %w", contractorID, err)
+		return Subscription{}, err
 	}
 	if !p.AvailableOn(start) {
 		return Subscription{}, fmt.Errorf("%w: %s is available from %s to %s, not %s", ErrPlanNotAvailable, p.Name, p.AvailableFrom, orOpen(p.AvailableUntil), start)
@@ -58,6 +55,10 @@ func (b *Billing) Subscribe(ctx context.Context, contractorID, recipient, plan s
 	if err := tx.QueryRowContext(ctx, b.q(`INSERT INTO billing_subscriptions (contractor_id, recipient, plan, start_on, created_at)
 		VALUES (?, ?, ?, ?, ?) RETURNING id`), contractorID, recipient, plan, start.String(), b.stamp()).Scan(&s.ID); err != nil {
 		return Subscription{}, fmt.Errorf("billing: subscribe %s: %w", contractorID, err)
+	}
+	if err := b.audit(ctx, tx, "subscription.add", subscriptionObject(s.ID), nil, map[string]any{"contractor_id": contractorID,
+		"recipient": recipient, "plan": plan, "start": start.String()}); err != nil {
+		return Subscription{}, err
 	}
 	if err := tx.Commit(); err != nil {
 		return Subscription{}, fmt.Errorf("billing: subscribe %s: %w", contractorID, err)
@@ -76,20 +77,28 @@ func orOpen(d Date) string {
 // after it are not billed. Invoices already issued stay (no refund implied;
 // void one explicitly if a refund is agreed).
 func (b *Billing) Cancel(ctx context.Context, id int64, on Date) error {
-	res, err := b.db.ExecContext(ctx, b.q(`UPDATE billing_subscriptions SET cancelled_on = ? WHERE id = ? AND cancelled_on = ''`), on.String(), id)
-	if err != nil {
-		return fmt.Errorf("billing: cancel subscription %d: %w", id, err)
+	if on.IsZero() {
+		return fmt.Errorf("%w: cancel needs the date from which periods are not billed", ErrInvalidDate)
 	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("billing: cancel subscription %d: %w", id, err)
-	} else if n == 1 {
-		return nil
-	}
-	if _, err := b.Subscription(ctx, id); err != nil {
-		return err
-	}
-	return fmt.Errorf("%w: %d", ErrAlreadyCancelled, id)
+	return b.h.Tx(ctx, nil, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, b.q(`UPDATE billing_subscriptions SET cancelled_on = ? WHERE id = ? AND cancelled_on = ''`), on.String(), id)
+		if err != nil {
+			return fmt.Errorf("billing: cancel subscription %d: %w", id, err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("billing: cancel subscription %d: %w", id, err)
+		} else if n == 1 {
+			return b.audit(ctx, tx, "subscription.cancel", subscriptionObject(id), map[string]any{"cancelled_on": ""},
+				map[string]any{"cancelled_on": on.String()})
+		}
+		if _, err := b.subscription(ctx, tx, id); err != nil {
+			return err
+		}
+		return fmt.Errorf("%w: %d", ErrAlreadyCancelled, id)
+	})
 }
+
+func subscriptionObject(id int64) string { return fmt.Sprintf("billing-subscription:%d", id) }
 
 const subscriptionColumns = `id, contractor_id, recipient, plan, start_on, cancelled_on`
 
@@ -111,7 +120,11 @@ func scanSubscription(sc interface{ Scan(...any) error }) (Subscription, error) 
 
 // Subscription returns one subscription.
 func (b *Billing) Subscription(ctx context.Context, id int64) (Subscription, error) {
-	s, err := scanSubscription(b.db.QueryRowContext(ctx, b.q(`SELECT `+subscriptionColumns+` FROM billing_subscriptions WHERE id = ?`), id))
+	return b.subscription(ctx, b.db, id)
+}
+
+func (b *Billing) subscription(ctx context.Context, db queryer, id int64) (Subscription, error) {
+	s, err := scanSubscription(db.QueryRowContext(ctx, b.q(`SELECT `+subscriptionColumns+` FROM billing_subscriptions WHERE id = ?`), id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Subscription{}, ledger.NewError(ErrUnknownSubscription, "subscription %d does not exist (list them with: dezura billing list)", id)
 	}

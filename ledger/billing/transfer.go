@@ -57,8 +57,8 @@ func CheckCollectionDate(on, today Date, leadDays int) error {
 	if ok, _ := cal.IsBusinessDay(today); !ok {
 		earliest, _ = cal.AddBusinessDays(today, leadDays+1)
 	}
-	return ledger.NewError(ErrTooLate, "the bank must have the file %d business days before %s, that is by %s, and today is %s: choose %s or later",
-		leadDays, on, deadline, today, earliest)
+	return adviseDate(ledger.NewError(ErrTooLate, "the bank must have the file %d business days before %s, that is by %s, and today is %s: choose %s or later",
+		leadDays, on, deadline, today, earliest), earliest, Date{})
 }
 
 // PrepareTransfers builds the request file for collection on collectOn: one
@@ -86,13 +86,19 @@ func (b *Billing) PrepareTransfers(ctx context.Context, collectOn Date, c Collec
 				return err
 			}
 		}
-		if err := b.requestDue(ctx, tx, collectOn); err != nil {
+		added, err := b.requestDue(ctx, tx, collectOn)
+		if err != nil {
 			return err
 		}
-		var err error
 		f, err = b.transferBatch(ctx, tx, collectOn, c)
 		if err != nil {
 			return err
+		}
+		if added > 0 {
+			if err := b.audit(ctx, tx, "transfers.prepare", transfersObject(collectOn), nil, map[string]any{
+				"collect_on": collectOn.String(), "added": added, "transfers": f.Count, "amount": int64(f.Amount)}); err != nil {
+				return err
+			}
 		}
 		if len(f.Records) == 0 {
 			return ledger.NewError(ErrNothingToCollect, "nothing to collect on %s: no unpaid invoice due by then has a mandate that is not stopped"+
@@ -109,8 +115,8 @@ func (b *Billing) PrepareTransfers(ctx context.Context, collectOn Date, c Collec
 }
 
 // requestDue records a transfer for every invoice due by collectOn that
-// can be debited and is not awaiting a result.
-func (b *Billing) requestDue(ctx context.Context, tx *sql.Tx, collectOn Date) error {
+// can be debited and is not awaiting a result, and says how many.
+func (b *Billing) requestDue(ctx context.Context, tx *sql.Tx, collectOn Date) (int, error) {
 	rows, err := tx.QueryContext(ctx, b.q(`SELECT i.id, i.contractor_id, i.total +
 			COALESCE((SELECT SUM(x.total) FROM billing_invoices x WHERE x.credit_of = i.id AND x.credit_of <> 0), 0) -
 			COALESCE((SELECT SUM(p.amount) FROM billing_payments p WHERE p.invoice_id = i.id), 0)
@@ -119,7 +125,7 @@ func (b *Billing) requestDue(ctx context.Context, tx *sql.Tx, collectOn Date) er
 		AND NOT EXISTS (SELECT 1 FROM billing_transfers t WHERE t.invoice_id = i.id AND t.result_code = '')
 		ORDER BY i.id`), collectOn.String())
 	if err != nil {
-		return fmt.Errorf("billing: prepare transfers: %w", err)
+		return 0, fmt.Errorf("billing: prepare transfers: %w", err)
 	}
 	type due struct {
 		invoice    int64
@@ -131,7 +137,7 @@ func (b *Billing) requestDue(ctx context.Context, tx *sql.Tx, collectOn Date) er
 		var x due
 		if err := rows.Scan(&x.invoice, &x.contractor, &x.amount); err != nil {
 			rows.Close()
-			return fmt.Errorf("billing: prepare transfers: %w", err)
+			return 0, fmt.Errorf("billing: prepare transfers: %w", err)
 		}
 		if x.amount > 0 {
 			todo = append(todo, x)
@@ -139,25 +145,25 @@ func (b *Billing) requestDue(ctx context.Context, tx *sql.Tx, collectOn Date) er
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("billing: prepare transfers: %w", err)
+		return 0, fmt.Errorf("billing: prepare transfers: %w", err)
 	}
 	now := b.stamp()
 	for _, x := range todo {
 		code, version, err := b.newCode(ctx, tx, x.contractor)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		var id int64
 		if err := tx.QueryRowContext(ctx, b.q(`INSERT INTO billing_transfers (invoice_id, customer_number, amount, collect_on, first_transfer,
 			new_code, mandate_version, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
 			x.invoice, fmt.Sprintf("pending-%d", x.invoice), x.amount, collectOn.String(), boolInt(code == "1"), code, version, now).Scan(&id); err != nil {
-			return fmt.Errorf("billing: prepare transfers: %w", err)
+			return 0, fmt.Errorf("billing: prepare transfers: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, b.q(`UPDATE billing_transfers SET customer_number = ? WHERE id = ?`), fmt.Sprintf("%020d", id), id); err != nil {
-			return fmt.Errorf("billing: prepare transfers: %w", err)
+			return 0, fmt.Errorf("billing: prepare transfers: %w", err)
 		}
 	}
-	return nil
+	return len(todo), nil
 }
 
 // transferBatch reads the pending transfers of collectOn into a file.
@@ -224,7 +230,8 @@ func (b *Billing) WithdrawTransfers(ctx context.Context, collectOn Date) (int, Y
 		if err != nil {
 			return fmt.Errorf("billing: withdraw transfers: %w", err)
 		}
-		return nil
+		return b.audit(ctx, tx, "transfers.withdraw", transfersObject(collectOn), map[string]any{"pending": n, "amount": total},
+			map[string]any{"pending": 0, "withdrawn": n})
 	})
 	return n, sum, err
 }
@@ -250,6 +257,8 @@ func (b *Billing) newCode(ctx context.Context, tx *sql.Tx, contractor string) (s
 	}
 	return "0", version, nil
 }
+
+func transfersObject(collectOn Date) string { return "billing-transfers:" + collectOn.String() }
 
 func boolInt(v bool) int {
 	if v {

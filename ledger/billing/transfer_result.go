@@ -61,12 +61,35 @@ func (b *Billing) ApplyTransferResult(ctx context.Context, data []byte) ([]Trans
 			}
 			out = append(out, o)
 		}
-		return nil
+		return b.auditResult(ctx, tx, f, out)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return out, unknownCollected(out)
+}
+
+// auditResult records what reading a result file did, if it recorded
+// anything (a file read again records nothing).
+func (b *Billing) auditResult(ctx context.Context, tx *sql.Tx, f TransferFile, out []TransferOutcome) error {
+	var recorded, collected, failed, unknown int
+	var money Yen
+	for _, o := range out {
+		switch {
+		case o.InvoiceNumber == "":
+			unknown++
+		case !o.Recorded:
+		case o.Result == ResultCollected:
+			recorded, collected, money = recorded+1, collected+1, money+o.Amount
+		default:
+			recorded, failed = recorded+1, failed+1
+		}
+	}
+	if recorded == 0 && unknown == 0 {
+		return nil
+	}
+	return b.audit(ctx, tx, "transfers.result", "billing-transfer-result", nil, map[string]any{
+		"collect_on": fmt.Sprintf("%02d/%02d", int(f.Header.CollectOn.Month), f.Header.CollectOn.Day), "records": len(out), "collected": collected, "collected_yen": int64(money), "failed": failed, "unknown": unknown})
 }
 
 // unknownCollected reports the collected records nobody can be credited with.
@@ -140,7 +163,13 @@ func (b *Billing) applyResult(ctx context.Context, tx *sql.Tx, r TransferRecord)
 		if err != nil {
 			return o, fmt.Errorf("billing: stop mandate of %s: %w", o.ContractorID, err)
 		}
-		o.MandateStopped = n > 0
+		if o.MandateStopped = n > 0; o.MandateStopped {
+			if err := b.audit(ctx, tx, "mandate.stop", mandateObject(o.ContractorID), map[string]any{"stopped_code": ""},
+				map[string]any{"stopped_code": string(r.Result.Digit()), "stopped_on": collectOn, "customer_number": r.CustomerNumber,
+					"invoice": o.InvoiceNumber}); err != nil {
+				return o, err
+			}
+		}
 	}
 	return o, nil
 }

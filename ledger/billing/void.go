@@ -64,11 +64,20 @@ func (b *Billing) Credit(ctx context.Context, r CreditRequest) (Invoice, error) 
 		if err != nil {
 			return err
 		}
+		after, action := in, "invoice.credit"
+		after.Credited += d.Total
 		if rest(in, d) {
 			if _, err := tx.ExecContext(ctx, b.q(`UPDATE billing_invoices SET voided_by =
 				(SELECT id FROM billing_invoices WHERE number = ? AND credit_of = ?) WHERE id = ?`), numbers[0], in.ID, in.ID); err != nil {
 				return fmt.Errorf("billing: void %s: %w", r.Number, err)
 			}
+			after.VoidedBy, action = numbers[0], "invoice.void"
+		}
+		a := auditedMoney(after)
+		a["credit_note"], a["date"], a["reason"], a["subtotal"], a["tax"], a["total"] = numbers[0], r.On.String(), r.Reason,
+			int64(d.Subtotal), int64(d.Tax), int64(d.Total)
+		if err := b.audit(ctx, tx, action, invoiceObject(in.Number), auditedMoney(in), a); err != nil {
+			return err
 		}
 		credit, err = b.invoiceWhere(ctx, tx, numbers[0], iss.Registration)
 		return err
@@ -101,8 +110,8 @@ func (b *Billing) creditDraft(ctx context.Context, tx *sql.Tx, in Invoice, r Cre
 	case in.Voided():
 		return draft{}, fmt.Errorf("%w: %s by %s", ErrAlreadyVoided, in.Number, in.VoidedBy)
 	case r.On.Before(in.IssueDate):
-		return draft{}, ledger.NewError(ErrBackdated, "a credit note dated %s would come before invoice %s (issued %s): date it %s or later",
-			r.On, in.Number, in.IssueDate, in.IssueDate)
+		return draft{}, adviseDate(ledger.NewError(ErrBackdated, "a credit note dated %s would come before invoice %s (issued %s): date it %s or later",
+			r.On, in.Number, in.IssueDate, in.IssueDate), in.IssueDate, Date{})
 	}
 	var same int
 	if err := tx.QueryRowContext(ctx, b.q(`SELECT COUNT(*) FROM billing_invoices WHERE credit_of = ? AND credit_of <> 0 AND issue_date = ?`),
@@ -203,8 +212,8 @@ func creditLines(in Invoice, left map[int]RateTotal, r CreditRequest) ([]Line, [
 		return nil, nil, ledger.NewError(ErrInvalidCredit, "%s has no item at %d%%", in.Number, rate)
 	}
 	if r.Amount > l.Subtotal {
-		return nil, nil, ledger.NewError(ErrInvalidCredit, "%s yen is more than the %s yen before tax at %d%% still standing on %s",
-			FormatYen(r.Amount), FormatYen(l.Subtotal), rate, in.Number)
+		return nil, nil, adviseAmount(ledger.NewError(ErrInvalidCredit, "%s yen is more than the %s yen before tax at %d%% still standing on %s",
+			FormatYen(r.Amount), FormatYen(l.Subtotal), rate, in.Number), l.Subtotal)
 	}
 	tax := r.Amount * Yen(rate) / 100
 	if r.Amount == l.Subtotal {
