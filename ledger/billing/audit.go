@@ -32,8 +32,8 @@ func (b *Billing) audit(ctx context.Context, tx *sql.Tx, action, object string, 
 }
 
 // Audit objects.
-func planObject(name string) string       { return "billing-plan:" + name }
-func invoiceObject(number string) string  { return "billing-invoice:" + number }
+func planObject(name string) string      { return "billing-plan:" + name }
+func invoiceObject(number string) string { return "billing-invoice:" + number }
 func mandateObject(contractor string) string {
 	return "billing-mandate:" + contractor
 }

@@ -72,7 +72,9 @@ func scanPlan(sc interface{ Scan(...any) error }) (Plan, error) {
 }
 
 // Plan returns the named plan.
-func (b *Billing) Plan(ctx context.Context, name string) (Plan, error) { return b.plan(ctx, b.db, name) }
+func (b *Billing) Plan(ctx context.Context, name string) (Plan, error) {
+	return b.plan(ctx, b.db, name)
+}
 
 func (b *Billing) plan(ctx context.Context, db queryer, name string) (Plan, error) {
 	p, err := scanPlan(db.QueryRowContext(ctx, b.q(`SELECT `+planColumns+` FROM billing_plans WHERE name = ?`), name))
