@@ -43,12 +43,18 @@ func (in Invoice) Voided() bool { return in.VoidedBy != "" }
 
 // Balance is what is still owed: the total less credit notes, payments
 // and write-offs; zero for credit notes. A negative balance is money to
-// give back (a refund due).
+// give back (a refund due): the money received beyond what the credit
+// notes left standing. A write-off is not money: once credit notes take
+// back what it forgave, it is moot, never a refund.
 func (in Invoice) Balance() Yen {
 	if in.Kind == KindCredit {
 		return 0
 	}
-	return in.Total + in.Credited - in.Paid - in.WrittenOff
+	standing := in.Total + in.Credited
+	if in.Paid > standing {
+		return standing - in.Paid
+	}
+	return max(standing-in.Paid-in.WrittenOff, 0)
 }
 
 const invoiceColumns = `i.id, i.number, i.issuer_name, i.issuer_registration, i.issuer_version, i.subscription_id, i.contractor_id,

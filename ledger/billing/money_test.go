@@ -260,3 +260,43 @@ func TestRefundFile(t *testing.T) {
 		}
 	})
 }
+
+// TestVoidAfterWriteOff: a write-off is not money. Voiding an invoice
+// that was paid short and written off owes back the money received, not
+// the amount forgiven too; once that is refunded nothing stands.
+func TestVoidAfterWriteOff(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, b *Billing, _ string) {
+		ctx := context.Background()
+		subscribe(t, b, "C1", "campaign-2023", "2024-04-01")
+		run(t, b, "2024-04-01")
+		if _, err := b.Pay(ctx, "2024-000001", "", 16060, d("2024-04-20"), "振込", ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.WriteOff(ctx, "2024-000001", 440, d("2024-04-20"), "振込手数料差引"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.Void(ctx, "2024-000001", "", d("2024-04-25"), "誤請求"); err != nil {
+			t.Fatal(err)
+		}
+		det, err := b.InvoiceDetail(ctx, "2024-000002")
+		if err != nil || det.Refundable != 16060 {
+			t.Fatalf("refundable on the credit note: %d, %v; want 16,060 (the money received)", det.Refundable, err)
+		}
+		if _, err := b.Refund(ctx, "2024-000002", 16500, d("2024-04-26"), "振込", ""); !errors.Is(err, ErrInvalidRefund) {
+			t.Errorf("refund of the amount forgiven too: %v", err)
+		}
+		if _, err := b.Refund(ctx, "2024-000002", 16060, d("2024-04-26"), "振込", ""); err != nil {
+			t.Fatal(err)
+		}
+		rep, err := b.ReceivablesAsOf(ctx, d("2024-05-01"))
+		if err != nil || len(rep.Debts)+len(rep.Credits) != 0 {
+			t.Errorf("after the refund: debts %+v credits %+v (%v)", rep.Debts, rep.Credits, err)
+		}
+		for _, st := range []InvoiceState{InvoiceUnpaid, InvoiceRefundDue} {
+			if p, err := b.InvoicePage(ctx, InvoiceQuery{State: st}); err != nil || len(p.Rows) != 0 {
+				t.Errorf("%s after the refund: %d rows (%v)", st, len(p.Rows), err)
+			}
+		}
+	})
+}

@@ -111,7 +111,10 @@ func (b *Billing) ReceivablesAsOf(ctx context.Context, asOf Date) (ReceivablesRe
 			return ReceivablesReport{}, fmt.Errorf("billing: receivables: %w", err)
 		}
 		r := Receivable{Invoice: in, Balance: in.Balance()}
-		if r.Balance < 0 {
+		switch {
+		case r.Balance == 0: // a write-off the credit notes made moot
+			continue
+		case r.Balance < 0:
 			rep.Credits = append(rep.Credits, r)
 			rep.OwedBack -= r.Balance
 			continue

@@ -97,7 +97,8 @@ func (b *Billing) refundsDue(ctx context.Context, tx *sql.Tx) ([]refundDue, erro
 			COALESCE(p.settled, 0) - i.total - COALESCE(c.credited, 0) - COALESCE(r.pending, 0), COALESCE(c.last_credit, 0),
 			CASE WHEN m.contractor_id IS NOT NULL AND m.stopped_code = '' THEN 1 ELSE 0 END
 		FROM billing_invoices i
-		LEFT JOIN (SELECT invoice_id, SUM(amount) AS settled FROM billing_payments GROUP BY invoice_id) p ON p.invoice_id = i.id
+		LEFT JOIN (SELECT invoice_id, SUM(amount) AS settled FROM billing_payments WHERE kind <> 'write-off' GROUP BY invoice_id) p
+			ON p.invoice_id = i.id
 		LEFT JOIN (SELECT credit_of, SUM(total) AS credited, MAX(id) AS last_credit FROM billing_invoices
 			WHERE credit_of <> 0 GROUP BY credit_of) c ON c.credit_of = i.id
 		LEFT JOIN (SELECT invoice_id, SUM(amount) AS pending FROM billing_refund_transfers
