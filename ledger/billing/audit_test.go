@@ -58,7 +58,9 @@ func TestEveryChangeIsAudited(t *testing.T) {
 				return b.AddPlan(ctx, Plan{Name: "spring", AnnualFee: 12000, TaxRate: 10, AvailableFrom: d("2024-04-01")})
 			}, func(bf, af map[string]any) bool { return bf == nil && af["annual_fee"] == 12000.0 }},
 			{"close plan", "billing-plan:spring", "billing.plan.close", func() error { return b.ClosePlan(ctx, "spring", d("2024-09-30")) },
-				func(bf, af map[string]any) bool { return bf["available_until"] == "" && af["available_until"] == "2024-09-30" }},
+				func(bf, af map[string]any) bool {
+					return bf["available_until"] == "" && af["available_until"] == "2024-09-30"
+				}},
 			{"issuer", "billing-issuer", "billing.issuer.set", func() error {
 				_, err := b.SetIssuer(ctx, IssuerSettings{Name: testIssuer.Name, Registration: testIssuer.Registration})
 				return err
@@ -66,7 +68,9 @@ func TestEveryChangeIsAudited(t *testing.T) {
 			{"subscribe", "billing-subscription:1", "billing.subscription.add", func() error {
 				_, err := b.Subscribe(ctx, "C1", "", "campaign-2023", d("2024-04-01"))
 				return err
-			}, func(bf, af map[string]any) bool { return af["contractor_id"] == "C1" && af["recipient"] == "C1 建設 御中" }},
+			}, func(bf, af map[string]any) bool {
+				return af["contractor_id"] == "C1" && af["recipient"] == "C1 建設 御中"
+			}},
 			{"run", "billing-run:2024-04-01", "billing.run", func() error {
 				_, err := b.Run(ctx, RunOptions{AsOf: d("2024-04-01")})
 				return err
@@ -74,15 +78,21 @@ func TestEveryChangeIsAudited(t *testing.T) {
 			{"pay", "billing-invoice:2024-000001", "billing.invoice.pay", func() error {
 				_, err := b.Pay(ctx, "2024-000001", "", 16060, d("2024-04-20"), "振込", "")
 				return err
-			}, func(bf, af map[string]any) bool { return bf["balance"] == 16500.0 && af["balance"] == 440.0 && af["amount"] == 16060.0 }},
+			}, func(bf, af map[string]any) bool {
+				return bf["balance"] == 16500.0 && af["balance"] == 440.0 && af["amount"] == 16060.0
+			}},
 			{"write off", "billing-invoice:2024-000001", "billing.invoice.write_off", func() error {
 				_, err := b.WriteOff(ctx, "2024-000001", 440, d("2024-04-20"), "振込手数料差引")
 				return err
-			}, func(bf, af map[string]any) bool { return af["balance"] == 0.0 && af["reason"] == "振込手数料差引" }},
+			}, func(bf, af map[string]any) bool {
+				return af["balance"] == 0.0 && af["reason"] == "振込手数料差引"
+			}},
 			{"void", "billing-invoice:2024-000001", "billing.invoice.void", func() error {
 				_, err := b.Void(ctx, "2024-000001", "", d("2024-04-25"), "誤請求")
 				return err
-			}, func(bf, af map[string]any) bool { return bf["voided_by"] == "" && af["voided_by"] == "2024-000002" && af["balance"] == -16060.0 }},
+			}, func(bf, af map[string]any) bool {
+				return bf["voided_by"] == "" && af["voided_by"] == "2024-000002" && af["balance"] == -16060.0
+			}},
 			{"refund", "billing-invoice:2024-000001", "billing.invoice.refund", func() error {
 				_, err := b.Refund(ctx, "2024-000002", 16060, d("2024-04-26"), "振込", "")
 				return err

@@ -15,12 +15,12 @@ import (
 type InvoiceState uint8
 
 const (
-	InvoiceAny       InvoiceState = iota
-	InvoiceUnpaid                 // invoices with something still owed
-	InvoiceSettled                // invoices paid, written off or credited in full
-	InvoiceRefundDue              // invoices on which money is owed back
-	InvoiceVoided                 // invoices a credit note took back in full
-	InvoiceCreditNote             // credit notes (適格返還請求書)
+	InvoiceAny        InvoiceState = iota
+	InvoiceUnpaid                  // invoices with something still owed
+	InvoiceSettled                 // invoices paid, written off or credited in full
+	InvoiceRefundDue               // invoices on which money is owed back
+	InvoiceVoided                  // invoices a credit note took back in full
+	InvoiceCreditNote              // credit notes (適格返還請求書)
 )
 
 var invoiceStateNames = [...]string{"", "unpaid", "settled", "refund-due", "voided", "credit-note"}
