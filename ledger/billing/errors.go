@@ -145,3 +145,20 @@ func (e *AmountAdvice) Unwrap() error { return e.err }
 
 // adviseAmount adds the most that may be given to err.
 func adviseAmount(err error, max Yen) error { return &AmountAdvice{err: err, Max: max} }
+
+// FieldError is a refused value of one field of a plan, the issuer's
+// settings or a mandate: Field is the Go field's name ("Registration",
+// "Bank.AccountNumber"), Rule the rule broken ("required", "check_digit",
+// ...), so that a screen can put the error beside its field and say it in
+// its own language. It matches the sentinel of what was refused
+// (ErrInvalidPlan, ErrInvalidIssuer, ...) with errors.Is.
+type FieldError struct {
+	Field, Rule string
+	err         error
+}
+
+func (e *FieldError) Error() string { return e.err.Error() }
+func (e *FieldError) Unwrap() error { return e.err }
+
+// fieldError names the field and rule of err.
+func fieldError(field, rule string, err error) error { return &FieldError{Field: field, Rule: rule, err: err} }

@@ -62,43 +62,55 @@ const maxSeal = 512 << 10
 
 // Validate checks the settings and says what to fix.
 func (s IssuerSettings) Validate() error {
-	bad := func(format string, a ...any) error {
-		return fmt.Errorf("%w: %s", ErrInvalidIssuer, fmt.Sprintf(format, a...))
+	bad := func(field, rule, format string, a ...any) error {
+		return fieldError(field, rule, fmt.Errorf("%w: %s", ErrInvalidIssuer, fmt.Sprintf(format, a...)))
 	}
 	if strings.TrimSpace(s.Name) == "" {
-		return bad("the issuer's name is required")
+		return bad("Name", "required", "the issuer's name is required")
 	}
 	if err := ValidateRegistration(s.Registration); err != nil {
-		return fmt.Errorf("%w: %w", ErrInvalidIssuer, err)
+		return fieldError("Registration", "registration", fmt.Errorf("%w: %w", ErrInvalidIssuer, err))
 	}
 	if s.PaymentDays < 0 || s.PaymentDays > 365 {
-		return bad("payment days %d: give 1 to 365 days from issue to due date", s.PaymentDays)
+		return bad("PaymentDays", "payment_days", "payment days %d: give 1 to 365 days from issue to due date", s.PaymentDays)
 	}
 	if strings.Trim(s.Phone, "0123456789-+() ") != "" {
-		return bad("phone %q: digits and hyphens only, e.g. 03-1234-5678", s.Phone)
+		return bad("Phone", "phone", "phone %q: digits and hyphens only, e.g. 03-1234-5678", s.Phone)
 	}
 	if s.Email != "" {
 		if err := checkEmail(s.Email); err != nil {
-			return fmt.Errorf("%w: sender address: %w", ErrInvalidIssuer, err)
+			return fieldError("Email", "email", fmt.Errorf("%w: sender address: %w", ErrInvalidIssuer, err))
 		}
 	}
-	if a := s.Bank; !a.IsZero() {
-		switch {
-		case a.BankName == "" || a.BranchName == "" || a.Holder == "":
-			return bad("the payee account needs bank name, branch name, account number and holder")
-		case a.AccountType != 1 && a.AccountType != 2:
-			return bad("payee account type %d: 1 (普通) or 2 (当座)", a.AccountType)
-		case !allDigits(a.AccountNumber, 1, 7):
-			return bad("payee account number %q: 1 to 7 digits", a.AccountNumber)
-		}
+	if err := s.Bank.validate(bad); err != nil {
+		return err
 	}
 	if len(s.SealPNG) > 0 {
 		if len(s.SealPNG) > maxSeal {
-			return fmt.Errorf("%w: %d KiB, at most %d KiB", ErrInvalidSeal, len(s.SealPNG)>>10, maxSeal>>10)
+			return fieldError("SealPNG", "seal_size", fmt.Errorf("%w: %d KiB, at most %d KiB", ErrInvalidSeal, len(s.SealPNG)>>10, maxSeal>>10))
 		}
 		if _, err := png.DecodeConfig(bytes.NewReader(s.SealPNG)); err != nil {
-			return fmt.Errorf("%w: not a PNG image: %w", ErrInvalidSeal, err)
+			return fieldError("SealPNG", "seal_png", fmt.Errorf("%w: not a PNG image: %w", ErrInvalidSeal, err))
 		}
+	}
+	return nil
+}
+
+// validate checks the payee account: none, or all of it.
+func (a PayeeAccount) validate(bad func(field, rule, format string, a ...any) error) error {
+	switch {
+	case a.IsZero():
+		return nil
+	case a.BankName == "":
+		return bad("Bank.BankName", "payee_incomplete", "the payee account needs bank name, branch name, account number and holder")
+	case a.BranchName == "":
+		return bad("Bank.BranchName", "payee_incomplete", "the payee account needs bank name, branch name, account number and holder")
+	case a.Holder == "":
+		return bad("Bank.Holder", "payee_incomplete", "the payee account needs bank name, branch name, account number and holder")
+	case a.AccountType != 1 && a.AccountType != 2:
+		return bad("Bank.AccountType", "account_type", "payee account type %d: 1 (普通) or 2 (当座)", a.AccountType)
+	case !allDigits(a.AccountNumber, 1, 7):
+		return bad("Bank.AccountNumber", "account_number", "payee account number %q: 1 to 7 digits", a.AccountNumber)
 	}
 	return nil
 }

@@ -38,39 +38,39 @@ func allDigits(s string, min, max int) bool {
 // half-width form it will be written in; a name that does not fit is an
 // error, never cut.
 func (m Mandate) Normalize() (Mandate, error) {
-	bad := func(format string, a ...any) (Mandate, error) {
-		return Mandate{}, fmt.Errorf("%w: %s: %s", ErrInvalidMandate, m.ContractorID, fmt.Sprintf(format, a...))
+	bad := func(field, rule, format string, a ...any) (Mandate, error) {
+		return Mandate{}, fieldError(field, rule, fmt.Errorf("%w: %s: %s", ErrInvalidMandate, m.ContractorID, fmt.Sprintf(format, a...)))
 	}
 	switch {
 	case strings.TrimSpace(m.ContractorID) == "":
-		return bad("contractor ID is required")
+		return bad("ContractorID", "required", "contractor ID is required")
 	case !allDigits(m.BankCode, 4, 4):
-		return bad("bank code %q must be 4 digits", m.BankCode)
+		return bad("BankCode", "bank_code", "bank code %q must be 4 digits", m.BankCode)
 	case !allDigits(m.BranchCode, 3, 3):
-		return bad("branch code %q must be 3 digits", m.BranchCode)
+		return bad("BranchCode", "branch_code", "branch code %q must be 3 digits", m.BranchCode)
 	case m.AccountType != 1 && m.AccountType != 2 && m.AccountType != 3 && m.AccountType != 9:
-		return bad("account type %d must be 1 (普通), 2 (当座), 3 (納税準備) or 9 (その他)", m.AccountType)
+		return bad("AccountType", "account_type", "account type %d must be 1 (普通), 2 (当座), 3 (納税準備) or 9 (その他)", m.AccountType)
 	case !allDigits(m.AccountNumber, 1, 7):
-		return bad("account number %q must be 1 to 7 digits", m.AccountNumber)
+		return bad("AccountNumber", "account_number", "account number %q must be 1 to 7 digits", m.AccountNumber)
 	}
 	m.AccountNumber = strings.Repeat("0", 7-len(m.AccountNumber)) + m.AccountNumber
 	for _, f := range []struct {
-		name  string
-		v     *string
-		width int
-	}{{"holder name", &m.Holder, 30}, {"bank name", &m.BankName, 15}, {"branch name", &m.BranchName, 15}} {
+		field, name string
+		v           *string
+		width       int
+	}{{"Holder", "holder name", &m.Holder, 30}, {"BankName", "bank name", &m.BankName, 15}, {"BranchName", "branch name", &m.BranchName, 15}} {
 		k, err := ToZenginKana(*f.v)
 		if err != nil {
-			return Mandate{}, fmt.Errorf("%w: %s: %s: %w", ErrInvalidMandate, m.ContractorID, f.name, err)
+			return Mandate{}, fieldError(f.field, "kana", fmt.Errorf("%w: %s: %s: %w", ErrInvalidMandate, m.ContractorID, f.name, err))
 		}
 		if n := len([]rune(k)); n > f.width {
-			return Mandate{}, fmt.Errorf("%w: %s: %s %q is %d characters in half-width kana, at most %d fit: %w",
-				ErrInvalidMandate, m.ContractorID, f.name, k, n, f.width, ErrFieldTooLong)
+			return Mandate{}, fieldError(f.field, "kana_too_long", fmt.Errorf("%w: %s: %s %q is %d characters in half-width kana, at most %d fit: %w",
+				ErrInvalidMandate, m.ContractorID, f.name, k, n, f.width, ErrFieldTooLong))
 		}
 		*f.v = k
 	}
 	if strings.TrimSpace(m.Holder) == "" {
-		return bad("holder name is required")
+		return bad("Holder", "required", "holder name is required")
 	}
 	return m, nil
 }

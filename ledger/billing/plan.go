@@ -48,20 +48,28 @@ const (
 func (p Plan) Validate() error {
 	switch {
 	case p.Name == "" || len(p.Name) > 64:
-		return fmt.Errorf("%w: name must be 1 to 64 characters", ErrInvalidPlan)
-	case p.InitialFee < 0 || p.AnnualFee < 0 || p.PerAttendance < 0:
-		return fmt.Errorf("%w %s: fees must not be negative", ErrInvalidPlan, p.Name)
+		return fieldError("Name", "length", fmt.Errorf("%w: name must be 1 to 64 characters", ErrInvalidPlan))
+	case p.InitialFee < 0:
+		return fieldError("InitialFee", "negative", fmt.Errorf("%w %s: fees must not be negative", ErrInvalidPlan, p.Name))
+	case p.AnnualFee < 0:
+		return fieldError("AnnualFee", "negative", fmt.Errorf("%w %s: fees must not be negative", ErrInvalidPlan, p.Name))
+	case p.PerAttendance < 0:
+		return fieldError("PerAttendance", "negative", fmt.Errorf("%w %s: fees must not be negative", ErrInvalidPlan, p.Name))
 	case p.ReducedRate && p.TaxRate != ReducedTaxRate:
-		return ledger.NewError(ErrInvalidTaxRate, "plan %s is for reduced-rate items (軽減税率), taxed at %d%%, not %d%%", p.Name, ReducedTaxRate, p.TaxRate)
+		return fieldError("TaxRate", "reduced_rate", ledger.NewError(ErrInvalidTaxRate,
+			"plan %s is for reduced-rate items (軽減税率), taxed at %d%%, not %d%%", p.Name, ReducedTaxRate, p.TaxRate))
 	case p.TaxRate == ReducedTaxRate && !p.ReducedRate:
-		return ledger.NewError(ErrInvalidTaxRate, "%d%% is the reduced rate, only for reduced-rate items (food, newspapers); this service is taxed at %d%%."+
-			" If the plan really sells a reduced-rate item, say so (--reduced-rate)", p.TaxRate, StandardTaxRate)
+		return fieldError("TaxRate", "not_reduced", ledger.NewError(ErrInvalidTaxRate,
+			"%d%% is the reduced rate, only for reduced-rate items (food, newspapers); this service is taxed at %d%%."+
+				" If the plan really sells a reduced-rate item, say so (--reduced-rate)", p.TaxRate, StandardTaxRate))
 	case p.TaxRate != StandardTaxRate && p.TaxRate != ReducedTaxRate:
-		return ledger.NewError(ErrInvalidTaxRate, "tax rate %d%%: consumption tax is %d%% (%d%% for reduced-rate items)", p.TaxRate, StandardTaxRate, ReducedTaxRate)
+		return fieldError("TaxRate", "tax_rate", ledger.NewError(ErrInvalidTaxRate,
+			"tax rate %d%%: consumption tax is %d%% (%d%% for reduced-rate items)", p.TaxRate, StandardTaxRate, ReducedTaxRate))
 	case p.AvailableFrom.IsZero():
-		return fmt.Errorf("%w %s: needs a date from which it is available", ErrInvalidPlan, p.Name)
+		return fieldError("AvailableFrom", "required", fmt.Errorf("%w %s: needs a date from which it is available", ErrInvalidPlan, p.Name))
 	case !p.AvailableUntil.IsZero() && p.AvailableUntil.Before(p.AvailableFrom):
-		return fmt.Errorf("%w %s: available until %s is before %s", ErrInvalidPlan, p.Name, p.AvailableUntil, p.AvailableFrom)
+		return fieldError("AvailableUntil", "date_order", fmt.Errorf("%w %s: available until %s is before %s",
+			ErrInvalidPlan, p.Name, p.AvailableUntil, p.AvailableFrom))
 	}
 	return nil
 }
