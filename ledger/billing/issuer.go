@@ -182,50 +182,60 @@ func (b *Billing) issuerVersion(ctx context.Context, db queryer, version int64) 
 // every invoice and credit note issued from now on (those already issued
 // keep theirs). Invoice numbers continue in the same sequence.
 func (b *Billing) SetIssuer(ctx context.Context, s IssuerSettings) (IssuerSettings, error) {
-	if s.PaymentDays == 0 {
-		s.PaymentDays = 30
-	}
-	if err := s.Validate(); err != nil {
-		return IssuerSettings{}, err
-	}
-	if s.Bank.AccountNumber != "" {
-		s.Bank.AccountNumber = strings.Repeat("0", 7-len(s.Bank.AccountNumber)) + s.Bank.AccountNumber
-	}
-	tx, err := b.db.BeginTx(ctx, nil)
-	if err != nil {
-		return IssuerSettings{}, fmt.Errorf("billing: store issuer settings: %w", err)
-	}
-	defer tx.Rollback()
-	if err := b.txLock(ctx, tx, "issuer"); err != nil {
-		return IssuerSettings{}, fmt.Errorf("billing: store issuer settings: %w", err)
-	}
-	cur, err := b.currentIssuer(ctx, tx)
-	var before any
-	switch {
-	case err == nil:
-		s.Version = cur.Version
-		if sameIssuer(cur, s) {
-			return cur, nil
+	return b.UpdateIssuer(ctx, func(cur *IssuerSettings) { *cur = s })
+}
+
+// UpdateIssuer changes the stored settings as change says, in one
+// transaction: change gets the stored settings (zero ones if none are
+// stored) to change what it was asked to, and the result is stored as
+// SetIssuer stores settings. A form that shows the settings uses it to
+// keep what it does not show (the seal image, unless a new one is given).
+func (b *Billing) UpdateIssuer(ctx context.Context, change func(s *IssuerSettings)) (IssuerSettings, error) {
+	var out IssuerSettings
+	err := b.h.Tx(ctx, nil, func(tx *sql.Tx) error {
+		if err := b.txLock(ctx, tx, "issuer"); err != nil {
+			return fmt.Errorf("billing: store issuer settings: %w", err)
 		}
-		before = auditedIssuer(cur)
-	case !errors.Is(err, ErrNoIssuer):
-		return IssuerSettings{}, err
-	}
-	if err := tx.QueryRowContext(ctx, b.q(`INSERT INTO billing_issuer_versions (name, registration, postcode, address, phone,
+		cur, err := b.currentIssuer(ctx, tx)
+		found := err == nil
+		if err != nil && !errors.Is(err, ErrNoIssuer) {
+			return err
+		}
+		s := cur
+		change(&s)
+		s.Version = cur.Version
+		if s.PaymentDays == 0 {
+			s.PaymentDays = 30
+		}
+		if err := s.Validate(); err != nil {
+			return err
+		}
+		if s.Bank.AccountNumber != "" {
+			s.Bank.AccountNumber = strings.Repeat("0", 7-len(s.Bank.AccountNumber)) + s.Bank.AccountNumber
+		}
+		if found && sameIssuer(cur, s) {
+			out = cur
+			return nil
+		}
+		var before any
+		if found {
+			before = auditedIssuer(cur)
+		}
+		if err := tx.QueryRowContext(ctx, b.q(`INSERT INTO billing_issuer_versions (name, registration, postcode, address, phone,
 		email, bank_name, branch_name, account_type, account_number, account_holder, payment_days, seal_png, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
-		s.Name, s.Registration, s.Postcode, s.Address, s.Phone, s.Email, s.Bank.BankName, s.Bank.BranchName,
-		s.Bank.AccountType, s.Bank.AccountNumber, s.Bank.Holder, s.PaymentDays, base64.StdEncoding.EncodeToString(s.SealPNG),
-		b.stamp()).Scan(&s.Version); err != nil {
-		return IssuerSettings{}, fmt.Errorf("billing: store issuer settings: %w", err)
-	}
-	if err := b.audit(ctx, tx, "issuer.set", "billing-issuer", before, auditedIssuer(s)); err != nil {
+			s.Name, s.Registration, s.Postcode, s.Address, s.Phone, s.Email, s.Bank.BankName, s.Bank.BranchName,
+			s.Bank.AccountType, s.Bank.AccountNumber, s.Bank.Holder, s.PaymentDays, base64.StdEncoding.EncodeToString(s.SealPNG),
+			b.stamp()).Scan(&s.Version); err != nil {
+			return fmt.Errorf("billing: store issuer settings: %w", err)
+		}
+		out = s
+		return b.audit(ctx, tx, "issuer.set", "billing-issuer", before, auditedIssuer(s))
+	})
+	if err != nil {
 		return IssuerSettings{}, err
 	}
-	if err := tx.Commit(); err != nil {
-		return IssuerSettings{}, fmt.Errorf("billing: store issuer settings: %w", err)
-	}
-	return s, nil
+	return out, nil
 }
 
 func sameIssuer(a, b IssuerSettings) bool {
