@@ -17,6 +17,7 @@ import (
 
 	"github.com/dezura/dezura/ledger"
 	"github.com/dezura/dezura/ledger/access"
+	"github.com/dezura/dezura/ledger/billing"
 	_ "github.com/dezura/dezura/ledger/postgres"
 	_ "github.com/dezura/dezura/ledger/sqlite"
 	"github.com/dezura/dezura/ledger/storetest"
@@ -42,6 +43,14 @@ type console struct {
 	// created lists what the route walker's outsiders added (in their own
 	// contractor).
 	created []string
+
+	// billing, and what it holds (billing_console_test.go); "billing" is
+	// the billing staff's login.
+	bill *billing.Billing
+	bs   billingSeed
+	// walkMore says, for the routes that need it, who the route walker's
+	// owner is and what it answers (billingWalkTable fills it).
+	walkMore map[string]walkMore
 }
 
 // stores are the stores every console test runs on.
@@ -84,6 +93,10 @@ func newConsole(t *testing.T, kind string, mod func(*web.Config)) *console {
 	today, _ := ledger.ParseWorkDate(day)
 	cfg := web.Config{Ledger: db, Accounts: acc, Now: func() time.Time { return today.Add(17*time.Hour + 30*time.Minute) },
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	// Billing screens: billing staff, and billing with its seed.
+	c.addUser(t, access.NewUser{Login: "billing", Name: "請求 担当", Role: access.RoleBilling})
+	c.bill, c.bs = seedBilling(t, db, cfg.Now())
+	cfg.Billing, cfg.BillingFont, cfg.Collector, cfg.Payer = c.bill, invoiceFont(t), testCollector, billing.Payer(testCollector)
 	if mod != nil {
 		mod(&cfg)
 	}
@@ -173,9 +186,15 @@ func (b *browser) do(method, path string, form url.Values) (*http.Response, stri
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
+	return b.send(req)
+}
+
+// send sends req and keeps the page's CSRF token.
+func (b *browser) send(req *http.Request) (*http.Response, string) {
+	b.t.Helper()
 	res, err := b.http.Do(req)
 	if err != nil {
-		b.t.Fatalf("%s %s: %v", method, path, err)
+		b.t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
 	}
 	defer res.Body.Close()
 	data, _ := io.ReadAll(res.Body)

@@ -16,6 +16,9 @@ type form struct {
 	Values  url.Values
 	Errors  map[string]string
 	Problem string // message key about the whole form
+	// Args are, per field, the arguments of its error message (a date or
+	// an amount that would do); nil for most.
+	Args map[string][]any
 }
 
 func newForm(r *http.Request) *form {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"maps"
 	"net/http"
 	"slices"
 	"sort"
@@ -32,7 +33,7 @@ func translate(lang, key string, args ...any) string {
 
 // templateFuncs are the functions templates call, bound to one language.
 func templateFuncs(lang string) template.FuncMap {
-	return template.FuncMap{
+	fm := template.FuncMap{
 		"t":         func(key string, args ...any) string { return translate(lang, key, args...) },
 		"phone":     ledger.FormatPhoneNational,
 		"date":      func(v any) string { return formatDate(lang, v) },
@@ -52,6 +53,8 @@ func templateFuncs(lang string) template.FuncMap {
 			return toggleArgs{Action: action, Disabled: disabled, CSRF: csrf}
 		},
 	}
+	maps.Copy(fm, billingFuncs(lang)) // the billing screens' (billing_format.go)
+	return fm
 }
 
 func translateOr(lang, key, fallback string) string {

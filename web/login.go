@@ -18,6 +18,8 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/board", http.StatusSeeOther)
 	case st.sess.User.Can(access.ViewOwnHistory):
 		http.Redirect(w, r, "/me", http.StatusSeeOther)
+	case st.sess.User.Can(access.Billing) && s.cfg.Billing != nil:
+		http.Redirect(w, r, "/billing", http.StatusSeeOther)
 	default:
 		s.render(w, r, http.StatusOK, "home", page{Title: "home.title"})
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
+	"mime"
 	"net"
 	"net/http"
 	"net/url"
@@ -17,8 +18,13 @@ import (
 const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
-// maxFormBytes bounds a form's body.
-const maxFormBytes = 1 << 20
+// maxFormBytes bounds a form's body; maxUploadBytes a form with a file
+// (a bank's result file, a seal image), of which at most maxFormBytes is
+// held in memory and the rest in temporary files.
+const (
+	maxFormBytes   = 1 << 20
+	maxUploadBytes = 64 << 20
+)
 
 // secure adds the security headers to every response, refuses
 // cross-origin requests that change something (Sec-Fetch-Site and
@@ -124,15 +130,25 @@ func (s *Server) chain(rt Route) http.Handler {
 			return
 		}
 		rt.handler(w, r)
+		if r.MultipartForm != nil { // the server cleans up only its own request, not this copy
+			r.MultipartForm.RemoveAll()
+		}
 	})
 }
 
 // csrfOK checks the form's token against the session's (or, before
 // sign-in, the pre-session cookie's), in constant time.
 func (s *Server) csrfOK(w http.ResponseWriter, r *http.Request, st *request) bool {
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		return false
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+		r.Body = http.MaxBytesReader(w, r.Body, maxUploadBytes)
+		if err := r.ParseMultipartForm(maxFormBytes); err != nil {
+			return false
+		}
+	} else {
+		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+		if err := r.ParseForm(); err != nil {
+			return false
+		}
 	}
 	got := r.PostForm.Get("csrf")
 	return got != "" && st.csrf != "" && subtle.ConstantTimeCompare([]byte(got), []byte(st.csrf)) == 1

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -18,7 +19,9 @@ type walk struct {
 	// kind: "object" (the path names A's record), "list" (a list or form
 	// with no record in the path: outsiders may see it, without A's
 	// records), "create" (adds a record: an outsider's lands in his own
-	// contractor or is refused), "public" (no account needed).
+	// contractor or is refused), "public" (no account needed), "billing"
+	// (billing staff's and the operator's only: every other account gets
+	// 403; walkMore says who else calls it, and how).
 	kind string
 }
 
@@ -37,7 +40,7 @@ func walkTable(c *console) map[string]walk {
 		}
 		return f
 	}
-	return map[string]walk{
+	table := map[string]walk{
 		"GET /{$}":                       {"/", nil, "public"},
 		"GET /login":                     {"/login", nil, "public"},
 		"POST /login":                    {"/login", nil, "public"},
@@ -82,6 +85,8 @@ func walkTable(c *console) map[string]walk {
 		"GET /me":                                       {"/me", nil, "list"},
 		"GET /history":                                  {"/history", nil, "list"},
 	}
+	maps.Copy(table, billingWalkTable(c)) // billing_routes_test.go
+	return table
 }
 
 // TestRouteWalk: every route has a line in walkTable; contractor B's
@@ -145,6 +150,10 @@ func outsider(t *testing.T, c *console, b *browser, login, method string, w walk
 	}
 	where := fmt.Sprintf("%s %s %s", login, method, w.path)
 	switch w.kind {
+	case "billing":
+		if res.StatusCode != http.StatusForbidden {
+			t.Errorf("%s: status %d, want 403 (billing staff's screen)", where, res.StatusCode)
+		}
 	case "object":
 		if res.StatusCode != http.StatusForbidden && res.StatusCode != http.StatusNotFound {
 			t.Errorf("%s: status %d, want 403 or 404", where, res.StatusCode)
@@ -187,26 +196,45 @@ func uniquify(f url.Values, login string) {
 // contractor): one audit record each.
 func (c *console) outsiderCreates(t *testing.T) int { return len(c.created) }
 
-// owner: A's admin gets every page of the table and makes every change.
+// owner: A's admin (billing staff for billing's routes) gets every page
+// of the table and makes every change.
 func owner(t *testing.T, c *console, table map[string]walk) {
-	b := c.signedIn(t, "admin.a")
+	browsers := map[string]*browser{}
 	for _, rt := range c.srv.Routes() {
 		w := table[rt.Pattern]
 		if w.kind == "public" || rt.Pattern == "GET /me" {
 			continue
 		}
-		if rt.Method() == http.MethodGet {
-			if res, _ := b.get(w.path); res.StatusCode != http.StatusOK {
-				t.Errorf("admin.a GET %s: status %d, want 200", w.path, res.StatusCode)
+		more := c.walkMore[rt.Pattern]
+		who := more.who
+		if who == "" {
+			who = "admin.a"
+		}
+		b := browsers[who]
+		if b == nil {
+			b = c.signedIn(t, who)
+			browsers[who] = b
+		}
+		want := more.want
+		if want == 0 {
+			want = map[bool]int{true: http.StatusOK, false: http.StatusSeeOther}[rt.Method() == http.MethodGet]
+		}
+		var res *http.Response
+		var page string
+		switch {
+		case rt.Method() == http.MethodGet:
+			res, page = b.get(w.path)
+		case more.files != nil:
+			res, page = b.postFiles(w.path, w.form, more.files)
+		default:
+			form := url.Values{}
+			for k, vs := range w.form {
+				form[k] = vs
 			}
-			continue
+			res, page = b.post(w.path, form)
 		}
-		form := url.Values{}
-		for k, vs := range w.form {
-			form[k] = vs
-		}
-		if res, page := b.post(w.path, form); res.StatusCode != http.StatusSeeOther {
-			t.Errorf("admin.a POST %s: status %d, want 303\n%s", w.path, res.StatusCode, problem(page))
+		if res.StatusCode != want {
+			t.Errorf("%s %s %s: status %d, want %d\n%s", who, rt.Method(), w.path, res.StatusCode, want, problem(page))
 		}
 	}
 }

@@ -22,6 +22,7 @@ func TestCSRFRefusedOnEveryChange(t *testing.T) {
 			c := newConsole(t, kind, nil)
 			table := walkTable(c)
 			admin := c.signedIn(t, "admin.a")
+			staff := c.signedIn(t, "billing")
 			other := c.signedIn(t, "admin.b")
 			anon := c.browser(t)
 			anon.get("/login")
@@ -32,6 +33,9 @@ func TestCSRFRefusedOnEveryChange(t *testing.T) {
 				}
 				w := table[rt.Pattern]
 				b := admin
+				if rt.Perm == access.Billing {
+					b = staff
+				}
 				if rt.Pattern == "POST /login" || rt.Pattern == "POST /lang" {
 					b = anon
 					w.form = url.Values{"Login": {"admin.a"}, "Password": {password}, "lang": {"en"}}

@@ -24,6 +24,7 @@ import (
 
 	"github.com/dezura/dezura/ledger"
 	"github.com/dezura/dezura/ledger/access"
+	"github.com/dezura/dezura/ledger/billing"
 )
 
 // Ledger is what the console needs of the ledger. ledger.DB is one.
@@ -64,6 +65,17 @@ type Config struct {
 	Now func() time.Time
 	// BoardRefresh is how often the board reloads itself (0: a minute).
 	BoardRefresh time.Duration
+
+	// The billing screens (nil Billing: none).
+	Billing Billing
+	// BillingFont is the font invoices are printed with
+	// (billing.LoadFont); nil: PDFs cannot be made and the screens say
+	// which package to install.
+	BillingFont *billing.Font
+	// Collector and Payer fill in the bank-file forms (委託者 of account
+	// transfer, 振込依頼人 of refunds); the forms can change them.
+	Collector billing.Collector
+	Payer     billing.Payer
 }
 
 // Server is the console: an http.Handler.
@@ -95,7 +107,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("web: templates: %w", err)
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger.With("component", "web"), views: v, mux: http.NewServeMux()}
-	s.routes = s.routeTable()
+	s.routes = append(s.routeTable(), s.billingRoutes()...) // billing.go
 	for _, rt := range s.routes {
 		s.mux.Handle(rt.Pattern, s.chain(rt))
 	}

@@ -43,6 +43,22 @@ func ParseInvoiceState(s string) (InvoiceState, error) {
 	return InvoiceAny, ledger.NewError(ErrInvalidFilter, "invoice state %q: want one of %s", s, strings.Join(invoiceStateNames[1:], ", "))
 }
 
+// State is what stands on the invoice: unpaid, settled, refund due or
+// voided; InvoiceCreditNote for a credit note.
+func (in Invoice) State() InvoiceState {
+	switch bal := in.Balance(); {
+	case in.Kind == KindCredit:
+		return InvoiceCreditNote
+	case in.Voided() && bal >= 0:
+		return InvoiceVoided
+	case bal > 0:
+		return InvoiceUnpaid
+	case bal < 0:
+		return InvoiceRefundDue
+	}
+	return InvoiceSettled
+}
+
 // ErrInvalidFilter: a list asked for with a filter it cannot apply.
 var ErrInvalidFilter = errors.New("billing: invalid filter")
 

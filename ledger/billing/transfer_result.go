@@ -69,37 +69,67 @@ func (b *Billing) ApplyTransferResult(ctx context.Context, data []byte) ([]Trans
 	return out, unknownCollected(out)
 }
 
-// auditResult records what reading a result file did, if it recorded
-// anything (a file read again records nothing).
-func (b *Billing) auditResult(ctx context.Context, tx *sql.Tx, f TransferFile, out []TransferOutcome) error {
-	var recorded, collected, failed, unknown int
-	var money Yen
+// TransferSummary is what reading a result file did, in sums.
+type TransferSummary struct {
+	Records                    int
+	Collected, Failed, Already int // recorded now as collected or failed; read before
+	CollectedAmount            Yen
+	Stopped                    int // mandates stopped by a payer-side result
+	RefundsDue                 int // money collected beyond what was owed
+	// Unknown are the records whose customer number this database never
+	// requested; UnknownAmount the money the bank says it collected under
+	// them, booked to no invoice.
+	Unknown       []TransferOutcome
+	UnknownAmount Yen
+}
+
+// Summarize sums the outcomes of a result file.
+func Summarize(out []TransferOutcome) TransferSummary {
+	s := TransferSummary{Records: len(out)}
 	for _, o := range out {
 		switch {
 		case o.InvoiceNumber == "":
-			unknown++
+			s.Unknown = append(s.Unknown, o)
+			if o.Result == ResultCollected {
+				s.UnknownAmount += o.Amount
+			}
 		case !o.Recorded:
+			s.Already++
 		case o.Result == ResultCollected:
-			recorded, collected, money = recorded+1, collected+1, money+o.Amount
+			s.Collected, s.CollectedAmount = s.Collected+1, s.CollectedAmount+o.Amount
 		default:
-			recorded, failed = recorded+1, failed+1
+			s.Failed++
+		}
+		if o.MandateStopped {
+			s.Stopped++
+		}
+		if o.RefundDue {
+			s.RefundsDue++
 		}
 	}
-	if recorded == 0 && unknown == 0 {
+	return s
+}
+
+// auditResult records what reading a result file did, if it recorded
+// anything (a file read again records nothing).
+func (b *Billing) auditResult(ctx context.Context, tx *sql.Tx, f TransferFile, out []TransferOutcome) error {
+	s := Summarize(out)
+	if s.Collected+s.Failed == 0 && len(s.Unknown) == 0 {
 		return nil
 	}
 	return b.audit(ctx, tx, "transfers.result", "billing-transfer-result", nil, map[string]any{
-		"collect_on": fmt.Sprintf("%02d/%02d", int(f.Header.CollectOn.Month), f.Header.CollectOn.Day), "records": len(out), "collected": collected, "collected_yen": int64(money), "failed": failed, "unknown": unknown})
+		"collect_on": fmt.Sprintf("%02d/%02d", int(f.Header.CollectOn.Month), f.Header.CollectOn.Day), "records": s.Records,
+		"collected": s.Collected, "collected_yen": int64(s.CollectedAmount), "failed": s.Failed, "unknown": len(s.Unknown),
+		"unknown_yen": int64(s.UnknownAmount)})
 }
 
 // unknownCollected reports the collected records nobody can be credited with.
 func unknownCollected(out []TransferOutcome) error {
+	s := Summarize(out)
 	var lines []string
-	var sum Yen
-	for _, o := range out {
-		if o.InvoiceNumber == "" && o.Result == ResultCollected {
+	for _, o := range s.Unknown {
+		if o.Result == ResultCollected {
 			lines = append(lines, fmt.Sprintf("customer number %s: %s yen", o.CustomerNumber, FormatYen(o.Amount)))
-			sum += o.Amount
 		}
 	}
 	if len(lines) == 0 {
@@ -107,7 +137,7 @@ func unknownCollected(out []TransferOutcome) error {
 	}
 	return ledger.NewError(ErrUnknownCollected, "the bank collected %s yen under %d customer number(s) this database never requested"+
 		" (%s): the money is in the account but booked to no invoice; ask the bank whose it is. The rest of the file was recorded",
-		FormatYen(sum), len(lines), strings.Join(lines, "; "))
+		FormatYen(s.UnknownAmount), len(lines), strings.Join(lines, "; "))
 }
 
 // applyResult records one result record.

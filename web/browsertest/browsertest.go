@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 )
 
@@ -88,4 +89,35 @@ func Screenshot(t testing.TB, ctx context.Context, dir, name string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// Downloads lets the browser of ctx save files (a PDF, a bank file) into
+// a directory of the test's, and returns it.
+func Downloads(t testing.TB, ctx context.Context) string {
+	t.Helper()
+	dir := t.TempDir()
+	if _, err := chromedp.CallBrowser(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+		Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dir}); err != nil {
+		t.Fatalf("allow downloads: %v", err)
+	}
+	return dir
+}
+
+// Downloaded waits (up to 30 s) for a file named name to be saved
+// completely into dir and returns its bytes.
+func Downloaded(t testing.TB, dir, name string) []byte {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		partial, _ := filepath.Glob(filepath.Join(dir, "*.crdownload"))
+		if err == nil && len(data) > 0 && len(partial) == 0 {
+			return data
+		}
+		if time.Now().After(deadline) {
+			entries, _ := os.ReadDir(dir)
+			t.Fatalf("no download %s after 30s (in %s: %v)", name, dir, entries)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
