@@ -161,4 +161,6 @@ func (e *FieldError) Error() string { return e.err.Error() }
 func (e *FieldError) Unwrap() error { return e.err }
 
 // fieldError names the field and rule of err.
-func fieldError(field, rule string, err error) error { return &FieldError{Field: field, Rule: rule, err: err} }
+func fieldError(field, rule string, err error) error {
+	return &FieldError{Field: field, Rule: rule, err: err}
+}
