@@ -9,10 +9,13 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
+	"strconv"
 
 	"github.com/alecthomas/kong"
 
 	"github.com/dezura/dezura/ledger/access"
+	"github.com/dezura/dezura/ledger/billing"
 	"github.com/dezura/dezura/web"
 )
 
@@ -81,7 +84,11 @@ func (s *service) startConsole(ctx context.Context, cfg serveConfig) error {
 		c.demo = []demoLogin{{access.DemoContractorLogin, ca, "デモ工務店の事業者管理者 / the demo contractor's admin"},
 			{access.DemoOperatorLogin, op, "運営管理者 / operator admin"}}
 	}
-	w, err := web.New(web.Config{Ledger: s.db, Accounts: acc, Logger: s.logger, BehindTLS: cfg.WebBehindTLS})
+	wc := web.Config{Ledger: s.db, Accounts: acc, Logger: s.logger, BehindTLS: cfg.WebBehindTLS}
+	if err := s.consoleBilling(ctx, cfg, &wc, os.Getenv); err != nil {
+		return err
+	}
+	w, err := web.New(wc)
 	if err != nil {
 		return err
 	}
@@ -97,6 +104,40 @@ func (s *service) startConsole(ctx context.Context, cfg serveConfig) error {
 	c.url = scheme + "://" + h.Addr().String() + "/"
 	s.console = c
 	return nil
+}
+
+// consoleBilling gives the console its billing screens: billing on the
+// same database, the invoice font (--invoice-font; without it PDFs are
+// refused with the package to install, the rest works), and the
+// bank-file forms filled in from the variables `dezura billing
+// transfer-file` and `refunds file` read (DEZURA_COLLECTOR_*,
+// DEZURA_PAYER_*).
+func (s *service) consoleBilling(ctx context.Context, cfg serveConfig, wc *web.Config, getenv func(string) string) error {
+	b, err := newBilling(ctx, s.db)
+	if err != nil {
+		return err
+	}
+	wc.Billing = b
+	if wc.BillingFont, err = billing.LoadFont(cfg.InvoiceFont); err != nil {
+		s.logger.Warn("console: invoice PDFs are off until the font is installed", "err", err)
+		wc.BillingFont = nil
+	}
+	wc.Collector = bankAccountFromEnv(getenv, "DEZURA_COLLECTOR_")
+	wc.Payer = billing.Payer(bankAccountFromEnv(getenv, "DEZURA_PAYER_"))
+	return nil
+}
+
+// bankAccountFromEnv reads a company's bank-file details from the
+// variables PREFIX CODE, NAME, BANK, BRANCH, ACCOUNT_TYPE, ACCOUNT and
+// LEAD_DAYS (what is not set, or not a number, is left for the form).
+func bankAccountFromEnv(getenv func(string) string, prefix string) billing.Collector {
+	num := func(name string) int {
+		n, _ := strconv.Atoi(getenv(prefix + name))
+		return n
+	}
+	return billing.Collector{Code: getenv(prefix + "CODE"), Name: getenv(prefix + "NAME"), BankCode: getenv(prefix + "BANK"),
+		BranchCode: getenv(prefix + "BRANCH"), AccountType: num("ACCOUNT_TYPE"), AccountNumber: getenv(prefix + "ACCOUNT"),
+		LeadDays: num("LEAD_DAYS")}
 }
 
 // printConsole tells where the console is and, with --demo, how to sign in.

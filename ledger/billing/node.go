@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/dezura/dezura/ledger"
 )
 
 // NodeConfig is what a node needs to run billing on its own.
@@ -53,6 +55,10 @@ type Node struct {
 	cur  *Scheduler     // while leading
 }
 
+// NodeActor is the actor of the changes a node makes on its own: the
+// scheduled runs and the mail passes.
+var NodeActor = ledger.Actor{Kind: "system", Name: "billing"}
+
 // StartNode starts billing for this process: the election runs until
 // Stop (or ctx ends). A bad spec or issuer is an error here, not when the
 // node is elected.
@@ -68,7 +74,9 @@ func (b *Billing) StartNode(ctx context.Context, cfg NodeConfig) (*Node, error) 
 		return nil, err
 	}
 	n := &Node{l: b.Leadership(cfg.LeaderInterval, logger), done: make(chan struct{}), b: b, mail: cfg.Mail}
-	ectx, cancel := context.WithCancel(ctx)
+	// What the node does on its own is the system's in the audit log, not
+	// that of whoever started the process.
+	ectx, cancel := context.WithCancel(ledger.WithActor(ctx, NodeActor))
 	n.cancel = cancel
 	go func() {
 		defer close(n.done)

@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"testing"
 	"time"
+
+	"github.com/dezura/dezura/ledger"
 )
 
 // TestNode: the only node is elected, its scheduler's start-up run issues
@@ -16,7 +18,7 @@ func TestNode(t *testing.T) {
 		today := DateOf(time.Now())
 		start := today.AddDays(-400)
 		subscribe(t, b, "C1", "campaign-2023", start.String())
-		n, err := b.StartNode(ctx, NodeConfig{Spec: "0 3 * * *", Issuer: testIssuer, LeaderInterval: 50 * time.Millisecond,
+		n, err := b.StartNode(ledger.WithActor(ctx, ledger.Actor{Kind: "cli", Name: "root"}), NodeConfig{Spec: "0 3 * * *", Issuer: testIssuer, LeaderInterval: 50 * time.Millisecond,
 			Logger: slog.New(slog.DiscardHandler)})
 		if err != nil {
 			t.Fatal(err)
@@ -41,6 +43,12 @@ func TestNode(t *testing.T) {
 		invs, err := b.Invoices(ctx, Date{}, Date{})
 		if err != nil || len(invs) != 2 || invs[0].Period.Start != start || invs[1].Period.Start != invs[0].Period.End {
 			t.Errorf("invoices %+v, %v; want the years from %s and a year later", invs, err, start)
+		}
+		// The node's own changes are the system's in the audit log, not the
+		// actor of the context that started it.
+		h, err := b.History(ctx, "billing-run:"+today.String())
+		if err != nil || len(h) == 0 || h[0].Actor != "system:billing" {
+			t.Errorf("audit of the node's run: %+v, %v", h, err)
 		}
 		if _, err := b.StartNode(ctx, NodeConfig{Spec: "never", Issuer: testIssuer}); err == nil {
 			t.Error("bad spec accepted")
