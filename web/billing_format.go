@@ -40,6 +40,7 @@ func billingFuncs(lang string) template.FuncMap {
 		},
 		"neg":     func(y billing.Yen) billing.Yen { return -y },
 		"rowForm": rowForm,
+		"bankSet": newBankFieldset,
 		"inRow":   func(bf billingField, row string) billingField { bf.ID = bf.Name + "-" + row; return bf },
 	}
 }
@@ -98,4 +99,19 @@ func billingInput(f *form, name, label, kind string, hint ...string) billingFiel
 		bf.Args = f.Args[name]
 	}
 	return bf
+}
+
+// bankFieldset is the company's part of a bank-file form (the
+// "bankFields" partial): its fields are named Prefix+"Code", ...
+type bankFieldset struct {
+	Form                         *form
+	Prefix                       string
+	Legend, CodeLabel, NameLabel string // message keys
+}
+
+func newBankFieldset(f *form, prefix string) bankFieldset {
+	if prefix == "Payer" {
+		return bankFieldset{f, prefix, "billing.refunds.payer", "billing.refunds.payer_code", "billing.refunds.payer_name"}
+	}
+	return bankFieldset{f, prefix, "billing.transfers.collector", "billing.transfers.collector_code", "billing.transfers.collector_name"}
 }

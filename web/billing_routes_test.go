@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/dezura/dezura/ledger/access"
+	"github.com/dezura/dezura/web"
 )
 
 // walkMore is how the route walker's owner calls a route other than as
@@ -135,40 +136,13 @@ func TestBillingRoleSeparation(t *testing.T) {
 			c := newConsole(t, kind, nil)
 			table := walkTable(c)
 			before := c.auditCount(t)
-			staff := c.signedIn(t, "billing")
-			for _, rt := range c.srv.Routes() {
-				w := table[rt.Pattern]
-				if w.kind == "public" || w.kind == "billing" {
-					continue
-				}
-				var res *http.Response
-				if rt.Method() == http.MethodGet {
-					res, _ = staff.get(w.path)
-				} else {
-					res, _ = staff.post(w.path, w.form)
-				}
-				if res.StatusCode != http.StatusForbidden {
-					t.Errorf("billing staff %s %s: status %d, want 403", rt.Method(), w.path, res.StatusCode)
-				}
-			}
+			wantForbidden(t, c, table, "billing", func(rt web.Route) bool {
+				k := table[rt.Pattern].kind
+				return k != "public" && k != "billing"
+			})
 			for _, login := range []string{"admin.a", "clerk.a", "foreman.a", "tech.a", "admin.b"} {
-				b := c.signedIn(t, login)
-				for _, rt := range c.srv.Routes() {
-					if rt.Perm != access.Billing {
-						continue
-					}
-					w := table[rt.Pattern]
-					var res *http.Response
-					if rt.Method() == http.MethodGet {
-						res, _ = b.get(w.path)
-					} else {
-						res, _ = b.post(w.path, w.form)
-					}
-					if res.StatusCode != http.StatusForbidden {
-						t.Errorf("%s %s %s: status %d, want 403", login, rt.Method(), w.path, res.StatusCode)
-					}
-				}
-				if _, page := b.get("/board"); strings.Contains(page, `href="/billing"`) {
+				wantForbidden(t, c, table, login, func(rt web.Route) bool { return rt.Perm == access.Billing })
+				if _, page := c.signedIn(t, login).get("/board"); strings.Contains(page, `href="/billing"`) {
 					t.Errorf("%s's menu links the billing screens", login)
 				}
 			}
@@ -185,9 +159,35 @@ func TestBillingRoleSeparation(t *testing.T) {
 					t.Errorf("operator GET %s: status %d\n%s", w.path, res.StatusCode, problem(page))
 				}
 			}
-			if res, _ := staff.get("/"); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/billing" {
+			if res, _ := c.signedIn(t, "billing").get("/"); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/billing" {
 				t.Errorf("billing staff's first screen: %d %s", res.StatusCode, res.Header.Get("Location"))
 			}
 		})
+	}
+}
+
+// wantForbidden calls, as login, every route keep selects, with the
+// walker's path and form, and wants 403 for each.
+func wantForbidden(t *testing.T, c *console, table map[string]walk, login string, keep func(web.Route) bool) {
+	t.Helper()
+	b := c.signedIn(t, login)
+	for _, rt := range c.srv.Routes() {
+		if !keep(rt) {
+			continue
+		}
+		w := table[rt.Pattern]
+		var res *http.Response
+		if rt.Method() == http.MethodGet {
+			res, _ = b.get(w.path)
+		} else {
+			form := url.Values{}
+			for k, vs := range w.form {
+				form[k] = vs
+			}
+			res, _ = b.post(w.path, form)
+		}
+		if res.StatusCode != http.StatusForbidden {
+			t.Errorf("%s %s %s: status %d, want 403", login, rt.Method(), w.path, res.StatusCode)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -27,15 +28,27 @@ func (s *Server) transferList(w http.ResponseWriter, r *http.Request) {
 
 // collectorForm is the request-file form filled with the collector's
 // details the console was started with.
-func (s *Server) collectorForm() *form {
-	c := s.cfg.Collector
+func (s *Server) collectorForm() *form { return bankForm("Collector", s.cfg.Collector) }
+
+// bankForm is a bank-file form filled with a company's details, its
+// fields named prefix+"Code", prefix+"Name", ... ("Collector" for account
+// transfer, "Payer" for refunds).
+func bankForm(prefix string, c billing.Collector) *form {
 	lead := c.LeadDays
 	if lead == 0 {
 		lead = billing.DefaultLeadDays
 	}
-	return prefill(map[string]string{"CollectorCode": c.Code, "CollectorName": c.Name, "CollectorBank": c.BankCode,
-		"CollectorBranch": c.BranchCode, "CollectorAccountType": strconv.Itoa(max(c.AccountType, 1)), "CollectorAccount": c.AccountNumber,
+	return prefill(map[string]string{prefix + "Code": c.Code, prefix + "Name": c.Name, prefix + "Bank": c.BankCode,
+		prefix + "Branch": c.BranchCode, prefix + "AccountType": strconv.Itoa(max(c.AccountType, 1)), prefix + "Account": c.AccountNumber,
 		"LeadDays": strconv.Itoa(lead)})
+}
+
+// bankFromForm reads a company's details from a bank-file form.
+func bankFromForm(f *form, prefix string) billing.Collector {
+	f.require(prefix+"Code", prefix+"Name", prefix+"Bank", prefix+"Branch", prefix+"Account")
+	return billing.Collector{Code: f.Get(prefix + "Code"), Name: f.Get(prefix + "Name"), BankCode: f.Get(prefix + "Bank"),
+		BranchCode: f.Get(prefix + "Branch"), AccountType: formInt(f, prefix+"AccountType", 1), AccountNumber: f.Get(prefix + "Account"),
+		LeadDays: formInt(f, "LeadDays", billing.DefaultLeadDays)}
 }
 
 func (s *Server) showTransfers(w http.ResponseWriter, r *http.Request, status int, f *form) {
@@ -58,11 +71,8 @@ var bankFields = map[error]string{billing.ErrNotBusinessDay: "CollectOn", billin
 // reach; writing the same date again gives the same file.
 func (s *Server) transferFile(w http.ResponseWriter, r *http.Request) {
 	f := newForm(r)
-	f.require("CollectorCode", "CollectorName", "CollectorBank", "CollectorBranch", "CollectorAccount")
+	c := bankFromForm(f, "Collector")
 	on := formDay(f, "CollectOn", true)
-	c := billing.Collector{Code: f.Get("CollectorCode"), Name: f.Get("CollectorName"), BankCode: f.Get("CollectorBank"),
-		BranchCode: f.Get("CollectorBranch"), AccountType: formInt(f, "CollectorAccountType", 1), AccountNumber: f.Get("CollectorAccount"),
-		LeadDays: formInt(f, "LeadDays", billing.DefaultLeadDays)}
 	if !f.Invalid() {
 		tf, err := s.cfg.Billing.PrepareTransfers(r.Context(), on, c)
 		if err == nil {
@@ -84,16 +94,22 @@ func (s *Server) transferFile(w http.ResponseWriter, r *http.Request) {
 // transferWithdraw takes back a batch the bank has not processed: its
 // invoices go into the next request.
 func (s *Server) transferWithdraw(w http.ResponseWriter, r *http.Request) {
+	s.closeBatch(w, r, s.cfg.Billing.WithdrawTransfers, "/billing/transfers", "billing.withdrawn")
+}
+
+// closeBatch ends the bank batch of the path's date with op (withdrawn,
+// or confirmed paid) and goes back to its list with a notice.
+func (s *Server) closeBatch(w http.ResponseWriter, r *http.Request, op func(context.Context, billing.Date) (int, billing.Yen, error), back, notice string) {
 	on, err := billing.ParseDate(r.PathValue("date"))
 	if err != nil {
 		s.notFound(w, r)
 		return
 	}
-	if _, _, err := s.cfg.Billing.WithdrawTransfers(r.Context(), on); err != nil {
+	if _, _, err := op(r.Context(), on); err != nil {
 		s.billingError(w, r, err)
 		return
 	}
-	redirect(w, r, "/billing/transfers", "billing.withdrawn")
+	redirect(w, r, back, notice)
 }
 
 type transferResultData struct {
