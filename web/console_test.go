@@ -201,4 +201,3 @@ func (c *console) auditCount(t *testing.T) int {
 		}
 	}
 }
-
