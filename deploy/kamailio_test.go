@@ -55,7 +55,7 @@ func TestKamailioFrontsDezuraAndStopsAFlood(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	db := "sqlite:" + filepath.Join(dir, "d.db")
-	node := startDezura(t, []string{bin, "--db", db, "serve", "--demo", "--sip", "127.0.0.2:0", "--rtp-ports", "0-0",
+	node := startDezura(t, []string{bin, "--db", db, "serve", "--demo", "--web", "off", "--sip", "127.0.0.2:0", "--rtp-ports", "0-0",
 		"--billing-at", "off", "--log-level", "warn"}, os.Environ(), dir)
 
 	list := filepath.Join(dir, "dispatcher.list")

@@ -89,7 +89,7 @@ for i in range(int(sys.argv[1])):
 		"$tmp/dezura" --db "$db" technician import "$tmp/technicians.csv" >/dev/null
 	fi
 	# shellcheck disable=SC2086 # SERVE_FLAGS is a list of flags
-	"$tmp/dezura" serve --demo --db "$db" --sip "127.0.0.1:$SIP_PORT" --rtp-ports "$RTP_PORTS" \
+	"$tmp/dezura" serve --demo --web off --db "$db" --sip "127.0.0.1:$SIP_PORT" --rtp-ports "$RTP_PORTS" \
 		--http "127.0.0.1:$HTTP_PORT" --log-level warn $SERVE_FLAGS >"$tmp/serve-$n.log" 2>&1 &
 	pid=$!
 	for _ in $(seq 100); do

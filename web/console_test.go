@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -221,12 +220,3 @@ func (c *console) auditCount(t *testing.T) int {
 		}
 	}
 }
-
-func expand(pattern string, vals map[string]string) string {
-	for k, v := range vals {
-		pattern = strings.ReplaceAll(pattern, "{"+k+"}", v)
-	}
-	return pattern
-}
-
-var _ = fmt.Sprintf

@@ -32,7 +32,7 @@ func demoService(t *testing.T) (uri, db string) {
 		t.Fatalf("build the service: %v\n%s", err, out)
 	}
 	db = "sqlite:" + filepath.Join(dir, "dezura.db")
-	cmd := exec.Command(bin, "serve", "--demo", "--db", db, "--sip", "127.0.0.1:0", "--rtp-ports", "0-0",
+	cmd := exec.Command(bin, "serve", "--demo", "--web", "off", "--db", db, "--sip", "127.0.0.1:0", "--rtp-ports", "0-0",
 		"--billing-at", "off", "--log-level", "warn", "--drain-timeout", "5s")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

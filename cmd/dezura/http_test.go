@@ -358,7 +358,7 @@ func TestSIGTERMDrains(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
 			db := "sqlite:" + filepath.Join(dir, "d.db")
-			cmd := exec.Command(bin, "--db", db, "serve", "--demo", "--sip", "127.0.0.1:0", "--rtp-ports", "0-0",
+			cmd := exec.Command(bin, "--db", db, "serve", "--demo", "--web", "off", "--sip", "127.0.0.1:0", "--rtp-ports", "0-0",
 				"--drain-timeout", tt.drain, "--first-digit-timeout", "20s", "--billing-at", "off", "--log-level", "warn")
 			stdout, err := cmd.StdoutPipe()
 			if err != nil {

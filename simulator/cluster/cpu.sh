@@ -44,7 +44,7 @@ else
 fi
 go build -o "$tmp/dezura-sim" ./cmd/dezura-sim
 
-"$tmp/dezura" serve --demo --db "sqlite:$tmp/cpu.db" --sip "127.0.0.1:$SIP_PORT" --rtp-ports "$RTP_PORTS" \
+"$tmp/dezura" serve --demo --web off --db "sqlite:$tmp/cpu.db" --sip "127.0.0.1:$SIP_PORT" --rtp-ports "$RTP_PORTS" \
 	--dtmf "$DTMF_MODE" --first-digit-timeout 60s --log-level warn >"$tmp/serve.log" 2>&1 &
 pid=$!
 for _ in $(seq 100); do

@@ -97,7 +97,7 @@ start_node() { # name ip rtp-ports extra-flags...
 	done
 	echo "$pid"
 }
-pidA=$(start_node nodeA 127.0.0.2 30000-34999 --demo)
+pidA=$(start_node nodeA 127.0.0.2 30000-34999 --demo --web off)
 pidB=$(start_node nodeB 127.0.0.3 35000-39999)
 # start_node ran in a subshell: record the pids here too.
 pids+=("$pidA" "$pidB")
