@@ -182,6 +182,13 @@ func TestTransferResultRefusesWhatItCannotBook(t *testing.T) {
 		if len(out) != 3 || !out[0].Recorded {
 			t.Errorf("outcomes %+v: the known record must still be recorded", out)
 		}
+		if s := Summarize(out); s.Records != 3 || s.Collected != 1 || s.CollectedAmount != 16500 || len(s.Unknown) != 2 ||
+			s.UnknownAmount != 12345 || s.Failed != 0 || s.Already != 0 {
+			t.Errorf("summary %+v: one collected, two unknown of which 12,345 yen collected", s)
+		}
+		if out, _ := b.ApplyTransferResult(ctx, result); Summarize(out).Already != 1 || Summarize(out).Collected != 0 {
+			t.Errorf("read again: %+v", Summarize(out))
+		}
 		if in, _ := b.InvoiceByNumber(ctx, "2026-000001", ""); in.Paid != 16500 {
 			t.Errorf("known record not recorded: %+v", in)
 		}
